@@ -1,0 +1,208 @@
+// Signature: validation, canonical form and hash. Parsing lives in parser.cpp.
+#include "jitffi/signature.h"
+
+namespace jitffi {
+
+Abi host_abi() noexcept {
+#if defined(__x86_64__) && defined(_WIN32)
+  return Abi::Win64;
+#elif defined(__x86_64__)
+  return Abi::SysV_x64;
+#elif defined(__aarch64__) && defined(__APPLE__)
+  return Abi::Apple_arm64;
+#elif defined(__aarch64__)
+  return Abi::AAPCS64;
+#else
+#error "jitffi supports x86-64 and AArch64 hosts"
+#endif
+}
+
+std::string_view abi_name(Abi abi) noexcept {
+  switch (abi) {
+    case Abi::SysV_x64:
+      return "sysv";
+    case Abi::Win64:
+      return "win64";
+    case Abi::AAPCS64:
+      return "aapcs64";
+    case Abi::Apple_arm64:
+      return "apple_arm64";
+  }
+  return "?";
+}
+
+std::optional<Abi> abi_from_name(std::string_view name) noexcept {
+  static constexpr std::pair<std::string_view, Abi> kNames[] = {
+      {"sysv", Abi::SysV_x64},
+      {"sysv_x64", Abi::SysV_x64},
+      {"sysv64", Abi::SysV_x64},
+      {"x86_64", Abi::SysV_x64},
+      {"unix64", Abi::SysV_x64},
+      {"sysv_abi", Abi::SysV_x64},
+      {"win64", Abi::Win64},
+      {"ms_abi", Abi::Win64},
+      {"msabi", Abi::Win64},
+      {"ms", Abi::Win64},
+      {"aapcs64", Abi::AAPCS64},
+      {"aarch64", Abi::AAPCS64},
+      {"arm64", Abi::AAPCS64},
+      {"apple_arm64", Abi::Apple_arm64},
+      {"darwin_arm64", Abi::Apple_arm64},
+      {"apple", Abi::Apple_arm64},
+  };
+  for (auto &[n, a] : kNames)
+    if (n == name) return a;
+  return std::nullopt;
+}
+
+ParseError::ParseError(std::string input, std::size_t position, std::string expected)
+    : Error("expected " + expected + " at position " + std::to_string(position) + " in \"" + input +
+            "\""),
+      input_(std::move(input)),
+      position_(position),
+      expected_(std::move(expected)) {}
+
+struct Signature::Data {
+  Abi abi;
+  TypeRef ret;
+  std::vector<TypeRef> params;
+  std::size_t fixed;
+  bool variadic;
+  std::string name;
+  std::vector<std::string> names;
+  std::string canonical;
+  std::uint64_t hash;
+};
+
+namespace {
+
+std::uint64_t fnv1a(std::string_view s) {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+bool contains_long_double(const Type &t) {
+  bool found = false;
+  t.for_each_scalar([&](std::size_t, const Type &s) {
+    if (s.kind() == TypeKind::LongDouble) found = true;
+  });
+  return found;
+}
+
+// The default argument promotions (C11 6.5.2.2p6) have already happened to a variadic argument.
+bool is_promoted(const Type &t) {
+  switch (t.kind()) {
+    case TypeKind::Bool:
+    case TypeKind::I8:
+    case TypeKind::U8:
+    case TypeKind::I16:
+    case TypeKind::U16:
+    case TypeKind::F32:
+      return false;
+    default:
+      return true;
+  }
+}
+
+}  // namespace
+
+Signature Signature::make(Abi abi, TypeRef ret, std::vector<TypeRef> params, std::size_t fixed,
+                          bool variadic, std::string name, std::vector<std::string> names) {
+  if (!ret) throw TypeError("signature has no return type");
+  if (ret->kind() == TypeKind::Array) throw TypeError("a function cannot return an array");
+  if (fixed > params.size()) throw TypeError("fixed parameter count exceeds parameter count");
+  const bool ld_is_double = abi == Abi::Win64 || abi == Abi::Apple_arm64;
+  auto check_ld = [&](const Type &t, const std::string &where) {
+    if (ld_is_double && contains_long_double(t))
+      throw TypeError(where + ": long double is double on " + std::string(abi_name(abi)) +
+                      "; use f64");
+  };
+  check_ld(*ret, "return type");
+  std::string canon = std::string(abi_name(abi)) + ":" + ret->canonical() + "(";
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    const std::string where = "parameter " + std::to_string(i + 1);
+    if (!params[i]) throw TypeError(where + " has no type");
+    const Type &p = *params[i];
+    if (p.is_void()) throw TypeError(where + " has type void");
+    if (p.kind() == TypeKind::Array)
+      throw TypeError(where + " is an array (" + p.canonical() + "); pass a pointer");
+    check_ld(p, where);
+    if (variadic && i >= fixed && !is_promoted(p))
+      throw TypeError(where + " (variadic) has type " + p.canonical() +
+                      ", which the default argument promotions turn into " +
+                      (p.kind() == TypeKind::F32 ? "f64" : "i32"));
+    if (variadic && i == fixed) canon += i ? ",..." : "...";
+    if (i || (variadic && fixed == 0)) canon += ',';
+    canon += p.canonical();
+  }
+  if (variadic && fixed == params.size()) canon += params.empty() ? "..." : ",...";
+  canon += ')';
+  if (names.size() != params.size()) names.resize(params.size());
+  auto d = std::make_shared<Data>();
+  d->abi = abi;
+  d->ret = std::move(ret);
+  d->params = std::move(params);
+  d->fixed = variadic ? fixed : d->params.size();
+  d->variadic = variadic;
+  d->name = std::move(name);
+  d->names = std::move(names);
+  d->hash = fnv1a(canon);
+  d->canonical = std::move(canon);
+  return Signature(std::move(d));
+}
+
+Signature::Signature(Abi abi, TypeRef ret, std::vector<TypeRef> params)
+    : Signature(make(abi, std::move(ret), std::move(params), 0, false, {}, {})) {}
+
+Signature Signature::variadic(Abi abi, TypeRef ret, std::vector<TypeRef> params,
+                              std::size_t fixed_count) {
+  return make(abi, std::move(ret), std::move(params), fixed_count, true, {}, {});
+}
+
+Abi Signature::abi() const noexcept {
+  return data_->abi;
+}
+const TypeRef &Signature::ret() const noexcept {
+  return data_->ret;
+}
+const std::vector<TypeRef> &Signature::params() const noexcept {
+  return data_->params;
+}
+std::size_t Signature::fixed_count() const noexcept {
+  return data_->fixed;
+}
+bool Signature::is_variadic() const noexcept {
+  return data_->variadic;
+}
+const std::string &Signature::name() const noexcept {
+  return data_->name;
+}
+const std::vector<std::string> &Signature::param_names() const noexcept {
+  return data_->names;
+}
+const std::string &Signature::canonical() const noexcept {
+  return data_->canonical;
+}
+std::uint64_t Signature::hash() const noexcept {
+  return data_->hash;
+}
+
+Signature Signature::with_varargs(std::vector<TypeRef> varargs) const {
+  if (!is_variadic()) throw TypeError("with_varargs: " + canonical() + " is not variadic");
+  std::vector<TypeRef> params(data_->params.begin(), data_->params.begin() + data_->fixed);
+  std::vector<std::string> names(data_->names.begin(), data_->names.begin() + data_->fixed);
+  params.insert(params.end(), varargs.begin(), varargs.end());
+  return make(data_->abi, data_->ret, std::move(params), data_->fixed, true, data_->name,
+              std::move(names));
+}
+
+Signature Signature::with_name(std::string name) const {
+  return make(data_->abi, data_->ret, data_->params, data_->fixed, data_->variadic, std::move(name),
+              data_->names);
+}
+
+}  // namespace jitffi

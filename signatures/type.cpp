@@ -1,0 +1,164 @@
+// Type construction and C layout (natural alignment, no packing).
+#include <array>
+
+#include "jitffi/types.h"
+
+namespace jitffi {
+
+namespace {
+
+struct ScalarInfo {
+  std::string_view name;
+  std::size_t size;
+  std::size_t align;
+};
+
+// Sizes and alignments shared by every ABI we support (LP64/LLP64, 8-byte pointers).
+// long double is 16/16 where it exists as its own type (SysV x87, AAPCS64 binary128); on Win64
+// and Apple arm64 the C name maps to f64 at parse time.
+constexpr ScalarInfo kScalars[] = {
+    {"void", 0, 1}, {"bool", 1, 1}, {"i8", 1, 1},        {"u8", 1, 1},
+    {"i16", 2, 2},  {"u16", 2, 2},  {"i32", 4, 4},       {"u32", 4, 4},
+    {"i64", 8, 8},  {"u64", 8, 8},  {"i128", 16, 16},    {"u128", 16, 16},
+    {"f32", 4, 4},  {"f64", 8, 8},  {"ldouble", 16, 16}, {"ptr", 8, 8},
+};
+
+std::size_t align_up(std::size_t n, std::size_t a) {
+  return (n + a - 1) / a * a;
+}
+
+}  // namespace
+
+std::string_view kind_name(TypeKind kind) noexcept {
+  auto k = static_cast<std::size_t>(kind);
+  if (k < std::size(kScalars)) return kScalars[k].name;
+  switch (kind) {
+    case TypeKind::Struct:
+      return "struct";
+    case TypeKind::Union:
+      return "union";
+    case TypeKind::Array:
+      return "array";
+    default:
+      return "?";
+  }
+}
+
+Type::Type(Private, TypeKind kind) : kind_(kind) {
+  auto k = static_cast<std::size_t>(kind);
+  if (k < std::size(kScalars)) {
+    size_ = kScalars[k].size;
+    align_ = kScalars[k].align;
+    canonical_ = std::string(kScalars[k].name);
+  }
+}
+
+TypeRef Type::scalar(TypeKind kind) {
+  static const auto table = [] {
+    std::array<TypeRef, std::size(kScalars)> t;
+    for (std::size_t i = 0; i < t.size(); ++i)
+      t[i] = std::make_shared<const Type>(Private{}, static_cast<TypeKind>(i));
+    return t;
+  }();
+  auto k = static_cast<std::size_t>(kind);
+  if (k >= table.size() || kind == TypeKind::Pointer)
+    throw TypeError("Type::scalar: not a scalar kind: " + std::string(kind_name(kind)));
+  return table[k];
+}
+
+TypeRef Type::pointer(bool cstr) {
+  static const TypeRef plain = std::make_shared<const Type>(Private{}, TypeKind::Pointer);
+  static const TypeRef str = [] {
+    auto t = std::make_shared<Type>(Private{}, TypeKind::Pointer);
+    t->cstr_ = true;
+    return TypeRef(std::move(t));
+  }();
+  return cstr ? str : plain;
+}
+
+TypeRef Type::array(TypeRef element, std::size_t count) {
+  if (!element) throw TypeError("array of a null type");
+  if (element->is_void()) throw TypeError("array of void");
+  if (count == 0) throw TypeError("array of " + element->canonical() + " with 0 elements");
+  auto t = std::make_shared<Type>(Private{}, TypeKind::Array);
+  t->size_ = element->size() * count;
+  t->align_ = element->align();
+  t->count_ = count;
+  // C order: the outermost dimension first, so i32[2][3] is 2 arrays of 3 i32.
+  std::string base = element->canonical(), dims;
+  if (element->kind() == TypeKind::Array) {
+    auto pos = base.find('[');
+    dims = base.substr(pos);
+    base = base.substr(0, pos);
+  }
+  t->canonical_ = base + "[" + std::to_string(count) + "]" + dims;
+  t->element_ = std::move(element);
+  return t;
+}
+
+TypeRef Type::struct_(std::vector<Field> members, std::string tag) {
+  return make_aggregate(TypeKind::Struct, std::move(members), std::move(tag));
+}
+
+TypeRef Type::union_(std::vector<Field> members, std::string tag) {
+  return make_aggregate(TypeKind::Union, std::move(members), std::move(tag));
+}
+
+TypeRef Type::make_aggregate(TypeKind kind, std::vector<Field> members, std::string tag) {
+  const char *what = kind == TypeKind::Struct ? "struct" : "union";
+  std::string label = std::string(what) + (tag.empty() ? "" : " " + tag);
+  if (members.empty()) throw TypeError(label + " has no members (zero-size aggregates are not C)");
+  auto t = std::make_shared<Type>(Private{}, kind);
+  std::size_t size = 0, align = 1;
+  std::string canon = kind == TypeKind::Struct ? "{" : "union{";
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    Field &f = members[i];
+    if (!f.type) throw TypeError(label + ": member " + std::to_string(i) + " has no type");
+    if (f.type->is_void()) throw TypeError(label + ": member '" + f.name + "' has type void");
+    if (f.type->size() == 0) throw TypeError(label + ": member '" + f.name + "' has size 0");
+    align = std::max(align, f.type->align());
+    if (kind == TypeKind::Struct) {
+      f.offset = align_up(size, f.type->align());
+      size = f.offset + f.type->size();
+    } else {
+      f.offset = 0;
+      size = std::max(size, f.type->size());
+    }
+    if (i) canon += ',';
+    canon += f.type->canonical();
+  }
+  canon += '}';
+  t->size_ = align_up(size, align);
+  t->align_ = align;
+  t->fields_ = std::move(members);
+  t->tag_ = std::move(tag);
+  t->canonical_ = std::move(canon);
+  return t;
+}
+
+bool Type::is_integer() const noexcept {
+  return kind_ >= TypeKind::Bool && kind_ <= TypeKind::U128;
+}
+
+bool Type::is_signed() const noexcept {
+  switch (kind_) {
+    case TypeKind::I8:
+    case TypeKind::I16:
+    case TypeKind::I32:
+    case TypeKind::I64:
+    case TypeKind::I128:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool Type::is_float() const noexcept {
+  return kind_ == TypeKind::F32 || kind_ == TypeKind::F64 || kind_ == TypeKind::LongDouble;
+}
+
+bool Type::is_scalar() const noexcept {
+  return kind_ != TypeKind::Void && kind_ <= TypeKind::Pointer;
+}
+
+}  // namespace jitffi
