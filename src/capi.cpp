@@ -1,0 +1,434 @@
+// The C API (include/jitffi.h) on top of the C++ API. Every entry point catches everything:
+// no exception may cross into C, so each failure becomes a status plus a thread-local message.
+#include "jitffi.h"
+
+#include <cstdio>
+#include <exception>
+#include <new>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "jitffi/jitffi.hpp"
+
+struct jitffi_sig {
+  jitffi::Signature sig;
+};
+
+struct jitffi_fn {
+  jitffi::Function fn;
+  jitffi_sig sig;
+  // Keeps the library loaded while a function from it exists (runtimes free in any order).
+  std::optional<jitffi::Library> lib;
+  std::size_t nargs;
+  bool returns_void;
+};
+
+struct jitffi_closure {
+  jitffi::Closure closure;
+};
+
+struct jitffi_lib {
+  jitffi::Library lib;
+};
+
+namespace {
+
+thread_local std::string t_error;
+thread_local std::size_t t_position = JITFFI_NO_POSITION;
+thread_local bool t_error_is_oom = false;  // the message itself could not be stored
+
+// "where: what suffix"; never throws (an allocation failure is remembered instead).
+void set_error(const char *where, std::string_view what, std::size_t position,
+               std::string_view suffix = {}) noexcept {
+  t_position = position;
+  try {
+    t_error.assign(where);
+    t_error.append(": ");
+    t_error.append(what);
+    t_error.append(suffix);
+    t_error_is_oom = false;
+  } catch (...) {
+    t_error_is_oom = true;
+  }
+}
+
+jitffi_status fail(const char *where, jitffi_status status, std::string_view what) noexcept {
+  set_error(where, what, JITFFI_NO_POSITION);
+  return status;
+}
+
+// Maps the exception in flight to a status; called only from a catch block.
+jitffi_status translate(const char *where) noexcept {
+  try {
+    throw;
+  } catch (const jitffi::ParseError &e) {
+    set_error(where, e.what(), e.position());
+    return JITFFI_PARSE_ERROR;
+  } catch (const jitffi::SymbolError &e) {
+    return fail(where, JITFFI_SYMBOL_ERROR, e.what());
+  } catch (const jitffi::LibraryError &e) {
+    return fail(where, JITFFI_LIBRARY_ERROR, e.what());
+  } catch (const jitffi::UnsupportedError &e) {
+    return fail(where, JITFFI_UNSUPPORTED, e.what());
+  } catch (const jitffi::TypeError &e) {
+    return fail(where, JITFFI_TYPE_ERROR, e.what());
+  } catch (const std::bad_alloc &) {
+    return fail(where, JITFFI_NO_MEMORY, "out of memory");
+  } catch (const std::exception &e) {
+    return fail(where, JITFFI_ERROR, e.what());
+  } catch (...) {
+    return fail(where, JITFFI_ERROR, "unknown exception");
+  }
+}
+
+// Runs body, turning any exception into a status.
+template <class F>
+jitffi_status guard(const char *where, F &&body) noexcept {
+  try {
+    body();
+    return JITFFI_OK;
+  } catch (...) {
+    return translate(where);
+  }
+}
+
+jitffi_status null_arg(const char *where, std::string_view name) noexcept {
+  set_error(where, name, JITFFI_NO_POSITION, " is NULL");
+  return JITFFI_INVALID_ARGUMENT;
+}
+
+jitffi_status bad_backend(const char *where, std::string_view name, int value) noexcept {
+  char text[64];
+  std::snprintf(text, sizeof text, " is %d, not a jitffi_backend", value);
+  set_error(where, name, JITFFI_NO_POSITION, text);
+  return JITFFI_INVALID_ARGUMENT;
+}
+
+bool to_choice(jitffi_backend b, jitffi::BackendChoice &out) noexcept {
+  switch (b) {
+    case JITFFI_BACKEND_AUTO:
+      out = jitffi::BackendChoice::Auto;
+      return true;
+    case JITFFI_BACKEND_JIT:
+      out = jitffi::BackendChoice::Jit;
+      return true;
+    case JITFFI_BACKEND_LIBFFI:
+      out = jitffi::BackendChoice::Libffi;
+      return true;
+  }
+  return false;
+}
+
+jitffi_status to_options(const char *where, const jitffi_fn_options *o,
+                         jitffi::CallOptions &out) noexcept {
+  if (!o) return JITFFI_OK;
+  if (!to_choice(o->backend, out.backend))
+    return bad_backend(where, "options->backend", static_cast<int>(o->backend));
+  out.capture_errno = o->capture_errno != 0;
+  return JITFFI_OK;
+}
+
+jitffi_fn *wrap(jitffi::Function fn, const jitffi::Library *lib) {
+  jitffi_sig sig{fn.signature()};
+  std::size_t nargs = sig.sig.params().size();
+  bool returns_void = sig.sig.ret()->is_void();
+  auto *out = new jitffi_fn{std::move(fn), std::move(sig), std::nullopt, nargs, returns_void};
+  if (lib) out->lib = *lib;
+  return out;
+}
+
+const char *name_of(jitffi::BackendKind kind) noexcept {
+  // backend_name returns a view of a literal, so data() is NUL-terminated.
+  return jitffi::backend_name(kind).data();
+}
+
+}  // namespace
+
+extern "C" {
+
+const char *jitffi_last_error(void) {
+  if (t_error_is_oom) return "out of memory (while recording an error)";
+  return t_error.c_str();
+}
+
+size_t jitffi_last_error_position(void) {
+  return t_position;
+}
+
+const char *jitffi_status_name(jitffi_status status) {
+  switch (status) {
+    case JITFFI_OK:
+      return "JITFFI_OK";
+    case JITFFI_PARSE_ERROR:
+      return "JITFFI_PARSE_ERROR";
+    case JITFFI_TYPE_ERROR:
+      return "JITFFI_TYPE_ERROR";
+    case JITFFI_LIBRARY_ERROR:
+      return "JITFFI_LIBRARY_ERROR";
+    case JITFFI_SYMBOL_ERROR:
+      return "JITFFI_SYMBOL_ERROR";
+    case JITFFI_UNSUPPORTED:
+      return "JITFFI_UNSUPPORTED";
+    case JITFFI_INVALID_ARGUMENT:
+      return "JITFFI_INVALID_ARGUMENT";
+    case JITFFI_NO_MEMORY:
+      return "JITFFI_NO_MEMORY";
+    case JITFFI_ERROR:
+      return "JITFFI_ERROR";
+  }
+  return "(unknown jitffi_status)";
+}
+
+// ---- Signatures --------------------------------------------------------------------------
+
+jitffi_status jitffi_sig_parse_n(const char *text, size_t length, jitffi_sig **out) {
+  static const char kWhere[] = "jitffi_sig_parse";
+  if (!out) return null_arg(kWhere, "out");
+  *out = nullptr;
+  if (!text) return null_arg(kWhere, "text");
+  return guard(kWhere, [&] {
+    *out = new jitffi_sig{jitffi::Signature::parse(std::string_view(text, length))};
+  });
+}
+
+jitffi_status jitffi_sig_parse(const char *text, jitffi_sig **out) {
+  if (!text) {
+    if (out) *out = nullptr;
+    return null_arg("jitffi_sig_parse", "text");
+  }
+  return jitffi_sig_parse_n(text, std::char_traits<char>::length(text), out);
+}
+
+jitffi_status jitffi_sig_with_varargs(const jitffi_sig *sig, const char *const *types, size_t count,
+                                      jitffi_sig **out) {
+  static const char kWhere[] = "jitffi_sig_with_varargs";
+  if (!out) return null_arg(kWhere, "out");
+  *out = nullptr;
+  if (!sig) return null_arg(kWhere, "sig");
+  if (!types && count) return null_arg(kWhere, "types");
+  for (size_t i = 0; i < count; ++i)
+    if (!types[i]) return null_arg(kWhere, "an entry of types");
+  return guard(kWhere, [&] {
+    jitffi::Scope scope(sig->sig.abi());
+    std::vector<jitffi::TypeRef> varargs;
+    varargs.reserve(count);
+    for (size_t i = 0; i < count; ++i) varargs.push_back(scope.type(types[i]));
+    *out = new jitffi_sig{sig->sig.with_varargs(std::move(varargs))};
+  });
+}
+
+void jitffi_sig_free(jitffi_sig *sig) {
+  delete sig;
+}
+
+const char *jitffi_sig_canonical(const jitffi_sig *sig) {
+  return sig ? sig->sig.canonical().c_str() : nullptr;
+}
+
+uint64_t jitffi_sig_hash(const jitffi_sig *sig) {
+  return sig ? sig->sig.hash() : 0;
+}
+
+size_t jitffi_sig_nargs(const jitffi_sig *sig) {
+  return sig ? sig->sig.params().size() : 0;
+}
+
+size_t jitffi_sig_fixed_count(const jitffi_sig *sig) {
+  return sig ? sig->sig.fixed_count() : 0;
+}
+
+int jitffi_sig_is_variadic(const jitffi_sig *sig) {
+  return sig && sig->sig.is_variadic();
+}
+
+const char *jitffi_sig_name(const jitffi_sig *sig) {
+  return sig ? sig->sig.name().c_str() : nullptr;
+}
+
+int jitffi_sig_equal(const jitffi_sig *a, const jitffi_sig *b) {
+  return a && b && a->sig == b->sig;
+}
+
+// ---- Functions ---------------------------------------------------------------------------
+
+jitffi_status jitffi_fn_create(const jitffi_sig *sig, void *address,
+                               const jitffi_fn_options *options, jitffi_fn **out) {
+  static const char kWhere[] = "jitffi_fn_create";
+  if (!out) return null_arg(kWhere, "out");
+  *out = nullptr;
+  if (!sig) return null_arg(kWhere, "sig");
+  if (!address) return null_arg(kWhere, "address");
+  jitffi::CallOptions opts;
+  if (jitffi_status s = to_options(kWhere, options, opts)) return s;
+  return guard(kWhere, [&] { *out = wrap(jitffi::Function(sig->sig, address, opts), nullptr); });
+}
+
+jitffi_status jitffi_fn_call(const jitffi_fn *fn, void *ret, void **args) {
+  static const char kWhere[] = "jitffi_fn_call";
+  if (!fn) return null_arg(kWhere, "fn");
+  if (!args && fn->nargs) return null_arg(kWhere, "args");
+  if (!ret && !fn->returns_void) return null_arg(kWhere, "ret");
+  return guard(kWhere, [&] { fn->fn.call(ret, args); });
+}
+
+size_t jitffi_fn_return_size(const jitffi_fn *fn) {
+  return fn ? fn->fn.return_size() : 0;
+}
+
+const char *jitffi_fn_backend(const jitffi_fn *fn) {
+  return fn ? name_of(fn->fn.backend()) : nullptr;
+}
+
+void *jitffi_fn_address(const jitffi_fn *fn) {
+  return fn ? fn->fn.address() : nullptr;
+}
+
+const jitffi_sig *jitffi_fn_sig(const jitffi_fn *fn) {
+  return fn ? &fn->sig : nullptr;
+}
+
+void jitffi_fn_free(jitffi_fn *fn) {
+  delete fn;
+}
+
+// ---- Closures ----------------------------------------------------------------------------
+
+jitffi_status jitffi_closure_create_with(const jitffi_sig *sig, jitffi_handler handler,
+                                         void *user_data, jitffi_backend backend,
+                                         jitffi_closure **out) {
+  static const char kWhere[] = "jitffi_closure_create";
+  if (!out) return null_arg(kWhere, "out");
+  *out = nullptr;
+  if (!sig) return null_arg(kWhere, "sig");
+  if (!handler) return null_arg(kWhere, "handler");
+  jitffi::CallOptions opts;
+  if (!to_choice(backend, opts.backend))
+    return bad_backend(kWhere, "backend", static_cast<int>(backend));
+  return guard(kWhere, [&] {
+    *out = new jitffi_closure{jitffi::Closure(sig->sig, handler, user_data, opts)};
+  });
+}
+
+jitffi_status jitffi_closure_create(const jitffi_sig *sig, jitffi_handler handler, void *user_data,
+                                    jitffi_closure **out) {
+  return jitffi_closure_create_with(sig, handler, user_data, JITFFI_BACKEND_AUTO, out);
+}
+
+void *jitffi_closure_code(const jitffi_closure *closure) {
+  return closure ? closure->closure.code() : nullptr;
+}
+
+const char *jitffi_closure_backend(const jitffi_closure *closure) {
+  return closure ? name_of(closure->closure.backend()) : nullptr;
+}
+
+void jitffi_closure_free(jitffi_closure *closure) {
+  delete closure;
+}
+
+// ---- Libraries ---------------------------------------------------------------------------
+
+jitffi_status jitffi_lib_open(const char *name, jitffi_lib **out) {
+  static const char kWhere[] = "jitffi_lib_open";
+  if (!out) return null_arg(kWhere, "out");
+  *out = nullptr;
+  if (!name) return null_arg(kWhere, "name");
+  return guard(kWhere, [&] { *out = new jitffi_lib{jitffi::Library::open(name)}; });
+}
+
+jitffi_status jitffi_lib_open_self(jitffi_lib **out) {
+  static const char kWhere[] = "jitffi_lib_open_self";
+  if (!out) return null_arg(kWhere, "out");
+  *out = nullptr;
+  return guard(kWhere, [&] { *out = new jitffi_lib{jitffi::Library::self()}; });
+}
+
+jitffi_status jitffi_lib_symbol(const jitffi_lib *lib, const char *name, void **out) {
+  static const char kWhere[] = "jitffi_lib_symbol";
+  if (!out) return null_arg(kWhere, "out");
+  *out = nullptr;
+  if (!lib) return null_arg(kWhere, "lib");
+  if (!name) return null_arg(kWhere, "name");
+  return guard(kWhere, [&] { *out = lib->lib.symbol(name); });
+}
+
+jitffi_status jitffi_lib_declare(jitffi_lib *lib, const char *declarations) {
+  static const char kWhere[] = "jitffi_lib_declare";
+  if (!lib) return null_arg(kWhere, "lib");
+  if (!declarations) return null_arg(kWhere, "declarations");
+  return guard(kWhere, [&] { lib->lib.scope().declare(declarations); });
+}
+
+jitffi_status jitffi_lib_function(const jitffi_lib *lib, const char *prototype,
+                                  const jitffi_fn_options *options, jitffi_fn **out) {
+  static const char kWhere[] = "jitffi_lib_function";
+  if (!out) return null_arg(kWhere, "out");
+  *out = nullptr;
+  if (!lib) return null_arg(kWhere, "lib");
+  if (!prototype) return null_arg(kWhere, "prototype");
+  jitffi::CallOptions opts;
+  if (jitffi_status s = to_options(kWhere, options, opts)) return s;
+  return guard(kWhere, [&] { *out = wrap(lib->lib.function(prototype, opts), &lib->lib); });
+}
+
+jitffi_status jitffi_lib_function_sig(const jitffi_lib *lib, const jitffi_sig *sig,
+                                      const jitffi_fn_options *options, jitffi_fn **out) {
+  static const char kWhere[] = "jitffi_lib_function_sig";
+  if (!out) return null_arg(kWhere, "out");
+  *out = nullptr;
+  if (!lib) return null_arg(kWhere, "lib");
+  if (!sig) return null_arg(kWhere, "sig");
+  jitffi::CallOptions opts;
+  if (jitffi_status s = to_options(kWhere, options, opts)) return s;
+  return guard(kWhere, [&] { *out = wrap(lib->lib.function(sig->sig, opts), &lib->lib); });
+}
+
+jitffi_status jitffi_lib_parse(const jitffi_lib *lib, const char *prototype, jitffi_sig **out) {
+  static const char kWhere[] = "jitffi_lib_parse";
+  if (!out) return null_arg(kWhere, "out");
+  *out = nullptr;
+  if (!lib) return null_arg(kWhere, "lib");
+  if (!prototype) return null_arg(kWhere, "prototype");
+  return guard(kWhere, [&] { *out = new jitffi_sig{lib->lib.scope().signature(prototype)}; });
+}
+
+const char *jitffi_lib_name(const jitffi_lib *lib) {
+  return lib ? lib->lib.name().c_str() : nullptr;
+}
+
+void jitffi_lib_close(jitffi_lib *lib) {
+  delete lib;
+}
+
+// ---- errno and back ends -----------------------------------------------------------------
+
+int jitffi_saved_errno(void) {
+  return jitffi::saved_errno();
+}
+
+void jitffi_set_saved_errno(int value) {
+  jitffi::set_saved_errno(value);
+}
+
+jitffi_backend jitffi_default_backend(void) {
+  switch (jitffi::default_backend()) {
+    case jitffi::BackendChoice::Jit:
+      return JITFFI_BACKEND_JIT;
+    case jitffi::BackendChoice::Libffi:
+      return JITFFI_BACKEND_LIBFFI;
+    case jitffi::BackendChoice::Auto:
+      break;
+  }
+  return JITFFI_BACKEND_AUTO;
+}
+
+jitffi_status jitffi_set_default_backend(jitffi_backend backend) {
+  jitffi::BackendChoice choice;
+  if (!to_choice(backend, choice))
+    return bad_backend("jitffi_set_default_backend", "backend", static_cast<int>(backend));
+  jitffi::set_default_backend(choice);
+  return JITFFI_OK;
+}
+
+}  // extern "C"
