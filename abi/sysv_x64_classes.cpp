@@ -1,0 +1,137 @@
+// x86-64 System V psABI §3.2.3: eightbyte classification (see sysv_x64_classes.h).
+#include "abi/sysv_x64_classes.h"
+
+#include <string>
+
+#include "jitffi/backend.h"
+
+namespace jitffi::abi::sysv {
+
+std::string_view class_name(ArgClass c) noexcept {
+  switch (c) {
+    case ArgClass::NoClass:
+      return "NO_CLASS";
+    case ArgClass::Integer:
+      return "INTEGER";
+    case ArgClass::Sse:
+      return "SSE";
+    case ArgClass::SseUp:
+      return "SSEUP";
+    case ArgClass::X87:
+      return "X87";
+    case ArgClass::X87Up:
+      return "X87UP";
+    case ArgClass::ComplexX87:
+      return "COMPLEX_X87";
+    case ArgClass::Memory:
+      return "MEMORY";
+  }
+  return "?";
+}
+
+ArgClass merge(ArgClass a, ArgClass b) noexcept {
+  // (a) equal classes stay.
+  if (a == b) return a;
+  // (b) NO_CLASS yields to the other class.
+  if (a == ArgClass::NoClass) return b;
+  if (b == ArgClass::NoClass) return a;
+  // (c) MEMORY wins.
+  if (a == ArgClass::Memory || b == ArgClass::Memory) return ArgClass::Memory;
+  // (d) INTEGER wins over the rest.
+  if (a == ArgClass::Integer || b == ArgClass::Integer) return ArgClass::Integer;
+  // (e) anything mixed with X87, X87UP or COMPLEX_X87 goes to memory.
+  auto x87 = [](ArgClass c) {
+    return c == ArgClass::X87 || c == ArgClass::X87Up || c == ArgClass::ComplexX87;
+  };
+  if (x87(a) || x87(b)) return ArgClass::Memory;
+  // (f) otherwise SSE.
+  return ArgClass::Sse;
+}
+
+namespace {
+
+Classification memory() noexcept {
+  Classification m;
+  m.eightbyte[0] = ArgClass::Memory;
+  m.count = 1;
+  return m;
+}
+
+// §3.2.3 item 1: the class of part `part` (0 or 1) of a scalar leaf.
+ArgClass scalar_class(const Type &t, std::size_t part) {
+  switch (t.kind()) {
+    case TypeKind::Bool:
+    case TypeKind::I8:
+    case TypeKind::U8:
+    case TypeKind::I16:
+    case TypeKind::U16:
+    case TypeKind::I32:
+    case TypeKind::U32:
+    case TypeKind::I64:
+    case TypeKind::U64:
+    case TypeKind::Pointer:
+      // _Bool, char, short, int, long, long long and pointers are INTEGER.
+      return ArgClass::Integer;
+    case TypeKind::I128:
+    case TypeKind::U128:
+      // __int128 is treated as a struct of two INTEGER eightbytes.
+      return ArgClass::Integer;
+    case TypeKind::F32:
+    case TypeKind::F64:
+      // float and double are SSE.
+      return ArgClass::Sse;
+    case TypeKind::LongDouble:
+      // The 64-bit mantissa is X87, the exponent eightbyte X87UP.
+      return part == 0 ? ArgClass::X87 : ArgClass::X87Up;
+    default:
+      throw UnsupportedError("sysv: cannot classify a " + std::string(kind_name(t.kind())) +
+                             " leaf");
+  }
+}
+
+}  // namespace
+
+Classification post_merge(Classification c, std::size_t size) noexcept {
+  bool any_sseup_missing = false;
+  for (std::size_t i = 0; i < c.count; ++i) {
+    // (a) one MEMORY eightbyte puts the whole argument in memory.
+    if (c.eightbyte[i] == ArgClass::Memory) return memory();
+    // (b) X87UP not preceded by X87: the whole argument in memory.
+    if (c.eightbyte[i] == ArgClass::X87Up && (i == 0 || c.eightbyte[i - 1] != ArgClass::X87))
+      return memory();
+    if (i > 0 && c.eightbyte[i] != ArgClass::SseUp) any_sseup_missing = true;
+  }
+  // (c) over two eightbytes: only SSE followed by SSEUPs (one vector) stays in registers.
+  if (size > 16 && (c.eightbyte[0] != ArgClass::Sse || any_sseup_missing)) return memory();
+  // (d) SSEUP not preceded by SSE or SSEUP becomes SSE.
+  for (std::size_t i = 0; i < c.count; ++i) {
+    if (c.eightbyte[i] != ArgClass::SseUp) continue;
+    if (i == 0 || (c.eightbyte[i - 1] != ArgClass::Sse && c.eightbyte[i - 1] != ArgClass::SseUp))
+      c.eightbyte[i] = ArgClass::Sse;
+  }
+  return c;
+}
+
+Classification classify(const Type &type) {
+  if (type.is_void() || type.size() == 0)
+    throw UnsupportedError("sysv: cannot classify " + type.canonical() + " (no value)");
+  // Item 1: objects larger than eight eightbytes are MEMORY.
+  if (type.size() > kMaxEightbytes * 8) return memory();
+
+  Classification c;
+  c.count = (type.size() + 7) / 8;
+  bool unaligned = false;
+  // Item 3/4: each field is classified and merged into the eightbytes it occupies; union members
+  // all start at offset 0 and arrays are their elements, so the leaves visit covers both.
+  type.for_each_scalar([&](std::size_t offset, const Type &leaf) {
+    // Item 1: an object with unaligned fields is MEMORY.
+    if (offset % leaf.align() != 0) unaligned = true;
+    std::size_t first = offset / 8, last = (offset + leaf.size() - 1) / 8;
+    for (std::size_t i = first; i <= last && i < c.count; ++i)
+      c.eightbyte[i] = merge(c.eightbyte[i], scalar_class(leaf, i - first));
+  });
+  if (unaligned) return memory();
+  return post_merge(c, type.size());
+}
+
+}  // namespace jitffi::abi::sysv
