@@ -53,6 +53,10 @@ enum class PieceKind : std::uint8_t {
 //  Value -> Stack: `size` bytes copied as they are; with ext Sign/Zero the scalar is widened and
 //                  8 bytes are stored (only where the slot is 8 bytes wide).
 //  Address/SretPtr: a pointer (8 bytes) to a Gpr or Stack slot.
+// SysV x86-64 (sysv_x64.cpp): every piece is at most 8 bytes, one per eightbyte, also on the
+// stack (MEMORY aggregates, long double, __int128: consecutive 8-byte slots); Vec pieces are 4 or
+// 8; ext is set on scalars only (bool/u8/u16 Zero, i8/i16 Sign), never on aggregate bytes; an
+// eightbyte of padding only (NO_CLASS) gets no piece.
 struct ArgPiece {
   PieceKind kind = PieceKind::Value;
   std::uint16_t arg = 0;
@@ -76,7 +80,8 @@ struct ArgInfo {
 //  from Gpr: `size` bytes of the register at `offset` in ret; with ext Sign/Zero the value is
 //            widened and 8 bytes are written (libffi's ffi_arg widening for narrow integers).
 //  from Vec: `size` bytes (4, 8 or 16) of the register at `offset` in ret.
-//  from X87: st(0) stored as an 80-bit value at `offset` (size 16 reserved).
+//  from X87: st(0) stored as an 80-bit value at `offset` (size 16 reserved; ret_size counts 16,
+//            the 6 bytes past the 80-bit value are left as they are).
 struct RetPiece {
   Slot from;
   std::uint32_t offset = 0;
