@@ -1,11 +1,317 @@
-// Placeholder until the aapcs64 classifier lands: every signature is reported unsupported, so the
-// API falls back to libffi.
+// AAPCS64 classifier (Arm IHI 0055, "Parameter passing", stages A-C) and Apple's arm64 variant
+// ("Writing ARM64 code for Apple platforms") as a policy flag: Signature -> CallPlan.
+//
+// Rule numbers are those of the 2023Q3 AAPCS64 (C.1-C.17); clang --target=aarch64-linux-gnu /
+// arm64-apple-macos was used to confirm each case the tests cover.
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <string>
+
 #include "abi/call_plan.h"
 
 namespace jitffi::abi {
 
+namespace {
+
+constexpr unsigned kArgRegs = 8;  // x0-x7 and v0-v7
+constexpr std::uint8_t kX8 = 8;   // indirect result location register
+constexpr unsigned kMaxHfa = 4;   // "a Homogeneous Aggregate ... with up to four members"
+
+std::uint32_t align_up(std::uint32_t n, std::uint32_t a) {
+  return (n + a - 1) / a * a;
+}
+
+// Larger outgoing or copy areas are left to libffi, as in sysv_x64: a stub that moves sp by more
+// than this could step over a thread stack's guard page.
+constexpr std::uint32_t kMaxFrameBytes = 64 * 1024;
+
+// Narrow arguments (8/16-bit and bool) are widened to 64 bits in registers and 8-byte slots.
+// AAPCS64 leaves the upper bits unspecified and has the callee extend, so this is harmless;
+// Apple requires the caller to extend to 32 bits, which 64 covers (mirrors sysv_x64).
+Ext arg_ext(const Type &t) {
+  if (!t.is_integer() || t.size() > 2) return Ext::None;
+  return t.is_signed() ? Ext::Sign : Ext::Zero;
+}
+
+// Integer results narrower than 64 bits are widened into an 8-byte ffi_arg, as libffi does (the
+// callee leaves the upper bits unspecified; the emitter extends from the low `size` bytes).
+Ext ret_ext(const Type &t) {
+  if (!t.is_integer() || t.size() >= 8) return Ext::None;
+  return t.is_signed() ? Ext::Sign : Ext::Zero;
+}
+
+struct Hfa {
+  std::uint32_t member_size = 0;  // 4 (float), 8 (double), 16 (quad / long double)
+  unsigned count = 0;             // 1..4
+};
+
+// Counts the uniquely addressable floating-point members of `t` (nested structs and arrays
+// flattened; a union counts as its largest member), or -1 when `t` is not homogeneous.
+// This is GCC's aapcs_vfp_sub_candidate and LLVM's isHomogeneousAggregate: every leaf must have
+// the same base type, and the type must have no padding (size == count * base size).
+int count_members(const Type &t, TypeKind &base) {
+  int count = 0;
+  switch (t.kind()) {
+    case TypeKind::F32:
+    case TypeKind::F64:
+    case TypeKind::LongDouble:
+      if (base == TypeKind::Void) base = t.kind();
+      return base == t.kind() ? 1 : -1;
+    case TypeKind::Array: {
+      const int c = count_members(*t.element(), base);
+      if (c < 0) return -1;
+      count = c * static_cast<int>(t.count());
+      break;
+    }
+    case TypeKind::Struct:
+    case TypeKind::Union:
+      for (const Field &f : t.fields()) {
+        const int c = count_members(*f.type, base);
+        if (c < 0) return -1;
+        count = t.kind() == TypeKind::Struct ? count + c : std::max(count, c);
+      }
+      break;
+    default:
+      return -1;
+  }
+  if (base == TypeKind::Void || t.size() != count * Type::scalar(base)->size()) return -1;
+  return count;
+}
+
+// "Homogeneous Floating-point Aggregate": a composite of 1 to 4 members of one float type.
+std::optional<Hfa> hfa_of(const Type &t) {
+  if (!t.is_aggregate()) return std::nullopt;
+  TypeKind base = TypeKind::Void;
+  const int count = count_members(t, base);
+  if (count < 1 || count > static_cast<int>(kMaxHfa)) return std::nullopt;
+  return Hfa{static_cast<std::uint32_t>(Type::scalar(base)->size()), static_cast<unsigned>(count)};
+}
+
+class Aapcs64Classifier {
+ public:
+  explicit Aapcs64Classifier(const Signature &sig)
+      : sig_(sig), apple_(sig.abi() == Abi::Apple_arm64) {
+    plan_.abi = sig.abi();
+    plan_.isa = Isa::A64;
+    plan_.variadic = sig.is_variadic();
+    plan_.fixed_count = static_cast<std::uint32_t>(sig.fixed_count());
+  }
+
+  CallPlan run() {
+    if (sig_.params().size() > 0xffff)
+      throw UnsupportedError(std::string(abi_name(sig_.abi())) + ": more than 65535 arguments in " +
+                             sig_.canonical());
+    // Stage A: NGRN = NSRN = 0, NSAA = SP (members, zero-initialised).
+    classify_result();
+    for (std::size_t i = 0; i < sig_.params().size(); ++i) {
+      const auto arg = static_cast<std::uint16_t>(i);
+      const Type &t = *sig_.params()[i];
+      check_type(t, "parameter " + std::to_string(i + 1));
+      plan_.args.push_back(
+          {static_cast<std::uint32_t>(t.size()), static_cast<std::uint32_t>(t.align()), false, 0});
+      if (apple_ && i >= sig_.fixed_count())
+        apple_vararg(arg, t);
+      else
+        classify_arg(arg, t);
+    }
+    // The stack pointer is 16-byte aligned at the call (AAPCS64 "The Stack").
+    plan_.stack_bytes = align_up(nsaa_, 16);
+    if (plan_.stack_bytes + plan_.copy_bytes > kMaxFrameBytes)
+      throw UnsupportedError(std::string(abi_name(sig_.abi())) + ": " + sig_.canonical() +
+                             " needs " + std::to_string(plan_.stack_bytes + plan_.copy_bytes) +
+                             " bytes of arguments and copies; the limit is " +
+                             std::to_string(kMaxFrameBytes));
+    return std::move(plan_);
+  }
+
+ private:
+  void check_type(const Type &t, const std::string &where) const {
+    if (t.is_void() || t.kind() == TypeKind::Array)
+      throw UnsupportedError(std::string(abi_name(sig_.abi())) + ": " + where + " of " +
+                             sig_.canonical() + " cannot be passed by value");
+    // Checked before any size is narrowed to 32 bits; the frame limit is checked at the end.
+    if (t.size() > kMaxFrameBytes && where != "the result")
+      throw UnsupportedError(std::string(abi_name(sig_.abi())) + ": " + where + " of " +
+                             sig_.canonical() + " is larger than " +
+                             std::to_string(kMaxFrameBytes) + " bytes");
+    if (t.size() > UINT32_MAX)
+      throw UnsupportedError(std::string(abi_name(sig_.abi())) + ": " + where + " of " +
+                             sig_.canonical() + " is too large");
+    if (!apple_) return;
+    bool has_ld = false;
+    t.for_each_scalar([&](std::size_t, const Type &s) {
+      if (s.kind() == TypeKind::LongDouble) has_ld = true;
+    });
+    // Apple: "The long double type is a double precision IEEE754 binary floating-point type".
+    if (has_ld)
+      throw UnsupportedError("apple_arm64: " + where + " of " + sig_.canonical() +
+                             " has long double, which is double on Apple platforms");
+  }
+
+  // ---- Results: "as if it were the first named argument", else the indirect result in x8 ----
+
+  void classify_result() {
+    const Type &t = *sig_.ret();
+    if (t.is_void()) return;
+    check_type(t, "the result");
+    plan_.ret_size = static_cast<std::uint32_t>(t.size());
+    plan_.ret_kind = RetKind::Regs;
+    const auto size = static_cast<std::uint32_t>(t.size());
+    if (t.is_float()) return ret_piece({Loc::Vec, 0, 0}, 0, size, Ext::None);
+    if (auto h = hfa_of(t)) {  // HFA: v0..v3, one member each
+      for (unsigned i = 0; i < h->count; ++i)
+        ret_piece({Loc::Vec, static_cast<std::uint8_t>(i), 0}, i * h->member_size, h->member_size,
+                  Ext::None);
+      return;
+    }
+    if (t.is_aggregate() && size > 16) {
+      // B.4 for results: the caller passes the address of the result memory in x8 (XR); the
+      // callee need not return it ("not preserved").
+      plan_.ret_kind = RetKind::Memory;
+      plan_.sret_returned_in = -1;
+      plan_.pieces.push_back({PieceKind::SretPtr, 0, 0, 8, Ext::None, {Loc::Gpr, kX8, 0}});
+      return;
+    }
+    if (t.is_aggregate() || size == 16) {  // composites <= 16 and 128-bit integers: x0, x1
+      for (std::uint32_t off = 0; off < size; off += 8)
+        ret_piece({Loc::Gpr, static_cast<std::uint8_t>(off / 8), 0}, off,
+                  std::min<std::uint32_t>(8, size - off), Ext::None);
+      return;
+    }
+    const Ext ext = ret_ext(t);
+    if (ext != Ext::None) plan_.ret_size = 8;  // widened like libffi's ffi_arg
+    ret_piece({Loc::Gpr, 0, 0}, 0, size, ext);
+  }
+
+  void ret_piece(Slot from, std::uint32_t offset, std::uint32_t size, Ext ext) {
+    plan_.ret_pieces.push_back({from, offset, size, ext});
+  }
+
+  // ---- Arguments, stage C ----
+
+  void classify_arg(std::uint16_t arg, const Type &t) {
+    const auto size = static_cast<std::uint32_t>(t.size());
+    const auto align = static_cast<std::uint32_t>(t.align());
+    if (t.is_float()) {
+      // C.1: a half/single/double/quad float in v[NSRN].
+      if (nsrn_ < kArgRegs) return vec(arg, 0, size, nsrn_++);
+      // C.4/C.5/C.6: on the stack, 8-byte slot (16 for quad); Apple: natural size and alignment.
+      return to_stack(arg, size, apple_ ? align : std::max<std::uint32_t>(align, 8),
+                      apple_ ? size : align_up(size, 8), Ext::None);
+    }
+    if (auto h = hfa_of(t)) {
+      // B.3: an HFA is used unmodified (even when over 16 bytes). C.2: in consecutive v
+      // registers, one member each, if all fit.
+      if (nsrn_ + h->count <= kArgRegs) {
+        for (unsigned i = 0; i < h->count; ++i)
+          vec(arg, i * h->member_size, h->member_size, nsrn_++);
+        return;
+      }
+      // C.3: no partial allocation; NSRN = 8 so that no later float goes in a register. Size
+      // rounded to 8. C.4: NSAA aligned to 8, or 16 for a 16-aligned HFA. Apple packs the HFA at
+      // its natural alignment and size (clang; Apple developer forums thread 668654).
+      nsrn_ = kArgRegs;
+      if (apple_) return to_stack(arg, size, align, size, Ext::None);
+      return to_stack(arg, size, align >= 16 ? 16 : 8, align_up(size, 8), Ext::None);
+    }
+    if (t.is_aggregate() && size > 16) {
+      // B.4: a composite over 16 bytes (not an HFA) is copied by the caller and replaced by a
+      // pointer to the copy, which is then allocated like any pointer (C.9, C.13-C.17).
+      ArgInfo &info = plan_.args[arg];
+      info.by_reference = true;
+      info.copy_offset = plan_.copy_bytes;
+      plan_.copy_bytes += align_up(size, 16);
+      if (ngrn_ < kArgRegs) return piece(PieceKind::Address, arg, 0, 8, Ext::None, gpr(ngrn_++));
+      ngrn_ = kArgRegs;
+      nsaa_ = align_up(nsaa_, 8);
+      piece(PieceKind::Address, arg, 0, 8, Ext::None, stack(nsaa_));
+      nsaa_ += 8;
+      return;
+    }
+    if (t.is_aggregate() || size == 16) {
+      // Composites <= 16 bytes (B.5: size rounded up to 8) and 128-bit integers.
+      // C.10: a 16-byte-aligned argument starts at an even NGRN. Apple drops this: "the
+      // parameter x1_x2 does indeed get passed in x1 and x2" (large_type(int, __int128)).
+      if (align == 16 && !apple_) ngrn_ = align_up(ngrn_, 2);
+      const std::uint32_t dwords = align_up(size, 8) / 8;
+      // C.11 / C.12: in consecutive GPRs, lower-addressed doubleword first, if all fit.
+      if (dwords <= kArgRegs - ngrn_) {
+        for (std::uint32_t off = 0; off < size; off += 8)
+          piece(PieceKind::Value, arg, off, std::min<std::uint32_t>(8, size - off), Ext::None,
+                gpr(ngrn_++));
+        return;
+      }
+      // C.13: NGRN = 8, no later integer goes in a register. C.14: NSAA aligned to
+      // max(8, natural alignment). C.15/C.17: copied, size rounded to 8 (Apple too: clang
+      // coerces small composites to i64 arrays / i128).
+      ngrn_ = kArgRegs;
+      return to_stack(arg, size, std::max<std::uint32_t>(align, 8), align_up(size, 8), Ext::None);
+    }
+    // C.9: integers and pointers up to 8 bytes in x[NGRN].
+    const Ext ext = arg_ext(t);
+    if (ngrn_ < kArgRegs) return piece(PieceKind::Value, arg, 0, size, ext, gpr(ngrn_++));
+    // C.13, C.14, C.16, C.17: an 8-byte slot. Apple: "values consume only the space required"
+    // at their natural alignment (a char takes one byte), so nothing is widened there.
+    ngrn_ = kArgRegs;
+    if (apple_) return to_stack(arg, size, align, size, Ext::None);
+    to_stack(arg, size, 8, 8, ext);
+  }
+
+  // Apple arm64 variadic arguments: after stage B (composites over 16 bytes still go by
+  // reference), every variadic argument goes on the stack, each in 8-byte slots (16-aligned for
+  // 16-aligned types, as clang does), never in registers, and NGRN/NSRN are not consumed.
+  void apple_vararg(std::uint16_t arg, const Type &t) {
+    const auto size = static_cast<std::uint32_t>(t.size());
+    if (t.is_aggregate() && size > 16 && !hfa_of(t)) {
+      ArgInfo &info = plan_.args[arg];
+      info.by_reference = true;
+      info.copy_offset = plan_.copy_bytes;
+      plan_.copy_bytes += align_up(size, 16);
+      nsaa_ = align_up(nsaa_, 8);
+      piece(PieceKind::Address, arg, 0, 8, Ext::None, stack(nsaa_));
+      nsaa_ += 8;
+      return;
+    }
+    const std::uint32_t align = t.align() >= 16 ? 16 : 8;
+    to_stack(arg, size, align, align_up(size, 8), arg_ext(t));
+  }
+
+  // Copies `size` bytes of the argument to the stack at NSAA aligned to `align`, in pieces of
+  // at most 8 bytes; NSAA then advances by `slot` bytes. `ext` widens a lone scalar to 8 bytes.
+  void to_stack(std::uint16_t arg, std::uint32_t size, std::uint32_t align, std::uint32_t slot,
+                Ext ext) {
+    nsaa_ = align_up(nsaa_, align);
+    for (std::uint32_t off = 0; off < size; off += 8)
+      piece(PieceKind::Value, arg, off, std::min<std::uint32_t>(8, size - off), ext,
+            stack(nsaa_ + off));
+    nsaa_ += slot;
+  }
+
+  void vec(std::uint16_t arg, std::uint32_t offset, std::uint32_t size, unsigned reg) {
+    piece(PieceKind::Value, arg, offset, size, Ext::None,
+          {Loc::Vec, static_cast<std::uint8_t>(reg), 0});
+  }
+  static Slot gpr(unsigned reg) { return {Loc::Gpr, static_cast<std::uint8_t>(reg), 0}; }
+  static Slot stack(std::uint32_t offset) { return {Loc::Stack, 0, offset}; }
+
+  void piece(PieceKind kind, std::uint16_t arg, std::uint32_t offset, std::uint32_t size, Ext ext,
+             Slot to) {
+    plan_.pieces.push_back({kind, arg, offset, size, ext, to});
+  }
+
+  const Signature &sig_;
+  const bool apple_;
+  CallPlan plan_;
+  unsigned ngrn_ = 0;       // next general-purpose register number
+  unsigned nsrn_ = 0;       // next SIMD and floating-point register number
+  std::uint32_t nsaa_ = 0;  // next stacked argument address, as an offset from SP
+};
+
+}  // namespace
+
 CallPlan classify_aapcs64(const Signature &sig) {
-  throw UnsupportedError("aapcs64 classifier not written yet: " + sig.canonical());
+  return Aapcs64Classifier(sig).run();
 }
 
 }  // namespace jitffi::abi
