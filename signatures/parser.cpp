@@ -1,38 +1,244 @@
-// Placeholder until the parser lands.
-#include "jitffi/signature.h"
+// Parsing entry points: Signature::parse and Scope. The grammar itself is in parser_decl.cpp
+// (declarations) and parser_const.cpp (constant expressions); docs/signatures.md describes it.
+#include "signatures/parser_impl.h"
+#include "signatures/parser_names.h"
 
 namespace jitffi {
 
-Signature Signature::parse(std::string_view text, Abi) {
-  throw ParseError(std::string(text), 0, "a parser (not written yet)");
+using parse::CType;
+using parse::Tok;
+
+Parser::Parser(std::string_view input, Abi abi, const Scope &base, Scope &overlay)
+    : input_(input), toks_(parse::tokenize(input_)), abi_(abi), base_(base), overlay_(overlay) {}
+
+void Parser::fail(std::size_t pos, std::string expected) const {
+  throw ParseError(input_, pos, std::move(expected));
 }
+
+void Parser::fail_here(std::string expected) const {
+  fail(cur().pos, std::move(expected));
+}
+
+const parse::Token &Parser::peek(std::size_t n) const {
+  return toks_[std::min(i_ + n, toks_.size() - 1)];
+}
+
+bool Parser::is(std::string_view text) const {
+  const Token &t = cur();
+  return (t.kind == Tok::Punct || t.kind == Tok::Ident) && t.text == text;
+}
+
+bool Parser::accept(std::string_view text) {
+  if (!is(text)) return false;
+  ++i_;
+  return true;
+}
+
+void Parser::expect(std::string_view punct, std::string_view what) {
+  if (!accept(punct)) fail_here(std::string(what) + ", got " + parse::describe(cur()));
+}
+
+void Parser::find_text_abi() {
+  std::optional<Abi> prefix, attr;
+  std::string attr_name;
+  if (toks_.size() >= 3 && toks_[0].kind == Tok::Ident && toks_[1].kind == Tok::Punct &&
+      toks_[1].text == ":") {
+    prefix = abi_from_name(toks_[0].text);
+    if (!prefix)
+      fail(toks_[0].pos, "an ABI name (sysv, win64, aapcs64, apple_arm64 or an alias), got '" +
+                             std::string(toks_[0].text) + "'");
+    i_ = 2;
+  }
+  // Only attributes outside every parenthesis name the convention of the function itself; those
+  // inside a parameter list belong to function-pointer parameters, which are plain pointers.
+  int depth = 0;
+  for (std::size_t j = i_; j < toks_.size(); ++j) {
+    const Token &t = toks_[j];
+    if (t.kind == Tok::Punct && (t.text == "(" || t.text == "[" || t.text == "{")) ++depth;
+    if (t.kind == Tok::Punct && (t.text == ")" || t.text == "]" || t.text == "}")) --depth;
+    if (depth != 0 || t.kind != Tok::Ident ||
+        (t.text != "__attribute__" && t.text != "__attribute"))
+      continue;
+    int d = 0;
+    for (++j; j < toks_.size() && toks_[j].kind != Tok::End; ++j) {
+      const Token &a = toks_[j];
+      if (a.kind == Tok::Punct && a.text == "(") ++d;
+      if (a.kind == Tok::Punct && a.text == ")" && --d == 0) break;
+      if (d != 2 || a.kind != Tok::Ident) continue;
+      std::optional<Abi> named;
+      if (a.text == "ms_abi" || a.text == "__ms_abi__") named = Abi::Win64;
+      if (a.text == "sysv_abi" || a.text == "__sysv_abi__") named = Abi::SysV_x64;
+      if (!named) continue;
+      if (attr && *attr != *named)
+        fail(a.pos, "one calling-convention attribute, got '" + std::string(a.text) + "' after '" +
+                        attr_name + "'");
+      if (prefix && *prefix != *named)
+        fail(a.pos, "an attribute that agrees with the '" + std::string(toks_[0].text) +
+                        ":' prefix, got '" + std::string(a.text) + "'");
+      attr = named;
+      attr_name = std::string(a.text);
+    }
+  }
+  if (prefix)
+    abi_ = *prefix;
+  else if (attr)
+    abi_ = *attr;
+}
+
+parse::SigParts Parser::signature() {
+  find_text_abi();
+  parse::Specs s = specs(Ctx::Sig);
+  if (!s.any) fail_here("a type name, got " + parse::describe(cur()));
+  parse::Declarator d = declarator(true);
+  attributes();
+  const Token after = cur();
+  accept(";");
+  if (cur().kind != Tok::End) fail_here("end of input, got " + parse::describe(cur()));
+  CType t = apply(s.base, d);
+  if (t.kind != CType::Function || !t.fn) {
+    for (const parse::DeclOp &op : d.ops)
+      if (op.kind == parse::DeclOp::Function)
+        fail(d.pos, "a function, got a function pointer (write 'ret name(params)')");
+    fail(after.pos, "'(' and the parameters of a function, got " + parse::describe(after));
+  }
+  const parse::FnType &fn = *t.fn;
+  if (fn.ret.kind == CType::Incomplete)
+    fail(fn.ret.pos, "a complete return type, got '" + fn.ret.what +
+                         "', which is declared but not defined (return a pointer)");
+  parse::SigParts out;
+  out.abi = abi_;
+  out.ret = fn.ret.type;
+  out.fixed = fn.fixed;
+  out.variadic = fn.variadic;
+  out.name = d.name;
+  for (std::size_t i = 0; i < fn.params.size(); ++i) {
+    const parse::Param &p = fn.params[i];
+    if (p.type.kind == CType::Incomplete)
+      fail(p.type.pos, "a complete parameter type, got '" + p.type.what +
+                           "', which is declared but not defined (pass a pointer)");
+    const Type &pt = *p.type.type;
+    if (pt.kind() == TypeKind::Array)
+      fail(p.type.pos, "a parameter that is not an array, got " + pt.canonical() +
+                           " (C would pass a pointer; pass a pointer)");
+    if (fn.variadic && i >= fn.fixed && !parse::is_promoted_vararg(pt))
+      fail(p.pos, "a promoted type after '...', got " + pt.canonical() +
+                      " (variadic float is passed as f64; bool, char and short as i32)");
+    out.params.push_back(p.type.type);
+    out.names.push_back(p.name);
+  }
+  return out;
+}
+
+TypeRef Parser::type_name() {
+  parse::Specs s = specs(Ctx::TypeName);
+  if (!s.any) fail_here("a type name, got " + parse::describe(cur()));
+  parse::Declarator d = declarator(false);
+  if (cur().kind != Tok::End) fail_here("end of input, got " + parse::describe(cur()));
+  CType t = apply(s.base, d);
+  if (t.kind == CType::Function)
+    fail(t.pos, "a type, got a function type (a pointer to it is 'ret (*)(params)')");
+  if (t.kind == CType::Incomplete)
+    fail(t.pos, "a complete type, got '" + t.what + "', which is declared but not defined");
+  return t.type;
+}
+
+void Parser::declarations() {
+  while (cur().kind != Tok::End) {
+    if (accept(";")) continue;
+    const Token start = cur();
+    parse::Specs s = specs(Ctx::Decl);
+    if (!s.any)
+      fail_here("a declaration (struct, union, enum or typedef), got " + parse::describe(cur()));
+    if (s.is_typedef) {
+      for (;;) {
+        parse::Declarator d = declarator(true);
+        attributes();
+        if (d.name.empty()) fail_here("a typedef name, got " + parse::describe(cur()));
+        define_typedef(d.name, d.name_pos, apply(s.base, d));
+        if (accept(",")) continue;
+        expect(";", "';' after the typedef");
+        break;
+      }
+      continue;
+    }
+    if (is(";")) {
+      if (!s.declared_tag)
+        fail(start.pos,
+             "a struct, union or enum declaration or a typedef, got a declaration "
+             "that declares nothing");
+      ++i_;
+      continue;
+    }
+    const Token at = cur();
+    parse::Declarator d = declarator(true);
+    fail(at.pos,
+         "';' after the type (a Scope holds types only; give prototypes to "
+         "Scope::signature), got " +
+             parse::describe(at));
+  }
+}
+
+// ---- Scope ----------------------------------------------------------------------------------
 
 Scope::Scope(Abi abi) : abi_(abi) {}
 
 void Scope::declare(std::string_view text) {
-  throw ParseError(std::string(text), 0, "a parser (not written yet)");
+  // Parse into an overlay and merge only on success: a bad text leaves the scope unchanged.
+  Scope overlay(abi_);
+  Parser(text, abi_, *this, overlay).declarations();
+  for (auto &[k, v] : overlay.typedefs_) typedefs_[k] = v;
+  for (auto &[k, v] : overlay.tags_) tags_[k] = v;
+  for (auto &[k, v] : overlay.constants_) constants_[k] = v;
 }
 
 TypeRef Scope::type(std::string_view text) const {
-  throw ParseError(std::string(text), 0, "a parser (not written yet)");
+  Scope overlay(abi_);
+  return Parser(text, abi_, *this, overlay).type_name();
 }
 
 Signature Scope::signature(std::string_view text) const {
-  throw ParseError(std::string(text), 0, "a parser (not written yet)");
+  Scope overlay(abi_);
+  parse::SigParts p = Parser(text, abi_, *this, overlay).signature();
+  try {
+    return Signature::make(p.abi, std::move(p.ret), std::move(p.params), p.fixed, p.variadic,
+                           std::move(p.name), std::move(p.names));
+  } catch (const TypeError &e) {
+    // The parser checks what make() checks, with positions; this is a safety net.
+    throw ParseError(std::string(text), 0, std::string("a valid signature: ") + e.what());
+  }
 }
 
 void Scope::define(std::string name, TypeRef type) {
+  if (!type) throw TypeError("Scope::define: '" + name + "' has no type");
+  bool plain_char = false;
+  const bool ident = !name.empty() && !(name[0] >= '0' && name[0] <= '9') &&
+                     name.find_first_not_of(
+                         "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                         "0123456789_") == std::string::npos;
+  if (!ident || parse::is_reserved(name))
+    throw TypeError("Scope::define: '" + name + "' is not a name a typedef can have");
+  if (parse::builtin_name(name, abi_, &plain_char))
+    throw TypeError("Scope::define: '" + name + "' is a built-in type name");
   typedefs_[std::move(name)] = std::move(type);
 }
 
 TypeRef Scope::find_typedef(std::string_view name) const {
   auto it = typedefs_.find(name);
-  return it == typedefs_.end() ? nullptr : it->second;
+  if (it == typedefs_.end() || parse::is_function_marker(it->second)) return nullptr;
+  if (parse::is_opaque_marker(it->second)) {
+    TypeRef def = find_tag(it->second->tag());
+    return def && def->kind() == it->second->kind() ? def : nullptr;
+  }
+  return it->second;
 }
 
 TypeRef Scope::find_tag(std::string_view tag) const {
   auto it = tags_.find(tag);
   return it == tags_.end() ? nullptr : it->second;
+}
+
+Signature Signature::parse(std::string_view text, Abi abi) {
+  return Scope(abi).signature(text);
 }
 
 }  // namespace jitffi

@@ -116,6 +116,8 @@ class Scope {
   std::map<std::string, TypeRef, std::less<>> typedefs_;
   // Tag -> type; a null TypeRef marks an opaque (declared but not defined) struct/union.
   std::map<std::string, TypeRef, std::less<>> tags_;
+  // Enumerator name -> value, so that later declarations can size arrays with them.
+  std::map<std::string, long long, std::less<>> constants_;
 };
 
 }  // namespace jitffi

@@ -1,0 +1,28 @@
+// Tokens of the signature language: C declarations plus the compact names, which are plain
+// identifiers. Whitespace, newlines and comments separate tokens and are dropped.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace jitffi::parse {
+
+enum class Tok : std::uint8_t { Ident, Number, Char, String, Punct, End };
+
+struct Token {
+  Tok kind;
+  std::string_view text;  // a view into the input; empty for End
+  std::size_t pos;        // 0-based character offset in the input
+};
+
+// Splits the whole input into tokens; the last one is End at input.size(). Throws ParseError
+// for a character that starts no token and for an unterminated comment or literal.
+std::vector<Token> tokenize(std::string_view input);
+
+// How a token reads in an error message: `'foo'`, or `end of input`.
+std::string describe(const Token &t);
+
+}  // namespace jitffi::parse
