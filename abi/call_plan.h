@@ -57,6 +57,15 @@ enum class PieceKind : std::uint8_t {
 // stack (MEMORY aggregates, long double, __int128: consecutive 8-byte slots); Vec pieces are 4 or
 // 8; ext is set on scalars only (bool/u8/u16 Zero, i8/i16 Sign), never on aggregate bytes; an
 // eightbyte of padding only (NO_CLASS) gets no piece.
+// Win64 (win64.cpp): pieces are at most 8 bytes, Vec pieces 4 or 8, stack slots 8 bytes from
+// offset 32. A variadic double (and, as GCC does, a variadic struct wrapping one float/double)
+// has two Value pieces with the same source: Vec first, then the Gpr of the same slot; an upcall
+// that spills both keeps the Gpr copy, the one the convention guarantees. ext as for SysV.
+// AAPCS64 / Apple (aapcs64.cpp): Gpr and Stack pieces are at most 8 bytes (a 16-byte scalar on
+// the stack is two pieces); Vec pieces are 4, 8 or 16 (long double, HFA of long doubles). Apple
+// packs non-variadic stack arguments at natural alignment: a Stack piece may be 1, 2 or 4 bytes
+// (ext None: store exactly `size` bytes), and a float HFA's 8-byte piece may sit at a 4-aligned
+// offset (sp+12): A64 emitters need the unscaled forms (stur/ldur) there.
 struct ArgPiece {
   PieceKind kind = PieceKind::Value;
   std::uint16_t arg = 0;
@@ -79,7 +88,8 @@ struct ArgInfo {
 // One part of the result.
 //  from Gpr: `size` bytes of the register at `offset` in ret; with ext Sign/Zero the value is
 //            widened and 8 bytes are written (libffi's ffi_arg widening for narrow integers).
-//  from Vec: `size` bytes (4, 8 or 16) of the register at `offset` in ret.
+//  from Vec: `size` bytes (4, 8 or 16) of the register at `offset` in ret (16: AAPCS64 long
+//            double or HFA member; Win64 __int128, which GCC ms_abi returns in xmm0).
 //  from X87: st(0) stored as an 80-bit value at `offset` (size 16 reserved; ret_size counts 16,
 //            the 6 bytes past the 80-bit value are left as they are).
 struct RetPiece {
