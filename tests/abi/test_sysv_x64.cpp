@@ -120,6 +120,14 @@ TEST(SysvScalars, IntegerAndSseOverflowInterleaveOnTheStack) {
 
 // ---- Aggregates in registers (item 3/4: classify each eightbyte, merge its fields) ----------
 
+// A struct of one member classifies as that member (but is never extended).
+TEST(SysvAggregates, SingleMemberStructs) {
+  CallPlan p = plan(S({f32()}), {S({f32()}), S({f64()}), S({i32()}), S({ptr()}), S({i16()})});
+  EXPECT_EQ(pieces(p), "a0[0,4] xmm0 | a1[0,8] xmm1 | a2[0,4] rdi | a3[0,8] rsi | a4[0,2] rdx");
+  EXPECT_EQ(results(p), "xmm0 [0,4]");
+  EXPECT_EQ(p.ret_size, 4u);
+}
+
 TEST(SysvAggregates, TwoIntsShareOneIntegerEightbyte) {
   CallPlan p = plan(S({i32(), i32()}), {S({i32(), i32()}), i32()});
   EXPECT_EQ(pieces(p), "a0[0,8] rdi | a1[0,4] rsi");
@@ -409,6 +417,10 @@ TEST(SysvWide, StructOfLongDouble) {
   EXPECT_EQ(results(p), "st0 [0,16]");
   // Bigger than 16 bytes: MEMORY.
   EXPECT_EQ(plan(S({ld(), f64()}), {}).ret_kind, RetKind::Memory);
+  // 16-byte alignment on the stack, after an 8-byte slot.
+  CallPlan q = plan(v(), cat({rep(6, i64()), {i32(), L}}));
+  std::string s = pieces(q);
+  EXPECT_NE(s.find("a6[0,4] sp+0 | a7[0,8] sp+16 | a7[8,8] sp+24"), std::string::npos) << s;
 }
 
 // ---- The psABI's own example (§3.2.3 Figure 3.5/3.6, without the __m256/__m512 arguments) -----
