@@ -1,10 +1,45 @@
-// Placeholder until the x86-64 emitter lands: no JIT back end, everything goes through libffi.
+// The JIT back end for x86-64 hosts: SysV and Win64 signatures through the stub cache.
+#include "jit/closure.h"
+#include "jit/stub_cache.h"
 #include "jitffi/backend.h"
 
 namespace jitffi::detail {
 
+namespace {
+
+class JitBackend final : public Backend {
+ public:
+  BackendKind kind() const noexcept override { return BackendKind::Jit; }
+
+  bool supports(const Signature &sig) const noexcept override {
+    if (sig.abi() != Abi::SysV_x64 && sig.abi() != Abi::Win64) return false;
+    try {
+      return jit::StubCache::global().entry(sig).error.empty();  // the plan is cached
+    } catch (...) {
+      return false;  // out of memory while classifying
+    }
+  }
+
+  std::shared_ptr<const CallImpl> prepare(const Signature &sig) override {
+    return jit::StubCache::global().downcall(sig);
+  }
+
+  std::unique_ptr<ClosureImpl> make_closure(const Signature &sig, ClosureHandler handler,
+                                            void *user_data) override {
+    const jit::Stub &entry = jit::StubCache::global().upcall(sig);
+    return std::make_unique<jit::JitClosure>(entry.code(), handler, user_data);
+  }
+};
+
+}  // namespace
+
 Backend *jit_backend() {
+#if defined(__x86_64__) && !defined(_WIN32)
+  static JitBackend *backend = new JitBackend;  // leaked: lives as long as the cache
+  return backend;
+#else
   return nullptr;
+#endif
 }
 
 }  // namespace jitffi::detail

@@ -1,0 +1,19 @@
+// Plan + listings, assembled without mapping any memory.
+#include "jit/listing.h"
+
+#include "abi/call_plan.h"
+#include "jit/stub.h"
+
+namespace jitffi::jit {
+
+std::string listing(const jitffi::Signature &sig) {
+  const abi::CallPlan plan = abi::classify(sig);
+  std::string out = sig.canonical() + "\nplan:\n" + plan.describe();
+  out += "downcall stub (void *fn, void *ret, void **args):\n";
+  out += disassemble(plan, StubKind::Downcall);
+  out += "upcall entry (closure context in r10):\n";
+  out += disassemble(plan, StubKind::Upcall);
+  return out;
+}
+
+}  // namespace jitffi::jit

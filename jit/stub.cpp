@@ -1,0 +1,109 @@
+// Assembling a plan into W^X memory, with unwind info, perf map entry, listing and stats.
+#include "jit/stub.h"
+
+#include <asmjit/x86.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "jit/perf_map.h"
+#include "jit/x64_emitter.h"
+
+namespace jitffi::jit {
+
+namespace {
+
+// Keeps asmjit's first error instead of letting it unwind through asmjit.
+class KeepError : public asmjit::ErrorHandler {
+ public:
+  asmjit::Error err = asmjit::kErrorOk;
+  std::string message;
+  void handleError(asmjit::Error e, const char *msg, asmjit::BaseEmitter *) override {
+    if (err == asmjit::kErrorOk) err = e, message = msg;
+  }
+};
+
+void emit(asmjit::x86::Assembler &a, const abi::CallPlan &plan, StubKind kind, const void *target,
+          std::vector<x64::CfiOp> &cfi) {
+  if (kind == StubKind::Upcall)
+    x64::emit_upcall(a, plan, cfi);
+  else
+    x64::emit_downcall(a, plan, kind == StubKind::Bound ? target : nullptr, cfi);
+}
+
+void check(const KeepError &e, const char *what) {
+  if (e.err != asmjit::kErrorOk)
+    throw Error(std::string("jitffi: asmjit failed to ") + what + ": " + e.message);
+}
+
+}  // namespace
+
+bool dump_enabled() noexcept {
+  static const bool on = [] {
+    const char *v = std::getenv("JITFFI_DUMP");
+    return v && std::strcmp(v, "1") == 0;
+  }();
+  return on;
+}
+
+Stub::Stub(const abi::CallPlan &plan, StubKind kind, std::string_view name, const void *target,
+           ExecMemory &mem)
+    : mem_(mem) {
+  if (kind == StubKind::Bound && !target) throw Error("jitffi: a bound stub needs a target");
+  asmjit::CodeHolder code;
+  KeepError errors;
+  code.init(asmjit::Environment::host());
+  code.setErrorHandler(&errors);
+  asmjit::FileLogger logger(stderr);
+  if (dump_enabled()) {
+    logger.addFlags(asmjit::FormatFlags::kMachineCode);
+    code.setLogger(&logger);
+    std::fprintf(stderr, "jitffi: %.*s\n", int(name.size()), name.data());
+  }
+  asmjit::x86::Assembler a(&code);
+  std::vector<x64::CfiOp> cfi;
+  emit(a, plan, kind, target, cfi);
+  check(errors, "assemble");
+  code.flatten();
+  code.resolveUnresolvedLinks();
+  size_ = code.codeSize();
+
+  ExecMemory::Block block = mem_.alloc(size_);
+  code.relocateToBase(reinterpret_cast<std::uint64_t>(block.rx));
+  check(errors, "relocate");
+  code.copyFlattenedData(block.rw, size_, asmjit::CopySectionFlags::kPadTargetBuffer);
+  try {
+    code_ = mem_.commit(block);
+    unwind_ = std::make_unique<UnwindRegistration>(code_, size_, cfi);
+  } catch (...) {
+    if (!code_) throw;  // commit released the block itself
+    mem_.release(code_);
+    throw;
+  }
+  if (dump_enabled()) std::fprintf(stderr, "  at %p, %zu bytes\n", code_, size_);
+  perf_map_add(code_, size_, name);
+  detail::stats().stubs_compiled.fetch_add(1, std::memory_order_relaxed);
+}
+
+Stub::~Stub() {
+  unwind_.reset();  // the unwinder must stop finding the range before it is reused
+  mem_.release(code_);
+}
+
+std::string disassemble(const abi::CallPlan &plan, StubKind kind, const void *target) {
+  asmjit::CodeHolder code;
+  KeepError errors;
+  code.init(asmjit::Environment::host());
+  code.setErrorHandler(&errors);
+  asmjit::StringLogger logger;
+  logger.addFlags(asmjit::FormatFlags::kMachineCode);
+  code.setLogger(&logger);
+  asmjit::x86::Assembler a(&code);
+  std::vector<x64::CfiOp> cfi;
+  emit(a, plan, kind, target, cfi);
+  check(errors, "assemble");
+  return std::string(logger.data(), logger.dataSize());
+}
+
+}  // namespace jitffi::jit

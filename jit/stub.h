@@ -1,0 +1,49 @@
+// A piece of generated code for one plan: assembled, placed in W^X memory, given unwind info and
+// a perf map entry; freed (and unregistered) on destruction.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "abi/call_plan.h"
+#include "jit/exec_memory.h"
+#include "jit/unwind.h"
+
+namespace jitffi::jit {
+
+enum class StubKind : std::uint8_t {
+  Downcall,  // void stub(void *fn, void *ret, void **args)
+  Bound,     // void stub(void *ret, void **args), target fixed
+  Upcall,    // shared closure entry, context in r10
+};
+
+class Stub {
+ public:
+  // `name` goes to the perf map and the JITFFI_DUMP listing. Throws UnsupportedError for a
+  // plan the emitter cannot execute, jitffi::Error when assembling or mapping fails.
+  Stub(const abi::CallPlan &plan, StubKind kind, std::string_view name,
+       const void *target = nullptr, ExecMemory &mem = ExecMemory::global());
+  ~Stub();
+  Stub(const Stub &) = delete;
+  Stub &operator=(const Stub &) = delete;
+
+  void *code() const noexcept { return code_; }
+  std::size_t size() const noexcept { return size_; }
+  const UnwindRegistration &unwind() const noexcept { return *unwind_; }
+
+ private:
+  ExecMemory &mem_;
+  void *code_ = nullptr;
+  std::size_t size_ = 0;
+  std::unique_ptr<UnwindRegistration> unwind_;
+};
+
+// The assembly listing (with machine code) of the code a plan turns into.
+std::string disassemble(const abi::CallPlan &plan, StubKind kind, const void *target = nullptr);
+
+// JITFFI_DUMP=1: every stub's listing goes to stderr as it is made.
+bool dump_enabled() noexcept;
+
+}  // namespace jitffi::jit

@@ -1,0 +1,94 @@
+// Stub cache: a fixed array of buckets with chains that only grow, so readers walk them with
+// acquire loads and no lock; writers take a per-stripe mutex and re-check before inserting.
+#include "jit/stub_cache.h"
+
+namespace jitffi::jit {
+
+namespace {
+
+class JitCall final : public detail::CallImpl {
+ public:
+  JitCall(const Signature &sig, const abi::CallPlan &plan)
+      : CallImpl(sig, BackendKind::Jit),
+        stub_(plan, StubKind::Downcall, "jitffi:" + sig.canonical()) {
+    raw_ = reinterpret_cast<RawCall>(stub_.code());
+  }
+
+ private:
+  Stub stub_;
+};
+
+std::string classify_error(StubCache::Classifier classify, const Signature &sig,
+                           abi::CallPlan &plan) {
+  if (sig.abi() != Abi::SysV_x64 && sig.abi() != Abi::Win64)
+    return "the x86-64 JIT does not emit " + std::string(abi_name(sig.abi())) + " calls";
+  try {
+    plan = classify(sig);
+    x64::check_plan(plan);
+    return {};
+  } catch (const std::exception &e) {
+    std::string msg = e.what();
+    return msg.empty() ? "classification failed for " + sig.canonical() : msg;
+  }
+}
+
+}  // namespace
+
+StubCache::StubCache(Classifier classify)
+    : classify_(classify), buckets_(new std::atomic<CacheEntry *>[kBuckets]) {
+  for (std::size_t i = 0; i < kBuckets; ++i) buckets_[i].store(nullptr, std::memory_order_relaxed);
+}
+
+StubCache::~StubCache() {
+  for (std::size_t i = 0; i < kBuckets; ++i) {
+    CacheEntry *e = buckets_[i].load(std::memory_order_relaxed);
+    while (e) delete std::exchange(e, e->next);
+  }
+}
+
+CacheEntry *StubCache::find(std::size_t bucket, const Signature &sig) const noexcept {
+  // The hash picks the bucket; the full canonical form decides.
+  for (CacheEntry *e = buckets_[bucket].load(std::memory_order_acquire); e; e = e->next)
+    if (e->sig.hash() == sig.hash() && e->sig.canonical() == sig.canonical()) return e;
+  return nullptr;
+}
+
+CacheEntry &StubCache::entry(const Signature &sig) {
+  const std::size_t bucket = sig.hash() & (kBuckets - 1);
+  if (CacheEntry *e = find(bucket, sig)) return *e;
+  // Classify outside the lock (pure and quick); a thread that loses the race drops its copy.
+  auto fresh = std::make_unique<CacheEntry>(sig);
+  fresh->error = classify_error(classify_, sig, fresh->plan);
+  std::lock_guard<std::mutex> lock(locks_[bucket % kLocks]);
+  if (CacheEntry *e = find(bucket, sig)) return *e;
+  fresh->next = buckets_[bucket].load(std::memory_order_relaxed);
+  CacheEntry *e = fresh.release();
+  buckets_[bucket].store(e, std::memory_order_release);
+  count_.fetch_add(1, std::memory_order_relaxed);
+  return *e;
+}
+
+std::shared_ptr<const detail::CallImpl> StubCache::downcall(const Signature &sig) {
+  CacheEntry &e = entry(sig);
+  if (!e.error.empty()) throw UnsupportedError(e.error);
+  // Compiled once; a thread arriving meanwhile waits, a failure lets the next one retry.
+  std::call_once(e.down_once, [&] { e.call = std::make_shared<const JitCall>(e.sig, e.plan); });
+  return e.call;
+}
+
+const Stub &StubCache::upcall(const Signature &sig) {
+  CacheEntry &e = entry(sig);
+  if (!e.error.empty()) throw UnsupportedError(e.error);
+  std::call_once(e.up_once, [&] {
+    e.upcall =
+        std::make_unique<Stub>(e.plan, StubKind::Upcall, "jitffi-upcall:" + e.sig.canonical());
+  });
+  return *e.upcall;
+}
+
+StubCache &StubCache::global() {
+  static StubCache *cache = new StubCache;  // leaked on purpose, like the memory it uses
+  return *cache;
+}
+
+}  // namespace jitffi::jit

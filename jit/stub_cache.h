@@ -1,0 +1,63 @@
+// The stub cache: one plan, one downcall stub and one upcall entry per signature, compiled once
+// even when many threads ask at the same moment; lookups take no lock.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "abi/call_plan.h"
+#include "jit/stub.h"
+#include "jitffi/backend.h"
+
+namespace jitffi::jit {
+
+struct CacheEntry {
+  explicit CacheEntry(Signature s) : sig(std::move(s)) {}
+  Signature sig;
+  std::string error;  // why the JIT cannot serve this signature; empty when it can
+  abi::CallPlan plan;
+
+  std::once_flag down_once;
+  std::shared_ptr<const detail::CallImpl> call;
+  std::once_flag up_once;
+  std::unique_ptr<Stub> upcall;
+
+  CacheEntry *next = nullptr;  // bucket chain; fixed before the entry is published
+};
+
+class StubCache {
+ public:
+  // Turns a signature into a plan; abi::classify unless a test supplies its own.
+  using Classifier = abi::CallPlan (*)(const Signature &);
+  explicit StubCache(Classifier classify = &abi::classify);
+  ~StubCache();
+  StubCache(const StubCache &) = delete;
+  StubCache &operator=(const StubCache &) = delete;
+
+  // The entry for a signature, classified (not compiled). Never fails: an unsupported
+  // signature gets an entry with `error` set.
+  CacheEntry &entry(const Signature &sig);
+  // The prepared downcall; throws UnsupportedError when the JIT cannot serve the signature.
+  std::shared_ptr<const detail::CallImpl> downcall(const Signature &sig);
+  // The shared closure entry code; throws UnsupportedError likewise.
+  const Stub &upcall(const Signature &sig);
+
+  std::size_t size() const noexcept { return count_.load(std::memory_order_relaxed); }
+
+  // The process-wide cache (never destroyed: its stubs may be called until exit).
+  static StubCache &global();
+
+ private:
+  static constexpr std::size_t kBuckets = 1 << 14;
+  static constexpr std::size_t kLocks = 64;
+  CacheEntry *find(std::size_t bucket, const Signature &sig) const noexcept;
+  Classifier classify_;
+  std::unique_ptr<std::atomic<CacheEntry *>[]> buckets_;
+  std::mutex locks_[kLocks];  // writers only, striped by bucket
+  std::atomic<std::size_t> count_{0};
+};
+
+}  // namespace jitffi::jit

@@ -1,0 +1,150 @@
+// .eh_frame writer (DWARF CFI, LSB/x86-64 psABI "Unwind Table" section) and registration.
+#include "jit/unwind.h"
+
+#include <cstring>
+
+extern "C" void __register_frame(void *begin);
+extern "C" void __deregister_frame(void *begin);
+
+namespace jitffi::jit {
+
+namespace {
+
+enum : std::uint8_t {
+  DW_CFA_advance_loc1 = 0x02,
+  DW_CFA_advance_loc2 = 0x03,
+  DW_CFA_advance_loc4 = 0x04,
+  DW_CFA_def_cfa = 0x0c,
+  DW_CFA_def_cfa_register = 0x0d,
+  DW_CFA_def_cfa_offset = 0x0e,
+  DW_CFA_advance_loc = 0x40,
+  DW_CFA_offset = 0x80,
+  DW_CFA_restore = 0xc0,
+  DW_CFA_nop = 0x00,
+  DW_EH_PE_absptr = 0x00,
+};
+constexpr std::uint8_t kDwarfRsp = 7, kDwarfRa = 16;
+constexpr int kDataAlign = -8;
+
+struct Writer {
+  std::vector<std::uint8_t> b;
+  void u8(std::uint8_t v) { b.push_back(v); }
+  void u32(std::uint32_t v) { raw(&v, 4); }
+  void u64(std::uint64_t v) { raw(&v, 8); }
+  void raw(const void *p, std::size_t n) {
+    const auto *c = static_cast<const std::uint8_t *>(p);
+    b.insert(b.end(), c, c + n);
+  }
+  void uleb(std::uint64_t v) {
+    do {
+      std::uint8_t byte = v & 0x7f;
+      v >>= 7;
+      u8(v ? byte | 0x80 : byte);
+    } while (v);
+  }
+  void sleb(std::int64_t v) {
+    bool more = true;
+    while (more) {
+      std::uint8_t byte = v & 0x7f;
+      v >>= 7;
+      more = !((v == 0 && !(byte & 0x40)) || (v == -1 && (byte & 0x40)));
+      u8(more ? byte | 0x80 : byte);
+    }
+  }
+  // Pads the record that started at `start` (its length word) to 8 bytes and fills the length.
+  void finish(std::size_t start) {
+    while ((b.size() - start) % 8) u8(DW_CFA_nop);
+    const std::uint32_t len = std::uint32_t(b.size() - start - 4);
+    std::memcpy(&b[start], &len, 4);
+  }
+};
+
+void advance(Writer &w, std::uint32_t delta) {
+  if (delta == 0) return;
+  if (delta < 64) {
+    w.u8(DW_CFA_advance_loc | std::uint8_t(delta));
+  } else if (delta < 256) {
+    w.u8(DW_CFA_advance_loc1);
+    w.u8(std::uint8_t(delta));
+  } else if (delta < 65536) {
+    w.u8(DW_CFA_advance_loc2);
+    w.b.push_back(std::uint8_t(delta)), w.b.push_back(std::uint8_t(delta >> 8));
+  } else {
+    w.u8(DW_CFA_advance_loc4);
+    w.u32(delta);
+  }
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> build_eh_frame(const void *code, std::size_t size,
+                                         const std::vector<x64::CfiOp> &ops) {
+  Writer w;
+  // CIE: version 1, "zR" with absolute pointers, code alignment 1, data alignment -8, return
+  // address in column 16; at entry CFA = rsp + 8 and the return address is at CFA - 8.
+  const std::size_t cie = w.b.size();
+  w.u32(0);
+  w.u32(0);  // CIE id
+  w.u8(1);
+  w.raw("zR", 3);
+  w.uleb(1);
+  w.sleb(kDataAlign);
+  w.u8(kDwarfRa);
+  w.uleb(1);
+  w.u8(DW_EH_PE_absptr);
+  w.u8(DW_CFA_def_cfa);
+  w.uleb(kDwarfRsp);
+  w.uleb(8);
+  w.u8(DW_CFA_offset | kDwarfRa);
+  w.uleb(1);
+  w.finish(cie);
+
+  const std::size_t fde = w.b.size();
+  w.u32(0);
+  w.u32(std::uint32_t(fde + 4 - cie));  // distance back to the CIE
+  w.u64(reinterpret_cast<std::uint64_t>(code));
+  w.u64(size);
+  w.uleb(0);  // no augmentation data
+  std::uint32_t at = 0;
+  for (const x64::CfiOp &op : ops) {
+    advance(w, op.at - at);
+    at = op.at;
+    switch (op.kind) {
+      case x64::CfiOp::CfaOffset:
+        w.u8(DW_CFA_def_cfa_offset);
+        w.uleb(std::uint64_t(op.value));
+        break;
+      case x64::CfiOp::CfaRegister:
+        w.u8(DW_CFA_def_cfa_register);
+        w.uleb(op.reg);
+        break;
+      case x64::CfiOp::CfaRspPlus:
+        w.u8(DW_CFA_def_cfa);
+        w.uleb(kDwarfRsp);
+        w.uleb(std::uint64_t(op.value));
+        break;
+      case x64::CfiOp::Saved:
+        w.u8(DW_CFA_offset | op.reg);
+        w.uleb(std::uint64_t(op.value / kDataAlign));
+        break;
+      case x64::CfiOp::Restored:
+        w.u8(DW_CFA_restore | op.reg);
+        break;
+    }
+  }
+  w.finish(fde);
+  w.u32(0);  // end of the sequence
+  return std::move(w.b);
+}
+
+UnwindRegistration::UnwindRegistration(const void *code, std::size_t size,
+                                       const std::vector<x64::CfiOp> &ops)
+    : frame_(build_eh_frame(code, size, ops)) {
+  __register_frame(frame_.data());
+}
+
+UnwindRegistration::~UnwindRegistration() {
+  __deregister_frame(frame_.data());
+}
+
+}  // namespace jitffi::jit

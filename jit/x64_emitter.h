@@ -1,0 +1,55 @@
+// x86-64 code for a CallPlan: the boxed downcall, the bound downcall and the shared upcall entry.
+//
+// The emitter executes the plan and holds no ABI rule: where each byte goes comes from the plan,
+// which registers to preserve from abi/callee_saved. The stubs themselves are host (SysV)
+// functions; the plan's ABI is the convention of the function on the other side.
+#pragma once
+
+#include <asmjit/x86.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "abi/call_plan.h"
+
+namespace jitffi::jit::x64 {
+
+// One change in how to find the caller's frame, at a code offset; becomes .eh_frame CFI.
+struct CfiOp {
+  enum Kind : std::uint8_t {
+    CfaOffset,    // CFA = current CFA register + value
+    CfaRegister,  // CFA register becomes `reg` (offset unchanged)
+    CfaRspPlus,   // CFA = rsp + value (after the frame pointer is popped)
+    Saved,        // register `reg` saved at CFA + value
+    Restored,     // register `reg` holds its own value again
+  };
+  Kind kind;
+  std::uint32_t at;  // code offset just after the instruction
+  std::uint8_t reg;  // DWARF register number
+  std::int32_t value;
+};
+
+// Checks that the emitter can execute the plan (ISA, the registers it reserves for itself,
+// piece sizes and bounds). Throws UnsupportedError naming the offending piece.
+void check_plan(const abi::CallPlan &plan);
+
+// Boxed downcall `void stub(void *fn, void *ret, void **args)`; with a target, the bound form
+// `void stub(void *ret, void **args)` calling `target`.
+void emit_downcall(asmjit::x86::Assembler &a, const abi::CallPlan &plan, const void *target,
+                   std::vector<CfiOp> &cfi);
+
+// What a closure's trampoline hands the shared entry in r10.
+struct ClosureContext {
+  void (*handler)(void *ret, void **args, void *user_data);
+  void *user_data;
+};
+
+// The per-signature closure entry, entered (through a trampoline) with a ClosureContext * in r10
+// and called with the plan's convention; calls the handler with the host convention.
+void emit_upcall(asmjit::x86::Assembler &a, const abi::CallPlan &plan, std::vector<CfiOp> &cfi);
+
+// Per-closure trampoline: `mov r10, context; mov r11, entry; jmp r11`.
+inline constexpr std::size_t kTrampolineSize = 23;
+void write_trampoline(void *rw, const void *context, const void *entry) noexcept;
+
+}  // namespace jitffi::jit::x64
