@@ -151,7 +151,9 @@ void Parser::declarations() {
       fail_here("a declaration (struct, union, enum or typedef), got " + parse::describe(cur()));
     if (s.is_typedef) {
       for (;;) {
+        compact_names_declarable_ = true;
         parse::Declarator d = declarator(true);
+        compact_names_declarable_ = false;
         attributes();
         if (d.name.empty()) fail_here("a typedef name, got " + parse::describe(cur()));
         define_typedef(d.name, d.name_pos, apply(s.base, d));

@@ -201,7 +201,7 @@ Specs Parser::specs(Ctx ctx) {
       // A typedef or compact name is a type only when none was given yet, as in C: in
       // `int size_t`, size_t would be the declared name.
       if (given()) {
-        if (parse::is_compact_name(w))
+        if (parse::is_compact_name(w) && !s.is_typedef)
           fail(t.pos, "one type, got '" + std::string(w) + "' after '" + words + "'");
         break;
       }
@@ -405,8 +405,10 @@ Declarator Parser::declarator(bool allow_name) {
     ++i_;
     inner = declarator(allow_name);
     expect(")", "')' to close the declarator");
-  } else if (cur().kind == Tok::Ident && !parse::is_reserved(cur().text) && !is("__attribute__") &&
-             !is("__attribute") && !is("__asm__") && !is("__asm") && !is("asm")) {
+  } else if (cur().kind == Tok::Ident && !parse::is_keyword(cur().text) &&
+             (compact_names_declarable_ || !parse::is_compact_name(cur().text)) &&
+             !is("__attribute__") && !is("__attribute") && !is("__asm__") && !is("__asm") &&
+             !is("asm")) {
     if (!allow_name) fail_here("no name in a type, got " + parse::describe(cur()));
     d.name = std::string(cur().text);
     d.name_pos = cur().pos;
@@ -446,6 +448,8 @@ std::shared_ptr<FnType> Parser::params() {
   fn->pos = cur().pos;
   ++i_;  // '('
   ++param_depth_;
+  const bool declarable = compact_names_declarable_;
+  compact_names_declarable_ = false;
   if (!is(")")) {
     for (;;) {
       if (is("...")) {
@@ -479,6 +483,7 @@ std::shared_ptr<FnType> Parser::params() {
   }
   ++i_;  // ')'
   --param_depth_;
+  compact_names_declarable_ = declarable;
   auto is_void = [](const Param &p) {
     return p.type.kind == CType::Complete && p.type.type->is_void();
   };

@@ -150,6 +150,8 @@ class Parser {
   Scope &overlay_;
   std::set<std::string, std::less<>> defining_;  // tags whose body is being parsed
   int param_depth_ = 0;
+  // While reading typedef names: `typedef int32_t i32;` may restate a compact name.
+  bool compact_names_declarable_ = false;
 };
 
 }  // namespace jitffi
