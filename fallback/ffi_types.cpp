@@ -1,0 +1,290 @@
+// jitffi Types as libffi ffi_types.
+//
+// libffi has no union, array or 128-bit integer type. Every aggregate (and i128/u128) is handed
+// to libffi as an FFI_TYPE_STRUCT whose size and alignment we preset: libffi only computes them
+// (initialize_aggregate) when size is 0, so a preset struct keeps the C layout exactly, while its
+// element list exists only to steer libffi's classifier.
+//
+// x86-64 SysV: we classify the type ourselves, per eightbyte, the way the psABI does (§3.2.3:
+// every scalar leaf, all union members at their offsets, merged per eightbyte), then give libffi
+// elements that its classify_argument() maps to the same classes: an INTEGER eightbyte becomes a
+// u64 (or the tail's bytes as u8), an SSE eightbyte a double (or a float for a 4-byte tail), a
+// MEMORY aggregate a marker element that libffi reads as MEMORY, and an aggregate that is just a
+// long double (classes X87, X87UP) libffi's own long double, which it returns in st(0) as gcc
+// does (libffi mis-returns such a struct through rax:rdx). CPython's ctypes instead lists a
+// union's members one after another, which libffi then classifies at the wrong offsets.
+//
+// Other ABIs (Win64, and AArch64 hosts): Win64 passes aggregates by size alone, so any elements
+// of the right total do. For AArch64 we expand arrays into repeated elements (as ctypes does) and
+// turn a union into N copies of its float type when every leaf is that one float type (a
+// homogeneous aggregate) or into integer words otherwise; this path is not tested on hardware.
+#include "fallback/ffi_types.h"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "jitffi/backend.h"
+
+namespace jitffi::detail::ffi {
+
+namespace {
+
+// An ffi_type we built, with storage for its element list.
+struct Built {
+  ffi_type type{};
+  std::vector<ffi_type *> elements;
+};
+
+// libffi's x86-64 classify_argument() returns "memory" for any struct larger than 32 bytes before
+// looking at its elements; as an element this marks its parent as MEMORY.
+ffi_type *memory_marker() {
+  static ffi_type *elems[] = {&ffi_type_uint8, nullptr};
+  static ffi_type marker = {64, 1, FFI_TYPE_STRUCT, elems};
+  return &marker;
+}
+
+enum class Cls : std::uint8_t { None, Integer, Sse, X87, X87Up, Memory };
+
+// psABI §3.2.3, merging rules (a)-(f) for two classes of one eightbyte.
+Cls merge(Cls a, Cls b) {
+  if (a == b) return a;
+  if (a == Cls::None) return b;
+  if (b == Cls::None) return a;
+  if (a == Cls::Memory || b == Cls::Memory) return Cls::Memory;
+  if (a == Cls::Integer || b == Cls::Integer) return Cls::Integer;
+  if (a == Cls::X87 || a == Cls::X87Up || b == Cls::X87 || b == Cls::X87Up) return Cls::Memory;
+  return Cls::Sse;
+}
+
+// The classes of the (at most two) eightbytes, or {Memory} for an aggregate passed in memory.
+std::vector<Cls> classify_sysv(const Type &t) {
+  if (t.size() > 16) return {Cls::Memory};  // §3.2.3 post-merger (c): over two eightbytes
+  std::vector<Cls> cls((t.size() + 7) / 8, Cls::None);
+  t.for_each_scalar([&](std::size_t off, const Type &s) {
+    std::size_t i = off / 8;
+    switch (s.kind()) {
+      case TypeKind::F32:
+      case TypeKind::F64:
+        cls[i] = merge(cls[i], Cls::Sse);
+        break;
+      case TypeKind::LongDouble:
+        cls[i] = merge(cls[i], Cls::X87);
+        cls[i + 1] = merge(cls[i + 1], Cls::X87Up);
+        break;
+      case TypeKind::I128:
+      case TypeKind::U128:
+        cls[i] = merge(cls[i], Cls::Integer);
+        cls[i + 1] = merge(cls[i + 1], Cls::Integer);
+        break;
+      default:
+        cls[i] = merge(cls[i], Cls::Integer);
+    }
+  });
+  for (std::size_t i = 0; i < cls.size(); ++i) {
+    if (cls[i] == Cls::Memory) return {Cls::Memory};  // post-merger (a)
+    if (cls[i] == Cls::X87Up && (i == 0 || cls[i - 1] != Cls::X87))
+      return {Cls::Memory};  // post-merger (b)
+    if (cls[i] == Cls::X87 && (i + 1 >= cls.size() || cls[i + 1] != Cls::X87Up))
+      return {Cls::Memory};
+  }
+  return cls;
+}
+
+std::unique_ptr<Built> preset(const Type &t) {
+  auto b = std::make_unique<Built>();
+  b->type.size = t.size();
+  b->type.alignment = static_cast<unsigned short>(t.align());
+  b->type.type = FFI_TYPE_STRUCT;
+  return b;
+}
+
+void finish(Built &b) {
+  b.elements.push_back(nullptr);
+  b.type.elements = b.elements.data();
+}
+
+// x86-64 SysV: elements that libffi classifies exactly as the psABI classifies `t`.
+ffi_type *build_sysv(const Type &t, std::unique_ptr<Built> &out) {
+  std::vector<Cls> cls = classify_sysv(t);
+  if (cls.size() == 2 && cls[0] == Cls::X87 && cls[1] == Cls::X87Up) return &ffi_type_longdouble;
+  out = preset(t);
+  if (cls[0] == Cls::Memory) {
+    out->elements.push_back(memory_marker());
+  } else {
+    for (std::size_t i = 0; i < cls.size(); ++i) {
+      std::size_t n = std::min<std::size_t>(8, t.size() - 8 * i);
+      if (cls[i] == Cls::Sse) {
+        out->elements.push_back(n == 8 ? &ffi_type_double : &ffi_type_float);
+      } else if (n == 8) {
+        out->elements.push_back(&ffi_type_uint64);
+      } else {
+        for (std::size_t k = 0; k < n; ++k) out->elements.push_back(&ffi_type_uint8);
+      }
+    }
+  }
+  finish(*out);
+  return &out->type;
+}
+
+ffi_type *scalar(TypeKind k) {
+  switch (k) {
+    case TypeKind::Void:
+      return &ffi_type_void;
+    case TypeKind::Bool:
+    case TypeKind::U8:
+      return &ffi_type_uint8;
+    case TypeKind::I8:
+      return &ffi_type_sint8;
+    case TypeKind::I16:
+      return &ffi_type_sint16;
+    case TypeKind::U16:
+      return &ffi_type_uint16;
+    case TypeKind::I32:
+      return &ffi_type_sint32;
+    case TypeKind::U32:
+      return &ffi_type_uint32;
+    case TypeKind::I64:
+      return &ffi_type_sint64;
+    case TypeKind::U64:
+      return &ffi_type_uint64;
+    case TypeKind::F32:
+      return &ffi_type_float;
+    case TypeKind::F64:
+      return &ffi_type_double;
+    case TypeKind::LongDouble:
+      return &ffi_type_longdouble;
+    case TypeKind::Pointer:
+      return &ffi_type_pointer;
+    default:
+      return nullptr;
+  }
+}
+
+// Integer words (u64, then the tail as bytes) covering `size` bytes.
+void integer_words(std::size_t size, std::vector<ffi_type *> &out) {
+  for (std::size_t i = 0; i + 8 <= size; i += 8) out.push_back(&ffi_type_uint64);
+  for (std::size_t i = size / 8 * 8; i < size; ++i) out.push_back(&ffi_type_uint8);
+}
+
+struct Cache;
+ffi_type *build_generic(const Type &t, Abi abi, Cache &cache, std::unique_ptr<Built> &out);
+
+// Every built type, keyed by "<abi>:<canonical>"; entries are never removed.
+struct Cache {
+  std::mutex mu;
+  std::map<std::string, std::unique_ptr<Built>, std::less<>> built;
+  std::map<std::string, ffi_type *, std::less<>> found;  // includes non-owned (scalars)
+
+  ffi_type *get(const Type &t, Abi abi) {
+    if (ffi_type *s = scalar(t.kind())) return s;
+    std::string key = std::string(abi_name(abi)) + ":" + t.canonical();
+    if (auto it = found.find(key); it != found.end()) return it->second;
+    std::unique_ptr<Built> b;
+    ffi_type *r = abi == Abi::SysV_x64 ? build_sysv(t, b) : build_generic(t, abi, *this, b);
+    if (b) built.emplace(key, std::move(b));
+    found.emplace(std::move(key), r);
+    return r;
+  }
+};
+
+// Elements for an aggregate member list (arrays expanded, nested aggregates by their own type).
+void append_member(const Type &m, Abi abi, Cache &cache, std::vector<ffi_type *> &out) {
+  if (m.kind() == TypeKind::Array) {
+    for (std::size_t i = 0; i < m.count(); ++i) append_member(*m.element(), abi, cache, out);
+  } else {
+    out.push_back(cache.get(m, abi));
+  }
+}
+
+ffi_type *build_generic(const Type &t, Abi abi, Cache &cache, std::unique_ptr<Built> &out) {
+  auto b = preset(t);
+  std::vector<ffi_type *> elems;
+  if (t.kind() == TypeKind::Struct) {
+    for (const Field &f : t.fields()) append_member(*f.type, abi, cache, elems);
+  } else if (t.kind() == TypeKind::Union) {
+    // A union of one float kind only is a homogeneous aggregate of that kind (AAPCS64 §5.9.5).
+    TypeKind fk = TypeKind::Void;
+    bool same_float = true;
+    t.for_each_scalar([&](std::size_t, const Type &s) {
+      if (!s.is_float() || (fk != TypeKind::Void && s.kind() != fk)) same_float = false;
+      fk = s.kind();
+    });
+    const Type &ft = *Type::scalar(same_float ? fk : TypeKind::U8);
+    if (same_float && t.size() % ft.size() == 0) {
+      for (std::size_t i = 0; i < t.size() / ft.size(); ++i) elems.push_back(scalar(fk));
+    } else {
+      integer_words(t.size(), elems);
+    }
+  } else {  // i128/u128: two integer words, alignment 16 preset
+    integer_words(t.size(), elems);
+  }
+  b->elements = std::move(elems);
+  finish(*b);
+  out = std::move(b);
+  return &out->type;
+}
+
+Cache &cache() {
+  static Cache c;
+  return c;
+}
+
+}  // namespace
+
+SysvRegs sysv_regs(const Type &t) {
+  SysvRegs r;
+  if (t.is_scalar() && t.kind() != TypeKind::I128 && t.kind() != TypeKind::U128) {
+    if (t.kind() == TypeKind::LongDouble)
+      r.memory = true;  // §3.2.3: X87 arguments go in memory
+    else if (t.is_float())
+      r.nsse = 1;
+    else
+      r.ngpr = 1;
+    return r;
+  }
+  std::vector<Cls> cls = classify_sysv(t);
+  for (Cls c : cls) {
+    if (c == Cls::Memory || c == Cls::X87 || c == Cls::X87Up) r.memory = true;
+    if (c == Cls::Sse) r.nsse++;
+    if (c == Cls::Integer) r.ngpr++;
+  }
+  r.int_then_sse = cls.size() == 2 && cls[0] == Cls::Integer && cls[1] == Cls::Sse;
+  return r;
+}
+
+std::optional<ffi_abi> ffi_abi_for(Abi abi) noexcept {
+  if (abi == host_abi()) return FFI_DEFAULT_ABI;
+#if defined(__x86_64__) && !defined(_WIN32)
+  if (abi == Abi::Win64) return FFI_WIN64;
+#endif
+  return std::nullopt;
+}
+
+std::string unsupported_reason(const Type &type, Abi abi) {
+  if (!ffi_abi_for(abi))
+    return "the libffi back end cannot call the " + std::string(abi_name(abi)) +
+           " ABI on this host (" + std::string(abi_name(host_abi())) + ")";
+  bool wide = false;
+  if (type.kind() == TypeKind::I128 || type.kind() == TypeKind::U128) wide = true;
+  type.for_each_scalar([&](std::size_t, const Type &s) {
+    if (s.kind() == TypeKind::I128 || s.kind() == TypeKind::U128) wide = true;
+  });
+  // Only the SysV mapping of 128-bit integers is checked against the compiler; Win64 (gcc passes
+  // __int128 by reference and returns it in xmm0) and AAPCS64 (even register pairs) are not.
+  if (wide && abi != Abi::SysV_x64)
+    return "128-bit integers (" + type.canonical() +
+           ") are not supported by the libffi back end on " + std::string(abi_name(abi));
+  return {};
+}
+
+ffi_type *ffi_type_for(const Type &type, Abi abi) {
+  if (std::string why = unsupported_reason(type, abi); !why.empty()) throw UnsupportedError(why);
+  Cache &c = cache();
+  std::lock_guard lock(c.mu);
+  return c.get(type, abi);
+}
+
+}  // namespace jitffi::detail::ffi

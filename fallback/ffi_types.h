@@ -1,0 +1,32 @@
+// jitffi Types as libffi ffi_types, built once per (ABI, canonical form) and kept for the
+// process. Internal to the libffi back end.
+#pragma once
+
+#include <ffi.h>
+
+#include <optional>
+#include <string>
+
+#include "jitffi/types.h"
+
+namespace jitffi::detail::ffi {
+
+// The libffi ABI that implements `abi` on this host, or nullopt when libffi cannot call it here.
+std::optional<ffi_abi> ffi_abi_for(Abi abi) noexcept;
+
+// Why `type` cannot be passed through libffi under `abi` (empty when it can).
+std::string unsupported_reason(const Type &type, Abi abi);
+
+// The ffi_type to hand to ffi_prep_cif for a parameter or result of this type. Never freed.
+// Throws UnsupportedError when unsupported_reason() is not empty.
+ffi_type *ffi_type_for(const Type &type, Abi abi);
+
+// How an x86-64 SysV argument of this type uses registers (psABI §3.2.3), as libffi sees it.
+struct SysvRegs {
+  bool memory = false;        // passed on the stack whatever registers are left
+  int ngpr = 0, nsse = 0;     // registers needed otherwise
+  bool int_then_sse = false;  // a two-eightbyte aggregate of classes INTEGER, SSE
+};
+SysvRegs sysv_regs(const Type &type);
+
+}  // namespace jitffi::detail::ffi

@@ -1,0 +1,150 @@
+// Back-end selection (JITFFI_BACKEND and set_default_backend), the libffi prepared-call cache and
+// the JITFFI_STATS counters.
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+
+#include "src/api_internal.h"
+
+namespace jitffi {
+
+std::string_view backend_name(BackendKind kind) noexcept {
+  switch (kind) {
+    case BackendKind::Jit:
+      return "jit";
+    case BackendKind::Libffi:
+      return "libffi";
+  }
+  return "?";
+}
+
+namespace {
+
+BackendChoice choice_from_env() {
+  const char *v = std::getenv("JITFFI_BACKEND");
+  if (!v || !*v) return BackendChoice::Auto;
+  std::string s(v);
+  if (s == "auto") return BackendChoice::Auto;
+  if (s == "jit") return BackendChoice::Jit;
+  if (s == "libffi") return BackendChoice::Libffi;
+  // Read once per process, so the warning is printed once.
+  std::fprintf(stderr, "jitffi: ignoring JITFFI_BACKEND=%s (expected auto, jit or libffi)\n", v);
+  return BackendChoice::Auto;
+}
+
+std::atomic<BackendChoice> &default_choice() {
+  static std::atomic<BackendChoice> choice{choice_from_env()};
+  return choice;
+}
+
+}  // namespace
+
+BackendChoice default_backend() noexcept {
+  return default_choice().load(std::memory_order_relaxed);
+}
+
+void set_default_backend(BackendChoice choice) noexcept {
+  default_choice().store(choice, std::memory_order_relaxed);
+}
+
+namespace detail {
+
+namespace {
+
+// The same prepared call under another signature name (names are not part of the canonical
+// form, so a cached call may have been prepared for a differently named prototype).
+class RenamedCall final : public CallImpl {
+ public:
+  RenamedCall(const Signature &sig, std::shared_ptr<const CallImpl> inner)
+      : CallImpl(sig, inner->kind()), inner_(std::move(inner)) {
+    raw_ = inner_->raw();
+  }
+  void call(void *fn, void *ret, void **args) const override { inner_->call(fn, ret, args); }
+
+ private:
+  std::shared_ptr<const CallImpl> inner_;
+};
+
+bool same_names(const Signature &a, const Signature &b) {
+  return a.name() == b.name() && a.param_names() == b.param_names();
+}
+
+struct CallCache {
+  std::shared_mutex mu;
+  std::unordered_map<std::string, std::shared_ptr<const CallImpl>> calls;
+};
+
+CallCache &libffi_cache() {
+  static CallCache c;
+  return c;
+}
+
+void print_stats() {
+  Stats &s = stats();
+  auto get = [](const std::atomic<std::uint64_t> &a) {
+    return static_cast<unsigned long long>(a.load());
+  };
+  std::fprintf(stderr,
+               "jitffi stats: stubs compiled %llu; calls: jit %llu, libffi %llu; closures: jit "
+               "%llu, libffi %llu; closure calls: jit %llu, libffi %llu\n",
+               get(s.stubs_compiled), get(s.calls[0]), get(s.calls[1]), get(s.closures[0]),
+               get(s.closures[1]), get(s.closure_calls[0]), get(s.closure_calls[1]));
+}
+
+bool stats_from_env() {
+  const char *v = std::getenv("JITFFI_STATS");
+  if (!v || std::string(v) != "1") return false;
+  stats();  // constructed before the atexit handler is registered, so destroyed after it ran
+  std::atexit(print_stats);
+  return true;
+}
+
+}  // namespace
+
+bool g_stats_enabled = stats_from_env();
+
+Stats &stats() noexcept {
+  static Stats s;
+  return s;
+}
+
+Backend &choose_backend(const Signature &sig, BackendChoice choice) {
+  if (choice == BackendChoice::Auto) choice = default_backend();
+  if (choice == BackendChoice::Libffi) return libffi_backend();
+  Backend *jit = jit_backend();
+  if (choice == BackendChoice::Jit) {
+    if (!jit)
+      throw UnsupportedError("the JIT back end was requested but this build has none for " +
+                             std::string(abi_name(host_abi())) + " (signature " + sig.canonical() +
+                             ")");
+    if (!jit->supports(sig))
+      throw UnsupportedError("the JIT back end cannot serve " + sig.canonical());
+    return *jit;
+  }
+  if (jit && jit->supports(sig)) return *jit;
+  return libffi_backend();
+}
+
+std::shared_ptr<const CallImpl> prepared_call(Backend &backend, const Signature &sig) {
+  if (backend.kind() != BackendKind::Libffi) return backend.prepare(sig);
+  CallCache &c = libffi_cache();
+  std::shared_ptr<const CallImpl> impl;
+  {
+    std::shared_lock lock(c.mu);
+    if (auto it = c.calls.find(sig.canonical()); it != c.calls.end()) impl = it->second;
+  }
+  if (!impl) {
+    auto fresh = backend.prepare(sig);  // outside the lock: preparing may throw
+    std::unique_lock lock(c.mu);
+    impl = c.calls.emplace(sig.canonical(), std::move(fresh)).first->second;
+  }
+  if (same_names(impl->signature(), sig)) return impl;
+  return std::make_shared<const RenamedCall>(sig, std::move(impl));
+}
+
+}  // namespace detail
+}  // namespace jitffi
