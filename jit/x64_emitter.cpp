@@ -444,19 +444,27 @@ void emit_upcall(Assembler &a, const CallPlan &plan, std::vector<CfiOp> &cfi_ops
     if (r != kRbp) pushes.push_back(r);
   const std::vector<unsigned> vec_saves = regs_of(keep.vec);
 
-  // An argument that is exactly one stack piece covering it is handed over in place.
+  // An argument whose pieces all lie on the incoming stack, in order and back to back, covering
+  // it exactly, is handed to the handler in place: in_place[i] is its stack offset.
   const std::size_t n = plan.args.size();
-  std::vector<int> in_place(n, -1);  // index of that piece
+  std::vector<std::int64_t> in_place(n, -1);
   {
-    std::vector<int> count(n, 0);
-    for (const ArgPiece &p : plan.pieces)
-      if (p.kind != PieceKind::SretPtr) ++count[p.arg];
-    for (std::size_t i = 0; i < plan.pieces.size(); ++i) {
-      const ArgPiece &p = plan.pieces[i];
-      if (p.kind == PieceKind::Value && p.to.loc == Loc::Stack && count[p.arg] == 1 &&
-          p.offset == 0 && p.size == plan.args[p.arg].size)
-        in_place[p.arg] = int(i);
+    std::vector<std::uint32_t> covered(n, 0);
+    std::vector<bool> ok(n, true);
+    for (const ArgPiece &p : plan.pieces) {
+      if (p.kind == PieceKind::SretPtr) continue;
+      const bool contiguous =
+          p.kind == PieceKind::Value && p.to.loc == Loc::Stack && p.offset == covered[p.arg] &&
+          (p.offset == 0 || p.to.stack_offset - p.offset == std::uint64_t(in_place[p.arg]));
+      if (!contiguous || !ok[p.arg]) {
+        ok[p.arg] = false;
+        continue;
+      }
+      if (p.offset == 0) in_place[p.arg] = p.to.stack_offset;
+      covered[p.arg] += p.size;
     }
+    for (std::size_t i = 0; i < n; ++i)
+      if (!ok[i] || covered[i] != plan.args[i].size) in_place[i] = -1;
   }
 
   // Frame, from rsp up (every block 16-byte aligned): args[], ret buffer, result-pointer slot,
@@ -523,7 +531,7 @@ void emit_upcall(Assembler &a, const CallPlan &plan, std::vector<CfiOp> &cfi_ops
   for (std::size_t i = 0; i < n; ++i) {
     if (plan.args[i].by_reference) continue;
     if (in_place[i] >= 0)
-      a.lea(r11, incoming(plan.pieces[std::size_t(in_place[i])].to.stack_offset));
+      a.lea(r11, incoming(std::uint32_t(in_place[i])));
     else
       a.lea(r11, ptr(rsp, std::int32_t(box[i])));
     a.mov(qword_ptr(rsp, std::int32_t(args_off + 8 * i)), r11);
