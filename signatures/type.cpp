@@ -87,7 +87,9 @@ TypeRef Type::array(TypeRef element, std::size_t count) {
   // C order: the outermost dimension first, so i32[2][3] is 2 arrays of 3 i32.
   std::string base = element->canonical(), dims;
   if (element->kind() == TypeKind::Array) {
-    auto pos = base.find('[');
+    // The dimensions follow the element's own text, which may hold arrays inside braces.
+    const auto brace = base.rfind('}');
+    auto pos = base.find('[', brace == std::string::npos ? 0 : brace);
     dims = base.substr(pos);
     base = base.substr(0, pos);
   }
