@@ -1,0 +1,583 @@
+/* The C API (jitffi.h) used from C99, as a language runtime would use it.
+ * Each CASE(name) is one ctest test (tests.cmake reads the names from this file):
+ * `jitffi_capi_test NAME` runs one case, exit status 0 when every check in it holds. */
+#define _POSIX_C_SOURCE 200809L
+
+#include "jitffi.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int failures = 0;
+
+#define CHECK(cond)                                                            \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
+      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+      ++failures;                                                              \
+    }                                                                          \
+  } while (0)
+
+/* A status check that shows jitffi's own message when it is not the expected one. */
+#define CHECK_STATUS(expr, expected)                                                               \
+  do {                                                                                             \
+    jitffi_status s_ = (expr);                                                                     \
+    if (s_ != (expected)) {                                                                        \
+      fprintf(stderr, "%s:%d: %s returned %s, expected %s (last error: %s)\n", __FILE__, __LINE__, \
+              #expr, jitffi_status_name(s_), jitffi_status_name(expected), jitffi_last_error());   \
+      ++failures;                                                                                  \
+    }                                                                                              \
+  } while (0)
+
+#define CHECK_OK(expr) CHECK_STATUS(expr, JITFFI_OK)
+
+static int contains(const char *haystack, const char *needle) {
+  return haystack && strstr(haystack, needle) != NULL;
+}
+
+/* A function's address as the void * that jitffi takes (POSIX guarantees they convert; ISO C
+ * does not, hence the copy). */
+typedef void (*any_fn)(void);
+static void *fn_addr_of(any_fn f) {
+  void *p;
+  memcpy(&p, &f, sizeof p);
+  return p;
+}
+#define FN_ADDR(f) fn_addr_of((any_fn)(f))
+
+/* ---- targets defined here, called through jitffi_fn_create -------------------------------- */
+
+static int add3(int a, int b, int c) {
+  return a + b + c;
+}
+static signed char negate_i8(signed char x) {
+  return (signed char)-x;
+}
+static unsigned short twice_u16(unsigned short x) {
+  return (unsigned short)(x * 2);
+}
+static double mix(int a, double b, float c, long long d) {
+  return a + b * 2 + c * 4 + (double)d;
+}
+
+struct pair {
+  double a, b;
+};
+static struct pair make_pair(double x) {
+  struct pair p;
+  p.a = x;
+  p.b = -x;
+  return p;
+}
+
+struct big {
+  long long v[5];
+};
+static long long sum_big(struct big b) {
+  return b.v[0] + b.v[1] + b.v[2] + b.v[3] + b.v[4];
+}
+
+/* ---- cases --------------------------------------------------------------------------------- */
+
+#define CASE(name) static void case_##name(void)
+
+CASE(version) {
+  const char *v = jitffi_version();
+  CHECK(v != NULL && v[0] >= '0' && v[0] <= '9' && strchr(v, '.') != NULL);
+}
+
+CASE(sig_parse) {
+  jitffi_sig *compact = NULL, *proto = NULL, *other = NULL;
+  CHECK_OK(jitffi_sig_parse("f64(f64, f64)", &compact));
+  CHECK_OK(jitffi_sig_parse("double pow(double x, double y)", &proto));
+  CHECK_OK(jitffi_sig_parse("i32(ptr)", &other));
+  if (!compact || !proto || !other) return;
+  CHECK(jitffi_sig_nargs(compact) == 2);
+  CHECK(jitffi_sig_fixed_count(compact) == 2);
+  CHECK(!jitffi_sig_is_variadic(compact));
+  CHECK(contains(jitffi_sig_canonical(compact), "f64(f64,f64)"));
+  CHECK(strcmp(jitffi_sig_canonical(compact), jitffi_sig_canonical(proto)) == 0);
+  CHECK(jitffi_sig_hash(compact) == jitffi_sig_hash(proto));
+  CHECK(jitffi_sig_equal(compact, proto));
+  CHECK(!jitffi_sig_equal(compact, other));
+  CHECK(jitffi_sig_hash(compact) != jitffi_sig_hash(other));
+  CHECK(strcmp(jitffi_sig_name(proto), "pow") == 0);
+  CHECK(strcmp(jitffi_sig_name(compact), "") == 0);
+  jitffi_sig_free(compact);
+  jitffi_sig_free(proto);
+  jitffi_sig_free(other);
+}
+
+CASE(sig_parse_n) {
+  /* Only the first 8 characters count: the rest is not part of the text. */
+  const char text[] = "i32(i32)garbage";
+  jitffi_sig *sig = NULL;
+  CHECK_OK(jitffi_sig_parse_n(text, 8, &sig));
+  CHECK(sig && jitffi_sig_nargs(sig) == 1);
+  jitffi_sig_free(sig);
+  CHECK_STATUS(jitffi_sig_parse_n(text, sizeof text - 1, &sig), JITFFI_PARSE_ERROR);
+  CHECK(sig == NULL);
+}
+
+CASE(parse_error) {
+  jitffi_sig *sig = (jitffi_sig *)&sig; /* must be reset to NULL on failure */
+  CHECK_STATUS(jitffi_sig_parse("i32(ptr, f64", &sig), JITFFI_PARSE_ERROR);
+  CHECK(sig == NULL);
+  CHECK(jitffi_last_error_position() == 12);
+  CHECK(contains(jitffi_last_error(), "expected"));
+  CHECK(contains(jitffi_last_error(), "i32(ptr, f64"));
+
+  CHECK_STATUS(jitffi_sig_parse("int f(frobnicator)", &sig), JITFFI_PARSE_ERROR);
+  CHECK(contains(jitffi_last_error(), "frobnicator"));
+  CHECK(jitffi_last_error_position() == 6);
+
+  /* A failure of another kind resets the position. */
+  CHECK_STATUS(jitffi_sig_parse(NULL, &sig), JITFFI_INVALID_ARGUMENT);
+  CHECK(jitffi_last_error_position() == JITFFI_NO_POSITION);
+}
+
+CASE(null_arguments) {
+  jitffi_sig *sig = NULL;
+  jitffi_fn *fn = NULL;
+  jitffi_lib *lib = NULL;
+  jitffi_closure *closure = NULL;
+  void *sym = NULL;
+  CHECK_STATUS(jitffi_sig_parse(NULL, &sig), JITFFI_INVALID_ARGUMENT);
+  CHECK(contains(jitffi_last_error(), "text"));
+  CHECK_STATUS(jitffi_sig_parse("i32()", NULL), JITFFI_INVALID_ARGUMENT);
+  CHECK_STATUS(jitffi_fn_create(NULL, FN_ADDR(add3), NULL, &fn), JITFFI_INVALID_ARGUMENT);
+  CHECK_OK(jitffi_sig_parse("i32(i32, i32, i32)", &sig));
+  CHECK_STATUS(jitffi_fn_create(sig, NULL, NULL, &fn), JITFFI_INVALID_ARGUMENT);
+  CHECK(contains(jitffi_last_error(), "address"));
+  CHECK_STATUS(jitffi_fn_create(sig, FN_ADDR(add3), NULL, NULL), JITFFI_INVALID_ARGUMENT);
+  CHECK_STATUS(jitffi_fn_call(NULL, NULL, NULL), JITFFI_INVALID_ARGUMENT);
+  CHECK_OK(jitffi_fn_create(sig, FN_ADDR(add3), NULL, &fn));
+  {
+    int64_t r = 0;
+    CHECK_STATUS(jitffi_fn_call(fn, &r, NULL), JITFFI_INVALID_ARGUMENT); /* 3 parameters */
+    CHECK(contains(jitffi_last_error(), "args"));
+    CHECK_STATUS(jitffi_fn_call(fn, NULL, NULL), JITFFI_INVALID_ARGUMENT);
+  }
+  CHECK_STATUS(jitffi_closure_create(sig, NULL, NULL, &closure), JITFFI_INVALID_ARGUMENT);
+  CHECK(contains(jitffi_last_error(), "handler"));
+  CHECK_STATUS(jitffi_lib_open(NULL, &lib), JITFFI_INVALID_ARGUMENT);
+  CHECK_STATUS(jitffi_lib_symbol(NULL, "cos", &sym), JITFFI_INVALID_ARGUMENT);
+  CHECK_STATUS(jitffi_lib_function(NULL, "double cos(double)", NULL, &fn), JITFFI_INVALID_ARGUMENT);
+  CHECK(fn == NULL); /* out is reset even when the failure is about another argument */
+  CHECK_STATUS(jitffi_lib_declare(NULL, "struct a { int x; };"), JITFFI_INVALID_ARGUMENT);
+  CHECK_STATUS(jitffi_sig_with_varargs(NULL, NULL, 0, &sig), JITFFI_INVALID_ARGUMENT);
+  /* Accessors and destructors accept NULL. */
+  CHECK(jitffi_sig_canonical(NULL) == NULL);
+  CHECK(jitffi_sig_nargs(NULL) == 0);
+  CHECK(jitffi_fn_backend(NULL) == NULL);
+  CHECK(jitffi_closure_code(NULL) == NULL);
+  jitffi_sig_free(NULL);
+  jitffi_fn_free(NULL);
+  jitffi_closure_free(NULL);
+  jitffi_lib_close(NULL);
+  CHECK(sig == NULL);
+}
+
+CASE(fn_call) {
+  jitffi_sig *sig = NULL;
+  jitffi_fn *fn = NULL;
+  CHECK_OK(jitffi_sig_parse("int add3(int, int, int)", &sig));
+  CHECK_OK(jitffi_fn_create(sig, FN_ADDR(add3), NULL, &fn));
+  jitffi_sig_free(sig); /* the function keeps its own copy */
+  if (!fn) return;
+  {
+    int a = 40, b = 3, c = -1;
+    void *args[3];
+    int64_t r = 0;
+    args[0] = &a;
+    args[1] = &b;
+    args[2] = &c;
+    CHECK(jitffi_fn_return_size(fn) >= 8);
+    CHECK_OK(jitffi_fn_call(fn, &r, args));
+    CHECK(r == 42);
+    CHECK(jitffi_fn_address(fn) == FN_ADDR(add3));
+    CHECK(jitffi_sig_nargs(jitffi_fn_sig(fn)) == 3);
+    CHECK(strcmp(jitffi_fn_backend(fn), "jit") == 0 ||
+          strcmp(jitffi_fn_backend(fn), "libffi") == 0);
+    /* args are read, never written */
+    CHECK(args[0] == &a && args[1] == &b && args[2] == &c && a == 40);
+  }
+  jitffi_fn_free(fn);
+}
+
+CASE(narrow_returns_widened) {
+  jitffi_sig *sig = NULL;
+  jitffi_fn *fn = NULL;
+  signed char x = 5;
+  unsigned short u = 40000;
+  void *args[1];
+  int64_t r;
+  CHECK_OK(jitffi_sig_parse("signed char negate(signed char)", &sig));
+  CHECK_OK(jitffi_fn_create(sig, FN_ADDR(negate_i8), NULL, &fn));
+  args[0] = &x;
+  memset(&r, 0x55, sizeof r);
+  CHECK_OK(jitffi_fn_call(fn, &r, args));
+  CHECK(r == -5); /* sign-extended to 64 bits */
+  jitffi_fn_free(fn);
+  jitffi_sig_free(sig);
+
+  CHECK_OK(jitffi_sig_parse("u16(u16)", &sig));
+  CHECK_OK(jitffi_fn_create(sig, FN_ADDR(twice_u16), NULL, &fn));
+  args[0] = &u;
+  memset(&r, 0xff, sizeof r);
+  CHECK_OK(jitffi_fn_call(fn, &r, args));
+  CHECK(r == (uint16_t)80000); /* wrapped in 16 bits, zero-extended */
+  jitffi_fn_free(fn);
+  jitffi_sig_free(sig);
+}
+
+CASE(mixed_scalars) {
+  jitffi_sig *sig = NULL;
+  jitffi_fn *fn = NULL;
+  int a = 1;
+  double b = 2.5;
+  float c = 0.25f;
+  long long d = -1000000000000LL;
+  void *args[4];
+  double r = 0;
+  CHECK_OK(jitffi_sig_parse("double mix(int, double, float, long long)", &sig));
+  CHECK_OK(jitffi_fn_create(sig, FN_ADDR(mix), NULL, &fn));
+  args[0] = &a;
+  args[1] = &b;
+  args[2] = &c;
+  args[3] = &d;
+  CHECK_OK(jitffi_fn_call(fn, &r, args));
+  CHECK(r == mix(a, b, c, d));
+  jitffi_fn_free(fn);
+  jitffi_sig_free(sig);
+}
+
+CASE(struct_by_value) {
+  jitffi_sig *sig = NULL;
+  jitffi_fn *fn = NULL;
+  double x = 1.5;
+  void *args[1];
+  struct pair p = {0, 0};
+  struct big b = {{1, 20, 300, 4000, 50000}};
+  int64_t r = 0;
+  CHECK_OK(jitffi_sig_parse("{f64, f64}(f64)", &sig));
+  CHECK_OK(jitffi_fn_create(sig, FN_ADDR(make_pair), NULL, &fn));
+  args[0] = &x;
+  CHECK(jitffi_fn_return_size(fn) == sizeof(struct pair));
+  CHECK_OK(jitffi_fn_call(fn, &p, args));
+  CHECK(p.a == 1.5 && p.b == -1.5);
+  jitffi_fn_free(fn);
+  jitffi_sig_free(sig);
+
+  /* Over 16 bytes: passed in memory; the caller's args[] must stay as it was. */
+  CHECK_OK(jitffi_sig_parse("i64({i64, i64, i64, i64, i64})", &sig));
+  CHECK_OK(jitffi_fn_create(sig, FN_ADDR(sum_big), NULL, &fn));
+  args[0] = &b;
+  CHECK_OK(jitffi_fn_call(fn, &r, args));
+  CHECK(r == 54321);
+  CHECK(args[0] == &b);
+  CHECK_OK(jitffi_fn_call(fn, &r, args));
+  CHECK(r == 54321);
+  jitffi_fn_free(fn);
+  jitffi_sig_free(sig);
+}
+
+CASE(library) {
+  jitffi_lib *libm = NULL;
+  jitffi_fn *cos_fn = NULL;
+  void *sym = NULL;
+  double x = 0, r = -1;
+  void *args[1];
+  CHECK_OK(jitffi_lib_open("libm.so.6", &libm));
+  if (!libm) return;
+  CHECK(contains(jitffi_lib_name(libm), "libm"));
+  CHECK_OK(jitffi_lib_function(libm, "double cos(double)", NULL, &cos_fn));
+  CHECK_OK(jitffi_lib_symbol(libm, "cos", &sym));
+  CHECK(sym != NULL && jitffi_fn_address(cos_fn) == sym);
+  /* The function keeps the library loaded after its handle is closed. */
+  jitffi_lib_close(libm);
+  args[0] = &x;
+  CHECK_OK(jitffi_fn_call(cos_fn, &r, args));
+  CHECK(r == 1.0);
+  jitffi_fn_free(cos_fn);
+}
+
+CASE(library_errors) {
+  jitffi_lib *lib = NULL, *libm = NULL;
+  jitffi_fn *fn = NULL;
+  void *sym = NULL;
+  CHECK_STATUS(jitffi_lib_open("libjitffi_no_such_library.so.7", &lib), JITFFI_LIBRARY_ERROR);
+  CHECK(lib == NULL);
+  CHECK(contains(jitffi_last_error(), "libjitffi_no_such_library"));
+  CHECK_OK(jitffi_lib_open("m", &libm)); /* short name: libm.so.N found */
+  if (!libm) return;
+  CHECK_STATUS(jitffi_lib_symbol(libm, "jitffi_no_such_symbol", &sym), JITFFI_SYMBOL_ERROR);
+  CHECK(contains(jitffi_last_error(), "jitffi_no_such_symbol"));
+  CHECK(sym == NULL);
+  CHECK_STATUS(jitffi_lib_function(libm, "double jitffi_missing(double)", NULL, &fn),
+               JITFFI_SYMBOL_ERROR);
+  CHECK(contains(jitffi_last_error(), "jitffi_missing"));
+  CHECK_STATUS(jitffi_lib_function(libm, "double cos(double", NULL, &fn), JITFFI_PARSE_ERROR);
+  CHECK(jitffi_last_error_position() == 17);
+  CHECK(fn == NULL);
+  jitffi_lib_close(libm);
+}
+
+CASE(declarations) {
+  jitffi_lib *libc = NULL;
+  jitffi_fn *fn = NULL;
+  jitffi_sig *sig = NULL;
+  FILE *out = stdout;
+  void *args[1];
+  int64_t r = -1;
+  CHECK_OK(jitffi_lib_open("libc.so.6", &libc));
+  if (!libc) return;
+  /* FILE is unknown until declared (opaque, usable behind a pointer). */
+  CHECK_STATUS(jitffi_lib_parse(libc, "int fileno(FILE *stream)", &sig), JITFFI_PARSE_ERROR);
+  CHECK_OK(jitffi_lib_declare(libc, "typedef struct _IO_FILE FILE;"));
+  CHECK_OK(jitffi_lib_function(libc, "int fileno(FILE *stream)", NULL, &fn));
+  args[0] = &out;
+  CHECK_OK(jitffi_fn_call(fn, &r, args));
+  CHECK(r == fileno(stdout));
+  jitffi_fn_free(fn);
+  CHECK_STATUS(jitffi_lib_declare(libc, "struct broken { int x; "), JITFFI_PARSE_ERROR);
+  jitffi_lib_close(libc);
+}
+
+CASE(variadic) {
+  jitffi_lib *libc = NULL;
+  jitffi_sig *proto = NULL, *call_sig = NULL;
+  jitffi_fn *fn = NULL;
+  const char *types[] = {"int", "double", "const char *"};
+  char buf[64], expected[64];
+  char *bufp = buf;
+  size_t size = sizeof buf;
+  const char *fmt = "%d|%.3f|%s";
+  int i = -17;
+  double d = 2.71828;
+  const char *s = "text";
+  void *args[6];
+  int64_t r = 0;
+  CHECK_OK(jitffi_lib_open("libc.so.6", &libc));
+  CHECK_OK(jitffi_lib_parse(libc, "int snprintf(char *, size_t, const char *, ...)", &proto));
+  if (!libc || !proto) return;
+  CHECK(jitffi_sig_is_variadic(proto));
+  CHECK(jitffi_sig_fixed_count(proto) == 3);
+  CHECK_OK(jitffi_sig_with_varargs(proto, types, 3, &call_sig));
+  CHECK(jitffi_sig_nargs(call_sig) == 6);
+  CHECK(jitffi_sig_fixed_count(call_sig) == 3);
+  CHECK(strcmp(jitffi_sig_name(call_sig), "snprintf") == 0);
+  CHECK_OK(jitffi_lib_function_sig(libc, call_sig, NULL, &fn));
+  args[0] = &bufp;
+  args[1] = &size;
+  args[2] = &fmt;
+  args[3] = &i;
+  args[4] = &d;
+  args[5] = &s;
+  CHECK_OK(jitffi_fn_call(fn, &r, args));
+  snprintf(expected, sizeof expected, fmt, i, d, s);
+  CHECK(strcmp(buf, expected) == 0);
+  CHECK(r == (int64_t)strlen(expected));
+  {
+    const char *bad[] = {"int", "no_such_type"};
+    jitffi_sig *other = NULL;
+    CHECK_STATUS(jitffi_sig_with_varargs(proto, bad, 2, &other), JITFFI_PARSE_ERROR);
+    CHECK(other == NULL);
+  }
+  jitffi_fn_free(fn);
+  jitffi_sig_free(call_sig);
+  jitffi_sig_free(proto);
+  jitffi_lib_close(libc);
+}
+
+struct compare_state {
+  int calls;
+};
+
+static void compare_ints(void *ret, void **args, void *user_data) {
+  const int *a = *(const int *const *)args[0];
+  const int *b = *(const int *const *)args[1];
+  int64_t r = (*a > *b) - (*a < *b);
+  ((struct compare_state *)user_data)->calls++;
+  memcpy(ret, &r, sizeof r);
+}
+
+static void add_doubles(void *ret, void **args, void *user_data) {
+  double r = *(const double *)args[0] + *(const double *)args[1] + *(const double *)user_data;
+  memcpy(ret, &r, sizeof r);
+}
+
+CASE(closure_qsort) {
+  jitffi_sig *sig = NULL;
+  jitffi_closure *closure = NULL;
+  struct compare_state state = {0};
+  int values[] = {9, -3, 7, 0, 12, 5, -8, 1};
+  const size_t n = sizeof values / sizeof values[0];
+  size_t k;
+  int (*cmp)(const void *, const void *);
+  CHECK_OK(jitffi_sig_parse("int(const void *, const void *)", &sig));
+  CHECK_OK(jitffi_closure_create(sig, compare_ints, &state, &closure));
+  jitffi_sig_free(sig);
+  if (!closure) return;
+  CHECK(jitffi_closure_backend(closure) != NULL);
+  *(void **)&cmp = jitffi_closure_code(closure);
+  qsort(values, n, sizeof values[0], cmp);
+  for (k = 1; k < n; ++k) CHECK(values[k - 1] <= values[k]);
+  CHECK(values[0] == -8 && values[n - 1] == 12);
+  CHECK(state.calls >= (int)n - 1);
+  jitffi_closure_free(closure);
+}
+
+CASE(closure_direct) {
+  jitffi_sig *sig = NULL;
+  jitffi_closure *closure = NULL;
+  double bias = 0.5;
+  double (*fn)(double, double);
+  CHECK_OK(jitffi_sig_parse("double(double, double)", &sig));
+  CHECK_OK(jitffi_closure_create_with(sig, add_doubles, &bias, JITFFI_BACKEND_LIBFFI, &closure));
+  if (!closure) return;
+  CHECK(strcmp(jitffi_closure_backend(closure), "libffi") == 0);
+  *(void **)&fn = jitffi_closure_code(closure);
+  CHECK(fn(1.25, 2.0) == 3.75);
+  bias = 10;
+  CHECK(fn(1, 2) == 13);
+  jitffi_closure_free(closure);
+  CHECK_STATUS(jitffi_closure_create_with(sig, add_doubles, &bias, (jitffi_backend)77, &closure),
+               JITFFI_INVALID_ARGUMENT);
+  jitffi_sig_free(sig);
+}
+
+CASE(errno_capture) {
+  jitffi_lib *libc = NULL;
+  jitffi_fn *close_fn = NULL, *plain = NULL;
+  jitffi_fn_options opts;
+  int fd = -1;
+  void *args[1];
+  int64_t r = 0;
+  opts.backend = JITFFI_BACKEND_AUTO;
+  opts.capture_errno = 1;
+  CHECK_OK(jitffi_lib_open("libc.so.6", &libc));
+  if (!libc) return;
+  CHECK_OK(jitffi_lib_function(libc, "int close(int)", &opts, &close_fn));
+  CHECK_OK(jitffi_lib_function(libc, "int close(int)", NULL, &plain));
+  args[0] = &fd;
+  jitffi_set_saved_errno(0);
+  CHECK(jitffi_saved_errno() == 0);
+  CHECK_OK(jitffi_fn_call(close_fn, &r, args));
+  CHECK((int)r == -1);
+  CHECK(jitffi_saved_errno() == EBADF);
+  /* Without capture the saved value is left alone. */
+  jitffi_set_saved_errno(1234);
+  CHECK_OK(jitffi_fn_call(plain, &r, args));
+  CHECK(jitffi_saved_errno() == 1234);
+  jitffi_fn_free(close_fn);
+  jitffi_fn_free(plain);
+  opts.backend = (jitffi_backend)9;
+  CHECK_STATUS(jitffi_lib_function(libc, "int close(int)", &opts, &close_fn),
+               JITFFI_INVALID_ARGUMENT);
+  CHECK(contains(jitffi_last_error(), "backend"));
+  jitffi_lib_close(libc);
+}
+
+CASE(default_backend) {
+  jitffi_backend before = jitffi_default_backend();
+  jitffi_sig *sig = NULL;
+  jitffi_fn *fn = NULL;
+  jitffi_fn_options opts;
+  CHECK_OK(jitffi_set_default_backend(JITFFI_BACKEND_LIBFFI));
+  CHECK(jitffi_default_backend() == JITFFI_BACKEND_LIBFFI);
+  CHECK_OK(jitffi_sig_parse("int(int, int, int)", &sig));
+  CHECK_OK(jitffi_fn_create(sig, FN_ADDR(add3), NULL, &fn));
+  CHECK(fn && strcmp(jitffi_fn_backend(fn), "libffi") == 0);
+  jitffi_fn_free(fn);
+  CHECK_STATUS(jitffi_set_default_backend((jitffi_backend)3), JITFFI_INVALID_ARGUMENT);
+  CHECK(jitffi_default_backend() == JITFFI_BACKEND_LIBFFI);
+  CHECK_OK(jitffi_set_default_backend(before));
+  /* An explicit back end wins over the default. */
+  opts.backend = JITFFI_BACKEND_LIBFFI;
+  opts.capture_errno = 0;
+  CHECK_OK(jitffi_fn_create(sig, FN_ADDR(add3), &opts, &fn));
+  CHECK(fn && strcmp(jitffi_fn_backend(fn), "libffi") == 0);
+  jitffi_fn_free(fn);
+  jitffi_sig_free(sig);
+}
+
+static void *fail_in_thread(void *arg) {
+  jitffi_sig *sig = NULL;
+  (void)arg;
+  if (jitffi_sig_parse("i32(", &sig) != JITFFI_PARSE_ERROR) return (void *)1;
+  if (!contains(jitffi_last_error(), "i32(")) return (void *)2;
+  return NULL;
+}
+
+CASE(error_is_thread_local) {
+  jitffi_sig *sig = NULL;
+  pthread_t t;
+  void *result = (void *)99;
+  CHECK_STATUS(jitffi_sig_parse("void(frob)", &sig), JITFFI_PARSE_ERROR);
+  CHECK(pthread_create(&t, NULL, fail_in_thread, NULL) == 0);
+  CHECK(pthread_join(t, &result) == 0);
+  CHECK(result == NULL);
+  CHECK(contains(jitffi_last_error(), "frob")); /* this thread's message is untouched */
+  CHECK(!contains(jitffi_last_error(), "i32("));
+}
+
+CASE(status_names) {
+  CHECK(strcmp(jitffi_status_name(JITFFI_OK), "JITFFI_OK") == 0);
+  CHECK(strcmp(jitffi_status_name(JITFFI_SYMBOL_ERROR), "JITFFI_SYMBOL_ERROR") == 0);
+  CHECK(strcmp(jitffi_status_name(JITFFI_NO_MEMORY), "JITFFI_NO_MEMORY") == 0);
+  CHECK(contains(jitffi_status_name((jitffi_status)100), "unknown"));
+}
+
+/* ---- driver -------------------------------------------------------------------------------- */
+
+struct case_entry {
+  const char *name;
+  void (*run)(void);
+};
+
+#define ENTRY(name) \
+  { #name, case_##name }
+static const struct case_entry cases[] = {
+    ENTRY(version),
+    ENTRY(sig_parse),
+    ENTRY(sig_parse_n),
+    ENTRY(parse_error),
+    ENTRY(null_arguments),
+    ENTRY(fn_call),
+    ENTRY(narrow_returns_widened),
+    ENTRY(mixed_scalars),
+    ENTRY(struct_by_value),
+    ENTRY(library),
+    ENTRY(library_errors),
+    ENTRY(declarations),
+    ENTRY(variadic),
+    ENTRY(closure_qsort),
+    ENTRY(closure_direct),
+    ENTRY(errno_capture),
+    ENTRY(default_backend),
+    ENTRY(error_is_thread_local),
+    ENTRY(status_names),
+};
+
+int main(int argc, char **argv) {
+  size_t i;
+  if (argc != 2) {
+    fprintf(stderr, "usage: %s CASE\n", argv[0]);
+    return 2;
+  }
+  for (i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+    if (strcmp(cases[i].name, argv[1]) == 0) {
+      cases[i].run();
+      if (failures) fprintf(stderr, "%s: %d check(s) failed\n", argv[1], failures);
+      return failures ? 1 : 0;
+    }
+  }
+  fprintf(stderr, "unknown case '%s'\n", argv[1]);
+  return 2;
+}

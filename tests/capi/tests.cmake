@@ -1,0 +1,14 @@
+# The C API from a C99 program: one ctest test per CASE(name) in capi_test.c.
+add_executable(jitffi_capi_test ${CMAKE_CURRENT_LIST_DIR}/capi_test.c)
+set_target_properties(jitffi_capi_test PROPERTIES C_STANDARD 99 C_STANDARD_REQUIRED ON
+                                                  C_EXTENSIONS OFF)
+# -Wpedantic: jitffi.h must stay plain C99.
+target_compile_options(jitffi_capi_test PRIVATE -Wpedantic)
+target_link_libraries(jitffi_capi_test PRIVATE jitffi Threads::Threads)
+
+file(STRINGS ${CMAKE_CURRENT_LIST_DIR}/capi_test.c _capi_cases REGEX "^CASE\\([a-z_0-9]+\\)")
+list(TRANSFORM _capi_cases REPLACE "^CASE\\(([a-z_0-9]+)\\).*" "\\1")
+foreach(_case IN LISTS _capi_cases)
+  add_test(NAME capi.${_case} COMMAND jitffi_capi_test ${_case})
+  set_tests_properties(capi.${_case} PROPERTIES LABELS capi TIMEOUT 60)
+endforeach()

@@ -1,0 +1,166 @@
+# Tests of the jitffi command-line tool: each runs tools/jitffi through check.sh, which checks
+# the exit status and the output (see check.sh for the options).
+if(NOT TARGET jitffi_tool)
+  return()
+endif()
+
+set(_jitffi_check ${CMAKE_CURRENT_LIST_DIR}/check.sh)
+
+# jitffi_cli_test(NAME [STATUS n] [STDOUT text] [OUT ere...] [NO_OUT ere...] [ERR ere...] [NO_ERR ere...]
+#                 [ENV VAR=value...] ARGS jitffi-arguments...)
+# Arguments must not contain ';' (a CMake list separator): such tests call add_test directly.
+function(jitffi_cli_test name)
+  cmake_parse_arguments(T "" "STATUS;STDOUT" "OUT;NO_OUT;ERR;NO_ERR;ENV;ARGS" ${ARGN})
+  set(_opts)
+  if(DEFINED T_STATUS)
+    list(APPEND _opts --status ${T_STATUS})
+  endif()
+  if(DEFINED T_STDOUT)
+    list(APPEND _opts --stdout ${T_STDOUT})
+  endif()
+  foreach(_re IN LISTS T_OUT)
+    list(APPEND _opts --out ${_re})
+  endforeach()
+  foreach(_re IN LISTS T_NO_OUT)
+    list(APPEND _opts --no-out ${_re})
+  endforeach()
+  foreach(_re IN LISTS T_ERR)
+    list(APPEND _opts --err ${_re})
+  endforeach()
+  foreach(_re IN LISTS T_NO_ERR)
+    list(APPEND _opts --no-err ${_re})
+  endforeach()
+  add_test(NAME cli.${name}
+           COMMAND sh ${_jitffi_check} ${_opts} -- env ${T_ENV} $<TARGET_FILE:jitffi_tool>
+                   ${T_ARGS})
+  set_tests_properties(cli.${name} PROPERTIES LABELS cli TIMEOUT 60)
+endfunction()
+
+# ---- calls that work ------------------------------------------------------------------------
+jitffi_cli_test(cos_zero STDOUT "1" ARGS call libm.so.6 "double cos(double)" 0)
+jitffi_cli_test(pow STDOUT "1.4142135623730951" ARGS call libm.so.6 "double pow(double, double)"
+                2 0.5)
+jitffi_cli_test(short_library_name STDOUT "2" ARGS call m "double floor(double)" 2.75)
+jitffi_cli_test(hex_float STDOUT "3" ARGS call libm.so.6 "double fabs(double)" -0x1.8p1)
+jitffi_cli_test(infinity STDOUT "inf" ARGS call libm.so.6 "double fabs(double)" -inf)
+jitffi_cli_test(nan STDOUT "1" ARGS call libm.so.6 "int __isnan(double)" nan)
+jitffi_cli_test(float STDOUT "1.4142135" ARGS call libm.so.6 "float sqrtf(float)" 2)
+jitffi_cli_test(strlen STDOUT "11" ARGS call libc.so.6 "size_t strlen(const char *s)"
+                "hello world")
+jitffi_cli_test(abs STDOUT "42" ARGS call libc.so.6 "int abs(int)" -42)
+jitffi_cli_test(abs_binary STDOUT "5" ARGS call libc.so.6 "int abs(int)" -0b101)
+jitffi_cli_test(atoi STDOUT "123" ARGS call libc.so.6 "int atoi(const char *)" " 123abc")
+jitffi_cli_test(labs_negative_hex STDOUT "16" ARGS call libc.so.6 "long labs(long)" -0x10)
+jitffi_cli_test(labs_negative_octal STDOUT "8" ARGS call libc.so.6 "long labs(long)" -010)
+jitffi_cli_test(llabs_extreme STDOUT "9223372036854775807"
+                ARGS call libc.so.6 "long long llabs(long long)" -9223372036854775807)
+jitffi_cli_test(unsigned_result STDOUT "65535"
+                ARGS call libc.so.6 "unsigned long strtoul(const char *, char **, int)" ffff
+                     null 16)
+jitffi_cli_test(toupper STDOUT "65" ARGS call libc.so.6 "int toupper(int)" 0x61)
+jitffi_cli_test(getenv STDOUT "forty-two" ENV JITFFI_CLI_TEST=forty-two
+                ARGS call libc.so.6 "char *getenv(const char *name)" JITFFI_CLI_TEST)
+jitffi_cli_test(getenv_null_result STDOUT "(null)"
+                ARGS call libc.so.6 "char *getenv(const char *)" JITFFI_CLI_NO_SUCH_VARIABLE)
+jitffi_cli_test(string_result STDOUT "ffi"
+                ARGS call libc.so.6 "char *strchr(const char *, int)" jitffi 102)
+jitffi_cli_test(string_null_text STDOUT "4"
+                ARGS call libc.so.6 "size_t strlen(const char *)" str:null)
+jitffi_cli_test(pointer_result STDOUT "0x0"
+                ARGS call libc.so.6 "void *memchr(const void *, int, size_t)" null 0 0)
+jitffi_cli_test(void_result STDOUT "" ARGS call libc.so.6 "void srand(unsigned int)" 7)
+# Declarations with ';' inside cannot pass through a CMake function: direct add_test.
+add_test(NAME cli.struct_result
+         COMMAND sh ${_jitffi_check} --stdout "{quot=3, rem=2}" -- $<TARGET_FILE:jitffi_tool>
+                 call -d "typedef struct { int quot; int rem; } div_t;" libc.so.6
+                 "div_t div(int, int)" 17 5)
+set_tests_properties(cli.struct_result PROPERTIES LABELS cli TIMEOUT 60)
+jitffi_cli_test(declared_opaque_type STDOUT "0x0" ERR "^errno: 2 "
+                ARGS call -e -d "typedef struct _IO_FILE FILE" libc.so.6
+                     "FILE *fopen(const char *, const char *)" /nonexistent/jitffi r)
+
+# Variadic: inferred and explicit types after the fixed arguments.
+jitffi_cli_test(variadic_inferred STDOUT "x=42 2.50\\n10"
+                ARGS call libc.so.6 "int printf(const char *, ...)" "%s=%d %.2f\n" x 42 2.5)
+jitffi_cli_test(variadic_typed STDOUT "-5|42|2|7\\n10"
+                ARGS call libc.so.6 "int printf(const char *fmt, ...)" "%ld|%s|%g|%d\n"
+                     i64:-5 str:42 f64:2 short:7)
+jitffi_cli_test(variadic_big_integer STDOUT "4294967296\\n11"
+                ARGS call libc.so.6 "int printf(const char *, ...)" "%lld\n" 4294967296)
+jitffi_cli_test(variadic_snprintf_length STDOUT "7"
+                ARGS call libc.so.6 "int snprintf(char *, size_t, const char *, ...)" null 0
+                     "%d-%d" 100 200)
+
+# Options.
+jitffi_cli_test(backend_libffi STDOUT "1" ERR "via libffi"
+                ARGS call -v --backend libffi libm.so.6 "double cos(double)" 0)
+jitffi_cli_test(errno_option STDOUT "-1" ERR "^errno: 9 \\(Bad file descriptor\\)"
+                ARGS call --errno libc.so.6 "int close(int)" -1)
+
+# ---- help and the demo --------------------------------------------------------------------
+jitffi_cli_test(help OUT "^usage: jitffi COMMAND" "^  call LIBRARY" "^  demo" ARGS --help)
+# Commands that do not exist yet are not listed.
+jitffi_cli_test(help_lists_only_real_commands OUT "^Commands:" NO_OUT "plan|bench|not available"
+                ARGS help)
+jitffi_cli_test(call_help OUT "^usage: jitffi call" "i64:5" "0x hex" ARGS call --help)
+jitffi_cli_test(help_call OUT "^usage: jitffi call" ARGS help call)
+jitffi_cli_test(version OUT "^jitffi [0-9]+\\.[0-9]+\\.[0-9]+$" ARGS --version)
+jitffi_cli_test(demo OUT "^every result matches the direct C call$" "qsort .* called the closure"
+                ARGS demo)
+jitffi_cli_test(demo_libffi OUT "^every result matches" "cos\\(0\\) += 1 +\\[libffi\\]"
+                ARGS demo --backend libffi)
+
+# ---- errors: a clear message and a non-zero status ---------------------------------------
+jitffi_cli_test(no_arguments STATUS 2 OUT "^usage:" ARGS)
+jitffi_cli_test(unknown_command STATUS 2 ERR "^jitffi: unknown command 'frob'" ARGS frob)
+jitffi_cli_test(unknown_option STATUS 2 ERR "unknown option '--frob'" ARGS call --frob)
+jitffi_cli_test(missing_operands STATUS 2 ERR "call needs a LIBRARY and a 'PROTOTYPE'"
+                ARGS call libm.so.6)
+jitffi_cli_test(bad_backend STATUS 2 ERR "unknown back end 'fast'"
+                ARGS call -b fast libm.so.6 "double cos(double)" 0)
+jitffi_cli_test(missing_library STATUS 1
+                ERR "^jitffi: cannot open library 'libjitffi_nope\\.so\\.9'"
+                ARGS call libjitffi_nope.so.9 "double cos(double)" 0)
+jitffi_cli_test(missing_symbol STATUS 1 ERR "jitffi_no_such_function"
+                ARGS call libm.so.6 "double jitffi_no_such_function(double)" 0)
+# The caret sits under position 17, where ')' was expected: 2 + 17 spaces.
+jitffi_cli_test(bad_prototype STATUS 2 ERR "^jitffi: bad prototype: expected .* at position 17$"
+                "^  double cos\\(double$" "^ {19}\\^$"
+                ARGS call libm.so.6 "double cos(double" 0)
+jitffi_cli_test(unknown_type STATUS 2 ERR "^jitffi: bad prototype: expected" "^ {13}\\^$"
+                ARGS call libm.so.6 "double cos(doubel)" 0)
+jitffi_cli_test(bad_declaration STATUS 2 ERR "^jitffi: bad declaration: expected"
+                ARGS call -d "struct p { int x" libm.so.6 "double cos(double)" 0)
+jitffi_cli_test(prototype_without_name STATUS 2 ERR "has no function name"
+                ARGS call libm.so.6 "f64(f64)" 0)
+jitffi_cli_test(too_few_arguments STATUS 2 ERR "cos takes 1 argument, 0 given"
+                ARGS call libm.so.6 "double cos(double)")
+jitffi_cli_test(too_many_arguments STATUS 2 ERR "abs takes 1 argument, 2 given"
+                ARGS call libc.so.6 "int abs(int)" 1 2)
+jitffi_cli_test(variadic_too_few STATUS 2 ERR "printf takes at least 1 argument, 0 given"
+                ARGS call libc.so.6 "int printf(const char *, ...)")
+jitffi_cli_test(not_an_integer STATUS 2 ERR "argument 1 'abc': not an integer"
+                ARGS call libc.so.6 "int abs(int)" abc)
+jitffi_cli_test(not_octal STATUS 2 ERR "argument 1 '09': not an integer \\(a leading 0 means octal\\)"
+                ARGS call libc.so.6 "int abs(int)" 09)
+jitffi_cli_test(int_out_of_range STATUS 2
+                ERR "argument 1 '2147483648': out of range for int \\(i32\\): -2147483648\\.\\.2147483647"
+                ARGS call libc.so.6 "int abs(int)" 2147483648)
+jitffi_cli_test(u8_out_of_range STATUS 2 ERR "argument 1 \\(c\\) '300': out of range .*0\\.\\.255"
+                ARGS call libc.so.6 "int abs(unsigned char c)" 300)
+jitffi_cli_test(negative_unsigned STATUS 2 ERR "out of range for unsigned int"
+                ARGS call libc.so.6 "unsigned int sleep(unsigned int)" -1)
+jitffi_cli_test(not_a_number STATUS 2 ERR "argument 1 '1\\.5x': not a number"
+                ARGS call libm.so.6 "double cos(double)" 1.5x)
+jitffi_cli_test(float_out_of_range STATUS 2 ERR "out of range for float"
+                ARGS call libm.so.6 "float sqrtf(float)" 1e39)
+add_test(NAME cli.struct_parameter
+         COMMAND sh ${_jitffi_check} --status 2
+                 --err "argument 1 '1': a struct point is passed by value and cannot be given"
+                 -- $<TARGET_FILE:jitffi_tool> call -d "struct point { double x; double y; };"
+                 libm.so.6 "double cabs(struct point)" 1)
+set_tests_properties(cli.struct_parameter PROPERTIES LABELS cli TIMEOUT 60)
+jitffi_cli_test(unknown_vararg_type STATUS 2 ERR "unknown type 'i46'"
+                ARGS call libc.so.6 "int printf(const char *, ...)" "%d" i46:5)
+jitffi_cli_test(vararg_out_of_range STATUS 2 ERR "argument 2 'short:70000': out of range"
+                ARGS call libc.so.6 "int printf(const char *, ...)" "%d" short:70000)

@@ -1,0 +1,72 @@
+// Internals of the jitffi command-line tool: text <-> values and the subcommands.
+#pragma once
+
+#include <deque>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "jitffi/jitffi.hpp"
+
+namespace jitffi_cli {
+
+// Exit codes: 0 success, 1 the call could not be made (library, symbol, back end),
+// 2 the command line is wrong (usage, prototype, argument text).
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+// An error reported as "jitffi: <message>" with the given exit code.
+class CliError : public std::runtime_error {
+ public:
+  CliError(int code, const std::string &message) : std::runtime_error(message), code_(code) {}
+  int code() const noexcept { return code_; }
+
+ private:
+  int code_;
+};
+
+// One converted argument: the bytes the boxed call reads, and the string it may point to.
+// Kept in a std::deque so that neither moves once args[] points at it.
+struct ArgValue {
+  alignas(16) unsigned char bytes[16] = {};
+  std::string text;
+};
+
+// Converts `text` to a value of scalar type `type` (integers in any C base, range-checked;
+// floats incl. inf/nan/hex; `null` or an integer for pointers; the text itself for strings).
+// Throws std::invalid_argument with the reason (without the argument's position).
+void convert(const jitffi::Type &type, std::string_view text, ArgValue &out);
+
+// A variadic argument: the type it is passed as (already default-promoted) and its text.
+struct VarArg {
+  jitffi::TypeRef type;
+  std::string text;
+};
+// `i64:5`, `f64:2`, `str:x`, `TYPE:value` give the type; otherwise it is inferred: an integer
+// -> int (long long when it does not fit), a decimal or hex float -> double, `null` -> pointer,
+// anything else (or text in double quotes) -> const char *. Throws std::invalid_argument.
+VarArg classify_vararg(std::string_view text, const jitffi::Scope &scope);
+
+// The C-like spelling of a type for messages: "int (i32)", "const char *", "struct {f64,f64}".
+std::string describe(const jitffi::Type &type);
+
+// Formats a value of `type` at `p` (integer results already narrowed): integers in decimal,
+// floats in the shortest %g form that reads back exactly, strings as themselves (`(null)`),
+// other pointers in hex, structs as {a=1, b=2}. `top` is false inside aggregates, where
+// strings are quoted.
+std::string format_value(const jitffi::Type &type, const void *p, bool top = true);
+// Shortest %g spelling of a double / float / long double that reads back to the same value.
+std::string format_double(double v);
+std::string format_float(float v);
+std::string format_long_double(long double v);
+
+// "expected X at position N" with the input line and a caret under the position.
+std::string explain_parse_error(const jitffi::ParseError &e, std::string_view what);
+
+int run_call(const std::vector<std::string> &args);
+int run_demo(const std::vector<std::string> &args);
+void print_call_help();
+void print_demo_help();
+
+}  // namespace jitffi_cli
