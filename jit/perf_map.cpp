@@ -11,11 +11,9 @@
 namespace jitffi::jit {
 
 bool perf_map_enabled() noexcept {
-  static const bool on = [] {
-    const char *v = std::getenv("JITFFI_PERF_MAP");
-    return v && std::strcmp(v, "1") == 0;
-  }();
-  return on;
+  // Read each time: stubs are made rarely, and tests switch it on for one case.
+  const char *v = std::getenv("JITFFI_PERF_MAP");
+  return v && std::strcmp(v, "1") == 0;
 }
 
 void perf_map_add(const void *code, std::size_t size, std::string_view name) noexcept {
