@@ -212,7 +212,7 @@ void Database::create_aggregate(std::string_view name, int nargs,
 // blobs are bound with SQLITE_TRANSIENT (sqlite copies them).
 class Statement {
  public:
-  Statement(Statement &&) noexcept = default;
+  Statement(Statement &&o) noexcept : c_(std::move(o.c_)), stmt_(std::exchange(o.stmt_, nullptr)) {}
   Statement &operator=(Statement &&) noexcept;
   ~Statement();
 
@@ -257,7 +257,8 @@ class Statement {
 // An open blob (sqlite3_blob *).
 class BlobHandle {
  public:
-  BlobHandle(BlobHandle &&) noexcept = default;
+  BlobHandle(BlobHandle &&o) noexcept
+      : c_(std::move(o.c_)), blob_(std::exchange(o.blob_, nullptr)) {}
   BlobHandle &operator=(BlobHandle &&) noexcept;
   ~BlobHandle();
 
