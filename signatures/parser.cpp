@@ -11,6 +11,12 @@ using parse::Tok;
 Parser::Parser(std::string_view input, Abi abi, const Scope &base, Scope &overlay)
     : input_(input), toks_(parse::tokenize(input_)), abi_(abi), base_(base), overlay_(overlay) {}
 
+Parser::Nest::Nest(Parser &p) : p_(p) {
+  constexpr int kMaxNesting = 200;
+  if (++p_.nesting_ > kMaxNesting)
+    p_.fail_here("at most " + std::to_string(kMaxNesting) + " levels of nesting");
+}
+
 void Parser::fail(std::size_t pos, std::string expected) const {
   throw ParseError(input_, pos, std::move(expected));
 }

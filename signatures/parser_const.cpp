@@ -21,6 +21,7 @@ constexpr int kLevelCount = static_cast<int>(std::size(kLevels));
 }  // namespace
 
 long long Parser::constant() {
+  const Nest nest(*this);
   return cond_expr();
 }
 
@@ -95,6 +96,7 @@ long long Parser::binary_expr(int level) {
 }
 
 long long Parser::unary_expr() {
+  const Nest nest(*this);
   const Token t = cur();
   if (t.kind == Tok::Punct) {
     if (t.text == "(") {

@@ -272,6 +272,7 @@ CType Parser::tagged(std::size_t kw_pos, std::string_view kw) {
 }
 
 CType Parser::aggregate_body(bool is_union, const std::string &tag, std::size_t tag_pos) {
+  const Nest nest(*this);
   const char *kw = is_union ? "union" : "struct";
   const std::size_t open = cur().pos;
   ++i_;  // '{'
@@ -385,6 +386,7 @@ bool Parser::nested_declarator_follows() const {
 }
 
 Declarator Parser::declarator(bool allow_name) {
+  const Nest nest(*this);
   Declarator d;
   d.pos = cur().pos;
   std::vector<DeclOp> pointers;
@@ -444,6 +446,7 @@ Declarator Parser::declarator(bool allow_name) {
 }
 
 std::shared_ptr<FnType> Parser::params() {
+  const Nest nest(*this);
   auto fn = std::make_shared<FnType>();
   fn->pos = cur().pos;
   ++i_;  // '('

@@ -150,6 +150,13 @@ class Parser {
   Scope &overlay_;
   std::set<std::string, std::less<>> defining_;  // tags whose body is being parsed
   int param_depth_ = 0;
+  // Nesting of the recursive rules, bounded so that hostile input cannot overflow the stack.
+  int nesting_ = 0;
+  struct Nest {
+    explicit Nest(Parser &p);
+    ~Nest() { --p_.nesting_; }
+    Parser &p_;
+  };
   // While reading typedef names: `typedef int32_t i32;` may restate a compact name.
   bool compact_names_declarable_ = false;
 };
