@@ -131,3 +131,22 @@ TEST(Classified, Win64AgainstTheCompiler) {
 
 }  // namespace
 }  // namespace jitffi::test
+
+#include "jit/listing.h"
+
+namespace jitffi::test {
+namespace {
+
+TEST(Classified, ListingHasThePlanAndBothStubs) {
+  const Signature sig(Abi::SysV_x64, s(TypeKind::F64), {s(TypeKind::F64), s(TypeKind::I32)});
+  const std::string text = jit::listing(sig);
+  EXPECT_NE(text.find("sysv:f64(f64,i32)"), std::string::npos) << text;
+  EXPECT_NE(text.find("xmm0"), std::string::npos) << text;
+  EXPECT_NE(text.find("call r10"), std::string::npos) << text;              // downcall
+  EXPECT_NE(text.find("call qword ptr [r10]"), std::string::npos) << text;  // upcall
+  EXPECT_THROW(jit::listing(Signature(Abi::AAPCS64, s(TypeKind::I32), {s(TypeKind::LongDouble)})),
+               Error);
+}
+
+}  // namespace
+}  // namespace jitffi::test
