@@ -14,30 +14,66 @@
 #define API __attribute__((visibility("default")))
 
 /* ---- scalars ---- */
-API int32_t jt_add_i32(int32_t a, int32_t b) { return a + b; }
-API bool jt_not(bool b) { return !b; }
-API int8_t jt_neg_i8(int8_t x) { return (int8_t)-x; }
-API uint8_t jt_inc_u8(uint8_t x) { return (uint8_t)(x + 1); }
-API int16_t jt_neg_i16(int16_t x) { return (int16_t)-x; }
-API uint16_t jt_inc_u16(uint16_t x) { return (uint16_t)(x + 1); }
-API int32_t jt_neg_i32(int32_t x) { return -x; }
-API uint32_t jt_inc_u32(uint32_t x) { return x + 1; }
-API int64_t jt_neg_i64(int64_t x) { return -x; }
-API uint64_t jt_inc_u64(uint64_t x) { return x + 1; }
-API __int128 jt_i128(__int128 a, __int128 b) { return a * 3 - b; }
-API unsigned __int128 jt_u128(unsigned __int128 a, unsigned __int128 b) { return a * 5 + b; }
-API float jt_f32(float a, float b) { return a * b + 0.5f; }
-API double jt_f64(double a, double b) { return a * b + 0.25; }
-API long double jt_ldouble(long double a, long double b) { return a * b + 0.125L; }
-API void *jt_ptr_add(void *p, int64_t off) { return (char *)p + off; }
-API size_t jt_strlen(const char *s) { return strlen(s); }
-API void jt_store_i32(int32_t *dst, int32_t v) { *dst = v * 2; }
+API int32_t jt_add_i32(int32_t a, int32_t b) {
+  return a + b;
+}
+API bool jt_not(bool b) {
+  return !b;
+}
+API int8_t jt_neg_i8(int8_t x) {
+  return (int8_t)-x;
+}
+API uint8_t jt_inc_u8(uint8_t x) {
+  return (uint8_t)(x + 1);
+}
+API int16_t jt_neg_i16(int16_t x) {
+  return (int16_t)-x;
+}
+API uint16_t jt_inc_u16(uint16_t x) {
+  return (uint16_t)(x + 1);
+}
+API int32_t jt_neg_i32(int32_t x) {
+  return -x;
+}
+API uint32_t jt_inc_u32(uint32_t x) {
+  return x + 1;
+}
+API int64_t jt_neg_i64(int64_t x) {
+  return -x;
+}
+API uint64_t jt_inc_u64(uint64_t x) {
+  return x + 1;
+}
+API __int128 jt_i128(__int128 a, __int128 b) {
+  return a * 3 - b;
+}
+API unsigned __int128 jt_u128(unsigned __int128 a, unsigned __int128 b) {
+  return a * 5 + b;
+}
+API float jt_f32(float a, float b) {
+  return a * b + 0.5f;
+}
+API double jt_f64(double a, double b) {
+  return a * b + 0.25;
+}
+API long double jt_ldouble(long double a, long double b) {
+  return a * b + 0.125L;
+}
+API void *jt_ptr_add(void *p, int64_t off) {
+  return (char *)p + off;
+}
+API size_t jt_strlen(const char *s) {
+  return strlen(s);
+}
+API void jt_store_i32(int32_t *dst, int32_t v) {
+  *dst = v * 2;
+}
 
 /* Narrow arguments: each must arrive as the value the caller meant. */
 API int64_t jt_narrow_args(int8_t a, uint8_t b, int16_t c, uint16_t d, int32_t e, uint32_t f,
                            bool g) {
-  return (int64_t)a + 10 * (int64_t)b + 100 * (int64_t)c + 1000 * (int64_t)d +
-         10000 * (int64_t)e + 100000 * (int64_t)f + 1000000 * (int64_t)g;
+  return (int64_t)a + 10 * (int64_t)b + 100 * (int64_t)c + 1000 * (int64_t)d + 10000 * (int64_t)e +
+         100000 * (int64_t)f + 1000000 * (int64_t)g;
 }
 
 /* An i128 after five integers: no two GPRs left, so it goes on the stack, 16-aligned. */
@@ -56,17 +92,21 @@ API double jt_many(int8_t a, int16_t b, int32_t c, int64_t d, uint8_t e, uint16_
 
 /* ---- aggregates: sum (weighted by leaf position), next (every leaf + 1), mid (between
  * five integers and doubles), cb (through a callback) ---- */
-#define SHAPE(S, SUM, NEXT)                                                                  \
-  API double jt_##S##_sum(S v) { return (SUM); }                                            \
-  API S jt_##S##_next(S v) {                                                                \
-    NEXT;                                                                                   \
-    return v;                                                                               \
-  }                                                                                         \
-  API double jt_##S##_mid(int64_t a, int64_t b, int64_t c, int64_t d, int64_t e, double x,  \
-                          S v, double y) {                                                  \
-    return a + 2.0 * b + 3.0 * c + 4.0 * d + 5.0 * e + 6 * x + 7 * jt_##S##_sum(v) + 8 * y; \
-  }                                                                                         \
-  API double jt_##S##_cb(S (*cb)(S, double), S v) { return jt_##S##_sum(cb(v, 0.5)); }
+#define SHAPE(S, SUM, NEXT)                                                                     \
+  API double jt_##S##_sum(S v) {                                                                \
+    return (SUM);                                                                               \
+  }                                                                                             \
+  API S jt_##S##_next(S v) {                                                                    \
+    NEXT;                                                                                       \
+    return v;                                                                                   \
+  }                                                                                             \
+  API double jt_##S##_mid(int64_t a, int64_t b, int64_t c, int64_t d, int64_t e, double x, S v, \
+                          double y) {                                                           \
+    return a + 2.0 * b + 3.0 * c + 4.0 * d + 5.0 * e + 6 * x + 7 * jt_##S##_sum(v) + 8 * y;     \
+  }                                                                                             \
+  API double jt_##S##_cb(S (*cb)(S, double), S v) {                                             \
+    return jt_##S##_sum(cb(v, 0.5));                                                            \
+  }
 
 SHAPE(S1, v.a, v.a++)
 SHAPE(B5, v.a[0] + 2.0 * v.a[1] + 3.0 * v.a[2] + 4.0 * v.a[3] + 5.0 * v.a[4],
@@ -105,13 +145,29 @@ API double jt_vsum(int n, const char *types, ...) {
   for (int k = 0; k < n; ++k) {
     double w = k + 1.0, v = 0;
     switch (types[k]) {
-      case 'i': v = va_arg(ap, int); break;
-      case 'l': v = (double)va_arg(ap, int64_t); break;
-      case 'u': v = va_arg(ap, unsigned); break;
-      case 'd': v = va_arg(ap, double); break;
-      case 'p': v = (double)((uintptr_t)va_arg(ap, void *) & 0xff); break;
-      case 'S': { D2 d = va_arg(ap, D2); v = d.x + 2 * d.y; break; }
-      default: va_end(ap); return -1e300;
+      case 'i':
+        v = va_arg(ap, int);
+        break;
+      case 'l':
+        v = (double)va_arg(ap, int64_t);
+        break;
+      case 'u':
+        v = va_arg(ap, unsigned);
+        break;
+      case 'd':
+        v = va_arg(ap, double);
+        break;
+      case 'p':
+        v = (double)((uintptr_t)va_arg(ap, void *) & 0xff);
+        break;
+      case 'S': {
+        D2 d = va_arg(ap, D2);
+        v = d.x + 2 * d.y;
+        break;
+      }
+      default:
+        va_end(ap);
+        return -1e300;
     }
     s += w * v;
   }
@@ -136,15 +192,17 @@ typedef double (*many_cb)(int8_t, uint16_t, int32_t, int64_t, float, double, MIX
 API double jt_call_many(many_cb cb) {
   MIX m = {-3, 300, 1.5f, -2.25};
   D3 big = {10.5, 20.25, -30.125};
-  return cb(-7, 65000, -100000, 5000000000LL, 0.75f, 1.5, m, big, 200, 1, 2, 3, 4, 5, 6, 7,
-            -9, true) * 2 + 1;
+  return cb(-7, 65000, -100000, 5000000000LL, 0.75f, 1.5, m, big, 200, 1, 2, 3, 4, 5, 6, 7, -9,
+            true) *
+             2 +
+         1;
 }
 
 /* Narrow results from callbacks: the caller reads them at their natural width. */
 API int64_t jt_call_narrow(int8_t (*a)(void), uint8_t (*b)(void), int16_t (*c)(void),
                            uint16_t (*d)(void), bool (*e)(void), int32_t (*f)(void)) {
-  return (int64_t)a() + 1000 * (int64_t)b() + 1000000 * (int64_t)c() +
-         1000000000LL * (int64_t)d() + 100 * (int64_t)e() + 7 * (int64_t)f();
+  return (int64_t)a() + 1000 * (int64_t)b() + 1000000 * (int64_t)c() + 1000000000LL * (int64_t)d() +
+         100 * (int64_t)e() + 7 * (int64_t)f();
 }
 
 API int64_t jt_run_thread(void *(*start)(void *), void *arg) {
@@ -160,14 +218,18 @@ API int jt_set_errno(int e) {
   errno = e;
   return -1;
 }
-API int jt_get_errno(void) { return errno; }
+API int jt_get_errno(void) {
+  return errno;
+}
 
 /* ---- Win64 (ms_abi) targets, called through Abi::Win64 ---- */
 #define MS __attribute__((ms_abi))
 API MS double jt_w64_mix(int32_t a, double b, int64_t c, float d, int32_t e, double f) {
   return a + 2 * b + 3.0 * c + 4.0 * d + 5.0 * e + 6 * f;
 }
-API MS int8_t jt_w64_neg_i8(int8_t x) { return (int8_t)-x; }
+API MS int8_t jt_w64_neg_i8(int8_t x) {
+  return (int8_t)-x;
+}
 /* F2 (8 bytes) goes in a register, D3 (24) by reference to a copy. */
 API MS double jt_w64_struct(F2 s, D3 big, int8_t c) {
   double r = s.x + 2 * s.y + 3 * (big.a + 2 * big.b + 3 * big.c) + 4.0 * c;
@@ -178,15 +240,13 @@ API MS D3 jt_w64_ret_d3(double x) {
   D3 r = {x, x * 2, x * 3};
   return r;
 }
-API MS int32_t jt_w64_call(int32_t (MS *cb)(int32_t, double, F2), int32_t k) {
+API MS int32_t jt_w64_call(int32_t(MS *cb)(int32_t, double, F2), int32_t k) {
   F2 f = {1.5f, 2.5f};
   return cb(k, 0.5, f) + 1;
 }
 API MS double jt_w64_vsum(int n, ...) {
-  va_list ap;
   double s = 0;
   __builtin_ms_va_list mp;
-  (void)ap;
   __builtin_ms_va_start(mp, n);
   for (int k = 0; k < n; ++k) s += (k + 1.0) * __builtin_va_arg(mp, double);
   __builtin_ms_va_end(mp);
