@@ -16,6 +16,8 @@ extern "C" {
 /* `void *` under a name, so that the generated `const T *` means a pointer to a const pointer. */
 typedef void *diff_ptr;
 
+#define DIFF_NOINLINE __attribute__((noinline))
+
 /* One generated signature. `layout` lists, for the result and then each parameter, its C
  * sizeof, _Alignof, number of scalar leaves and each leaf's offset, in the order of
  * jitffi::Type::for_each_scalar (every union member); a void result is 0, 0, 0. */
@@ -47,41 +49,45 @@ void diff_reset(void);
 unsigned diff_failure_count(void);
 const char *diff_first_failure(void); /* "" when none */
 
-/* Which function is checking which argument, for the failure text. */
-DIFF_HIDDEN void diff_context(unsigned sig, const char *who, int arg);
-DIFF_HIDDEN void diff_fail_int(const char *path, unsigned long long got, unsigned long long exp);
-DIFF_HIDDEN void diff_fail_i128(const char *path, unsigned long long got_hi,
-                                unsigned long long got_lo, unsigned long long exp_hi,
-                                unsigned long long exp_lo);
-DIFF_HIDDEN void diff_fail_fp(const char *path, double got, double exp);
-DIFF_HIDDEN void diff_fail_ld(const char *path, long double got, long double exp);
+/* Scalar kinds of leaves, as in jitffi's canonical names. */
+enum diff_kind {
+  DIFF_BOOL,
+  DIFF_I8,
+  DIFF_U8,
+  DIFF_I16,
+  DIFF_U16,
+  DIFF_I32,
+  DIFF_U32,
+  DIFF_I64,
+  DIFF_U64,
+  DIFF_I128,
+  DIFF_U128,
+  DIFF_F32,
+  DIFF_F64,
+  DIFF_LDOUBLE,
+  DIFF_PTR
+};
 
-#define DIFF_EQ_INT(path, got, exp)                                                                \
-  do {                                                                                             \
-    if ((got) != (exp)) diff_fail_int(path, (unsigned long long)(got), (unsigned long long)(exp)); \
-  } while (0)
-#define DIFF_EQ_PTR(path, got, exp)                             \
-  do {                                                          \
-    if ((got) != (exp))                                         \
-      diff_fail_int(path, (unsigned long long)(uintptr_t)(got), \
-                    (unsigned long long)(uintptr_t)(exp));      \
-  } while (0)
-#define DIFF_EQ_I128(path, got, exp)                                                             \
-  do {                                                                                           \
-    if ((got) != (exp))                                                                          \
-      diff_fail_i128(                                                                            \
-          path, (unsigned long long)((unsigned __int128)(got) >> 64), (unsigned long long)(got), \
-          (unsigned long long)((unsigned __int128)(exp) >> 64), (unsigned long long)(exp));      \
-  } while (0)
-/* Floats are compared exactly: every generated value is exactly representable. */
-#define DIFF_EQ_FP(path, got, exp)                                        \
-  do {                                                                    \
-    if ((got) != (exp)) diff_fail_fp(path, (double)(got), (double)(exp)); \
-  } while (0)
-#define DIFF_EQ_LD(path, got, exp)                        \
-  do {                                                    \
-    if ((got) != (exp)) diff_fail_ld(path, (got), (exp)); \
-  } while (0)
+/* One scalar leaf of a value: its offset as the compiler laid it out, its kind, its path in C
+ * (".m1.m0[2]"; "" for a scalar). A union contributes only its largest member's leaves. */
+struct diff_leaf {
+  unsigned offset;
+  unsigned char kind;
+  const char *path;
+};
+
+/* A known value (a static const object of the real C type) and its leaves. */
+struct diff_value {
+  const void *exp;
+  const struct diff_leaf *leaves;
+  unsigned count;
+};
+
+/* Compares got[k] with exp[k] leaf by leaf for k < n, or the one result got[0] with exp[0] when
+ * n is -1; records each mismatch and returns how many there were. Floats compare by value bits
+ * (every generated value is exact); a long double by its value bytes only, never its padding. */
+DIFF_HIDDEN int diff_check_values(unsigned sig, const char *who, int n, const void *const *got,
+                                  const struct diff_value *exp);
 
 #ifdef __cplusplus
 }

@@ -20,7 +20,7 @@ import os
 import random
 import sys
 
-# kind -> (C type, size, align, check macro)
+# kind -> (C type, size, align, kind of check)
 SCALARS = {
     "bool": ("_Bool", 1, 1, "INT"),
     "i8": ("int8_t", 1, 1, "INT"),
@@ -267,13 +267,15 @@ class Gen:
         return "{" + ", ".join(self.initializer(m) for m in t.members) + "}"
 
 
-def check_lines(t, got, exp):
-    """Statements comparing lvalues `got` and `exp` of type t member by member (never memcmp:
-    padding is not part of the value)."""
-    out = []
+def leaf_table(t, name):
+    """A static table of t's checked leaves: offset (from the compiler), kind and path. The checks
+    compare each leaf's value bytes (never padding, never a whole aggregate: not memcmp)."""
+    c = t.cname()
+    rows = []
     for path, kind in t.leaves():
-        out.append('DIFF_EQ_%s("%s", %s%s, %s%s);' % (SCALARS[kind][3], path, got, path, exp, path))
-    return out
+        off = "__builtin_offsetof(%s, %s)" % (c, path[1:]) if path else "0"
+        rows.append('{%s, DIFF_%s, "%s"}' % (off, kind.upper(), path))
+    return "static const struct diff_leaf %s[] = {%s};" % (name, ", ".join(rows)), len(rows)
 
 
 def layout_numbers(t):
@@ -313,23 +315,20 @@ def emit_signature(abi, seed, i):
     for k, p in enumerate(params):
         o.append("static const %s = %s;" % (p.declarator("diff_a%d_%d" % (i, k)), g.initializer(p)))
 
-    # One checker for all arguments, taking pointers: used by the target and by check_args.
-    cparams = ", ".join("const %s" % p.declarator("*a%d" % k) for k, p in enumerate(params))
-    o.append("static void diff_chk%d(const char *who%s) {" % (i, ", " + cparams if params else ""))
-    if not params:
-        o.append("  (void)who;")
+    # Leaf tables and expected values of every argument, checked by diff_check_values().
     for k, p in enumerate(params):
-        o.append("  diff_context(%d, who, %d);" % (i, k))
-        o += ["  " + s for s in check_lines(p, "(*a%d)" % k, "diff_a%d_%d" % (i, k))]
-    o.append("}")
+        tab, n = leaf_table(p, "diff_lv%d_%d" % (i, k))
+        o.append(tab)
+    if params:
+        o.append("static const struct diff_value diff_av%d[] = {%s};" % (i, ", ".join(
+            "{&diff_a%d_%d, diff_lv%d_%d, %d}" % (i, k, i, k, len(list(p.leaves())))
+            for k, p in enumerate(params))))
+    av = "diff_av%d" % i if params else "0"
     if ret:
-        o.append("static int diff_chkret%d(const char *who, const %s) {" % (i, ret.declarator("*r")))
-        o.append("  unsigned n = diff_failure_count();")
-        o.append("  diff_context(%d, who, -1);" % i)
-        o += ["  " + s for s in check_lines(ret, "(*r)", "diff_r%d" % i)]
-        o.append("  return (int)(diff_failure_count() - n);")
-        o.append("}")
-
+        tab, n = leaf_table(ret, "diff_lr%d" % i)
+        o.append(tab)
+        o.append("static const struct diff_value diff_rv%d = {&diff_r%d, diff_lr%d, %d};" %
+                 (i, i, i, n))
     decl = ", ".join(p.declarator("a%d" % k) for k, p in enumerate(params[:fixed]))
     if variadic:
         decl += ", ..."
@@ -355,7 +354,10 @@ def emit_signature(abi, seed, i):
                 o.append("  %s = __builtin_va_arg(ap, %s);" % (t.declarator("a%d" % k),
                                                               t.cname()))
         o.append("  __builtin_ms_va_end(ap);" if abi == "win64" else "  va_end(ap);")
-    o.append("  diff_chk%d(\"target\"%s);" % (i, "".join(", &a%d" % k for k in range(len(params)))))
+    if params:
+        o.append("  const void *got[] = {%s};" % ", ".join("&a%d" % k for k in range(len(params))))
+    o.append("  diff_check_values(%d, \"target\", %d, %s, %s);" % (
+        i, len(params), "got" if params else "0", av))
     if ret:
         o.append("  return diff_r%d;" % i)
     o.append("}")
@@ -367,16 +369,12 @@ def emit_signature(abi, seed, i):
         o.append("  *(%s *)b[%d] = diff_a%d_%d;" % (p.cname(), k, i, k))
     o.append("}")
     o.append("static int diff_check_args_%d(void **b) {" % i)
-    if not params:
-        o.append("  (void)b;")
-    o.append("  unsigned n = diff_failure_count();")
-    o.append("  diff_chk%d(\"closure handler\"%s);" % (
-        i, "".join(", (const %s *)b[%d]" % (p.cname(), k) for k, p in enumerate(params))))
-    o.append("  return (int)(diff_failure_count() - n);")
+    o.append("  return diff_check_values(%d, \"closure handler\", %d, (const void *const *)b, %s);"
+             % (i, len(params), av))
     o.append("}")
     o.append("static int diff_check_ret_%d(const void *r) {" % i)
     if ret:
-        o.append("  return diff_chkret%d(\"downcall\", (const %s *)r);" % (i, rc))
+        o.append("  return diff_check_values(%d, \"downcall\", -1, &r, &diff_rv%d);" % (i, i))
     else:
         o.append("  (void)r;")
         o.append("  return 0;")
@@ -392,7 +390,9 @@ def emit_signature(abi, seed, i):
     o.append("static int diff_call_closure_%d(void *fn) {" % i)
     if ret:
         o.append("  %s = %s;" % (ret.declarator("r"), call))
-        o.append("  return diff_chkret%d(\"closure caller\", &r);" % i)
+        o.append("  const void *got = &r;")
+        o.append("  return diff_check_values(%d, \"closure caller\", -1, &got, &diff_rv%d);" %
+                 (i, i))
     else:
         o.append("  %s;" % call)
         o.append("  return 0;")
