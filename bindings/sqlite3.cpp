@@ -394,7 +394,7 @@ Statement Database::prepare(std::string_view sql) {
   if (!stmt)
     throw Error(kMisuse, kMisuse, "no SQL statement in the text",
                 "in \"" + std::string(sql) + "\"");
-  return Statement(c_, stmt);
+  return Statement(c_, c_->api.get(), stmt);
 }
 
 std::int64_t Database::last_insert_rowid() const {
@@ -547,6 +547,7 @@ Statement &Statement::operator=(Statement &&other) noexcept {
   if (this != &other) {
     finalize();
     c_ = std::move(other.c_);
+    api_ = other.api_;
     stmt_ = std::exchange(other.stmt_, nullptr);
   }
   return *this;
@@ -557,7 +558,7 @@ Statement::~Statement() {
 }
 
 void Statement::finalize() {
-  if (stmt_) c_->api->finalize.invoke<int>(std::exchange(stmt_, nullptr));
+  if (stmt_) api_->finalize.invoke<int>(std::exchange(stmt_, nullptr));
 }
 
 void Statement::check(int rc) const {
@@ -565,36 +566,34 @@ void Statement::check(int rc) const {
 }
 
 Statement &Statement::bind_null(int index) {
-  check(c_->api->bind_null.invoke<int>(stmt_, index));
+  check(api_->bind_null.invoke<int>(stmt_, index));
   return *this;
 }
 
 Statement &Statement::bind_int(int index, int value) {
-  check(c_->api->bind_int.invoke<int>(stmt_, index, value));
+  check(api_->bind_int.invoke<int>(stmt_, index, value));
   return *this;
 }
 
 Statement &Statement::bind_int64(int index, std::int64_t value) {
-  check(c_->api->bind_int64.invoke<int>(stmt_, index, value));
+  check(api_->bind_int64.invoke<int>(stmt_, index, value));
   return *this;
 }
 
 Statement &Statement::bind_double(int index, double value) {
-  check(c_->api->bind_double.invoke<int>(stmt_, index, value));
+  check(api_->bind_double.invoke<int>(stmt_, index, value));
   return *this;
 }
 
 Statement &Statement::bind_text(int index, std::string_view value) {
   const char *p = value.empty() ? kEmpty : value.data();
-  check(
-      c_->api->bind_text.invoke<int>(stmt_, index, p, static_cast<int>(value.size()), kTransient));
+  check(api_->bind_text.invoke<int>(stmt_, index, p, static_cast<int>(value.size()), kTransient));
   return *this;
 }
 
 Statement &Statement::bind_blob(int index, std::span<const std::byte> value) {
   const void *p = value.empty() ? static_cast<const void *>(kEmpty) : value.data();
-  check(
-      c_->api->bind_blob.invoke<int>(stmt_, index, p, static_cast<int>(value.size()), kTransient));
+  check(api_->bind_blob.invoke<int>(stmt_, index, p, static_cast<int>(value.size()), kTransient));
   return *this;
 }
 
@@ -607,16 +606,16 @@ Statement &Statement::bind(int index, const Value &value) {
 }
 
 int Statement::parameter_count() const {
-  return c_->api->bind_parameter_count.invoke<int>(stmt_);
+  return api_->bind_parameter_count.invoke<int>(stmt_);
 }
 
 int Statement::parameter_index(std::string_view name) const {
   std::string n(name);
-  return c_->api->bind_parameter_index.invoke<int>(stmt_, n.c_str());
+  return api_->bind_parameter_index.invoke<int>(stmt_, n.c_str());
 }
 
 bool Statement::step() {
-  int rc = c_->api->step.invoke<int>(stmt_);
+  int rc = api_->step.invoke<int>(stmt_);
   c_->hook_error.rethrow_if_failed();
   if (rc == kRow) return true;
   if (rc == kDone) return false;
@@ -625,47 +624,47 @@ bool Statement::step() {
 
 void Statement::reset() {
   // sqlite3_reset repeats the last step's error, which step() has already reported.
-  c_->api->reset.invoke<int>(stmt_);
+  api_->reset.invoke<int>(stmt_);
 }
 
 void Statement::clear_bindings() {
-  check(c_->api->clear_bindings.invoke<int>(stmt_));
+  check(api_->clear_bindings.invoke<int>(stmt_));
 }
 
 int Statement::column_count() const {
-  return c_->api->column_count.invoke<int>(stmt_);
+  return api_->column_count.invoke<int>(stmt_);
 }
 
 std::string Statement::column_name(int i) const {
-  return str(c_->api->column_name.invoke<const char *>(stmt_, i));
+  return str(api_->column_name.invoke<const char *>(stmt_, i));
 }
 
 ColumnType Statement::column_type(int i) const {
-  return static_cast<ColumnType>(c_->api->column_type.invoke<int>(stmt_, i));
+  return static_cast<ColumnType>(api_->column_type.invoke<int>(stmt_, i));
 }
 
 int Statement::column_int(int i) const {
-  return c_->api->column_int.invoke<int>(stmt_, i);
+  return api_->column_int.invoke<int>(stmt_, i);
 }
 
 std::int64_t Statement::column_int64(int i) const {
-  return c_->api->column_int64.invoke<std::int64_t>(stmt_, i);
+  return api_->column_int64.invoke<std::int64_t>(stmt_, i);
 }
 
 double Statement::column_double(int i) const {
-  return c_->api->column_double.invoke<double>(stmt_, i);
+  return api_->column_double.invoke<double>(stmt_, i);
 }
 
 std::string Statement::column_text(int i) const {
   // column_text before column_bytes: the text conversion may change the byte count.
-  auto p = c_->api->column_text.invoke<const char *>(stmt_, i);
-  int n = c_->api->column_bytes.invoke<int>(stmt_, i);
+  auto p = api_->column_text.invoke<const char *>(stmt_, i);
+  int n = api_->column_bytes.invoke<int>(stmt_, i);
   return p ? std::string(p, p + n) : std::string();
 }
 
 Blob Statement::column_blob(int i) const {
-  auto p = c_->api->column_blob.invoke<const std::byte *>(stmt_, i);
-  int n = c_->api->column_bytes.invoke<int>(stmt_, i);
+  auto p = api_->column_blob.invoke<const std::byte *>(stmt_, i);
+  int n = api_->column_bytes.invoke<int>(stmt_, i);
   return p ? Blob(p, p + n) : Blob();
 }
 
@@ -685,7 +684,7 @@ Value Statement::column(int i) const {
 }
 
 std::string Statement::sql() const {
-  return str(c_->api->sql.invoke<const char *>(stmt_));
+  return str(api_->sql.invoke<const char *>(stmt_));
 }
 
 // ---- BlobHandle ----

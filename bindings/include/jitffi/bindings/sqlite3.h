@@ -212,7 +212,8 @@ void Database::create_aggregate(std::string_view name, int nargs,
 // blobs are bound with SQLITE_TRANSIENT (sqlite copies them).
 class Statement {
  public:
-  Statement(Statement &&o) noexcept : c_(std::move(o.c_)), stmt_(std::exchange(o.stmt_, nullptr)) {}
+  Statement(Statement &&o) noexcept
+      : c_(std::move(o.c_)), api_(o.api_), stmt_(std::exchange(o.stmt_, nullptr)) {}
   Statement &operator=(Statement &&) noexcept;
   ~Statement();
 
@@ -248,9 +249,11 @@ class Statement {
 
  private:
   friend class Database;
-  Statement(std::shared_ptr<Connection> c, void *stmt) : c_(std::move(c)), stmt_(stmt) {}
+  Statement(std::shared_ptr<Connection> c, const Api *api, void *stmt)
+      : c_(std::move(c)), api_(api), stmt_(stmt) {}
   void check(int rc) const;
   std::shared_ptr<Connection> c_;
+  const Api *api_ = nullptr;  // c_->api, one indirection less on every call
   void *stmt_ = nullptr;
 };
 
