@@ -325,6 +325,7 @@ class DiffTest : public testing::TestWithParam<Mode> {
     Tally t;
     auto entries = selected();
     ASSERT_FALSE(entries.empty()) << "no signature selected (JITFFI_DIFF_ONLY out of range?)";
+    const std::size_t live_before = Closure::live_count();
     for (const diff_entry *e : entries) {
       std::string report;
       Signature sig = build_signature(e->sig);
@@ -339,6 +340,7 @@ class DiffTest : public testing::TestWithParam<Mode> {
         lib_->abi.c_str(), backend, closures ? "closures" : "downcalls", entries.size(), t.run,
         t.ok, t.mismatches, t.unsupported, t.unexpected_unsupported);
     for (const std::string &r : t.reports) ADD_FAILURE() << r;
+    EXPECT_EQ(Closure::live_count(), live_before) << "closures leaked";
     EXPECT_EQ(t.mismatches, 0u);
     EXPECT_EQ(t.unexpected_unsupported, 0u);
     EXPECT_GT(t.run, 0u) << "nothing ran: a back end that refuses everything does not pass";
