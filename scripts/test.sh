@@ -36,4 +36,4 @@ n_release=$(count build)
 n_asan=$(count build-asan)
 stamp "tests: $n_release in build/ (Release, #1-#$n_release) and $n_asan in build-asan/ \
 (ASan+UBSan, #$((n_release + 1))-#$((n_release + n_asan))), in one ctest run"
-exec ctest --test-dir build-all --output-on-failure -j"$jobs" --timeout 900
+exec ctest --test-dir build-all --output-on-failure --no-label-summary -j"$jobs" --timeout 900
