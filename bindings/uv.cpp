@@ -128,10 +128,10 @@ constexpr FunctionEntry<Api> kFunctions[] = {
      "int uv_read_start(uv_stream_t *stream, uv_alloc_cb alloc_cb, uv_read_cb read_cb)"},
     {&Api::read_stop, "int uv_read_stop(uv_stream_t *stream)"},
     {&Api::write,
-     "int uv_write(uv_write_t *req, uv_stream_t *handle, const uv_buf_t bufs[], "
+     "int uv_write(uv_write_t *req, uv_stream_t *handle, const uv_buf_t *bufs, "
      "unsigned int nbufs, uv_write_cb cb)"},
     {&Api::try_write,
-     "int uv_try_write(uv_stream_t *handle, const uv_buf_t bufs[], unsigned int nbufs)"},
+     "int uv_try_write(uv_stream_t *handle, const uv_buf_t *bufs, unsigned int nbufs)"},
     {&Api::shutdown, "int uv_shutdown(uv_shutdown_t *req, uv_stream_t *handle, uv_shutdown_cb cb)"},
     {&Api::buf_init, "uv_buf_t uv_buf_init(char *base, unsigned int len)"},
     {&Api::queue_work,
@@ -146,10 +146,10 @@ constexpr FunctionEntry<Api> kFunctions[] = {
      "uv_fs_cb cb)"},
     {&Api::fs_close, "int uv_fs_close(uv_loop_t *loop, uv_fs_t *req, uv_file file, uv_fs_cb cb)"},
     {&Api::fs_read,
-     "int uv_fs_read(uv_loop_t *loop, uv_fs_t *req, uv_file file, const uv_buf_t bufs[], "
+     "int uv_fs_read(uv_loop_t *loop, uv_fs_t *req, uv_file file, const uv_buf_t *bufs, "
      "unsigned int nbufs, int64_t offset, uv_fs_cb cb)"},
     {&Api::fs_write,
-     "int uv_fs_write(uv_loop_t *loop, uv_fs_t *req, uv_file file, const uv_buf_t bufs[], "
+     "int uv_fs_write(uv_loop_t *loop, uv_fs_t *req, uv_file file, const uv_buf_t *bufs, "
      "unsigned int nbufs, int64_t offset, uv_fs_cb cb)"},
     {&Api::fs_stat, "int uv_fs_stat(uv_loop_t *loop, uv_fs_t *req, const char *path, uv_fs_cb cb)"},
     {&Api::fs_unlink,
