@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Turns jitffi_bench's JSON (Google Benchmark, ideally with --benchmark_repetitions and
+--benchmark_report_aggregates_only) into a markdown table of ratios to direct/*, and checks the
+issue's targets. Usage: report.py bench.json [--machine "text"] > table.md"""
+import json
+import math
+import statistics
+import sys
+
+
+def load(path):
+    with open(path) as f:
+        data = json.load(f)
+    times = {}
+    for b in data["benchmarks"]:
+        name = b.get("run_name", b["name"])
+        kind = b.get("aggregate_name")
+        if kind and kind != "median":
+            continue
+        if b.get("error_occurred"):
+            continue
+        ns = b["real_time"] * {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}[b.get("time_unit", "ns")]
+        # Without aggregates keep the median of the repetitions ourselves.
+        times.setdefault(name, []).append(ns)
+    return data.get("context", {}), {k: statistics.median(v) for k, v in times.items()}
+
+
+def geomean(xs):
+    return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else float("nan")
+
+
+def main():
+    args = sys.argv[1:]
+    machine = None
+    if "--machine" in args:
+        i = args.index("--machine")
+        machine = args[i + 1]
+        del args[i : i + 2]
+    ctx, t = load(args[0])
+    cases = sorted({n.split("/")[1] for n in t if n.startswith("direct/")})
+    out = []
+    out.append(f"Machine: {machine or ctx.get('host_name', '?')}, {ctx.get('num_cpus', '?')} CPUs "
+               f"@ {ctx.get('mhz_per_cpu', '?')} MHz, run {ctx.get('date', '?')}; "
+               "median of repetitions, real time.\n")
+    out.append("| sig | direct ns | jit ns | jit/direct | libffi ns | libffi/direct | libffi/jit |")
+    out.append("|---|---:|---:|---:|---:|---:|---:|")
+    jit_ratios, ffi_over_jit = [], []
+    for c in cases:
+        d, j, f = t.get(f"direct/{c}"), t.get(f"jit/{c}"), t.get(f"libffi/{c}")
+        row = [c, f"{d:.2f}" if d else "-"]
+        row += [f"{j:.2f}" if j else "-", f"{j / d:.2f}x" if j and d else "-"]
+        row += [f"{f:.2f}" if f else "-", f"{f / d:.2f}x" if f and d else "-"]
+        row += [f"{f / j:.1f}x" if f and j else "-"]
+        out.append("| " + " | ".join(row) + " |")
+        if j and d:
+            jit_ratios.append(j / d)
+        if j and f:
+            ffi_over_jit.append(f / j)
+    out.append("")
+    other = [n for n in sorted(t) if not n.split("/")[0] in ("direct", "jit", "libffi")]
+    if other:
+        out.append("| benchmark | ns |")
+        out.append("|---|---:|")
+        for n in other:
+            out.append(f"| {n} | {t[n]:.2f} |")
+        out.append("")
+    checks = []
+    if jit_ratios:
+        m = statistics.median(jit_ratios)
+        checks.append(("median jit/direct over S1-S8", f"{m:.2f}x", "<= 1.10x", m <= 1.10))
+    if ffi_over_jit:
+        g = geomean(ffi_over_jit)
+        checks.append(("geomean libffi/jit", f"{g:.1f}x", ">= 10x", g >= 10))
+    if "jit_closure/S2" in t and "direct/S2" in t:
+        r = t["jit_closure/S2"] / t["direct/S2"]
+        checks.append(("jit_closure/S2 / direct/S2", f"{r:.2f}x", "<= 1.2x", r <= 1.2))
+    prep = [v for n, v in t.items() if n.startswith("jit_prepare/")]
+    if prep:
+        checks.append(("jit_prepare (max over S*)", f"{max(prep):.0f} ns", "<= 1000 ns",
+                       max(prep) <= 1000))
+    if "jit_cache_hit/S2" in t:
+        v = t["jit_cache_hit/S2"]
+        checks.append(("cache hit", f"{v:.1f} ns", "<= 20 ns", v <= 20))
+    if checks:
+        out.append("| target | measured | goal | met |")
+        out.append("|---|---:|---:|---|")
+        for name, val, goal, ok in checks:
+            out.append(f"| {name} | {val} | {goal} | {'yes' if ok else '**no**'} |")
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+/* Benchmark targets S1-S8 (issue 3): built -O2 -fno-tree-slp-vectorize into their own shared
+ * library so that neither the direct call nor a stub can be inlined or specialised. */
+#include <stdarg.h>
+#include <stdint.h>
+
+typedef struct { double x, y; } V2;
+typedef struct { int64_t a, b, c; } I3;
+
+void s1(void) { __asm__ volatile(""); }
+int s2(int a, int b) { return a + b; }
+double s3(double a, double b, double c, double d) { return a + b + c + d; }
+int64_t s4(int64_t a, double b, int64_t c, int64_t d, double e, int64_t f, int64_t g, int64_t h) {
+  return a + (int64_t)b + c + d + (int64_t)e + f + g + h;
+}
+double s5(int a, double b, void *c, int d, double e, int64_t f, void *g, double h, int i, int j,
+          void *k, double l) {
+  return a + b + (double)(intptr_t)c + d + e + (double)f + (double)(intptr_t)g + h + i + j +
+         (double)(intptr_t)k + l;
+}
+V2 s6(V2 a, V2 b) {
+  V2 r = {a.x + b.x, a.y + b.y};
+  return r;
+}
+I3 s7(I3 a, I3 b) {
+  I3 r = {a.a + b.a, a.b + b.b, a.c + b.c};
+  return r;
+}
+/* Called as s8("...", int, double, long). */
+int s8(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int i = va_arg(ap, int);
+  double d = va_arg(ap, double);
+  long l = va_arg(ap, long);
+  va_end(ap);
+  return fmt[0] + i + (int)d + (int)l;
+}
