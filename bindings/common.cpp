@@ -1,6 +1,7 @@
 // Library lookup and function-table resolution shared by every binding.
 #include "jitffi/bindings/common.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -76,10 +77,14 @@ Function resolve_one(const Library &lib, std::string_view prototype, unsigned fl
 Function VariadicCache::get(const Function &fn, std::vector<TypeRef> varargs) const {
   if (!fn) throw BindingError("VariadicCache: the variadic function is not resolved");
   Signature sig = fn.signature().with_varargs(std::move(varargs));
+  // Keyed by target and call shape: two functions may share a signature (curl_easy_setopt and
+  // curl_easy_getinfo do), and a cache keyed by the signature alone would call the wrong one.
+  char addr[2 + 2 * sizeof(void *) + 2];
+  std::snprintf(addr, sizeof addr, "%p:", fn.address());
+  std::string key = addr + sig.canonical();
   std::lock_guard<std::mutex> lock(mutex_);
-  auto it = cache_.find(sig.canonical());
+  auto it = cache_.find(key);
   if (it != cache_.end()) return it->second;
-  std::string key = sig.canonical();
   return cache_.emplace(std::move(key), Function(std::move(sig), fn.address())).first->second;
 }
 

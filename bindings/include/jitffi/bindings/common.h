@@ -84,7 +84,8 @@ void resolve_functions(const Library &lib, Api &api, std::span<const FunctionEnt
 }
 
 // Variadic functions prepared per set of variadic argument types (a call's `...` part), so that a
-// repeated call shape costs one map lookup. Safe to use from many threads.
+// repeated call shape costs one map lookup; keyed by target address and signature. Safe to use
+// from many threads.
 class VariadicCache {
  public:
   Function get(const Function &fn, std::vector<TypeRef> varargs) const;
