@@ -226,6 +226,11 @@ class Gen:
                 params.append(self.param_type())
             fixed = r.randint(1, min(len(params), 6))
             params = params[:fixed] + [self.vararg_type() for _ in range(r.randint(0, 8))]
+            # va_start's last named parameter must not be a type the promotions change (C11
+            # 7.16.1.4p4): widen it as the promotions would.
+            last = params[fixed - 1]
+            if last.kind == "scalar" and last.name not in PROMOTED + ["i128", "u128"]:
+                params[fixed - 1] = Ty("scalar", "f64" if last.name == "f32" else "i32")
         # Share one aggregate among several parameters now and then, as real APIs do.
         if len(params) >= 2 and r.random() < 0.15:
             src = r.randrange(len(params))
