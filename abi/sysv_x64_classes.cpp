@@ -112,6 +112,57 @@ Classification post_merge(Classification c, std::size_t size) noexcept {
   return c;
 }
 
+namespace {
+
+using Eightbytes = std::array<ArgClass, kMaxEightbytes>;
+
+// Classifies `t`, placed at byte `off` of the outermost object, into cls[off / 8 ...]. Returns
+// false when it is MEMORY. Like gcc (classify_argument in i386.cc), each member of an aggregate
+// is classified on its own, with its own cleanup, before it is merged into its parent: the
+// merge rules are not associative (X87UP then SSE then INTEGER gives MEMORY leaf by leaf, but
+// INTEGER when the SSE and INTEGER leaves are one member), so the grouping decides.
+bool classify_at(const Type &t, std::size_t off, Eightbytes &cls, bool &unaligned) {
+  // Item 1: an object with unaligned fields is MEMORY.
+  if (off % t.align() != 0) unaligned = true;
+  const std::size_t first = off / 8, last = (off + t.size() - 1) / 8;
+  if (last >= kMaxEightbytes) return false;
+  switch (t.kind()) {
+    case TypeKind::Struct:
+    case TypeKind::Union: {
+      // Item 4: each field is classified and merged into the eightbytes it occupies (union
+      // members all at offset 0).
+      Eightbytes mine{};
+      for (const Field &f : t.fields()) {
+        Eightbytes sub{};
+        if (!classify_at(*f.type, off + f.offset, sub, unaligned)) return false;
+        for (std::size_t i = first; i <= last; ++i) mine[i] = merge(sub[i], mine[i]);
+      }
+      // Item 5 (a), (b) at every level, as gcc does: MEMORY, or X87UP not preceded by X87.
+      for (std::size_t i = first; i <= last; ++i) {
+        if (mine[i] == ArgClass::Memory) return false;
+        if (mine[i] == ArgClass::X87Up && (i == first || mine[i - 1] != ArgClass::X87))
+          return false;
+      }
+      for (std::size_t i = first; i <= last; ++i) cls[i] = mine[i];
+      return true;
+    }
+    case TypeKind::Array:
+      // Arrays are their elements, each classified whole and merged in.
+      for (std::size_t k = 0; k < t.count(); ++k) {
+        Eightbytes sub{};
+        if (!classify_at(*t.element(), off + k * t.element()->size(), sub, unaligned)) return false;
+        for (std::size_t i = first; i <= last; ++i) cls[i] = merge(sub[i], cls[i]);
+      }
+      return true;
+    default:
+      for (std::size_t i = first; i <= last; ++i)
+        cls[i] = merge(cls[i], scalar_class(t, i - first));
+      return true;
+  }
+}
+
+}  // namespace
+
 Classification classify(const Type &type) {
   if (type.is_void() || type.size() == 0)
     throw UnsupportedError("sysv: cannot classify " + type.canonical() + " (no value)");
@@ -121,16 +172,7 @@ Classification classify(const Type &type) {
   Classification c;
   c.count = (type.size() + 7) / 8;
   bool unaligned = false;
-  // Item 3/4: each field is classified and merged into the eightbytes it occupies; union members
-  // all start at offset 0 and arrays are their elements, so the leaves visit covers both.
-  type.for_each_scalar([&](std::size_t offset, const Type &leaf) {
-    // Item 1: an object with unaligned fields is MEMORY.
-    if (offset % leaf.align() != 0) unaligned = true;
-    std::size_t first = offset / 8, last = (offset + leaf.size() - 1) / 8;
-    for (std::size_t i = first; i <= last && i < c.count; ++i)
-      c.eightbyte[i] = merge(c.eightbyte[i], scalar_class(leaf, i - first));
-  });
-  if (unaligned) return memory();
+  if (!classify_at(type, 0, c.eightbyte, unaligned) || unaligned) return memory();
   return post_merge(c, type.size());
 }
 

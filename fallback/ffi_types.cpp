@@ -5,8 +5,8 @@
 // (initialize_aggregate) when size is 0, so a preset struct keeps the C layout exactly, while its
 // element list exists only to steer libffi's classifier.
 //
-// x86-64 SysV: we classify the type ourselves, per eightbyte, the way the psABI does (§3.2.3:
-// every scalar leaf, all union members at their offsets, merged per eightbyte), then give libffi
+// x86-64 SysV: we classify the type with the JIT's SysV classifier (psABI §3.2.3, members
+// classified and merged the way gcc groups them), then give libffi
 // elements that its classify_argument() maps to the same classes: an INTEGER eightbyte becomes a
 // u64 (or the tail's bytes as u8), an SSE eightbyte a double (or a float for a 4-byte tail), a
 // MEMORY aggregate a marker element that libffi reads as MEMORY, and an aggregate that is just a
@@ -26,6 +26,7 @@
 #include <mutex>
 #include <vector>
 
+#include "abi/sysv_x64_classes.h"
 #include "jitffi/backend.h"
 
 namespace jitffi::detail::ffi {
@@ -48,47 +49,34 @@ ffi_type *memory_marker() {
 
 enum class Cls : std::uint8_t { None, Integer, Sse, X87, X87Up, Memory };
 
-// psABI §3.2.3, merging rules (a)-(f) for two classes of one eightbyte.
-Cls merge(Cls a, Cls b) {
-  if (a == b) return a;
-  if (a == Cls::None) return b;
-  if (b == Cls::None) return a;
-  if (a == Cls::Memory || b == Cls::Memory) return Cls::Memory;
-  if (a == Cls::Integer || b == Cls::Integer) return Cls::Integer;
-  if (a == Cls::X87 || a == Cls::X87Up || b == Cls::X87 || b == Cls::X87Up) return Cls::Memory;
-  return Cls::Sse;
-}
-
-// The classes of the (at most two) eightbytes, or {Memory} for an aggregate passed in memory.
+// The classes of the (at most two) eightbytes, or {Memory} for an aggregate passed in memory:
+// the SysV classifier's own answer (abi/sysv_x64_classes), so libffi and the JIT cannot differ.
 std::vector<Cls> classify_sysv(const Type &t) {
   if (t.size() > 16) return {Cls::Memory};  // §3.2.3 post-merger (c): over two eightbytes
-  std::vector<Cls> cls((t.size() + 7) / 8, Cls::None);
-  t.for_each_scalar([&](std::size_t off, const Type &s) {
-    std::size_t i = off / 8;
-    switch (s.kind()) {
-      case TypeKind::F32:
-      case TypeKind::F64:
-        cls[i] = merge(cls[i], Cls::Sse);
+  const abi::sysv::Classification c = abi::sysv::classify(t);
+  if (c.in_memory()) return {Cls::Memory};
+  std::vector<Cls> cls;
+  for (std::size_t i = 0; i < c.count; ++i) {
+    switch (c.eightbyte[i]) {
+      case abi::sysv::ArgClass::Integer:
+        cls.push_back(Cls::Integer);
         break;
-      case TypeKind::LongDouble:
-        cls[i] = merge(cls[i], Cls::X87);
-        cls[i + 1] = merge(cls[i + 1], Cls::X87Up);
+      case abi::sysv::ArgClass::Sse:
+      case abi::sysv::ArgClass::SseUp:
+        cls.push_back(Cls::Sse);
         break;
-      case TypeKind::I128:
-      case TypeKind::U128:
-        cls[i] = merge(cls[i], Cls::Integer);
-        cls[i + 1] = merge(cls[i + 1], Cls::Integer);
+      case abi::sysv::ArgClass::X87:
+        cls.push_back(Cls::X87);
+        break;
+      case abi::sysv::ArgClass::X87Up:
+        cls.push_back(Cls::X87Up);
+        break;
+      case abi::sysv::ArgClass::NoClass:
+        cls.push_back(Cls::None);
         break;
       default:
-        cls[i] = merge(cls[i], Cls::Integer);
+        return {Cls::Memory};
     }
-  });
-  for (std::size_t i = 0; i < cls.size(); ++i) {
-    if (cls[i] == Cls::Memory) return {Cls::Memory};  // post-merger (a)
-    if (cls[i] == Cls::X87Up && (i == 0 || cls[i - 1] != Cls::X87))
-      return {Cls::Memory};  // post-merger (b)
-    if (cls[i] == Cls::X87 && (i + 1 >= cls.size() || cls[i + 1] != Cls::X87Up))
-      return {Cls::Memory};
   }
   return cls;
 }
