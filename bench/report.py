@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """Turns jitffi_bench's JSON (Google Benchmark, ideally with --benchmark_repetitions and
 --benchmark_report_aggregates_only) into a markdown table of ratios to direct/*, and checks the
-issue's targets. Usage: report.py bench.json [--machine "text"] > table.md"""
+issue's targets. Usage: report.py bench.json [--machine "text"] [--real] > table.md
+
+Times are CPU time by default: on a shared machine real time also counts the time the process
+waited for a core, which says nothing about the code; --real uses wall-clock time instead."""
 import json
 import math
 import statistics
 import sys
 
 
-def load(path):
+def load(path, field):
     with open(path) as f:
         data = json.load(f)
     times = {}
@@ -19,7 +22,7 @@ def load(path):
             continue
         if b.get("error_occurred"):
             continue
-        ns = b["real_time"] * {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}[b.get("time_unit", "ns")]
+        ns = b[field] * {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}[b.get("time_unit", "ns")]
         # Without aggregates keep the median of the repetitions ourselves.
         times.setdefault(name, []).append(ns)
     return data.get("context", {}), {k: statistics.median(v) for k, v in times.items()}
@@ -36,19 +39,26 @@ def main():
         i = args.index("--machine")
         machine = args[i + 1]
         del args[i : i + 2]
-    ctx, t = load(args[0])
+    field = "cpu_time"
+    if "--real" in args:
+        args.remove("--real")
+        field = "real_time"
+    ctx, t = load(args[0], field)
     cases = sorted({n.split("/")[1] for n in t if n.startswith("direct/")})
     out = []
     out.append(f"Machine: {machine or ctx.get('host_name', '?')}, {ctx.get('num_cpus', '?')} CPUs "
                f"@ {ctx.get('mhz_per_cpu', '?')} MHz, run {ctx.get('date', '?')}; "
-               "median of repetitions, real time.\n")
-    out.append("| sig | direct ns | jit ns | jit/direct | libffi ns | libffi/direct | libffi/jit |")
-    out.append("|---|---:|---:|---:|---:|---:|---:|")
+               f"median of repetitions, {field.replace('_', ' ')}.\n")
+    out.append("| sig | direct ns | jit ns | jit/direct | C++ stub ns | stub/direct | libffi ns "
+               "| libffi/direct | libffi/jit |")
+    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     jit_ratios, ffi_over_jit = [], []
     for c in cases:
         d, j, f = t.get(f"direct/{c}"), t.get(f"jit/{c}"), t.get(f"libffi/{c}")
+        x = t.get(f"cxx_stub/{c}")
         row = [c, f"{d:.2f}" if d else "-"]
         row += [f"{j:.2f}" if j else "-", f"{j / d:.2f}x" if j and d else "-"]
+        row += [f"{x:.2f}" if x else "-", f"{x / d:.2f}x" if x and d else "-"]
         row += [f"{f:.2f}" if f else "-", f"{f / d:.2f}x" if f and d else "-"]
         row += [f"{f / j:.1f}x" if f and j else "-"]
         out.append("| " + " | ".join(row) + " |")
@@ -57,7 +67,7 @@ def main():
         if j and f:
             ffi_over_jit.append(f / j)
     out.append("")
-    other = [n for n in sorted(t) if not n.split("/")[0] in ("direct", "jit", "libffi")]
+    other = [n for n in sorted(t) if n.split("/")[0] not in ("direct", "jit", "libffi", "cxx_stub")]
     if other:
         out.append("| benchmark | ns |")
         out.append("|---|---:|")

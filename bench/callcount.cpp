@@ -1,0 +1,137 @@
+// Instruction counts per call under callgrind (stable where timings are not): each section runs
+// N calls between CALLGRIND_ZERO_STATS and CALLGRIND_DUMP_STATS_AT("<name>"), so each dump's
+// total divided by N is the cost of one call plus the loop around it. bench/callgrind.py runs
+// it and prints the table. Outside valgrind the macros do nothing and the program just runs.
+#include <valgrind/callgrind.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "abi/call_plan.h"
+#include "bench/cases.h"
+#include "jit/stub.h"
+#include "jitffi/jitffi.hpp"
+
+using namespace bench;
+
+namespace {
+
+alignas(16) unsigned char g_ret[64];
+long g_n = 10000;
+
+const jitffi::Library &targets() {
+  static const jitffi::Library lib = jitffi::Library::open(JITFFI_BENCH_TARGETS);
+  return lib;
+}
+
+template <class F>
+void section(const std::string &name, F &&body) {
+  body(g_n / 10 + 1);  // warm: first-call binding, caches
+  CALLGRIND_ZERO_STATS;
+  body(g_n);
+  CALLGRIND_DUMP_STATS_AT(name.c_str());
+}
+
+template <int K>
+void direct_case() {
+  section(std::string("direct/") + kCases[K].name, [](long n) {
+    Direct<K> d(targets().symbol(kCases[K].symbol));
+    for (long i = 0; i < n; ++i) d();
+  });
+}
+
+void boxed_cases(int k) {
+  const Case &c = kCases[k];
+  void *target = targets().symbol(c.symbol);
+  Args a(k);
+  jitffi::Function fn(jitffi::Signature::parse(c.sig), target, {jitffi::BackendChoice::Jit});
+  section(std::string("jit/") + c.name, [&](long n) {
+    for (long i = 0; i < n; ++i) {
+      fn.call(g_ret, a.argv);
+      benchmark::ClobberMemory();
+    }
+  });
+  BoxedStub stub = kCxxStubs[k];
+  section(std::string("cxx_stub/") + c.name, [&](long n) {
+    for (long i = 0; i < n; ++i) {
+      benchmark::DoNotOptimize(stub);
+      stub(target, g_ret, a.argv);
+      benchmark::ClobberMemory();
+    }
+  });
+  FfiSig s = ffi_sig(k);
+  ffi_cif cif;
+  if (prep(&cif, s) != FFI_OK) std::abort();
+  section(std::string("libffi/") + c.name, [&](long n) {
+    void *argv[12];
+    for (long i = 0; i < n; ++i) {
+      std::memcpy(argv, a.argv, sizeof(void *) * unsigned(a.n));  // libffi may rewrite argv
+      ffi_call(&cif, FFI_FN(target), g_ret, argv);
+      benchmark::ClobberMemory();
+    }
+  });
+}
+
+void closure_cases() {
+  jitffi::Closure cl(jitffi::Signature::parse("i32(i32,i32)"),
+                     [](void *ret, void **args, void *) {
+                       *static_cast<std::int64_t *>(ret) =
+                           *static_cast<int *>(args[0]) + *static_cast<int *>(args[1]);
+                     },
+                     nullptr, {jitffi::BackendChoice::Jit});
+  section("jit_closure/S2", [&](long n) {
+    auto f = cl.code<int (*)(int, int)>();
+    int x = 3;
+    for (long i = 0; i < n; ++i) {
+      benchmark::DoNotOptimize(f);
+      benchmark::DoNotOptimize(x);
+      benchmark::DoNotOptimize(f(x, 4));
+    }
+  });
+}
+
+void prepare_cases() {
+  auto sig = jitffi::Signature::parse("i32(i32,i32)");
+  void *p = targets().symbol("s2");
+  jitffi::Function warm(sig, p, {jitffi::BackendChoice::Jit});
+  section("jit_cache_hit/S2", [&](long n) {
+    for (long i = 0; i < n; ++i) {
+      jitffi::Function fn(sig, p, {jitffi::BackendChoice::Jit});
+      benchmark::DoNotOptimize(fn);
+    }
+  });
+  const long saved = g_n;
+  g_n = saved / 100 + 1;  // compiling is ~1000x a call
+  for (int k = 0; k < kCaseCount; ++k) {
+    auto s = jitffi::Signature::parse(kCases[k].sig);
+    section(std::string("jit_prepare/") + kCases[k].name, [&](long n) {
+      for (long i = 0; i < n; ++i) {
+        jitffi::jit::Stub stub(jitffi::abi::classify(s), jitffi::jit::StubKind::Downcall,
+                               s.canonical());
+        benchmark::DoNotOptimize(stub.code());
+      }
+    });
+  }
+  g_n = saved;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  if (argc > 1) g_n = std::atol(argv[1]);
+  std::printf("calls per section: %ld\n", g_n);
+  direct_case<0>();
+  direct_case<1>();
+  direct_case<2>();
+  direct_case<3>();
+  direct_case<4>();
+  direct_case<5>();
+  direct_case<6>();
+  direct_case<7>();
+  for (int k = 0; k < kCaseCount; ++k) boxed_cases(k);
+  closure_cases();
+  prepare_cases();
+  return 0;
+}

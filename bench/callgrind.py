@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""Runs jitffi_callcount under callgrind and prints instructions per call (Ir / N) for each
+section as a markdown table: direct, jit, C++ stub and libffi on S1-S8, the closure, the cache
+hit and preparing. Usage: callgrind.py path/to/jitffi_callcount [N] > table.md"""
+import glob
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+
+def run(exe, n):
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "cg.out")
+        subprocess.run(["valgrind", "--tool=callgrind", "--collect-atstart=yes",
+                        f"--callgrind-out-file={out}", exe, str(n)],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        counts = {}
+        for path in glob.glob(out + "*"):
+            text = open(path).read()
+            m = re.search(r"^desc: Trigger: Client Request: (.*)$", text, re.M)
+            t = re.search(r"^(?:totals|summary): (\d+)", text, re.M)
+            if m and t:
+                counts[m.group(1).strip()] = int(t.group(1))
+        return counts
+
+
+def main():
+    exe = sys.argv[1]
+    n = int(sys.argv[2]) if len(sys.argv) > 2 else 10000
+    c = run(exe, n)
+    per = lambda name, calls=n: c[name] / calls if name in c else None
+    fmt = lambda v: f"{v:.1f}" if v is not None else "-"
+    print(f"Instructions per call (callgrind Ir / calls, {n} calls per row, loop included).\n")
+    print("| sig | direct | jit | jit - direct | C++ stub | libffi | libffi/jit |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for k in range(1, 9):
+        s = f"S{k}"
+        d, j, x, f = (per(f"{p}/{s}") for p in ("direct", "jit", "cxx_stub", "libffi"))
+        row = [s, fmt(d), fmt(j), fmt(j - d) if j and d else "-", fmt(x), fmt(f),
+               f"{f / j:.1f}x" if f and j else "-"]
+        print("| " + " | ".join(row) + " |")
+    print()
+    print("| other | instructions |")
+    print("|---|---:|")
+    prep_n = n // 100 + 1
+    for name in ("jit_closure/S2", "jit_cache_hit/S2"):
+        print(f"| {name} | {fmt(per(name))} |")
+    for k in range(1, 9):
+        name = f"jit_prepare/S{k}"
+        print(f"| {name} | {fmt(per(name, prep_n))} |")
+
+
+if __name__ == "__main__":
+    main()
