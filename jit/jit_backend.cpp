@@ -1,4 +1,5 @@
-// The JIT back end for x86-64 hosts: SysV and Win64 signatures through the stub cache.
+// The JIT back end: SysV and Win64 signatures on x86-64 hosts, AAPCS64 and Apple's variant on
+// AArch64 Linux hosts, through the stub cache.
 #include "jit/closure.h"
 #include "jit/stub_cache.h"
 #include "jitffi/backend.h"
@@ -12,7 +13,7 @@ class JitBackend final : public Backend {
   BackendKind kind() const noexcept override { return BackendKind::Jit; }
 
   bool supports(const Signature &sig) const noexcept override {
-    if (sig.abi() != Abi::SysV_x64 && sig.abi() != Abi::Win64) return false;
+    if (abi::isa_of(sig.abi()) != jit::host_isa()) return false;
     try {
       return jit::StubCache::global().entry(sig).error.empty();  // the plan is cached
     } catch (...) {
@@ -34,7 +35,7 @@ class JitBackend final : public Backend {
 }  // namespace
 
 Backend *jit_backend() {
-#if defined(__x86_64__) && !defined(_WIN32)
+#if (defined(__x86_64__) && !defined(_WIN32)) || (defined(__aarch64__) && defined(__linux__))
   static JitBackend *backend = new JitBackend;  // leaked: lives as long as the cache
   return backend;
 #else

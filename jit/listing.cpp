@@ -11,7 +11,8 @@ std::string listing(const jitffi::Signature &sig) {
   std::string out = sig.canonical() + "\nplan:\n" + plan.describe();
   out += "downcall stub (void *fn, void *ret, void **args):\n";
   out += disassemble(plan, StubKind::Downcall);
-  out += "upcall entry (closure context in r10):\n";
+  out += plan.isa == abi::Isa::A64 ? "upcall entry (closure context in x9):\n"
+                                     : "upcall entry (closure context in r10):\n";
   out += disassemble(plan, StubKind::Upcall);
   return out;
 }

@@ -2,11 +2,13 @@
 #include "jit/stub.h"
 
 #include <asmjit/x86.h>
+#include <asmjit/arm/a64assembler.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
+#include "jit/a64_emitter.h"
 #include "jit/perf_map.h"
 #include "jit/x64_emitter.h"
 
@@ -32,12 +34,54 @@ void emit(asmjit::x86::Assembler &a, const abi::CallPlan &plan, StubKind kind, c
     x64::emit_downcall(a, plan, kind == StubKind::Bound ? target : nullptr, cfi);
 }
 
+void emit(asmjit::a64::Assembler &a, const abi::CallPlan &plan, StubKind kind, const void *target,
+          std::vector<x64::CfiOp> &cfi) {
+  if (kind == StubKind::Upcall)
+    a64::emit_upcall(a, plan, cfi);
+  else
+    a64::emit_downcall(a, plan, kind == StubKind::Bound ? target : nullptr, cfi);
+}
+
+// Assembles with the plan's ISA into `code` (initialised for that ISA's environment).
+void emit_for(asmjit::CodeHolder &code, const abi::CallPlan &plan, StubKind kind,
+              const void *target, std::vector<x64::CfiOp> &cfi) {
+  if (plan.isa == abi::Isa::A64) {
+    asmjit::a64::Assembler a(&code);
+    emit(a, plan, kind, target, cfi);
+  } else {
+    asmjit::x86::Assembler a(&code);
+    emit(a, plan, kind, target, cfi);
+  }
+}
+
+asmjit::Environment environment_of(abi::Isa isa) {
+  return asmjit::Environment(isa == abi::Isa::A64 ? asmjit::Arch::kAArch64 : asmjit::Arch::kX64);
+}
+
 void check(const KeepError &e, const char *what) {
   if (e.err != asmjit::kErrorOk)
     throw Error(std::string("jitffi: asmjit failed to ") + what + ": " + e.message);
 }
 
 }  // namespace
+
+abi::Isa host_isa() noexcept {
+#if defined(__aarch64__)
+  return abi::Isa::A64;
+#else
+  return abi::Isa::X64;
+#endif
+}
+
+void check_host_plan(const abi::CallPlan &plan) {
+  if (plan.isa != host_isa())
+    throw UnsupportedError("the " + std::string(host_isa() == abi::Isa::A64 ? "AArch64" : "x86-64") +
+                           " JIT does not emit " + std::string(abi_name(plan.abi)) + " calls");
+  if (plan.isa == abi::Isa::A64)
+    a64::check_plan(plan);
+  else
+    x64::check_plan(plan);
+}
 
 bool dump_enabled() noexcept {
   static const bool on = [] {
@@ -51,6 +95,9 @@ Stub::Stub(const abi::CallPlan &plan, StubKind kind, std::string_view name, cons
            ExecMemory &mem)
     : mem_(mem) {
   if (kind == StubKind::Bound && !target) throw Error("jitffi: a bound stub needs a target");
+  if (plan.isa != host_isa())
+    throw UnsupportedError("jitffi: cannot run " + std::string(abi_name(plan.abi)) +
+                           " code on this host");
   asmjit::CodeHolder code;
   KeepError errors;
   code.init(asmjit::Environment::host());
@@ -61,9 +108,8 @@ Stub::Stub(const abi::CallPlan &plan, StubKind kind, std::string_view name, cons
     code.setLogger(&logger);
     std::fprintf(stderr, "jitffi: %.*s\n", int(name.size()), name.data());
   }
-  asmjit::x86::Assembler a(&code);
   std::vector<x64::CfiOp> cfi;
-  emit(a, plan, kind, target, cfi);
+  emit_for(code, plan, kind, target, cfi);
   check(errors, "assemble");
   code.flatten();
   code.resolveUnresolvedLinks();
@@ -94,14 +140,13 @@ Stub::~Stub() {
 std::string disassemble(const abi::CallPlan &plan, StubKind kind, const void *target) {
   asmjit::CodeHolder code;
   KeepError errors;
-  code.init(asmjit::Environment::host());
+  code.init(environment_of(plan.isa));  // any host lists any ISA's code
   code.setErrorHandler(&errors);
   asmjit::StringLogger logger;
   logger.addFlags(asmjit::FormatFlags::kMachineCode);
   code.setLogger(&logger);
-  asmjit::x86::Assembler a(&code);
   std::vector<x64::CfiOp> cfi;
-  emit(a, plan, kind, target, cfi);
+  emit_for(code, plan, kind, target, cfi);
   check(errors, "assemble");
   return std::string(logger.data(), logger.dataSize());
 }

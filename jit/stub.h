@@ -16,7 +16,7 @@ namespace jitffi::jit {
 enum class StubKind : std::uint8_t {
   Downcall,  // void stub(void *fn, void *ret, void **args)
   Bound,     // void stub(void *ret, void **args), target fixed
-  Upcall,    // shared closure entry, context in r10
+  Upcall,    // shared closure entry, context in r10 (x64) or x9 (a64)
 };
 
 class Stub {
@@ -40,7 +40,14 @@ class Stub {
   std::unique_ptr<UnwindRegistration> unwind_;
 };
 
-// The assembly listing (with machine code) of the code a plan turns into.
+// The instruction set this build runs generated code on.
+abi::Isa host_isa() noexcept;
+
+// Throws UnsupportedError unless this host's emitter can execute the plan.
+void check_host_plan(const abi::CallPlan &plan);
+
+// The assembly listing (with machine code) of the code a plan turns into, for the plan's ISA
+// (assembled for that target, so an x86-64 host lists AArch64 code and the other way round).
 std::string disassemble(const abi::CallPlan &plan, StubKind kind, const void *target = nullptr);
 
 // JITFFI_DUMP=1: every stub's listing goes to stderr as it is made.

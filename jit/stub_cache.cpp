@@ -20,11 +20,12 @@ class JitCall final : public detail::CallImpl {
 
 std::string classify_error(StubCache::Classifier classify, const Signature &sig,
                            abi::CallPlan &plan) {
-  if (sig.abi() != Abi::SysV_x64 && sig.abi() != Abi::Win64)
-    return "the x86-64 JIT does not emit " + std::string(abi_name(sig.abi())) + " calls";
+  if (abi::isa_of(sig.abi()) != host_isa())  // before classifying: foreign ISAs never run here
+    return std::string(host_isa() == abi::Isa::A64 ? "the AArch64" : "the x86-64") +
+           " JIT does not emit " + std::string(abi_name(sig.abi())) + " calls";
   try {
     plan = classify(sig);
-    x64::check_plan(plan);
+    check_host_plan(plan);
     return {};
   } catch (const std::exception &e) {
     std::string msg = e.what();
@@ -46,21 +47,24 @@ StubCache::~StubCache() {
   }
 }
 
-CacheEntry *StubCache::find(std::size_t bucket, const Signature &sig) const noexcept {
-  // The hash picks the bucket; the full canonical form decides.
+CacheEntry *StubCache::find(std::size_t bucket, std::uint64_t hash, const Signature &sig) const
+    noexcept {
+  // The hash picks the bucket; the full canonical form decides (Signature's == compares the
+  // shared data pointer first, so a copy of the signature that made the entry is one compare).
   for (CacheEntry *e = buckets_[bucket].load(std::memory_order_acquire); e; e = e->next)
-    if (e->sig.hash() == sig.hash() && e->sig.canonical() == sig.canonical()) return e;
+    if (e->hash == hash && e->sig == sig) return e;
   return nullptr;
 }
 
 CacheEntry &StubCache::entry(const Signature &sig) {
-  const std::size_t bucket = sig.hash() & (kBuckets - 1);
-  if (CacheEntry *e = find(bucket, sig)) return *e;
+  const std::uint64_t hash = sig.hash();
+  const std::size_t bucket = hash & (kBuckets - 1);
+  if (CacheEntry *e = find(bucket, hash, sig)) return *e;
   // Classify outside the lock (pure and quick); a thread that loses the race drops its copy.
   auto fresh = std::make_unique<CacheEntry>(sig);
   fresh->error = classify_error(classify_, sig, fresh->plan);
   std::lock_guard<std::mutex> lock(locks_[bucket % kLocks]);
-  if (CacheEntry *e = find(bucket, sig)) return *e;
+  if (CacheEntry *e = find(bucket, hash, sig)) return *e;
   fresh->next = buckets_[bucket].load(std::memory_order_relaxed);
   CacheEntry *e = fresh.release();
   buckets_[bucket].store(e, std::memory_order_release);
@@ -68,26 +72,43 @@ CacheEntry &StubCache::entry(const Signature &sig) {
   return *e;
 }
 
+std::shared_ptr<const detail::CallImpl> StubCache::handle(const CacheEntry &e) const noexcept {
+  // The global cache never frees an entry: hand out a pointer without a control block, so that
+  // copying and dropping Functions touches no shared reference count.
+  if (immortal_) return {std::shared_ptr<const detail::CallImpl>(), e.call.get()};
+  return e.call;
+}
+
 std::shared_ptr<const detail::CallImpl> StubCache::downcall(const Signature &sig) {
   CacheEntry &e = entry(sig);
+  if (e.call_ready.load(std::memory_order_acquire)) return handle(e);
   if (!e.error.empty()) throw UnsupportedError(e.error);
   // Compiled once; a thread arriving meanwhile waits, a failure lets the next one retry.
-  std::call_once(e.down_once, [&] { e.call = std::make_shared<const JitCall>(e.sig, e.plan); });
-  return e.call;
+  std::call_once(e.down_once, [&] {
+    e.call = std::make_shared<const JitCall>(e.sig, e.plan);
+    e.call_ready.store(true, std::memory_order_release);
+  });
+  return handle(e);
 }
 
 const Stub &StubCache::upcall(const Signature &sig) {
   CacheEntry &e = entry(sig);
+  if (e.upcall_ready.load(std::memory_order_acquire)) return *e.upcall;
   if (!e.error.empty()) throw UnsupportedError(e.error);
   std::call_once(e.up_once, [&] {
     e.upcall =
         std::make_unique<Stub>(e.plan, StubKind::Upcall, "jitffi-upcall:" + e.sig.canonical());
+    e.upcall_ready.store(true, std::memory_order_release);
   });
   return *e.upcall;
 }
 
 StubCache &StubCache::global() {
-  static StubCache *cache = new StubCache;  // leaked on purpose, like the memory it uses
+  static StubCache *cache = [] {
+    auto *c = new StubCache;  // leaked on purpose, like the memory it uses
+    c->immortal_ = true;
+    return c;
+  }();
   return *cache;
 }
 

@@ -23,7 +23,17 @@ enum : std::uint8_t {
   DW_CFA_nop = 0x00,
   DW_EH_PE_absptr = 0x00,
 };
+#if defined(__aarch64__)
+// AArch64 DWARF ABI: sp is 31, the return address is in x30 (lr) at entry, with CFA = sp.
+constexpr std::uint8_t kDwarfRsp = 31, kDwarfRa = 30;
+constexpr std::uint64_t kEntryCfaOffset = 0;
+constexpr bool kRaOnStack = false;
+#else
+// x86-64 psABI: rsp is 7, the return address column 16, pushed by the call at CFA - 8.
 constexpr std::uint8_t kDwarfRsp = 7, kDwarfRa = 16;
+constexpr std::uint64_t kEntryCfaOffset = 8;
+constexpr bool kRaOnStack = true;
+#endif
 constexpr int kDataAlign = -8;
 
 struct Writer {
@@ -80,8 +90,9 @@ void advance(Writer &w, std::uint32_t delta) {
 std::vector<std::uint8_t> build_eh_frame(const void *code, std::size_t size,
                                          const std::vector<x64::CfiOp> &ops) {
   Writer w;
-  // CIE: version 1, "zR" with absolute pointers, code alignment 1, data alignment -8, return
-  // address in column 16; at entry CFA = rsp + 8 and the return address is at CFA - 8.
+  // CIE: version 1, "zR" with absolute pointers, code alignment 1, data alignment -8, the
+  // host's return address column and CFA at entry (x86-64: rsp + 8, return address at CFA - 8;
+  // AArch64: sp, return address in lr).
   const std::size_t cie = w.b.size();
   w.u32(0);
   w.u32(0);  // CIE id
@@ -94,9 +105,11 @@ std::vector<std::uint8_t> build_eh_frame(const void *code, std::size_t size,
   w.u8(DW_EH_PE_absptr);
   w.u8(DW_CFA_def_cfa);
   w.uleb(kDwarfRsp);
-  w.uleb(8);
-  w.u8(DW_CFA_offset | kDwarfRa);
-  w.uleb(1);
+  w.uleb(kEntryCfaOffset);
+  if (kRaOnStack) {
+    w.u8(DW_CFA_offset | kDwarfRa);
+    w.uleb(1);
+  }
   w.finish(cie);
 
   const std::size_t fde = w.b.size();

@@ -144,8 +144,8 @@ TEST(Classified, ListingHasThePlanAndBothStubs) {
   EXPECT_NE(text.find("xmm0"), std::string::npos) << text;
   EXPECT_NE(text.find("call r10"), std::string::npos) << text;              // downcall
   EXPECT_NE(text.find("call qword ptr [r10]"), std::string::npos) << text;  // upcall
-  EXPECT_THROW(jit::listing(Signature(Abi::AAPCS64, s(TypeKind::I32), {s(TypeKind::LongDouble)})),
-               Error);
+  EXPECT_THROW(jit::listing(Signature(Abi::Win64, s(TypeKind::I32), {s(TypeKind::LongDouble)})),
+               Error);  // unclassifiable (AAPCS64 plans list on any host: tests/jit_a64)
 }
 
 }  // namespace

@@ -1,0 +1,527 @@
+// AArch64 emitter: turns a CallPlan into a downcall stub or a shared upcall entry.
+//
+// Every source of a register move is memory reached through a register that is never a
+// destination (x9, x11, sp, x29), so the order of the moves cannot clobber a source. sp stays
+// 16-byte aligned throughout (Linux faults on sp-based accesses otherwise).
+#include "jit/a64_emitter.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "abi/callee_saved.h"
+
+namespace jitffi::jit::a64 {
+
+using namespace asmjit;
+using namespace asmjit::a64;
+using abi::ArgPiece;
+using abi::CallPlan;
+using abi::Ext;
+using abi::Loc;
+using abi::PieceKind;
+using abi::RetKind;
+using abi::RetPiece;
+
+namespace {
+
+// The stubs are host functions, called (and calling handlers) with the host convention.
+constexpr Abi kStubAbi = Abi::AAPCS64;
+
+// Argument registers are x0-x7 and x8 (indirect result); results come back in x0-x7.
+constexpr unsigned kMaxArgGpr = 8;
+constexpr unsigned kMaxVec = 31;
+
+std::uint32_t round16(std::uint64_t n) {
+  return std::uint32_t((n + 15) & ~std::uint64_t(15));
+}
+
+[[noreturn]] void bad_plan(const CallPlan &plan, const std::string &what) {
+  throw UnsupportedError("AArch64 emitter cannot execute this plan: " + what + "\n" +
+                         plan.describe());
+}
+
+std::string piece_name(std::size_t i, const ArgPiece &p) {
+  return "piece " + std::to_string(i) + " (arg " + std::to_string(p.arg) + ")";
+}
+
+// ---- addressing ---------------------------------------------------------------------------
+
+// [base + off] for an access of `size` bytes: the scaled 12-bit or the unscaled 9-bit offset
+// form when one encodes it (asmjit picks ldur/stur for the latter), otherwise the address is
+// built in `scratch` first.
+Mem at(Assembler &a, const Gp &base, std::uint32_t off, std::uint32_t size, const Gp &scratch) {
+  if ((off % size == 0 && off / size < 4096) || off < 256) return ptr(base, std::int32_t(off));
+  a.mov(scratch, std::uint64_t(off));
+  a.add(scratch, base, scratch);
+  return ptr(scratch);
+}
+
+// sp -= n or sp += n for a 16-byte multiple below 2^24: low 12 bits first, then the shifted
+// rest, so sp stays aligned between the two.
+void adjust_sp(Assembler &a, std::uint32_t n, bool down) {
+  const std::uint32_t lo = n & 0xfff, hi = n & ~std::uint32_t(0xfff);
+  for (std::uint32_t part : {lo, hi}) {
+    if (!part) continue;
+    if (down)
+      a.sub(sp, sp, part);
+    else
+      a.add(sp, sp, part);
+  }
+}
+
+// ---- loads and stores of 1..8 byte values ---------------------------------------------------
+
+// Loads `size` bytes at m into dst (64-bit), widened per ext. Sizes 3, 5, 6, 7 (aggregate
+// tails) are read as two loads inside the value, never past its end; the upper part goes
+// through `tmp` first because dst may be the base of m.
+void load_gpr(Assembler &a, const GpX &dst, const Mem &m, std::uint32_t size, Ext ext,
+              const GpX &tmp) {
+  const GpW d32 = dst.w();
+  if (ext == Ext::Sign) {
+    switch (size) {
+      case 1:
+        a.ldrsb(dst, m);
+        return;
+      case 2:
+        a.ldrsh(dst, m);
+        return;
+      case 4:
+        a.ldrsw(dst, m);
+        return;
+      default:
+        break;
+    }
+  }
+  switch (size) {
+    case 8:
+      a.ldr(dst, m);
+      return;
+    case 4:
+      a.ldr(d32, m);  // writing a w register zero-extends
+      return;
+    case 2:
+      a.ldrh(d32, m);
+      return;
+    case 1:
+      a.ldrb(d32, m);
+      return;
+    default:
+      break;
+  }
+  // [0, lo) and [size - lo, size): the overlapping bytes are equal, so OR combines them.
+  const std::uint32_t lo = size == 3 ? 2 : 4;
+  Mem hi = m;
+  hi.addOffset(size - lo);
+  if (lo == 2) {
+    a.ldrh(tmp.w(), hi);
+    a.ldrh(d32, m);
+  } else {
+    a.ldr(tmp.w(), hi);
+    a.ldr(d32, m);
+  }
+  a.orr(dst, dst, tmp, lsl(8 * (size - lo)));
+}
+
+// Stores the low `size` bytes of src at m (odd sizes in 4/2/1 chunks through tmp).
+void store_gpr(Assembler &a, const Mem &m, const GpX &src, std::uint32_t size, const GpX &tmp) {
+  switch (size) {
+    case 8:
+      a.str(src, m);
+      return;
+    case 4:
+      a.str(src.w(), m);
+      return;
+    case 2:
+      a.strh(src.w(), m);
+      return;
+    case 1:
+      a.strb(src.w(), m);
+      return;
+    default:
+      break;
+  }
+  a.mov(tmp, src);
+  std::uint32_t pos = 0;
+  for (std::uint32_t chunk : {4u, 2u, 1u}) {
+    if (size - pos < chunk) continue;
+    Mem c = m;
+    c.addOffset(pos);
+    if (chunk == 4)
+      a.str(tmp.w(), c);
+    else if (chunk == 2)
+      a.strh(tmp.w(), c);
+    else
+      a.strb(tmp.w(), c);
+    pos += chunk;
+    if (pos < size) a.lsr(tmp, tmp, 8 * chunk);
+  }
+}
+
+Vec vreg(unsigned id, std::uint32_t size) {
+  return size == 4   ? Vec(s(id))
+         : size == 8 ? Vec(d(id))
+                     : Vec(v(id));  // VecV is the 128-bit q form
+}
+
+// Copies `size` bytes in 8/4/2/1 chunks through `tmp`: each chunk is loaded with the width it
+// is stored with, so no load spans narrower stores of ours (store forwarding).
+void copy_bytes(Assembler &a, const Gp &dst_base, std::uint32_t dst_off, const Gp &src_base,
+                std::uint32_t src_off, std::uint32_t size, const GpX &tmp) {
+  std::uint32_t pos = 0;
+  for (std::uint32_t chunk : {8u, 4u, 2u, 1u}) {
+    while (size - pos >= chunk) {
+      const Mem s = at(a, src_base, src_off + pos, chunk, x16);
+      const Mem d = at(a, dst_base, dst_off + pos, chunk, x17);
+      switch (chunk) {
+        case 8:
+          a.ldr(tmp, s), a.str(tmp, d);
+          break;
+        case 4:
+          a.ldr(tmp.w(), s), a.str(tmp.w(), d);
+          break;
+        case 2:
+          a.ldrh(tmp.w(), s), a.strh(tmp.w(), d);
+          break;
+        default:
+          a.ldrb(tmp.w(), s), a.strb(tmp.w(), d);
+          break;
+      }
+      pos += chunk;
+    }
+  }
+}
+
+// The frame record: `stp x29, x30, [sp, #-header]!; mov x29, sp`, with CFI, so that unwinders
+// and debuggers find the caller through x29 for the rest of the stub.
+void push_frame(Assembler &a, std::uint32_t header, std::vector<CfiOp> &cfi) {
+  a.stp(x29, x30, ptr_pre(sp, -std::int32_t(header)));
+  const std::uint32_t after_stp = std::uint32_t(a.offset());
+  cfi.push_back({CfiOp::CfaOffset, after_stp, 0, std::int32_t(header)});
+  cfi.push_back({CfiOp::Saved, after_stp, kDwarfFp, -std::int32_t(header)});
+  cfi.push_back({CfiOp::Saved, after_stp, kDwarfLr, -std::int32_t(header) + 8});
+  a.mov(x29, sp);
+  cfi.push_back({CfiOp::CfaRegister, std::uint32_t(a.offset()), kDwarfFp, 0});
+}
+
+void pop_frame(Assembler &a, std::uint32_t header, std::vector<CfiOp> &cfi) {
+  a.mov(sp, x29);
+  a.ldp(x29, x30, ptr_post(sp, std::int32_t(header)));
+  const std::uint32_t after = std::uint32_t(a.offset());
+  cfi.push_back({CfiOp::CfaRspPlus, after, kDwarfSp, 0});
+  cfi.push_back({CfiOp::Restored, after, kDwarfFp, 0});
+  cfi.push_back({CfiOp::Restored, after, kDwarfLr, 0});
+  a.ret(x30);
+}
+
+}  // namespace
+
+// ---- plan checks --------------------------------------------------------------------------
+
+void check_plan(const CallPlan &plan) {
+  if (plan.isa != abi::Isa::A64 || (plan.abi != Abi::AAPCS64 && plan.abi != Abi::Apple_arm64))
+    bad_plan(plan, "ABI " + std::string(abi_name(plan.abi)) + " is not an AArch64 convention");
+  if (plan.stack_bytes % 16 || plan.stack_bytes > (1u << 20) || plan.copy_bytes > (1u << 20))
+    bad_plan(plan, "stack area of " + std::to_string(plan.stack_bytes) + " bytes");
+  const abi::CalleeSaved keep = abi::must_preserve(kStubAbi, plan.abi);
+  if (keep.gpr || keep.vec || abi::must_preserve(plan.abi, kStubAbi).gpr ||
+      abi::must_preserve(plan.abi, kStubAbi).vec)
+    bad_plan(plan, "the convention preserves other registers than the host's");
+  for (std::size_t i = 0; i < plan.pieces.size(); ++i) {
+    const ArgPiece &p = plan.pieces[i];
+    const std::string name = piece_name(i, p);
+    if (p.kind != PieceKind::SretPtr && p.arg >= plan.args.size())
+      bad_plan(plan, name + " names a missing argument");
+    const std::uint32_t width = p.kind == PieceKind::Value ? p.size : 8;
+    switch (p.to.loc) {
+      case Loc::Gpr:
+        if (p.to.reg > kMaxArgGpr) bad_plan(plan, name + " goes to a register the stubs reserve");
+        if (width < 1 || width > 8) bad_plan(plan, name + " has size " + std::to_string(width));
+        break;
+      case Loc::Vec:
+        if (p.to.reg > kMaxVec) bad_plan(plan, name + " goes to a missing vector register");
+        if (p.kind != PieceKind::Value || (width != 4 && width != 8 && width != 16))
+          bad_plan(plan, name + " is not a 4, 8 or 16 byte value for a vector register");
+        break;
+      case Loc::Stack: {
+        const std::uint32_t stored = p.ext != Ext::None ? 8 : width;
+        if (width == 0 || std::uint64_t(p.to.stack_offset) + stored > plan.stack_bytes)
+          bad_plan(plan, name + " lies outside the outgoing stack area");
+        break;
+      }
+      case Loc::X87:
+        bad_plan(plan, name + " is passed in an x87 register");
+    }
+    if (p.kind == PieceKind::Value) {
+      if (std::uint64_t(p.offset) + p.size > plan.args[p.arg].size)
+        bad_plan(plan, name + " reads past its argument");
+      if (p.ext != Ext::None && p.size != 1 && p.size != 2 && p.size != 4)
+        bad_plan(plan, name + " extends a value that is not 1, 2 or 4 bytes");
+    } else if (p.kind == PieceKind::Address) {
+      const abi::ArgInfo &ai = plan.args[p.arg];
+      if (!ai.by_reference || std::uint64_t(ai.copy_offset) + ai.size > plan.copy_bytes)
+        bad_plan(plan, name + " is an address of an argument without a copy");
+    } else if (plan.ret_kind != RetKind::Memory) {
+      bad_plan(plan, name + " is a result pointer but the result is not in memory");
+    }
+  }
+  for (const RetPiece &r : plan.ret_pieces) {
+    const std::uint32_t stored = r.ext != Ext::None ? 8 : r.size;
+    if (std::uint64_t(r.offset) + stored > std::max<std::uint32_t>(plan.ret_size, 8))
+      bad_plan(plan, "a result piece lies outside the result");
+    if (r.from.loc == Loc::Gpr && (r.from.reg >= kMaxArgGpr || r.size < 1 || r.size > 8))
+      bad_plan(plan, "a result piece comes from an unusable register");
+    if (r.from.loc == Loc::Vec &&
+        (r.from.reg > kMaxVec || (r.size != 4 && r.size != 8 && r.size != 16)))
+      bad_plan(plan, "a vector result piece is not 4, 8 or 16 bytes");
+    if (r.from.loc == Loc::Stack || r.from.loc == Loc::X87)
+      bad_plan(plan, "a result piece comes from the stack or an x87 register");
+    if (r.ext != Ext::None && r.size != 1 && r.size != 2 && r.size != 4)
+      bad_plan(plan, "a result piece extends a value that is not 1, 2 or 4 bytes");
+  }
+  if (plan.sret_returned_in >= 0) bad_plan(plan, "AArch64 returns no result pointer");
+}
+
+// ---- downcall -----------------------------------------------------------------------------
+
+void emit_downcall(Assembler &a, const CallPlan &plan, const void *target,
+                   std::vector<CfiOp> &cfi) {
+  check_plan(plan);
+  const bool bound = target != nullptr;
+  const GpX ret_in = bound ? x0 : x1;
+  const GpX args_in = bound ? x1 : x2;
+  const bool ret_after = plan.ret_kind == RetKind::Regs && !plan.ret_pieces.empty();
+
+  const std::uint32_t copy_base = round16(plan.stack_bytes);
+  const std::uint32_t area = copy_base + round16(plan.copy_bytes);
+  const bool tail = area == 0 && !ret_after;
+  // Frame record (16), plus `ret` kept across the call at [x29, #16] (padded to 16).
+  const std::uint32_t header = ret_after ? 32 : 16;
+
+  // Inputs first into registers no argument uses, so x0-x8 are free destinations from here on.
+  a.mov(x9, args_in);
+  a.mov(x14, ret_in);
+  if (bound)
+    a.mov(x10, reinterpret_cast<std::uint64_t>(target));
+  else
+    a.mov(x10, x0);
+  if (!tail) {
+    push_frame(a, header, cfi);
+    if (ret_after) a.str(x14, ptr(x29, 16));
+    adjust_sp(a, area, true);
+  }
+  auto arg_ptr = [&](unsigned arg) { a.ldr(x11, at(a, x9, 8 * arg, 8, x17)); };
+
+  // By-reference copies and stack pieces, in the outgoing area at sp.
+  for (std::size_t i = 0; i < plan.args.size(); ++i) {
+    const abi::ArgInfo &ai = plan.args[i];
+    if (!ai.by_reference) continue;
+    arg_ptr(unsigned(i));
+    copy_bytes(a, sp, copy_base + ai.copy_offset, x11, 0, ai.size, x12);
+  }
+  for (const ArgPiece &p : plan.pieces) {
+    if (p.to.loc != Loc::Stack) continue;
+    const std::uint32_t off = p.to.stack_offset;
+    switch (p.kind) {
+      case PieceKind::Value:
+        arg_ptr(p.arg);
+        if (p.ext != Ext::None) {
+          load_gpr(a, x12, at(a, x11, p.offset, p.size, x16), p.size, p.ext, x13);
+          a.str(x12, at(a, sp, off, 8, x17));
+        } else {
+          copy_bytes(a, sp, off, x11, p.offset, p.size, x12);
+        }
+        break;
+      case PieceKind::Address:
+        a.mov(x12, std::uint64_t(copy_base + plan.args[p.arg].copy_offset));
+        a.add(x12, sp, x12);
+        a.str(x12, at(a, sp, off, 8, x17));
+        break;
+      case PieceKind::SretPtr:
+        a.str(x14, at(a, sp, off, 8, x17));
+        break;
+    }
+  }
+
+  // Registers.
+  for (const ArgPiece &p : plan.pieces) {
+    if (p.to.loc == Loc::Gpr) {
+      const GpX dst = x(p.to.reg);
+      if (p.kind == PieceKind::Value) {
+        arg_ptr(p.arg);
+        load_gpr(a, dst, at(a, x11, p.offset, p.size, x16), p.size, p.ext, x13);
+      } else if (p.kind == PieceKind::Address) {
+        a.mov(dst, std::uint64_t(copy_base + plan.args[p.arg].copy_offset));
+        a.add(dst, sp, dst);
+      } else {
+        a.mov(dst, x14);
+      }
+    } else if (p.to.loc == Loc::Vec) {
+      arg_ptr(p.arg);
+      a.ldr(vreg(p.to.reg, p.size), at(a, x11, p.offset, p.size, x16));
+    }
+  }
+
+  if (tail) {
+    a.br(x10);
+    return;
+  }
+  a.blr(x10);
+
+  if (ret_after) {
+    a.ldr(x9, ptr(x29, 16));
+    for (const RetPiece &r : plan.ret_pieces) {
+      const Mem dst = at(a, x9, r.offset, r.ext != Ext::None ? 8 : r.size, x17);
+      if (r.from.loc == Loc::Gpr) {
+        const GpX src = x(r.from.reg);
+        if (r.ext == Ext::Sign) {
+          if (r.size == 4)
+            a.sxtw(x12, src.w());
+          else if (r.size == 2)
+            a.sxth(x12, src.w());
+          else
+            a.sxtb(x12, src.w());
+          a.str(x12, dst);
+        } else if (r.ext == Ext::Zero) {
+          if (r.size == 4)
+            a.mov(w12, src.w());
+          else if (r.size == 2)
+            a.uxth(w12, src.w());
+          else
+            a.uxtb(w12, src.w());
+          a.str(x12, dst);
+        } else {
+          store_gpr(a, dst, src, r.size, x12);
+        }
+      } else if (r.from.loc == Loc::Vec) {
+        a.str(vreg(r.from.reg, r.size), dst);
+      }
+    }
+  }
+  pop_frame(a, header, cfi);
+}
+
+// ---- upcall -------------------------------------------------------------------------------
+
+void emit_upcall(Assembler &a, const CallPlan &plan, std::vector<CfiOp> &cfi) {
+  check_plan(plan);
+
+  // An argument whose pieces all lie on the incoming stack, in order and back to back, covering
+  // it exactly, is handed to the handler in place: in_place[i] is its stack offset.
+  const std::size_t n = plan.args.size();
+  std::vector<std::int64_t> in_place(n, -1);
+  {
+    std::vector<std::uint32_t> covered(n, 0);
+    std::vector<bool> ok(n, true);
+    for (const ArgPiece &p : plan.pieces) {
+      if (p.kind == PieceKind::SretPtr) continue;
+      const bool contiguous =
+          p.kind == PieceKind::Value && p.to.loc == Loc::Stack && p.ext == Ext::None &&
+          p.offset == covered[p.arg] &&
+          (p.offset == 0 || p.to.stack_offset - p.offset == std::uint64_t(in_place[p.arg]));
+      if (!contiguous || !ok[p.arg]) {
+        ok[p.arg] = false;
+        continue;
+      }
+      if (p.offset == 0) in_place[p.arg] = p.to.stack_offset;
+      covered[p.arg] += p.size;
+    }
+    for (std::size_t i = 0; i < n; ++i)
+      if (!ok[i] || covered[i] != plan.args[i].size) in_place[i] = -1;
+  }
+
+  // Frame, from sp up (every block 16-byte aligned): args[], ret buffer, result-pointer slot,
+  // one box per argument.
+  const std::uint32_t args_off = 0;
+  const std::uint32_t ret_off = round16(8 * n);
+  const std::uint32_t ret_bytes =
+      plan.ret_kind == RetKind::Memory ? 0 : round16(std::max<std::uint32_t>(plan.ret_size, 16));
+  const std::uint32_t sret_off = ret_off + ret_bytes;
+  std::uint32_t pos = sret_off + 16;
+  std::vector<std::uint32_t> box(n, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (plan.args[i].by_reference || in_place[i] >= 0) continue;
+    box[i] = pos;
+    pos += round16(std::max<std::uint32_t>(plan.args[i].size, 8));
+  }
+  const std::uint32_t frame = pos;
+
+  push_frame(a, 16, cfi);
+  adjust_sp(a, frame, true);
+
+  // Incoming stack arguments: the plan's offsets are from sp at the call, i.e. x29 + 16.
+  constexpr std::uint32_t kIn = 16;
+
+  // Spill every incoming piece; only x10, x11, x16 and x17 are written, so no incoming
+  // register (nor x9) is lost.
+  for (const ArgPiece &p : plan.pieces) {
+    if (p.kind == PieceKind::Value) {
+      if (in_place[p.arg] >= 0) continue;
+      const std::uint32_t dst = box[p.arg] + p.offset;
+      if (p.to.loc == Loc::Gpr)
+        store_gpr(a, at(a, sp, dst, p.size, x17), x(p.to.reg), p.size, x10);
+      else if (p.to.loc == Loc::Vec)
+        a.str(vreg(p.to.reg, p.size), at(a, sp, dst, p.size, x17));
+      else
+        copy_bytes(a, sp, dst, x29, kIn + p.to.stack_offset, p.size, x10);
+      continue;
+    }
+    // Address: the caller's copy is args[i] itself; SretPtr: kept for the handler.
+    const std::uint32_t slot = p.kind == PieceKind::Address ? args_off + 8 * p.arg : sret_off;
+    if (p.to.loc == Loc::Gpr) {
+      a.str(x(p.to.reg), at(a, sp, slot, 8, x17));
+    } else {
+      a.ldr(x10, at(a, x29, kIn + p.to.stack_offset, 8, x16));
+      a.str(x10, at(a, sp, slot, 8, x17));
+    }
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (plan.args[i].by_reference) continue;
+    const std::uint64_t off = in_place[i] >= 0 ? kIn + std::uint64_t(in_place[i]) : box[i];
+    a.mov(x10, off);
+    a.add(x10, in_place[i] >= 0 ? x29 : sp, x10);
+    a.str(x10, at(a, sp, std::uint32_t(args_off + 8 * i), 8, x17));
+  }
+
+  // handler(ret, args, user_data), host convention.
+  if (plan.ret_kind == RetKind::Memory) {
+    a.ldr(x0, at(a, sp, sret_off, 8, x17));
+  } else {
+    a.mov(x0, std::uint64_t(ret_off));
+    a.add(x0, sp, x0);
+  }
+  a.mov(x1, sp);  // args_off is 0
+  a.ldr(x2, ptr(x9, std::int32_t(offsetof(ClosureContext, user_data))));
+  a.ldr(x16, ptr(x9, std::int32_t(offsetof(ClosureContext, handler))));
+  a.blr(x16);
+
+  if (plan.ret_kind == RetKind::Regs) {
+    for (const RetPiece &r : plan.ret_pieces) {
+      const Mem src = at(a, sp, ret_off + r.offset, r.size, x17);
+      if (r.from.loc == Loc::Gpr)
+        load_gpr(a, x(r.from.reg), src, r.size, r.ext, x10);
+      else if (r.from.loc == Loc::Vec)
+        a.ldr(vreg(r.from.reg, r.size), src);
+    }
+  }
+  pop_frame(a, 16, cfi);
+}
+
+void write_trampoline(void *rw, const void *context, const void *entry) noexcept {
+  // A64 encodings (Arm ARM C6.2): LDR (literal, 64-bit) is 0x58000000 | imm19 << 5 | Rt with
+  // imm19 the word offset from the instruction; BR is 0xD61F0000 | Rn << 5; BRK #0 0xD4200000.
+  const std::uint32_t code[4] = {
+      0x58000000u | (4u << 5) | 9u,   // ldr x9, [pc + 16]   (context)
+      0x58000000u | (5u << 5) | 16u,  // ldr x16, [pc + 20]  (entry)
+      0xD61F0000u | (16u << 5),       // br x16
+      0xD4200000u,                    // brk #0: never reached
+  };
+  const std::uint64_t ctx = reinterpret_cast<std::uint64_t>(context);
+  const std::uint64_t dst = reinterpret_cast<std::uint64_t>(entry);
+  unsigned char *p = static_cast<unsigned char *>(rw);
+  std::memcpy(p, code, sizeof code);
+  std::memcpy(p + 16, &ctx, 8);
+  std::memcpy(p + 24, &dst, 8);
+}
+
+}  // namespace jitffi::jit::a64

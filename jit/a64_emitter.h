@@ -1,0 +1,61 @@
+// AArch64 code for a CallPlan: the boxed downcall, the bound downcall and the shared upcall entry.
+//
+// The emitter executes the plan and holds no ABI rule, like jit/x64_emitter: where each byte goes
+// comes from the plan. The stubs themselves are host (AAPCS64) functions; the plan's ABI
+// (AAPCS64 or Apple's arm64 variant) is the convention of the function on the other side. Both
+// conventions keep the same registers (x19-x29, low halves of v8-v15), so the stubs save none
+// beyond their frame record.
+//
+// Registers the stubs use for themselves (never an argument or result register of AAPCS64):
+//   downcall: x9 = args, x10 = target, x14 = ret until the frame holds it, x11 = argument pointer,
+//             x12/x13 = data, x16/x17 = addresses of far frame slots.
+//   upcall:   x9 = ClosureContext * (set by the trampoline), x10/x11 = data, x16/x17 = addresses
+//             of far frame slots, then the handler's address.
+#pragma once
+
+#include <asmjit/arm/a64assembler.h>
+#include <asmjit/core.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "abi/call_plan.h"
+#include "jit/x64_emitter.h"
+
+namespace jitffi::jit::a64 {
+
+// The CFI records are ISA-neutral (DWARF register numbers, code offsets): the same .eh_frame
+// writer (jit/unwind) serves both emitters. For A64, CfaRspPlus means CFA = sp + value.
+using CfiOp = x64::CfiOp;
+
+// DWARF register numbers (AArch64 DWARF ABI, "DWARF register names"): x0-x30 are 0-30, sp 31.
+inline constexpr std::uint8_t kDwarfFp = 29, kDwarfLr = 30, kDwarfSp = 31;
+
+// Checks that the emitter can execute the plan (ISA, the registers it reserves for itself,
+// piece sizes and bounds). Throws UnsupportedError naming the offending piece.
+void check_plan(const abi::CallPlan &plan);
+
+// Boxed downcall `void stub(void *fn, void *ret, void **args)`; with a target, the bound form
+// `void stub(void *ret, void **args)` calling `target`.
+void emit_downcall(asmjit::a64::Assembler &a, const abi::CallPlan &plan, const void *target,
+                   std::vector<CfiOp> &cfi);
+
+// What a closure's trampoline hands the shared entry in x9 (same layout as x64::ClosureContext).
+struct ClosureContext {
+  void (*handler)(void *ret, void **args, void *user_data);
+  void *user_data;
+};
+
+// The per-signature closure entry, entered (through a trampoline) with a ClosureContext * in x9
+// and called with the plan's convention; calls the handler with the host convention.
+void emit_upcall(asmjit::a64::Assembler &a, const abi::CallPlan &plan, std::vector<CfiOp> &cfi);
+
+// Per-closure trampoline, 32 bytes: `ldr x9, ctx; ldr x16, entry; br x16; brk #0` and the two
+// 8-byte literals. x9 is a temporary of AAPCS64 (no argument register), x16 (IP0) is the
+// register the ABI sets aside for veneers like this one. The instructions are the same for every
+// closure: only the literals differ, which are data, so a reused block never runs stale code.
+inline constexpr std::size_t kTrampolineSize = 32;
+void write_trampoline(void *rw, const void *context, const void *entry) noexcept;
+
+}  // namespace jitffi::jit::a64

@@ -1,0 +1,45 @@
+/* Types and functions of targets_a64.c, for C and C++. */
+#ifndef JITFFI_TESTS_JIT_A64_TARGETS_H
+#define JITFFI_TESTS_JIT_A64_TARGETS_H
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct d4 { double a, b, c, d; };         /* HFA of four doubles: v0-v3 */
+struct f3 { float a, b, c; };             /* HFA of three floats: s0-s2 */
+struct big { int64_t a, b, c; };          /* over 16 bytes: by reference, result through x8 */
+struct c3 { char a, b, c; };              /* 3 bytes in one register */
+struct c7 { char a[7]; };                 /* 7 bytes in one register */
+struct aligned16 { __int128 lo; int64_t hi; } ; /* 32 bytes, by reference */
+
+int32_t t_add(int32_t a, int32_t b);
+double t_hfa4(struct d4 v, double k);
+struct f3 t_make_f3(float a, float b, float c);
+struct big t_scale(struct big v, int64_t k);
+double t_many(int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
+              int8_t, uint16_t, double, double, double, double, double, double, double, double,
+              double, float);
+long double t_ld(long double a, double b);
+struct c3 t_c3(struct c3 a, struct c7 b);
+int16_t t_narrow(int8_t a, uint8_t b, int16_t c, uint16_t d);
+double t_va(int n, ...);
+struct aligned16 t_al16(int32_t a, struct aligned16 v);
+
+int32_t c_call_add(int32_t (*f)(int32_t, int32_t), int32_t a, int32_t b);
+double c_call_hfa4(double (*f)(struct d4, double));
+struct f3 c_call_make_f3(struct f3 (*f)(float, float, float));
+struct big c_call_scale(struct big (*f)(struct big, int64_t));
+double c_call_many(double (*f)(int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
+                               int64_t, int64_t, int8_t, uint16_t, double, double, double, double,
+                               double, double, double, double, double, float));
+long double c_call_ld(long double (*f)(long double, double));
+int16_t c_call_narrow(int16_t (*f)(int8_t, uint8_t, int16_t, uint16_t));
+struct c3 c_call_c3(struct c3 (*f)(struct c3, struct c7));
+int32_t c_call_twice(int32_t (*f)(int32_t, int32_t));
+
+#ifdef __cplusplus
+}
+#endif
+#endif
