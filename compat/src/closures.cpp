@@ -1,0 +1,222 @@
+// Closures: ffi_closure_alloc, ffi_prep_closure_loc and friends, with W^X.
+//
+// ffi_closure_alloc returns a writable ffi_closure (plain heap memory) and, in *code, the address
+// of a small trampoline in executable memory that is never writable:
+//     endbr64; mov r10, <Rec *>; jmp [r10 + 16]
+// Rec starts with the JIT's ClosureContext {handler, user_data}; slot 16 is the entry the
+// trampoline jumps to, set by ffi_prep_closure_loc once the cif is known: the JIT's shared
+// upcall code for the signature (which calls handler(ret, args, user_data) with r10 = Rec), or
+// the code of a real libffi closure when the JIT does not serve the signature. Either way the
+// client's fun is called with the cif, fun and user_data read from the writable ffi_closure at
+// call time, as libffi does.
+#include <cstddef>
+#include <cstdlib>
+#include <cstring>
+#include <unordered_map>
+
+#include "compat/src/compat.h"
+#include "jit/exec_memory.h"
+#include "jit/x64_emitter.h"
+
+namespace jitffi::compat {
+
+namespace {
+
+struct Rec {
+  jit::x64::ClosureContext ctx;         // read by the JIT upcall through r10
+  std::atomic<const void *> entry;      // read by the trampoline: jmp [r10 + 16]
+  ffi_closure *closure = nullptr;       // the client's writable closure
+  void *exec = nullptr;                 // our trampoline (null for a closure in client memory)
+  ffi_closure *real_closure = nullptr;  // a real libffi closure serving this one
+  void *real_code = nullptr;
+};
+static_assert(offsetof(Rec, entry) == 16, "the trampoline reads the entry at r10 + 16");
+
+constexpr std::size_t kTrampSize = 18;
+
+void write_trampoline(unsigned char *p, const Rec *rec) {
+  static const unsigned char endbr64[] = {0xf3, 0x0f, 0x1e, 0xfa};
+  std::memcpy(p, endbr64, 4);
+  p[4] = 0x49, p[5] = 0xba;  // mov r10, imm64
+  const std::uint64_t r = reinterpret_cast<std::uint64_t>(rec);
+  std::memcpy(p + 6, &r, 8);
+  p[14] = 0x41, p[15] = 0xff, p[16] = 0x62, p[17] = 0x10;  // jmp qword ptr [r10 + 16]
+}
+
+// Where an unprepared closure jumps: there is no cif to decode anything with.
+extern "C" void jitffi_compat_unprepared_closure() {
+  die("closure", "called before ffi_prep_closure_loc");
+}
+
+// The JIT upcall's handler: user_data is the Rec.
+void jit_handler(void *ret, void **args, void *user_data) {
+  ffi_closure *c = static_cast<Rec *>(user_data)->closure;
+  if (detail::g_stats_enabled)
+    detail::stats().closure_calls[int(BackendKind::Jit)].fetch_add(1, std::memory_order_relaxed);
+  c->fun(c->cif, ret, args, c->user_data);
+}
+
+// The real libffi closure's function: the client's fun with the client's cif.
+void real_handler(ffi_cif *, void *ret, void **args, void *user_data) {
+  ffi_closure *c = static_cast<Rec *>(user_data)->closure;
+  if (detail::g_stats_enabled)
+    detail::stats().closure_calls[int(BackendKind::Libffi)].fetch_add(1, std::memory_order_relaxed);
+  c->fun(c->cif, ret, args, c->user_data);
+}
+
+struct Registry {
+  std::mutex mu;
+  std::unordered_map<void *, Rec *> ours;     // writable closure -> Rec (ffi_closure_alloc)
+  std::unordered_map<void *, Rec *> foreign;  // client-allocated closures, Rec kept for reuse
+};
+
+Registry &registry() {
+  static Registry *r = new Registry;  // closures may be freed from atexit handlers
+  return *r;
+}
+
+Rec *new_rec(ffi_closure *c) {
+  Rec *r = new Rec;
+  r->ctx = {&jit_handler, r};
+  r->entry.store(reinterpret_cast<const void *>(&jitffi_compat_unprepared_closure));
+  r->closure = c;
+  return r;
+}
+
+void drop_real(Rec *r) {
+  if (r->real_closure) real_ffi()->closure_free(r->real_closure);
+  r->real_closure = nullptr;
+  r->real_code = nullptr;
+}
+
+// Points the Rec at the code that serves `cif`.
+ffi_status arm(Rec *r, ffi_cif *cif) {
+  Entry *e = entry_of(cif);
+  if (!e) return FFI_BAD_ABI;  // libffi's answer for a cif it cannot use
+  if (const void *up = e->upcall_entry()) {
+    drop_real(r);
+    r->entry.store(up, std::memory_order_release);
+    if (detail::g_stats_enabled)
+      detail::stats().closures[int(BackendKind::Jit)].fetch_add(1, std::memory_order_relaxed);
+    return FFI_OK;
+  }
+  ffi_cif *real = e->real();
+  if (!real) return e->real_status == FFI_OK ? FFI_BAD_ABI : e->real_status;
+  const RealFfi *f = real_ffi();
+  if (!r->real_closure) {
+    r->real_closure =
+        static_cast<ffi_closure *>(f->closure_alloc(sizeof(ffi_closure), &r->real_code));
+    if (!r->real_closure) return FFI_BAD_TYPEDEF;
+  }
+  ffi_status s = f->prep_closure_loc(r->real_closure, real, &real_handler, r, r->real_code);
+  if (s != FFI_OK) return s;
+  r->entry.store(r->real_code, std::memory_order_release);
+  if (detail::g_stats_enabled)
+    detail::stats().closures[int(BackendKind::Libffi)].fetch_add(1, std::memory_order_relaxed);
+  return FFI_OK;
+}
+
+}  // namespace
+
+}  // namespace jitffi::compat
+
+using namespace jitffi::compat;
+using jitffi::jit::ExecMemory;
+
+extern "C" {
+
+void *ffi_closure_alloc(size_t size, void **code) {
+  if (!code) return nullptr;
+  if (size < sizeof(ffi_closure)) size = sizeof(ffi_closure);
+  auto *c = static_cast<ffi_closure *>(std::calloc(1, size));
+  if (!c) return nullptr;
+  Rec *r = nullptr;
+  try {
+    r = new_rec(c);
+    ExecMemory::Block b = ExecMemory::global().alloc(kTrampSize);
+    write_trampoline(static_cast<unsigned char *>(b.rw), r);
+    r->exec = ExecMemory::global().commit(b);
+    Registry &reg = registry();
+    std::lock_guard lock(reg.mu);
+    reg.ours.emplace(c, r);
+  } catch (const std::exception &) {
+    if (r && r->exec) ExecMemory::global().release(r->exec);
+    delete r;
+    std::free(c);
+    return nullptr;
+  }
+  *code = r->exec;
+  return c;
+}
+
+void ffi_closure_free(void *ptr) {
+  if (!ptr) return;
+  Rec *r = nullptr;
+  {
+    Registry &reg = registry();
+    std::lock_guard lock(reg.mu);
+    if (auto it = reg.ours.find(ptr); it != reg.ours.end()) {
+      r = it->second;
+      reg.ours.erase(it);
+    }
+  }
+  if (!r) die("ffi_closure_free", "pointer was not returned by ffi_closure_alloc");
+  ExecMemory::global().release(r->exec);
+  drop_real(r);
+  delete r;
+  std::free(ptr);
+}
+
+ffi_status ffi_prep_closure_loc(ffi_closure *closure, ffi_cif *cif,
+                                void (*fun)(ffi_cif *, void *, void **, void *), void *user_data,
+                                void *codeloc) {
+  if (!closure || !cif) return FFI_BAD_TYPEDEF;
+  if (!entry_of(cif)) return FFI_BAD_ABI;
+  Registry &reg = registry();
+  std::lock_guard lock(reg.mu);
+  Rec *r = nullptr;
+  if (auto it = reg.ours.find(closure); it != reg.ours.end() && it->second->exec == codeloc) {
+    r = it->second;
+  } else {
+    // Client memory (ffi_prep_closure on a mapping of its own): as libffi does, write the
+    // trampoline into the closure's trampoline area; the client makes it executable.
+    auto [it2, fresh] = reg.foreign.try_emplace(closure, nullptr);
+    if (fresh) it2->second = new_rec(closure);
+    r = it2->second;
+    r->closure = closure;
+  }
+  closure->cif = cif;
+  closure->fun = fun;
+  closure->user_data = user_data;
+  ffi_status s = arm(r, cif);
+  if (s != FFI_OK) return s;
+  if (!r->exec) {
+    // Written through the closure (the writable view), run at codeloc, as libffi does.
+    static_assert(kTrampSize <= FFI_TRAMPOLINE_SIZE, "trampoline fits libffi's area");
+    write_trampoline(reinterpret_cast<unsigned char *>(closure->tramp), r);
+    char *run = static_cast<char *>(codeloc ? codeloc : closure->tramp);
+    __builtin___clear_cache(run, run + kTrampSize);
+  }
+  return FFI_OK;
+}
+
+ffi_status ffi_prep_closure(ffi_closure *closure, ffi_cif *cif,
+                            void (*fun)(ffi_cif *, void *, void **, void *), void *user_data) {
+  return ffi_prep_closure_loc(closure, cif, fun, user_data, closure);
+}
+
+// Go closures need the static chain register (r10), which the JIT does not provide: the real
+// libffi prepares them with its cif for this signature (same abi, nargs and type contents).
+ffi_status ffi_prep_go_closure(ffi_go_closure *closure, ffi_cif *cif,
+                               void (*fun)(ffi_cif *, void *, void **, void *)) {
+  if (!closure) return FFI_BAD_TYPEDEF;
+  Entry *e = entry_of(cif);
+  if (!e) return FFI_BAD_ABI;
+  ffi_cif *real = e->real();
+  if (!real) return e->real_status == FFI_OK ? FFI_BAD_ABI : e->real_status;
+  if (jitffi::detail::g_stats_enabled)
+    jitffi::detail::stats().closures[int(jitffi::BackendKind::Libffi)].fetch_add(1);
+  return real_ffi()->prep_go_closure(closure, real, fun);
+}
+
+}  // extern "C"
