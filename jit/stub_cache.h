@@ -15,15 +15,18 @@
 namespace jitffi::jit {
 
 struct CacheEntry {
-  explicit CacheEntry(Signature s) : sig(std::move(s)) {}
+  explicit CacheEntry(Signature s) : sig(std::move(s)), hash(sig.hash()) {}
   Signature sig;
-  std::string error;  // why the JIT cannot serve this signature; empty when it can
+  std::uint64_t hash;  // sig.hash(), kept here so a probe reads no other cache line
+  std::string error;   // why the JIT cannot serve this signature; empty when it can
   abi::CallPlan plan;
 
   std::once_flag down_once;
   std::shared_ptr<const detail::CallImpl> call;
+  std::atomic<bool> call_ready{false};  // `call` is set: hits skip call_once (and its TLS)
   std::once_flag up_once;
   std::unique_ptr<Stub> upcall;
+  std::atomic<bool> upcall_ready{false};
 
   CacheEntry *next = nullptr;  // bucket chain; fixed before the entry is published
 };
@@ -53,8 +56,10 @@ class StubCache {
  private:
   static constexpr std::size_t kBuckets = 1 << 14;
   static constexpr std::size_t kLocks = 64;
-  CacheEntry *find(std::size_t bucket, const Signature &sig) const noexcept;
+  CacheEntry *find(std::size_t bucket, std::uint64_t hash, const Signature &sig) const noexcept;
+  std::shared_ptr<const detail::CallImpl> handle(const CacheEntry &e) const noexcept;
   Classifier classify_;
+  bool immortal_ = false;  // global(): entries live until exit, handles need no reference count
   std::unique_ptr<std::atomic<CacheEntry *>[]> buckets_;
   std::mutex locks_[kLocks];  // writers only, striped by bucket
   std::atomic<std::size_t> count_{0};

@@ -70,6 +70,8 @@ class RenamedCall final : public CallImpl {
 };
 
 bool same_names(const Signature &a, const Signature &b) {
+  // Copies of one Signature share their data: the same name object means the same names.
+  if (&a.name() == &b.name()) return true;
   return a.name() == b.name() && a.param_names() == b.param_names();
 }
 
@@ -130,17 +132,20 @@ Backend &choose_backend(const Signature &sig, BackendChoice choice) {
 }
 
 std::shared_ptr<const CallImpl> prepared_call(Backend &backend, const Signature &sig) {
-  if (backend.kind() != BackendKind::Libffi) return backend.prepare(sig);
-  CallCache &c = libffi_cache();
   std::shared_ptr<const CallImpl> impl;
-  {
-    std::shared_lock lock(c.mu);
-    if (auto it = c.calls.find(sig.canonical()); it != c.calls.end()) impl = it->second;
-  }
-  if (!impl) {
-    auto fresh = backend.prepare(sig);  // outside the lock: preparing may throw
-    std::unique_lock lock(c.mu);
-    impl = c.calls.emplace(sig.canonical(), std::move(fresh)).first->second;
+  if (backend.kind() != BackendKind::Libffi) {
+    impl = backend.prepare(sig);  // the JIT caches its own stubs
+  } else {
+    CallCache &c = libffi_cache();
+    {
+      std::shared_lock lock(c.mu);
+      if (auto it = c.calls.find(sig.canonical()); it != c.calls.end()) impl = it->second;
+    }
+    if (!impl) {
+      auto fresh = backend.prepare(sig);  // outside the lock: preparing may throw
+      std::unique_lock lock(c.mu);
+      impl = c.calls.emplace(sig.canonical(), std::move(fresh)).first->second;
+    }
   }
   if (same_names(impl->signature(), sig)) return impl;
   return std::make_shared<const RenamedCall>(sig, std::move(impl));

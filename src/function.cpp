@@ -1,6 +1,8 @@
 // Function (a prepared foreign call), the saved errno, and Closure.
+#include <array>
 #include <atomic>
 #include <cerrno>
+#include <optional>
 
 #include "jitffi/function.h"
 #include "src/api_internal.h"
@@ -14,6 +16,30 @@ thread_local int t_saved_errno = 0;
 
 std::atomic<std::size_t> g_live_closures{0};
 
+// A per-thread memo of recently prepared calls, in front of the back ends' caches: a hash probe
+// and one pointer compare when a Function is made again from the same Signature (or a copy of
+// it). The slot keeps its Signature alive, so an equal address means the same signature data,
+// names included; anything else takes the full path (canonical compare in the back end's cache).
+struct Prepared {
+  std::optional<Signature> sig;
+  BackendChoice choice = BackendChoice::Auto;
+  std::shared_ptr<const detail::CallImpl> impl;
+};
+constexpr std::size_t kMemoSlots = 16;
+thread_local std::array<Prepared, kMemoSlots> t_prepared;
+
+std::shared_ptr<const detail::CallImpl> prepare(const Signature &sig, BackendChoice choice) {
+  if (choice == BackendChoice::Auto) choice = default_backend();
+  Prepared &slot = t_prepared[sig.hash() % kMemoSlots];
+  if (slot.sig && &slot.sig->canonical() == &sig.canonical() && slot.choice == choice)
+    return slot.impl;
+  auto impl = detail::prepared_call(detail::choose_backend(sig, choice), sig);
+  slot.sig = sig;
+  slot.choice = choice;
+  slot.impl = impl;
+  return impl;
+}
+
 }  // namespace
 
 int saved_errno() noexcept {
@@ -24,23 +50,23 @@ void set_saved_errno(int value) noexcept {
   t_saved_errno = value;
 }
 
-Function::Function(Signature sig, void *fn, CallOptions options)
-    : fn_(fn), capture_errno_(options.capture_errno) {
+Function::Function(const Signature &sig, void *fn, CallOptions options)
+    : fn_(fn), capture_errno_(options.capture_errno), count_calls_(detail::g_stats_enabled) {
   if (!fn) throw Error("Function: null target address for " + sig.canonical());
-  impl_ = detail::prepared_call(detail::choose_backend(sig, options.backend), sig);
+  impl_ = prepare(sig, options.backend);
+  if (!capture_errno_ && !count_calls_) fast_ = impl_->raw();
 }
 
-void Function::call_with_errno(void *ret, void **args) const {
-  errno = t_saved_errno;
+void Function::call_slow(void *ret, void **args) const {
+  if (!impl_) throw Error("Function::call on an empty Function");
+  if (count_calls_)
+    detail::stats().calls[int(impl_->kind())].fetch_add(1, std::memory_order_relaxed);
+  if (capture_errno_) errno = t_saved_errno;
   if (auto raw = impl_->raw())
     raw(fn_, ret, args);
   else
     impl_->call(fn_, ret, args);
-  t_saved_errno = errno;
-}
-
-void Function::count_call() const noexcept {
-  detail::stats().calls[int(impl_->kind())].fetch_add(1, std::memory_order_relaxed);
+  if (capture_errno_) t_saved_errno = errno;
 }
 
 std::size_t Function::return_size() const noexcept {

@@ -38,13 +38,15 @@ void set_saved_errno(int value) noexcept;
 class Function {
  public:
   Function() = default;
-  Function(Signature sig, void *fn, CallOptions options = {});
+  Function(const Signature &sig, void *fn, CallOptions options = {});
 
+  // The hot path is one load, one test and a tail jump into the stub; anything that needs work
+  // around the call (errno capture, JITFFI_STATS counting, a back end without a raw entry, an
+  // empty Function) goes out of line.
   void call(void *ret, void **args) const {
-    if (detail::g_stats_enabled) count_call();
-    if (capture_errno_) return call_with_errno(ret, args);
-    if (auto raw = impl_->raw()) return raw(fn_, ret, args);
-    impl_->call(fn_, ret, args);
+    if (fast_) [[likely]]
+      return fast_(fn_, ret, args);
+    call_slow(ret, args);
   }
 
   // Typed convenience: fn.invoke<double>(2.0, 10.0). Each argument must have the C++ type that
@@ -70,11 +72,14 @@ class Function {
   explicit operator bool() const noexcept { return impl_ != nullptr; }
 
  private:
-  void call_with_errno(void *ret, void **args) const;
-  void count_call() const noexcept;
-  std::shared_ptr<const detail::CallImpl> impl_;
+  void call_slow(void *ret, void **args) const;
+  // The stub itself when a call needs nothing else (see call()); null otherwise.
+  RawCall fast_ = nullptr;
   void *fn_ = nullptr;
+  std::shared_ptr<const detail::CallImpl> impl_;
   bool capture_errno_ = false;
+  // JITFFI_STATS counting, fixed when the Function is made (the flag is read at load time).
+  bool count_calls_ = false;
 };
 
 // A closure: code() is a native function pointer with the given signature; calling it calls the
