@@ -1,6 +1,9 @@
 // Executable memory: dual-mapped JitAllocator, or RW pages flipped to RX (never rwx).
 #include "jit/exec_memory.h"
 
+#include <cstdint>
+#include <cstring>
+
 #include "jitffi/types.h"
 
 namespace jitffi::jit {
@@ -11,6 +14,20 @@ namespace VirtMem = asmjit::VirtMem;
 
 namespace {
 
+#if defined(__aarch64__)
+// Writes `mov w0, #value; ret` at rw, flushes the instruction cache at rx and runs it.
+int write_and_run(void *rx, void *rw, std::uint16_t value) {
+  const std::uint32_t code[2] = {0x52800000u | (std::uint32_t(value) << 5), 0xD65F03C0u};
+  std::memcpy(rw, code, sizeof code);
+  VirtMem::flushInstructionCache(rx, sizeof code);
+  return reinterpret_cast<int (*)()>(rx)();
+}
+
+bool rewrite_runs(void *rx, void *rw) {
+  return write_and_run(rx, rw, 1) == 1 && write_and_run(rx, rw, 2) == 2;
+}
+#endif
+
 std::unique_ptr<JitAllocator> make_dual_allocator() {
   JitAllocator::CreateParams params{};
   params.options = JitAllocatorOptions::kUseDualMapping;
@@ -19,7 +36,16 @@ std::unique_ptr<JitAllocator> make_dual_allocator() {
   // Probe once: dual mapping needs memfd/shm, which a sandbox may refuse.
   void *rx = nullptr, *rw = nullptr;
   if (a->alloc(&rx, &rw, 32) != asmjit::kErrorOk || rx == rw) return nullptr;
+#if defined(__aarch64__)
+  // Code rewritten through the RW view must run after the cache flush on the RX view. qemu-user
+  // (7.2) does not honour that for an alias: it keeps running the first translation of the RX
+  // page. Rewrite a probe once and use dual mapping only where the new code runs.
+  const bool coherent = rewrite_runs(rx, rw);
   a->release(rx);
+  if (!coherent) return nullptr;
+#else
+  a->release(rx);
+#endif
   return a;
 }
 
