@@ -1,0 +1,43 @@
+# compat/ (libffi.so.8 on the JIT): a C client built against the system libffi and run on ours,
+# CPython's ctypes suite with ours preloaded, and our own conformance tests (gtest, ffi.h of
+# compat/, linked to our library).
+if(NOT TARGET jitffi_ffi)
+  return()
+endif()
+
+set(_compat_dir $<TARGET_FILE_DIR:jitffi_ffi>)
+
+# The client: the system's ffi.h and -lffi, exactly like a program built for Debian's libffi.
+add_executable(jitffi_compat_client ${CMAKE_CURRENT_LIST_DIR}/client.c)
+target_link_libraries(jitffi_compat_client PRIVATE PkgConfig::LIBFFI ${CMAKE_DL_LIBS})
+set_target_properties(jitffi_compat_client PROPERTIES SKIP_BUILD_RPATH ON)
+add_dependencies(jitffi_compat_client jitffi_ffi)
+add_test(NAME compat.client.system_libffi COMMAND jitffi_compat_client)
+add_test(NAME compat.client.ld_library_path COMMAND jitffi_compat_client --expect-jitffi)
+set_tests_properties(compat.client.ld_library_path PROPERTIES
+  ENVIRONMENT "LD_LIBRARY_PATH=${_compat_dir}")
+add_test(NAME compat.client.ld_preload COMMAND jitffi_compat_client --expect-jitffi)
+set_tests_properties(compat.client.ld_preload PROPERTIES
+  ENVIRONMENT "LD_PRELOAD=${_compat_dir}/libffi.so.8")
+set_tests_properties(compat.client.system_libffi compat.client.ld_library_path
+  compat.client.ld_preload PROPERTIES LABELS compat)
+
+# CPython's ctypes suite, unchanged, with and without our library preloaded: both must pass with
+# the same counts, and the preloaded run must have made its calls through the JIT.
+find_program(JITFFI_PYTHON3 python3)
+add_test(NAME compat.ctypes_suite
+  COMMAND ${CMAKE_COMMAND} -DPYTHON=${JITFFI_PYTHON3} -DLIB=${_compat_dir}/libffi.so.8
+          -P ${CMAKE_CURRENT_LIST_DIR}/ctypes_suite.cmake)
+set_tests_properties(compat.ctypes_suite PROPERTIES LABELS compat SKIP_RETURN_CODE 77
+  TIMEOUT 600)
+
+# Conformance tests of every exported function (doc/libffi.texi), against our ffi.h.
+file(GLOB _compat_tests CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/*.cpp)
+if(_compat_tests)
+  add_executable(jitffi_test_compat ${_compat_tests})
+  target_link_libraries(jitffi_test_compat PRIVATE jitffi_ffi GTest::gtest GTest::gtest_main
+                        ${CMAKE_DL_LIBS})
+  target_compile_options(jitffi_test_compat PRIVATE -Wno-deprecated-declarations)
+  gtest_discover_tests(jitffi_test_compat DISCOVERY_TIMEOUT 60 TEST_PREFIX compat.
+                       PROPERTIES LABELS compat)
+endif()
