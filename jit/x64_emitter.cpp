@@ -1,11 +1,15 @@
 // x86-64 emitter: turns a CallPlan into a downcall stub or a shared upcall entry.
 //
 // Register use (none of these is an argument register of SysV or Win64; check_plan enforces it):
-//   downcall: rax = args (until %al is set last), r10 = target, rbx = ret (when needed after the
-//             call), r11 = scratch pointer, r10 = scratch data before the target is loaded.
-//   upcall:   r10 = ClosureContext *, r11 = scratch, rbp = frame pointer.
-// Every source of a register move is memory reached through a register that is never a
-// destination, so the order of the moves cannot clobber a source.
+//   downcall: args[] is read through the register it arrives in (rdx, or rsi when bound), and
+//             the piece bound for that register is loaded last; r10 = target (unless it can
+//             stay in rdi), r11 = one argument's pointer, cached, r10 = scratch data before the
+//             target is moved there; `ret` waits in a stack slot across the call, and comes
+//             back in r11 for the result stores (r10 scratch). rax = args[] only when a result
+//             pointer must go to the register args[] arrives in.
+//   upcall:   r10 = ClosureContext *, r11 = scratch; no frame pointer (fixed frame, rsp CFI).
+// Every source of a register move is memory reached through a register that is not written
+// before its last use, so the order of the moves cannot clobber a source.
 #include "jit/x64_emitter.h"
 
 #include <cstring>
@@ -121,8 +125,8 @@ void load_gpr(Assembler &a, const Gp &dst, Mem m, std::uint32_t size, Ext ext) {
   }
 }
 
-// Stores the low `size` bytes of src at m (odd sizes in 4/2/1 chunks through r11).
-void store_gpr(Assembler &a, Mem m, const Gp &src, std::uint32_t size) {
+// Stores the low `size` bytes of src at m (odd sizes in 4/2/1 chunks through tmp).
+void store_gpr(Assembler &a, Mem m, const Gp &src, std::uint32_t size, const Gp &tmp) {
   switch (size) {
     case 8:
       m.setSize(8);
@@ -143,16 +147,17 @@ void store_gpr(Assembler &a, Mem m, const Gp &src, std::uint32_t size) {
     default:
       break;
   }
-  a.mov(r11, gpq(src.id()));
+  const Gp t = gpq(tmp.id());
+  a.mov(t, gpq(src.id()));
   std::uint32_t pos = 0;
   for (std::uint32_t chunk : {4u, 2u, 1u}) {
     if (size - pos < chunk) continue;
     Mem c = m;
     c.addOffset(pos);
     c.setSize(chunk);
-    a.mov(c, chunk == 4 ? Gp(r11d) : chunk == 2 ? Gp(r11w) : Gp(r11b));
+    a.mov(c, chunk == 4 ? Gp(gpd(t.id())) : chunk == 2 ? Gp(gpw(t.id())) : Gp(gpb(t.id())));
     pos += chunk;
-    if (pos < size) a.shr(r11, 8 * chunk);
+    if (pos < size) a.shr(t, 8 * chunk);
   }
 }
 
@@ -294,6 +299,15 @@ void check_plan(const CallPlan &plan) {
 
 // ---- downcall -----------------------------------------------------------------------------
 
+namespace {
+
+// Aggregate tails of 3, 5, 6 or 7 bytes: load_gpr needs r11 for them.
+bool odd_size(std::uint32_t size) {
+  return size == 3 || size == 5 || size == 6 || size == 7;
+}
+
+}  // namespace
+
 void emit_downcall(Assembler &a, const CallPlan &plan, const void *target,
                    std::vector<CfiOp> &cfi_ops) {
   check_plan(plan);
@@ -302,18 +316,42 @@ void emit_downcall(Assembler &a, const CallPlan &plan, const void *target,
   const Gp args_in = bound ? rsi : rdx;
   const bool ret_after = plan.ret_kind == RetKind::Regs && !plan.ret_pieces.empty();
 
-  // Registers our caller expects kept that the callee may clobber, plus rbx for `ret`.
-  std::uint32_t push_mask = abi::must_preserve(kStubAbi, plan.abi).gpr;
-  if (ret_after) push_mask |= bit(kRbx);
-  const std::vector<unsigned> pushes = regs_of(push_mask);
+  // Which registers the pieces write, and how many register pieces each argument has.
+  std::uint32_t written = 0;
+  bool sret_to_args_in = false;
+  std::vector<unsigned> reg_pieces(plan.args.size(), 0);
+  for (const ArgPiece &p : plan.pieces) {
+    if (p.to.loc != Loc::Gpr && p.to.loc != Loc::Vec) continue;
+    if (p.to.loc == Loc::Gpr) written |= bit(p.to.reg);
+    if (p.kind == PieceKind::SretPtr && p.to.loc == Loc::Gpr && p.to.reg == args_in.id())
+      sret_to_args_in = true;
+    if (p.kind == PieceKind::Value) ++reg_pieces[p.arg];
+  }
+  // args[] is read through the register it arrives in; the piece bound for that register is
+  // loaded last. Only a result pointer bound for it (read from ret_in, which a load may
+  // overwrite) needs args[] moved to rax first.
+  const Gp base = sret_to_args_in ? rax : args_in;
+  // The target stays in rdi unless a piece needs rdi.
+  const bool target_in_rdi = !bound && !(written & bit(rdi.id()));
+  const Gp fn = target_in_rdi ? rdi : r10;
 
+  // Registers our caller expects kept that the callee may clobber.
+  const std::vector<unsigned> pushes = regs_of(abi::must_preserve(kStubAbi, plan.abi).gpr);
+  // `ret` is kept in a stack slot across the call (pushed first): cheaper than a callee-saved
+  // register, which would need saving too.
+  const std::size_t saved = pushes.size() + (ret_after ? 1 : 0);
   const std::uint32_t copy_base = round16(plan.stack_bytes);
   const std::uint32_t area = copy_base + round16(plan.copy_bytes);
-  const bool tail = pushes.empty() && area == 0;
-  // At the call rsp is 16-byte aligned: 8 (return address) + pushes + frame.
-  const std::uint32_t frame = tail ? 0 : area + (pushes.size() % 2 ? 0 : 8);
+  // Nothing to do after the call: jump to the target, which returns to our caller.
+  const bool tail = saved == 0 && area == 0;
+  // At the call rsp is 16-byte aligned: 8 (return address) + saved slots + frame.
+  const std::uint32_t frame = tail ? 0 : area + (saved % 2 ? 0 : 8);
 
   Cfi cfi{a, cfi_ops};
+  if (ret_after) {
+    a.push(ret_in);
+    cfi.offset(8);
+  }
   for (unsigned r : pushes) {
     a.push(gpq(r));
     cfi.offset(8);
@@ -324,15 +362,21 @@ void emit_downcall(Assembler &a, const CallPlan &plan, const void *target,
     cfi.offset(std::int32_t(frame));
   }
 
-  a.mov(rax, args_in);
-  auto arg_ptr = [&](const Gp &dst, unsigned arg) { a.mov(dst, ptr(rax, std::int32_t(8 * arg))); };
+  if (base != args_in) a.mov(base, args_in);
+  // r11 caches one argument's pointer, so the pieces of an aggregate read args[] once.
+  int r11_holds = -1;
+  auto ptr_in_r11 = [&](unsigned arg) {
+    if (r11_holds == int(arg)) return;
+    a.mov(r11, ptr(base, std::int32_t(8 * arg)));
+    r11_holds = int(arg);
+  };
 
   // Phase 1: memory destinations, while every argument register is still free. Scratch: r11
-  // (pointer) and r10 (data; the target is loaded into r10 afterwards).
+  // (pointer) and r10 (data; the target is moved into r10 afterwards).
   for (std::size_t i = 0; i < plan.args.size(); ++i) {
     const abi::ArgInfo &ai = plan.args[i];
     if (!ai.by_reference) continue;
-    arg_ptr(r11, unsigned(i));
+    ptr_in_r11(unsigned(i));
     copy_bytes(a, ptr(rsp, std::int32_t(copy_base + ai.copy_offset)), ptr(r11), ai.size, r10);
   }
   for (const ArgPiece &p : plan.pieces) {
@@ -340,8 +384,8 @@ void emit_downcall(Assembler &a, const CallPlan &plan, const void *target,
     const Mem dst = ptr(rsp, std::int32_t(p.to.stack_offset));
     switch (p.kind) {
       case PieceKind::Value:
-        arg_ptr(r11, p.arg);
-        if (p.ext != Ext::None) {
+        ptr_in_r11(p.arg);
+        if (p.ext != Ext::None) {  // 1, 2 or 4 bytes (check_plan): r11 survives
           load_gpr(a, r10, ptr(r11, std::int32_t(p.offset)), p.size, p.ext);
           a.mov(qword_ptr(rsp, std::int32_t(p.to.stack_offset)), r10);
         } else {
@@ -359,53 +403,79 @@ void emit_downcall(Assembler &a, const CallPlan &plan, const void *target,
   }
 
   // Phase 2: registers. Inputs still live in rdi/rsi/rdx move out first.
-  if (ret_after) a.mov(rbx, ret_in);
-  if (!bound) a.mov(r10, rdi);
+  if (!bound && !target_in_rdi) a.mov(r10, rdi);
   for (const ArgPiece &p : plan.pieces)  // the result pointer is read from ret_in: first
-    if (p.kind == PieceKind::SretPtr && p.to.loc == Loc::Gpr) a.mov(gpq(p.to.reg), ret_in);
-  for (const ArgPiece &p : plan.pieces) {
+    if (p.kind == PieceKind::SretPtr && p.to.loc == Loc::Gpr && p.to.reg != ret_in.id())
+      a.mov(gpq(p.to.reg), ret_in);
+  auto load_piece = [&](const ArgPiece &p) {
     if (p.to.loc == Loc::Gpr) {
       const Gp dst = gpq(p.to.reg);
       if (p.kind == PieceKind::Value) {
-        arg_ptr(dst, p.arg);
-        load_gpr(a, dst, ptr(dst, std::int32_t(p.offset)), p.size, p.ext);
+        if (odd_size(p.size)) {  // load_gpr uses r11 itself: go through dst
+          a.mov(dst, ptr(base, std::int32_t(8 * p.arg)));
+          load_gpr(a, dst, ptr(dst, std::int32_t(p.offset)), p.size, p.ext);
+          r11_holds = -1;
+        } else if (reg_pieces[p.arg] > 1 || r11_holds == int(p.arg)) {
+          ptr_in_r11(p.arg);
+          load_gpr(a, dst, ptr(r11, std::int32_t(p.offset)), p.size, p.ext);
+        } else {
+          a.mov(dst, ptr(base, std::int32_t(8 * p.arg)));
+          load_gpr(a, dst, ptr(dst, std::int32_t(p.offset)), p.size, p.ext);
+        }
       } else if (p.kind == PieceKind::Address) {
         a.lea(dst, ptr(rsp, std::int32_t(copy_base + plan.args[p.arg].copy_offset)));
       }
     } else if (p.to.loc == Loc::Vec) {
-      arg_ptr(r11, p.arg);
+      ptr_in_r11(p.arg);
       load_vec(a, xmm(p.to.reg), ptr(r11, std::int32_t(p.offset)), p.size);
     }
-  }
+  };
+  const bool base_written = written & bit(base.id());
+  for (const ArgPiece &p : plan.pieces)
+    if (!(base_written && p.to.loc == Loc::Gpr && p.to.reg == base.id())) load_piece(p);
+  if (base_written)
+    for (const ArgPiece &p : plan.pieces)
+      if (p.to.loc == Loc::Gpr && p.to.reg == base.id()) load_piece(p);
   if (bound) a.mov(r10, Imm(reinterpret_cast<std::uint64_t>(target)));
   if (plan.vector_count >= 0) a.mov(eax, plan.vector_count);
 
   if (tail) {
-    a.jmp(r10);
+    a.jmp(fn);
     return;
   }
-  a.call(r10);
+  a.call(fn);
 
+  // The result goes through r11 (= ret), with r10 as scratch; neither carries a result.
   if (ret_after) {
+    if (pushes.empty()) {
+      if (frame) {
+        a.add(rsp, frame);
+        cfi.offset(-std::int32_t(frame));
+      }
+      a.pop(r11);
+      cfi.offset(-8);
+    } else {
+      a.mov(r11, qword_ptr(rsp, std::int32_t(frame + 8 * pushes.size())));
+    }
     for (const RetPiece &r : plan.ret_pieces) {
-      const Mem dst = ptr(rbx, std::int32_t(r.offset));
+      const Mem dst = ptr(r11, std::int32_t(r.offset));
       switch (r.from.loc) {
         case Loc::Gpr: {
           const unsigned reg = r.from.reg;
           if (r.ext == Ext::Sign) {
             if (r.size == 4)
-              a.movsxd(r11, gpd(reg));
+              a.movsxd(r10, gpd(reg));
             else
-              a.movsx(r11, r.size == 1 ? Gp(gpb(reg)) : Gp(gpw(reg)));
-            a.mov(qword_ptr(rbx, std::int32_t(r.offset)), r11);
+              a.movsx(r10, r.size == 1 ? Gp(gpb(reg)) : Gp(gpw(reg)));
+            a.mov(qword_ptr(r11, std::int32_t(r.offset)), r10);
           } else if (r.ext == Ext::Zero) {
             if (r.size == 4)
-              a.mov(r11d, gpd(reg));
+              a.mov(r10d, gpd(reg));
             else
-              a.movzx(r11d, r.size == 1 ? Gp(gpb(reg)) : Gp(gpw(reg)));
-            a.mov(qword_ptr(rbx, std::int32_t(r.offset)), r11);
+              a.movzx(r10d, r.size == 1 ? Gp(gpb(reg)) : Gp(gpw(reg)));
+            a.mov(qword_ptr(r11, std::int32_t(r.offset)), r10);
           } else {
-            store_gpr(a, dst, gpq(reg), r.size);
+            store_gpr(a, dst, gpq(reg), r.size, r10);
           }
           break;
         }
@@ -413,11 +483,15 @@ void emit_downcall(Assembler &a, const CallPlan &plan, const void *target,
           store_vec(a, dst, xmm(r.from.reg), r.size);
           break;
         case Loc::X87:
-          a.fstp(tword_ptr(rbx, std::int32_t(r.offset)));
+          a.fstp(tword_ptr(r11, std::int32_t(r.offset)));
           break;
         case Loc::Stack:
           break;  // rejected by check_plan
       }
+    }
+    if (pushes.empty()) {
+      a.ret();
+      return;
     }
   }
 
@@ -430,6 +504,10 @@ void emit_downcall(Assembler &a, const CallPlan &plan, const void *target,
     cfi.offset(-8);
     cfi.restored(*it);
   }
+  if (ret_after) {
+    a.add(rsp, 8);  // the saved `ret`
+    cfi.offset(-8);
+  }
   a.ret();
 }
 
@@ -439,9 +517,7 @@ void emit_upcall(Assembler &a, const CallPlan &plan, std::vector<CfiOp> &cfi_ops
   check_plan(plan);
   // The entry is called with the plan's convention and calls the handler with the host's.
   const abi::CalleeSaved keep = abi::must_preserve(plan.abi, kStubAbi);
-  std::vector<unsigned> pushes;
-  for (unsigned r : regs_of(keep.gpr))
-    if (r != kRbp) pushes.push_back(r);
+  const std::vector<unsigned> pushes = regs_of(keep.gpr);
   const std::vector<unsigned> vec_saves = regs_of(keep.vec);
 
   // An argument whose pieces all lie on the incoming stack, in order and back to back, covering
@@ -483,26 +559,25 @@ void emit_upcall(Assembler &a, const CallPlan &plan, std::vector<CfiOp> &cfi_ops
   }
   const std::uint32_t vec_off = pos;
   pos += 16 * std::uint32_t(vec_saves.size());
-  // After push rbp rsp is 16-aligned; each further push moves it by 8.
-  const std::uint32_t frame = pos + (pushes.size() % 2 ? 8 : 0);
+  // At entry rsp is 8 off 16-byte alignment (the return address); each push moves it by 8.
+  const std::uint32_t frame = pos + (pushes.size() % 2 ? 0 : 8);
+  // No frame pointer: the frame has a fixed size, so the CFI describes it from rsp alone.
+  const std::int32_t above = std::int32_t(frame + 8 * pushes.size());
 
   Cfi cfi{a, cfi_ops};
-  a.push(rbp);
-  cfi.offset(8);
-  cfi.saved(kRbp);
-  a.mov(rbp, rsp);
-  cfi_ops.push_back({CfiOp::CfaRegister, std::uint32_t(a.offset()), kDwarf[kRbp], 0});
   for (unsigned r : pushes) {
     a.push(gpq(r));
-    cfi.cfa += 8;
+    cfi.offset(8);
     cfi.saved(r);
   }
-  if (frame) a.sub(rsp, frame);
+  a.sub(rsp, frame);
+  cfi.offset(std::int32_t(frame));
   for (std::size_t k = 0; k < vec_saves.size(); ++k)
     a.movaps(ptr(rsp, std::int32_t(vec_off + 16 * k)), xmm(vec_saves[k]));
 
-  // Incoming stack arguments: the plan's offsets are from rsp at the call, i.e. rbp + 16.
-  auto incoming = [&](std::uint32_t off) { return ptr(rbp, std::int32_t(16 + off)); };
+  // Incoming stack arguments: the plan's offsets are from rsp at the call, just above the
+  // return address.
+  auto incoming = [&](std::uint32_t off) { return ptr(rsp, above + 8 + std::int32_t(off)); };
 
   // Spill every incoming piece; only r11 is written, so no incoming register is lost.
   for (std::size_t i = 0; i < plan.pieces.size(); ++i) {
@@ -511,7 +586,7 @@ void emit_upcall(Assembler &a, const CallPlan &plan, std::vector<CfiOp> &cfi_ops
       if (in_place[p.arg] >= 0) continue;
       const Mem dst = ptr(rsp, std::int32_t(box[p.arg] + p.offset));
       if (p.to.loc == Loc::Gpr)
-        store_gpr(a, dst, gpq(p.to.reg), p.size);
+        store_gpr(a, dst, gpq(p.to.reg), p.size, r11);
       else if (p.to.loc == Loc::Vec)
         store_vec(a, dst, xmm(p.to.reg), p.size);
       else
@@ -524,7 +599,7 @@ void emit_upcall(Assembler &a, const CallPlan &plan, std::vector<CfiOp> &cfi_ops
     if (p.to.loc == Loc::Gpr) {
       a.mov(qword_ptr(rsp, slot), gpq(p.to.reg));
     } else {
-      a.mov(r11, qword_ptr(rbp, std::int32_t(16 + p.to.stack_offset)));
+      a.mov(r11, qword_ptr(rsp, above + 8 + std::int32_t(p.to.stack_offset)));
       a.mov(qword_ptr(rsp, slot), r11);
     }
   }
@@ -562,14 +637,13 @@ void emit_upcall(Assembler &a, const CallPlan &plan, std::vector<CfiOp> &cfi_ops
 
   for (std::size_t k = 0; k < vec_saves.size(); ++k)
     a.movaps(xmm(vec_saves[k]), ptr(rsp, std::int32_t(vec_off + 16 * k)));
-  if (frame || !pushes.empty()) a.lea(rsp, ptr(rbp, -8 * std::int32_t(pushes.size())));
+  a.add(rsp, frame);
+  cfi.offset(-std::int32_t(frame));
   for (auto it = pushes.rbegin(); it != pushes.rend(); ++it) {
     a.pop(gpq(*it));
+    cfi.offset(-8);
     cfi.restored(*it);
   }
-  a.pop(rbp);
-  cfi_ops.push_back({CfiOp::CfaRspPlus, std::uint32_t(a.offset()), kDwarf[kRsp], 8});
-  cfi.restored(kRbp);
   a.ret();
 }
 
