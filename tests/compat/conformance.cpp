@@ -1,0 +1,721 @@
+// Conformance of compat/'s libffi.so.8 with libffi's documented API (doc/libffi.texi): every
+// exported function, the layouts clients rely on, and the error returns.
+#include <dlfcn.h>
+#include <ffi.h>
+#include <gtest/gtest.h>
+#include <sys/mman.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+namespace {
+
+// ---- Layouts and constants (libffi 3.4-3.8, x86-64 Linux) ------------------------------------
+
+TEST(Layout, StructsHaveLibffisSizeAndOffsets) {
+  EXPECT_EQ(sizeof(ffi_type), 24u);
+  EXPECT_EQ(offsetof(ffi_type, alignment), 8u);
+  EXPECT_EQ(offsetof(ffi_type, type), 10u);
+  EXPECT_EQ(offsetof(ffi_type, elements), 16u);
+  EXPECT_EQ(sizeof(ffi_cif), 32u);
+  EXPECT_EQ(offsetof(ffi_cif, nargs), 4u);
+  EXPECT_EQ(offsetof(ffi_cif, arg_types), 8u);
+  EXPECT_EQ(offsetof(ffi_cif, rtype), 16u);
+  EXPECT_EQ(offsetof(ffi_cif, bytes), 24u);
+  EXPECT_EQ(offsetof(ffi_cif, flags), 28u);
+  EXPECT_EQ(sizeof(ffi_closure), 56u);
+  EXPECT_EQ(offsetof(ffi_closure, cif), 32u);
+  EXPECT_EQ(offsetof(ffi_closure, fun), 40u);
+  EXPECT_EQ(offsetof(ffi_closure, user_data), 48u);
+  EXPECT_EQ(sizeof(ffi_raw_closure), 72u);
+  EXPECT_EQ(sizeof(ffi_go_closure), 24u);
+  EXPECT_EQ(sizeof(ffi_raw), 8u);
+  EXPECT_EQ(sizeof(ffi_arg), 8u);
+}
+
+TEST(Layout, ConstantsHaveLibffisValues) {
+  EXPECT_EQ(FFI_UNIX64, 2);
+  EXPECT_EQ(FFI_WIN64, 3);
+  EXPECT_EQ(FFI_EFI64, 3);
+  EXPECT_EQ(FFI_GNUW64, 4);
+  EXPECT_EQ(FFI_DEFAULT_ABI, FFI_UNIX64);
+  EXPECT_EQ(FFI_OK, 0);
+  EXPECT_EQ(FFI_BAD_TYPEDEF, 1);
+  EXPECT_EQ(FFI_BAD_ABI, 2);
+  EXPECT_EQ(FFI_BAD_ARGTYPE, 3);
+  const int codes[] = {FFI_TYPE_VOID,       FFI_TYPE_INT,    FFI_TYPE_FLOAT,   FFI_TYPE_DOUBLE,
+                       FFI_TYPE_LONGDOUBLE, FFI_TYPE_UINT8,  FFI_TYPE_SINT8,   FFI_TYPE_UINT16,
+                       FFI_TYPE_SINT16,     FFI_TYPE_UINT32, FFI_TYPE_SINT32,  FFI_TYPE_UINT64,
+                       FFI_TYPE_SINT64,     FFI_TYPE_STRUCT, FFI_TYPE_POINTER, FFI_TYPE_COMPLEX};
+  for (int i = 0; i < 16; ++i) EXPECT_EQ(codes[i], i);
+}
+
+TEST(Layout, BuiltinTypes) {
+  struct {
+    ffi_type *t;
+    size_t size;
+    unsigned short align, code;
+  } cases[] = {{&ffi_type_void, 1, 1, FFI_TYPE_VOID},
+               {&ffi_type_uint8, 1, 1, FFI_TYPE_UINT8},
+               {&ffi_type_sint8, 1, 1, FFI_TYPE_SINT8},
+               {&ffi_type_uint16, 2, 2, FFI_TYPE_UINT16},
+               {&ffi_type_sint16, 2, 2, FFI_TYPE_SINT16},
+               {&ffi_type_uint32, 4, 4, FFI_TYPE_UINT32},
+               {&ffi_type_sint32, 4, 4, FFI_TYPE_SINT32},
+               {&ffi_type_uint64, 8, 8, FFI_TYPE_UINT64},
+               {&ffi_type_sint64, 8, 8, FFI_TYPE_SINT64},
+               {&ffi_type_float, 4, 4, FFI_TYPE_FLOAT},
+               {&ffi_type_double, 8, 8, FFI_TYPE_DOUBLE},
+               {&ffi_type_longdouble, 16, 16, FFI_TYPE_LONGDOUBLE},
+               {&ffi_type_pointer, 8, 8, FFI_TYPE_POINTER},
+               {&ffi_type_complex_float, 8, 4, FFI_TYPE_COMPLEX},
+               {&ffi_type_complex_double, 16, 8, FFI_TYPE_COMPLEX},
+               {&ffi_type_complex_longdouble, 32, 16, FFI_TYPE_COMPLEX},
+               {&ffi_type_uint128, 16, 16, FFI_TYPE_UINT128},
+               {&ffi_type_sint128, 16, 16, FFI_TYPE_SINT128}};
+  for (auto &c : cases) {
+    EXPECT_EQ(c.t->size, c.size);
+    EXPECT_EQ(c.t->alignment, c.align);
+    EXPECT_EQ(c.t->type, c.code);
+  }
+  EXPECT_EQ(ffi_type_complex_double.elements[0], &ffi_type_double);
+  EXPECT_EQ(ffi_type_complex_double.elements[1], nullptr);
+}
+
+TEST(Version, Functions) {
+  EXPECT_STREQ(ffi_get_version(), FFI_VERSION_STRING);
+  EXPECT_EQ(ffi_get_version_number(), 30800ul);
+  EXPECT_EQ(ffi_get_default_abi(), unsigned(FFI_DEFAULT_ABI));
+  EXPECT_EQ(ffi_get_closure_size(), sizeof(ffi_closure));
+}
+
+TEST(Version, SymbolsCarryLibffisVersionNodes) {
+  struct {
+    const char *name, *version;
+  } syms[] = {{"ffi_call", "LIBFFI_BASE_8.0"},
+              {"ffi_type_sint32", "LIBFFI_BASE_8.0"},
+              {"ffi_get_version", "LIBFFI_BASE_8.1"},
+              {"ffi_type_complex_double", "LIBFFI_COMPLEX_8.0"},
+              {"ffi_closure_alloc", "LIBFFI_CLOSURE_8.0"},
+              {"ffi_prep_go_closure", "LIBFFI_GO_CLOSURE_8.0"},
+              {"ffi_type_sint128", "LIBFFI_INT128_8.3"},
+              {"ffi_call_plan_alloc", "LIBFFI_CALL_PLAN_8.4"},
+              {"ffi_call_plan_size", "LIBFFI_CALL_PLAN_8.5"}};
+  for (auto &s : syms) {
+    void *p = dlvsym(RTLD_DEFAULT, s.name, s.version);
+    EXPECT_NE(p, nullptr) << s.name << "@" << s.version;
+  }
+  EXPECT_EQ(dlvsym(RTLD_DEFAULT, "ffi_call", "LIBFFI_BASE_8.0"),
+            reinterpret_cast<void *>(&ffi_call));
+  // Nothing of jitffi or asmjit leaks out.
+  EXPECT_EQ(dlsym(RTLD_DEFAULT, "_ZN6jitffi6detail11jit_backendEv"), nullptr);
+}
+
+// ---- ffi_prep_cif / ffi_prep_cif_var -----------------------------------------------------------
+
+TEST(PrepCif, SetsTheDocumentedFields) {
+  ffi_cif cif;
+  ffi_type *args[] = {&ffi_type_sint32, &ffi_type_double};
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 2, &ffi_type_float, args), FFI_OK);
+  EXPECT_EQ(cif.abi, FFI_DEFAULT_ABI);
+  EXPECT_EQ(cif.nargs, 2u);
+  EXPECT_EQ(cif.arg_types, args);
+  EXPECT_EQ(cif.rtype, &ffi_type_float);
+}
+
+TEST(PrepCif, BadAbi) {
+  ffi_cif cif;
+  EXPECT_EQ(ffi_prep_cif(&cif, ffi_abi(0), 0, &ffi_type_void, nullptr), FFI_BAD_ABI);
+  EXPECT_EQ(ffi_prep_cif(&cif, FFI_FIRST_ABI, 0, &ffi_type_void, nullptr), FFI_BAD_ABI);
+  EXPECT_EQ(ffi_prep_cif(&cif, FFI_LAST_ABI, 0, &ffi_type_void, nullptr), FFI_BAD_ABI);
+  EXPECT_EQ(ffi_prep_cif(&cif, ffi_abi(77), 0, &ffi_type_void, nullptr), FFI_BAD_ABI);
+  EXPECT_EQ(ffi_prep_cif_var(&cif, ffi_abi(0), 0, 0, &ffi_type_void, nullptr), FFI_BAD_ABI);
+}
+
+TEST(PrepCif, BadTypedef) {
+  ffi_cif cif;
+  ffi_type no_list = {0, 0, FFI_TYPE_STRUCT, nullptr};
+  ffi_type *empty_list[] = {nullptr};
+  ffi_type empty = {0, 0, FFI_TYPE_STRUCT, empty_list};
+  ffi_type *inner_bad[] = {&ffi_type_sint32, &no_list, nullptr};
+  ffi_type nested = {0, 0, FFI_TYPE_STRUCT, inner_bad};
+  EXPECT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 0, &no_list, nullptr), FFI_BAD_TYPEDEF);
+  EXPECT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 0, &empty, nullptr), FFI_BAD_TYPEDEF);
+  ffi_type *args[] = {&nested};
+  EXPECT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &ffi_type_void, args), FFI_BAD_TYPEDEF);
+  ffi_type *voidarg[] = {&ffi_type_void};
+  EXPECT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &ffi_type_void, voidarg), FFI_BAD_TYPEDEF);
+  ffi_type *nullarg[] = {nullptr};
+  EXPECT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &ffi_type_void, nullarg), FFI_BAD_TYPEDEF);
+}
+
+TEST(PrepCif, LaysOutStructsOfSizeZeroAndKeepsPresetSizes) {
+  ffi_type *elems[] = {&ffi_type_sint8, &ffi_type_double, &ffi_type_sint16, nullptr};
+  ffi_type s = {0, 0, FFI_TYPE_STRUCT, elems};
+  ffi_cif cif;
+  ffi_type *args[] = {&s};
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &ffi_type_void, args), FFI_OK);
+  EXPECT_EQ(s.size, 24u);
+  EXPECT_EQ(s.alignment, 8);
+  // A size the client set is kept (ctypes presets every struct's size).
+  ffi_type *one[] = {&ffi_type_sint32, nullptr};
+  ffi_type preset = {16, 8, FFI_TYPE_STRUCT, one};
+  args[0] = &preset;
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &ffi_type_void, args), FFI_OK);
+  EXPECT_EQ(preset.size, 16u);
+  EXPECT_EQ(preset.alignment, 8);
+}
+
+TEST(PrepCifVar, PromotionRules) {
+  ffi_cif cif;
+  ffi_type *ok[] = {&ffi_type_pointer, &ffi_type_sint32, &ffi_type_double, &ffi_type_pointer,
+                    &ffi_type_sint64};
+  EXPECT_EQ(ffi_prep_cif_var(&cif, FFI_DEFAULT_ABI, 1, 5, &ffi_type_sint32, ok), FFI_OK);
+  for (ffi_type *bad :
+       {&ffi_type_float, &ffi_type_sint8, &ffi_type_uint8, &ffi_type_sint16, &ffi_type_uint16}) {
+    ffi_type *args[] = {&ffi_type_pointer, bad};
+    EXPECT_EQ(ffi_prep_cif_var(&cif, FFI_DEFAULT_ABI, 1, 2, &ffi_type_sint32, args),
+              FFI_BAD_ARGTYPE)
+        << bad->type;
+    // The same types are fine among the fixed arguments.
+    EXPECT_EQ(ffi_prep_cif_var(&cif, FFI_DEFAULT_ABI, 2, 2, &ffi_type_sint32, args), FFI_OK);
+  }
+  EXPECT_EQ(ffi_prep_cif_var(&cif, FFI_DEFAULT_ABI, 3, 2, &ffi_type_sint32, ok), FFI_BAD_ARGTYPE);
+}
+
+// ---- ffi_call ----------------------------------------------------------------------------------
+
+template <class T>
+T identity(T v) {
+  return v;
+}
+
+template <class T>
+void expect_roundtrip(ffi_type *t, T v) {
+  ffi_cif cif;
+  ffi_type *args[] = {t};
+  void *vals[] = {&v};
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, t, args), FFI_OK);
+  alignas(16) unsigned char r[32];
+  std::memset(r, 0xa5, sizeof r);
+  ffi_call(&cif, FFI_FN(&identity<T>), r, vals);
+  if constexpr (std::is_integral_v<T> && sizeof(T) < sizeof(ffi_arg)) {
+    // Narrow integers are returned widened to a whole ffi_arg.
+    ffi_arg full;
+    std::memcpy(&full, r, sizeof full);
+    if constexpr (std::is_signed_v<T>)
+      EXPECT_EQ(ffi_sarg(full), ffi_sarg(v));
+    else
+      EXPECT_EQ(full, ffi_arg(v));
+  } else {
+    T got;
+    std::memcpy(&got, r, sizeof got);
+    EXPECT_TRUE(got == v) << "type code " << t->type;
+  }
+}
+
+// A C _Complex value (no imaginary literals in ISO C++).
+#define JITFFI_CX(F)             \
+  __complex__ F cx(F re, F im) { \
+    __complex__ F z;             \
+    __real__ z = re;             \
+    __imag__ z = im;             \
+    return z;                    \
+  }
+JITFFI_CX(float)
+JITFFI_CX(double)
+JITFFI_CX(long double)
+
+TEST(Call, EveryScalarType) {
+  expect_roundtrip<std::uint8_t>(&ffi_type_uint8, 200);
+  expect_roundtrip<std::int8_t>(&ffi_type_sint8, -100);
+  expect_roundtrip<std::uint16_t>(&ffi_type_uint16, 60000);
+  expect_roundtrip<std::int16_t>(&ffi_type_sint16, -30000);
+  expect_roundtrip<std::uint32_t>(&ffi_type_uint32, 4000000000u);
+  expect_roundtrip<std::int32_t>(&ffi_type_sint32, -2000000000);
+  expect_roundtrip<std::uint64_t>(&ffi_type_uint64, 0xfedcba9876543210ull);
+  expect_roundtrip<std::int64_t>(&ffi_type_sint64, -(1ll << 62));
+  expect_roundtrip<float>(&ffi_type_float, 1.5f);
+  expect_roundtrip<double>(&ffi_type_double, -2.25);
+  expect_roundtrip<long double>(&ffi_type_longdouble, 1.0L / 3);
+  expect_roundtrip<void *>(&ffi_type_pointer, reinterpret_cast<void *>(0x1234));
+  expect_roundtrip<__int128>(&ffi_type_sint128, (__int128(1) << 100) - 7);
+  // C's _Complex types (std::complex is a class, passed as a struct).
+  expect_roundtrip<__complex__ float>(&ffi_type_complex_float, cx(1.5f, -2.0f));
+  expect_roundtrip<__complex__ double>(&ffi_type_complex_double, cx(3.0, 4.0));
+  expect_roundtrip<__complex__ long double>(&ffi_type_complex_longdouble, cx(5.0L, -6.0L));
+}
+
+double many(int a, double b, int c, double d, int e, double f, int g, double h, int i, double j,
+            int k, double l, int m, double n, int o, double p, int q, double r, float s) {
+  return a + b + c + d + e + f + g + h + i + j + k + l + m + n + o + p + q + r + s;
+}
+
+TEST(Call, StackArguments) {
+  int iv[9];
+  double dv[9];
+  float s = 0.5f;
+  std::vector<ffi_type *> types;
+  std::vector<void *> vals;
+  double expect = 0;
+  for (int i = 0; i < 9; ++i) {
+    iv[i] = i + 1;
+    dv[i] = (i + 1) * 0.25;
+    types.push_back(&ffi_type_sint32);
+    vals.push_back(&iv[i]);
+    types.push_back(&ffi_type_double);
+    vals.push_back(&dv[i]);
+    expect += iv[i] + dv[i];
+  }
+  types.push_back(&ffi_type_float);
+  vals.push_back(&s);
+  expect += s;
+  ffi_cif cif;
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 19, &ffi_type_double, types.data()), FFI_OK);
+  double r = 0;
+  ffi_call(&cif, FFI_FN(many), &r, vals.data());
+  EXPECT_EQ(r, expect);
+}
+
+template <int N>
+struct Bytes {
+  unsigned char b[N];
+};
+template <int N>
+Bytes<N> bump(Bytes<N> v) {
+  for (auto &c : v.b) c = static_cast<unsigned char>(c + 1);
+  return v;
+}
+
+template <int N>
+void expect_bytes_struct() {
+  std::vector<ffi_type *> elems(N, &ffi_type_uint8);
+  elems.push_back(nullptr);
+  ffi_type t = {0, 0, FFI_TYPE_STRUCT, elems.data()};
+  ffi_cif cif;
+  ffi_type *args[] = {&t};
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &t, args), FFI_OK);
+  Bytes<N> in, out{};
+  for (int i = 0; i < N; ++i) in.b[i] = static_cast<unsigned char>(i * 7);
+  void *vals[] = {&in};
+  ffi_call(&cif, FFI_FN(bump<N>), &out, vals);
+  for (int i = 0; i < N; ++i) EXPECT_EQ(out.b[i], static_cast<unsigned char>(i * 7 + 1)) << N;
+}
+
+TEST(Call, StructsOfEverySizeUpTo33Bytes) {
+  expect_bytes_struct<1>();
+  expect_bytes_struct<3>();
+  expect_bytes_struct<7>();
+  expect_bytes_struct<8>();
+  expect_bytes_struct<9>();
+  expect_bytes_struct<12>();
+  expect_bytes_struct<16>();
+  expect_bytes_struct<17>();
+  expect_bytes_struct<24>();
+  expect_bytes_struct<33>();
+}
+
+struct DL {
+  double d;
+  long l;
+};
+DL make_dl(double d, long l) {
+  return {d, l};
+}
+void nothing() {}
+
+TEST(Call, NullRvalueDiscardsTheResult) {
+  ffi_type *elems[] = {&ffi_type_double, &ffi_type_slong, nullptr};
+  ffi_type t = {0, 0, FFI_TYPE_STRUCT, elems};
+  ffi_cif cif;
+  ffi_type *args[] = {&ffi_type_double, &ffi_type_slong};
+  double d = 1;
+  long l = 2;
+  void *vals[] = {&d, &l};
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 2, &t, args), FFI_OK);
+  ffi_call(&cif, FFI_FN(make_dl), nullptr, vals);
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 0, &ffi_type_void, nullptr), FFI_OK);
+  ffi_call(&cif, FFI_FN(nothing), nullptr, nullptr);
+}
+
+union IF {
+  int i;
+  float f;
+};
+int union_bits(IF u) {
+  return u.i;
+}
+
+TEST(Call, CtypesUnionConventionAsLibffi) {
+  // ctypes describes a union as a struct of all its members with the union's size preset.
+  ffi_type *elems[] = {&ffi_type_sint32, &ffi_type_float, nullptr};
+  ffi_type u = {4, 4, FFI_TYPE_STRUCT, elems};
+  ffi_cif cif;
+  ffi_type *args[] = {&u};
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &ffi_type_sint32, args), FFI_OK);
+  EXPECT_EQ(u.size, 4u);
+  IF v;
+  v.i = 0x12345678;
+  void *vals[] = {&v};
+  ffi_arg r = 0;
+  ffi_call(&cif, FFI_FN(union_bits), &r, vals);
+  EXPECT_EQ(int(r), 0x12345678);
+}
+
+TEST(Call, CifReusedAtTheSameAddressWithOtherTypes) {
+  for (int round = 0; round < 3; ++round) {
+    ffi_cif cif;  // same stack slot each time, different signatures
+    if (round % 2 == 0) {
+      ffi_type *args[] = {&ffi_type_double};
+      double v = 2.5, r = 0;
+      void *vals[] = {&v};
+      ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &ffi_type_double, args), FFI_OK);
+      ffi_call(&cif, FFI_FN(identity<double>), &r, vals);
+      EXPECT_EQ(r, 2.5);
+    } else {
+      ffi_type *args[] = {&ffi_type_sint16};
+      std::int16_t v = -7;
+      ffi_arg r = 0;
+      void *vals[] = {&v};
+      ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &ffi_type_sint16, args), FFI_OK);
+      ffi_call(&cif, FFI_FN(identity<std::int16_t>), &r, vals);
+      EXPECT_EQ(ffi_sarg(r), -7);
+    }
+  }
+}
+
+TEST(Call, Variadic) {
+  char buf[64];
+  char *p = buf;
+  std::size_t n = sizeof buf;
+  const char *fmt = "%s|%d|%g|%ld";
+  const char *s = "x";
+  int i = -3;
+  double d = 0.5;
+  long l = 1l << 40;
+  ffi_type *args[] = {&ffi_type_pointer, &ffi_type_uint64, &ffi_type_pointer, &ffi_type_pointer,
+                      &ffi_type_sint32,  &ffi_type_double, &ffi_type_sint64};
+  void *vals[] = {&p, &n, &fmt, &s, &i, &d, &l};
+  ffi_cif cif;
+  ASSERT_EQ(ffi_prep_cif_var(&cif, FFI_DEFAULT_ABI, 3, 7, &ffi_type_sint32, args), FFI_OK);
+  ffi_arg r = 0;
+  ffi_call(&cif, FFI_FN(std::snprintf), &r, vals);
+  EXPECT_STREQ(buf, "x|-3|0.5|1099511627776");
+  EXPECT_EQ(int(r), int(std::strlen(buf)));
+}
+
+[[noreturn]] int thrower(int v) {
+  throw std::runtime_error("from callee " + std::to_string(v));
+}
+
+TEST(Call, CxxExceptionFromTheCalleeUnwindsThroughFfiCall) {
+  ffi_cif cif;
+  ffi_type *args[] = {&ffi_type_sint32};
+  int v = 5;
+  void *vals[] = {&v};
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &ffi_type_sint32, args), FFI_OK);
+  ffi_arg r;
+  try {
+    ffi_call(&cif, FFI_FN(thrower), &r, vals);
+    FAIL() << "no exception";
+  } catch (const std::runtime_error &e) {
+    EXPECT_STREQ(e.what(), "from callee 5");
+  }
+}
+
+TEST(Call, ConcurrentPrepAndCall) {
+  std::vector<std::thread> ts;
+  std::atomic<int> bad{0};
+  for (int t = 0; t < 4; ++t)
+    ts.emplace_back([&, t] {
+      for (int k = 0; k < 2000; ++k) {
+        ffi_cif cif;
+        ffi_type *args[] = {(k + t) % 2 ? &ffi_type_sint64 : &ffi_type_double};
+        if ((k + t) % 2) {
+          std::int64_t v = k, r = 0;
+          void *vals[] = {&v};
+          if (ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &ffi_type_sint64, args) != FFI_OK) ++bad;
+          ffi_call(&cif, FFI_FN(identity<std::int64_t>), &r, vals);
+          if (r != k) ++bad;
+        } else {
+          double v = k, r = 0;
+          void *vals[] = {&v};
+          if (ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &ffi_type_double, args) != FFI_OK) ++bad;
+          ffi_call(&cif, FFI_FN(identity<double>), &r, vals);
+          if (r != k) ++bad;
+        }
+      }
+    });
+  for (auto &t : ts) t.join();
+  EXPECT_EQ(bad.load(), 0);
+}
+
+// ---- Call plans (libffi 3.8) -------------------------------------------------------------------
+
+TEST(CallPlan, AllocInvokeSizeFree) {
+  ffi_cif cif;
+  ffi_type *args[] = {&ffi_type_sint32, &ffi_type_sint32};
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 2, &ffi_type_sint32, args), FFI_OK);
+  ffi_call_plan *plan = ffi_call_plan_alloc(&cif);
+  ASSERT_NE(plan, nullptr);
+  EXPECT_GT(ffi_call_plan_size(plan), 0u);
+  EXPECT_EQ(ffi_call_plan_size(nullptr), 0u);
+  for (int k = 0; k < 10; ++k) {
+    int a = k, b = 2 * k;
+    void *vals[] = {&a, &b};
+    ffi_arg r = 0;
+    ffi_call_plan_invoke(plan, FFI_FN(+[](int x, int y) { return x + y; }), &r, vals);
+    EXPECT_EQ(int(r), 3 * k);
+  }
+  ffi_call_plan_free(plan);
+  ffi_call_plan_free(nullptr);
+  ffi_cif unprepared{};
+  EXPECT_EQ(ffi_call_plan_alloc(&unprepared), nullptr);
+}
+
+// ---- ffi_get_struct_offsets --------------------------------------------------------------------
+
+TEST(StructOffsets, Documented) {
+  ffi_type *elems[] = {&ffi_type_sint8, &ffi_type_double, &ffi_type_sint16, &ffi_type_float,
+                       nullptr};
+  ffi_type s = {0, 0, FFI_TYPE_STRUCT, elems};
+  size_t offs[4] = {};
+  ASSERT_EQ(ffi_get_struct_offsets(FFI_DEFAULT_ABI, &s, offs), FFI_OK);
+  EXPECT_EQ(offs[0], 0u);
+  EXPECT_EQ(offs[1], 8u);
+  EXPECT_EQ(offs[2], 16u);
+  EXPECT_EQ(offs[3], 20u);
+  EXPECT_EQ(s.size, 24u);
+  EXPECT_EQ(ffi_get_struct_offsets(FFI_DEFAULT_ABI, &s, nullptr), FFI_OK);
+  EXPECT_EQ(ffi_get_struct_offsets(ffi_abi(0), &s, offs), FFI_BAD_ABI);
+  EXPECT_EQ(ffi_get_struct_offsets(FFI_DEFAULT_ABI, &ffi_type_sint32, offs), FFI_BAD_TYPEDEF);
+}
+
+// ---- Closures ----------------------------------------------------------------------------------
+
+template <class T>
+void echo_handler(ffi_cif *, void *ret, void **args, void *) {
+  if constexpr (std::is_integral_v<T> && sizeof(T) < sizeof(ffi_arg)) {
+    // libffi's contract: the handler stores a whole ffi_arg for narrow integer results.
+    if constexpr (std::is_signed_v<T>)
+      *static_cast<ffi_sarg *>(ret) = *static_cast<T *>(args[0]);
+    else
+      *static_cast<ffi_arg *>(ret) = *static_cast<T *>(args[0]);
+  } else {
+    std::memcpy(ret, args[0], sizeof(T));
+  }
+}
+
+template <class T>
+void expect_closure_roundtrip(ffi_type *t, T v) {
+  ffi_cif cif;
+  ffi_type *args[] = {t};
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, t, args), FFI_OK);
+  void *code = nullptr;
+  auto *cl = static_cast<ffi_closure *>(ffi_closure_alloc(sizeof(ffi_closure), &code));
+  ASSERT_NE(cl, nullptr);
+  EXPECT_NE(static_cast<void *>(cl), code);  // W^X: writable and executable views differ
+  ASSERT_EQ(ffi_prep_closure_loc(cl, &cif, &echo_handler<T>, nullptr, code), FFI_OK);
+  EXPECT_EQ(cl->cif, &cif);
+  EXPECT_EQ(cl->fun, &echo_handler<T>);
+  T got = reinterpret_cast<T (*)(T)>(code)(v);
+  EXPECT_TRUE(got == v);
+  ffi_closure_free(cl);
+}
+
+TEST(Closure, EveryScalarType) {
+  expect_closure_roundtrip<std::uint8_t>(&ffi_type_uint8, 250);
+  expect_closure_roundtrip<std::int8_t>(&ffi_type_sint8, -5);
+  expect_closure_roundtrip<std::uint16_t>(&ffi_type_uint16, 65000);
+  expect_closure_roundtrip<std::int16_t>(&ffi_type_sint16, -32000);
+  expect_closure_roundtrip<std::int32_t>(&ffi_type_sint32, -7);
+  expect_closure_roundtrip<std::uint64_t>(&ffi_type_uint64, ~0ull);
+  expect_closure_roundtrip<float>(&ffi_type_float, 0.75f);
+  expect_closure_roundtrip<double>(&ffi_type_double, 1e300);
+  expect_closure_roundtrip<long double>(&ffi_type_longdouble, 2.5L);
+  expect_closure_roundtrip<__complex__ double>(&ffi_type_complex_double, cx(1.0, -1.0));
+}
+
+void dl_handler(ffi_cif *cif, void *ret, void **args, void *ud) {
+  EXPECT_EQ(cif->nargs, 1u);
+  DL v = *static_cast<DL *>(args[0]);
+  v.d += *static_cast<int *>(ud);
+  v.l *= 2;
+  *static_cast<DL *>(ret) = v;
+}
+
+TEST(Closure, StructsAndUserData) {
+  ffi_type *elems[] = {&ffi_type_double, &ffi_type_slong, nullptr};
+  ffi_type t = {0, 0, FFI_TYPE_STRUCT, elems};
+  ffi_cif cif;
+  ffi_type *args[] = {&t};
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &t, args), FFI_OK);
+  void *code;
+  auto *cl = static_cast<ffi_closure *>(ffi_closure_alloc(sizeof(ffi_closure), &code));
+  int add = 10;
+  ASSERT_EQ(ffi_prep_closure_loc(cl, &cif, dl_handler, &add, code), FFI_OK);
+  DL r = reinterpret_cast<DL (*)(DL)>(code)({1.5, 21});
+  EXPECT_EQ(r.d, 11.5);
+  EXPECT_EQ(r.l, 42);
+  add = 20;  // read at call time
+  EXPECT_EQ(reinterpret_cast<DL (*)(DL)>(code)({1.5, 21}).d, 21.5);
+  ffi_closure_free(cl);
+}
+
+void throwing_handler(ffi_cif *, void *, void **args, void *) {
+  throw std::runtime_error("from closure " + std::to_string(*static_cast<int *>(args[0])));
+}
+
+TEST(Closure, CxxExceptionUnwindsThroughTheClosure) {
+  ffi_cif cif;
+  ffi_type *args[] = {&ffi_type_sint32};
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &ffi_type_sint32, args), FFI_OK);
+  void *code;
+  auto *cl = static_cast<ffi_closure *>(ffi_closure_alloc(sizeof(ffi_closure), &code));
+  ASSERT_EQ(ffi_prep_closure_loc(cl, &cif, throwing_handler, nullptr, code), FFI_OK);
+  try {
+    reinterpret_cast<int (*)(int)>(code)(9);
+    FAIL() << "no exception";
+  } catch (const std::runtime_error &e) {
+    EXPECT_STREQ(e.what(), "from closure 9");
+  }
+  ffi_closure_free(cl);
+}
+
+TEST(Closure, LegacyPrepClosureInClientMemory) {
+  // ffi_prep_closure writes the trampoline into the closure itself, as libffi does: the client
+  // owns an executable mapping.
+  void *mem =
+      mmap(nullptr, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mem == MAP_FAILED) GTEST_SKIP() << "no rwx mapping allowed here";
+  auto *cl = static_cast<ffi_closure *>(mem);
+  ffi_cif cif;
+  ffi_type *args[] = {&ffi_type_sint32};
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &ffi_type_sint32, args), FFI_OK);
+  ASSERT_EQ(ffi_prep_closure(cl, &cif, &echo_handler<std::int32_t>, nullptr), FFI_OK);
+  EXPECT_EQ(reinterpret_cast<int (*)(int)>(mem)(1234), 1234);
+  munmap(mem, 4096);
+}
+
+TEST(Closure, Errors) {
+  void *code;
+  auto *cl = static_cast<ffi_closure *>(ffi_closure_alloc(sizeof(ffi_closure), &code));
+  ffi_cif unprepared{};
+  EXPECT_EQ(ffi_prep_closure_loc(cl, &unprepared, &echo_handler<int>, nullptr, code), FFI_BAD_ABI);
+  ffi_closure_free(cl);
+  ffi_closure_free(nullptr);  // documented as harmless
+}
+
+// ---- Raw and java-raw APIs ---------------------------------------------------------------------
+
+int raw_target(std::int8_t a, double b, void *c, std::int32_t d) {
+  return a + int(b) + (c ? 100 : 0) + d;
+}
+
+TEST(Raw, ConversionsAndCall) {
+  ffi_cif cif;
+  ffi_type *args[] = {&ffi_type_sint8, &ffi_type_double, &ffi_type_pointer, &ffi_type_sint32};
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 4, &ffi_type_sint32, args), FFI_OK);
+  EXPECT_EQ(ffi_raw_size(&cif), 32u);
+  std::int8_t a = -2;
+  double b = 3.0;
+  void *c = &cif;
+  std::int32_t d = 1000;
+  void *vals[] = {&a, &b, &c, &d};
+  ffi_raw raw[4];
+  ffi_ptrarray_to_raw(&cif, vals, raw);
+  EXPECT_EQ(raw[0].sint, -2);
+  EXPECT_EQ(raw[2].ptr, c);
+  void *back[4];
+  ffi_raw_to_ptrarray(&cif, raw, back);
+  EXPECT_EQ(*static_cast<double *>(back[1]), 3.0);
+  EXPECT_EQ(*static_cast<void **>(back[2]), c);
+  ffi_arg r = 0;
+  ffi_raw_call(&cif, FFI_FN(raw_target), &r, raw);
+  EXPECT_EQ(int(r), 1101);
+}
+
+void raw_handler(ffi_cif *, void *ret, ffi_raw *args, void *ud) {
+  *static_cast<ffi_arg *>(ret) = ffi_arg(args[0].sint + args[3].sint + *static_cast<int *>(ud));
+}
+
+TEST(Raw, Closure) {
+  ffi_cif cif;
+  ffi_type *args[] = {&ffi_type_sint8, &ffi_type_double, &ffi_type_pointer, &ffi_type_sint32};
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 4, &ffi_type_sint32, args), FFI_OK);
+  void *code;
+  auto *cl = static_cast<ffi_raw_closure *>(ffi_closure_alloc(sizeof(ffi_raw_closure), &code));
+  int extra = 5;
+  ASSERT_EQ(ffi_prep_raw_closure_loc(cl, &cif, raw_handler, &extra, code), FFI_OK);
+  auto fn = reinterpret_cast<int (*)(std::int8_t, double, void *, std::int32_t)>(code);
+  EXPECT_EQ(fn(3, 0.0, nullptr, 40), 48);
+  ffi_closure_free(cl);
+}
+
+TEST(JavaRaw, SizesCallAndClosure) {
+  ffi_cif cif;
+  ffi_type *args[] = {&ffi_type_sint32, &ffi_type_double, &ffi_type_sint64};
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 3, &ffi_type_double, args), FFI_OK);
+  EXPECT_EQ(ffi_java_raw_size(&cif), 5u * FFI_SIZEOF_JAVA_RAW);  // 64-bit values take two
+  std::int32_t i = 2;
+  double d = 0.5;
+  std::int64_t l = 40;
+  void *vals[] = {&i, &d, &l};
+  ffi_java_raw raw[5];
+  ffi_java_ptrarray_to_raw(&cif, vals, raw);
+  void *back[3];
+  ffi_java_raw_to_ptrarray(&cif, raw, back);
+  EXPECT_EQ(*static_cast<std::int32_t *>(back[0]), 2);
+  EXPECT_EQ(*static_cast<double *>(back[1]), 0.5);
+  EXPECT_EQ(*static_cast<std::int64_t *>(back[2]), 40);
+  auto target = +[](std::int32_t a, double b, std::int64_t c) { return a + b + double(c); };
+  double r = 0;
+  ffi_java_raw_call(&cif, FFI_FN(target), &r, raw);
+  EXPECT_EQ(r, 42.5);
+
+  void *code;
+  auto *cl =
+      static_cast<ffi_java_raw_closure *>(ffi_closure_alloc(sizeof(ffi_java_raw_closure), &code));
+  auto handler = +[](ffi_cif *, void *ret, ffi_java_raw *a, void *) {
+    double b;
+    std::int64_t c;
+    std::memcpy(&b, &a[1], 8);
+    std::memcpy(&c, &a[3], 8);
+    *static_cast<double *>(ret) = a[0].sint + b + double(c);
+  };
+  ASSERT_EQ(ffi_prep_java_raw_closure_loc(cl, &cif, handler, nullptr, code), FFI_OK);
+  EXPECT_EQ(reinterpret_cast<double (*)(std::int32_t, double, std::int64_t)>(code)(1, 0.25, 2),
+            3.25);
+  ffi_closure_free(cl);
+}
+
+// ---- Go closures -------------------------------------------------------------------------------
+
+void go_handler(ffi_cif *cif, void *ret, void **args, void *closure) {
+  EXPECT_EQ(cif->nargs, 1u);
+  auto *gc = static_cast<ffi_go_closure *>(closure);
+  EXPECT_NE(gc, nullptr);
+  *static_cast<ffi_arg *>(ret) = ffi_arg(*static_cast<int *>(args[0]) * 3);
+}
+
+TEST(GoClosure, PrepAndCallGo) {
+  ffi_cif cif;
+  ffi_type *args[] = {&ffi_type_sint32};
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &ffi_type_sint32, args), FFI_OK);
+  ffi_go_closure gc;
+  ASSERT_EQ(ffi_prep_go_closure(&gc, &cif, go_handler), FFI_OK);
+  int v = 14;
+  void *vals[] = {&v};
+  ffi_arg r = 0;
+  ffi_call_go(&cif, FFI_FN(gc.tramp), &r, vals, &gc);
+  EXPECT_EQ(int(r), 42);
+  ffi_cif unprepared{};
+  EXPECT_EQ(ffi_prep_go_closure(&gc, &unprepared, go_handler), FFI_BAD_ABI);
+}
+
+}  // namespace
