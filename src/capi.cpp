@@ -3,6 +3,7 @@
 #include "jitffi.h"
 
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <new>
 #include <optional>
@@ -105,8 +106,18 @@ jitffi_status bad_backend(const char *where, std::string_view name, int value) n
   return JITFFI_INVALID_ARGUMENT;
 }
 
-bool to_choice(jitffi_backend b, jitffi::BackendChoice &out) noexcept {
-  switch (b) {
+// A C caller may pass any int where an enum is expected; reading such a value as the C++ enum
+// type is undefined, so its bytes are read as an int.
+template <class E>
+int raw_int(const E &e) noexcept {
+  static_assert(sizeof(E) == sizeof(int));
+  int v;
+  std::memcpy(&v, &e, sizeof v);
+  return v;
+}
+
+bool to_choice(const jitffi_backend &b, jitffi::BackendChoice &out) noexcept {
+  switch (raw_int(b)) {
     case JITFFI_BACKEND_AUTO:
       out = jitffi::BackendChoice::Auto;
       return true;
@@ -124,7 +135,7 @@ jitffi_status to_options(const char *where, const jitffi_fn_options *o,
                          jitffi::CallOptions &out) noexcept {
   if (!o) return JITFFI_OK;
   if (!to_choice(o->backend, out.backend))
-    return bad_backend(where, "options->backend", static_cast<int>(o->backend));
+    return bad_backend(where, "options->backend", raw_int(o->backend));
   out.capture_errno = o->capture_errno != 0;
   return JITFFI_OK;
 }
@@ -157,7 +168,7 @@ size_t jitffi_last_error_position(void) {
 }
 
 const char *jitffi_status_name(jitffi_status status) {
-  switch (status) {
+  switch (raw_int(status)) {
     case JITFFI_OK:
       return "JITFFI_OK";
     case JITFFI_PARSE_ERROR:
@@ -303,8 +314,7 @@ jitffi_status jitffi_closure_create_with(const jitffi_sig *sig, jitffi_handler h
   if (!sig) return null_arg(kWhere, "sig");
   if (!handler) return null_arg(kWhere, "handler");
   jitffi::CallOptions opts;
-  if (!to_choice(backend, opts.backend))
-    return bad_backend(kWhere, "backend", static_cast<int>(backend));
+  if (!to_choice(backend, opts.backend)) return bad_backend(kWhere, "backend", raw_int(backend));
   return guard(kWhere, [&] {
     *out = new jitffi_closure{jitffi::Closure(sig->sig, handler, user_data, opts)};
   });
@@ -426,7 +436,7 @@ jitffi_backend jitffi_default_backend(void) {
 jitffi_status jitffi_set_default_backend(jitffi_backend backend) {
   jitffi::BackendChoice choice;
   if (!to_choice(backend, choice))
-    return bad_backend("jitffi_set_default_backend", "backend", static_cast<int>(backend));
+    return bad_backend("jitffi_set_default_backend", "backend", raw_int(backend));
   jitffi::set_default_backend(choice);
   return JITFFI_OK;
 }

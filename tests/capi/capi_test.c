@@ -165,6 +165,8 @@ CASE(null_arguments) {
   }
   CHECK_STATUS(jitffi_closure_create(sig, NULL, NULL, &closure), JITFFI_INVALID_ARGUMENT);
   CHECK(contains(jitffi_last_error(), "handler"));
+  jitffi_fn_free(fn);
+  jitffi_sig_free(sig);
   CHECK_STATUS(jitffi_lib_open(NULL, &lib), JITFFI_INVALID_ARGUMENT);
   CHECK_STATUS(jitffi_lib_symbol(NULL, "cos", &sym), JITFFI_INVALID_ARGUMENT);
   CHECK_STATUS(jitffi_lib_function(NULL, "double cos(double)", NULL, &fn), JITFFI_INVALID_ARGUMENT);
