@@ -90,6 +90,7 @@ void advance(Writer &w, std::uint32_t delta) {
 std::vector<std::uint8_t> build_eh_frame(const void *code, std::size_t size,
                                          const std::vector<x64::CfiOp> &ops) {
   Writer w;
+  w.b.reserve(64 + 4 * ops.size());  // CIE + FDE header, a few bytes per op: one allocation
   // CIE: version 1, "zR" with absolute pointers, code alignment 1, data alignment -8, the
   // host's return address column and CFA at entry (x86-64: rsp + 8, return address at CFA - 8;
   // AArch64: sp, return address in lr).

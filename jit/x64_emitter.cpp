@@ -241,41 +241,40 @@ void check_plan(const CallPlan &plan) {
     bad_plan(plan, "the callee clobbers vector registers the host expects preserved");
   for (std::size_t i = 0; i < plan.pieces.size(); ++i) {
     const ArgPiece &p = plan.pieces[i];
-    const std::string name = piece_name(i, p);
-    if (p.kind != PieceKind::SretPtr && p.arg >= plan.args.size())
-      bad_plan(plan, name + " names a missing argument");
+    // Built only for the message: check_plan runs on every compile.
+    auto bad = [&](const std::string &what) { bad_plan(plan, piece_name(i, p) + what); };
+    if (p.kind != PieceKind::SretPtr && p.arg >= plan.args.size()) bad(" names a missing argument");
     const std::uint32_t width = p.kind == PieceKind::Value ? p.size : 8;
     switch (p.to.loc) {
       case Loc::Gpr:
         if (p.to.reg >= 16 || (kReservedArg & bit(p.to.reg)))
-          bad_plan(plan, name + " goes to a register the stubs reserve");
-        if (width < 1 || width > 8) bad_plan(plan, name + " has size " + std::to_string(width));
+          bad(" goes to a register the stubs reserve");
+        if (width < 1 || width > 8) bad(" has size " + std::to_string(width));
         break;
       case Loc::Vec:
-        if (p.to.reg >= 16) bad_plan(plan, name + " goes to a missing vector register");
+        if (p.to.reg >= 16) bad(" goes to a missing vector register");
         if (p.kind != PieceKind::Value || (width != 4 && width != 8 && width != 16))
-          bad_plan(plan, name + " is not a 4, 8 or 16 byte value for a vector register");
+          bad(" is not a 4, 8 or 16 byte value for a vector register");
         break;
       case Loc::Stack: {
         const std::uint32_t stored = p.ext != Ext::None ? 8 : width;
         if (width == 0 || std::uint64_t(p.to.stack_offset) + stored > plan.stack_bytes)
-          bad_plan(plan, name + " lies outside the outgoing stack area");
+          bad(" lies outside the outgoing stack area");
         break;
       }
       case Loc::X87:
-        bad_plan(plan, name + " is passed in an x87 register");
+        bad(" is passed in an x87 register");
     }
     if (p.kind == PieceKind::Value) {
-      if (std::uint64_t(p.offset) + p.size > plan.args[p.arg].size)
-        bad_plan(plan, name + " reads past its argument");
+      if (std::uint64_t(p.offset) + p.size > plan.args[p.arg].size) bad(" reads past its argument");
       if (p.ext != Ext::None && p.size != 1 && p.size != 2 && p.size != 4)
-        bad_plan(plan, name + " extends a value that is not 1, 2 or 4 bytes");
+        bad(" extends a value that is not 1, 2 or 4 bytes");
     } else if (p.kind == PieceKind::Address) {
       const abi::ArgInfo &ai = plan.args[p.arg];
       if (!ai.by_reference || std::uint64_t(ai.copy_offset) + ai.size > plan.copy_bytes)
-        bad_plan(plan, name + " is an address of an argument without a copy");
+        bad(" is an address of an argument without a copy");
     } else if (plan.ret_kind != RetKind::Memory) {
-      bad_plan(plan, name + " is a result pointer but the result is not in memory");
+      bad(" is a result pointer but the result is not in memory");
     }
   }
   for (const RetPiece &r : plan.ret_pieces) {
