@@ -9,6 +9,7 @@
 // copied cif and a reused address all work, and freed client types leave nothing dangling.
 #include <alloca.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <shared_mutex>
@@ -54,10 +55,29 @@ struct Table {
   }
 };
 
+// Created when the library loads (before any client can prepare a cif) and never destroyed:
+// cifs may be used from atexit handlers. A plain pointer keeps ffi_call free of guard checks.
+Table *const g_table = new Table;
 Table &table() {
-  static Table *t = new Table;  // never destroyed: cifs may be used from atexit handlers
-  return *t;
+  return *g_table;
 }
+
+// Per thread, the last keys seen (ctypes prepares a cif for every call): a hit costs a short
+// compare instead of the shared lock and the map. Entries are never removed, so a cached index
+// stays valid.
+struct RecentKeys {
+  static constexpr unsigned kSlots = 16;
+  std::string building;  // the key being built (kept to reuse its capacity)
+  std::string key[kSlots];
+  unsigned index[kSlots] = {};
+  // One cheap step per byte and one multiply at the end: keys are about ten bytes, written
+  // byte by byte just before (wide loads over them would stall on store forwarding).
+  static unsigned slot(const std::string &k) {
+    std::uint64_t h = k.size();
+    for (unsigned char c : k) h = ((h << 5) | (h >> 59)) ^ c;
+    return unsigned((h * 0x9e3779b97f4a7c15ull) >> 60);
+  }
+};
 
 std::optional<Abi> jit_abi(ffi_abi abi) {
 #if defined(__x86_64__)
@@ -159,6 +179,39 @@ bool promoted(const ffi_type *t) {
   return t->size >= ffi_type_sint32.size;
 }
 
+// The common case in one word: every type a built-in scalar with its standard size, at most 9
+// arguments (ABI 3 bits, variadic 1, fixed count 4, count 4, then 5 bits per type). Zero when the
+// shape does not fit; then the byte key decides.
+std::uint64_t scalar_key(ffi_abi abi, bool variadic, unsigned nfixed, unsigned nargs,
+                         const ffi_type *rtype, ffi_type *const *atypes) {
+  static constexpr unsigned char kSize[18] = {1, 4, 4, 8, 16, 1, 1, 2,  2,
+                                              4, 4, 8, 8, 0,  8, 0, 16, 16};
+  if (nargs > 9 || nfixed > 15 || unsigned(abi) > 7) return 0;
+  std::uint64_t k = std::uint64_t(abi) | std::uint64_t(variadic) << 3 | std::uint64_t(nfixed) << 4 |
+                    std::uint64_t(nargs) << 8;
+  unsigned shift = 12;
+  auto add = [&](const ffi_type *t) {
+    const unsigned c = t->type;
+    if (c >= 18 || !kSize[c] || t->size != kSize[c] || t->alignment != (c == 0 ? 1 : kSize[c]))
+      return false;
+    k |= std::uint64_t(c) << shift;
+    shift += 5;
+    return true;
+  };
+  if (!add(rtype)) return 0;
+  for (unsigned i = 0; i < nargs; ++i)
+    if (!add(atypes[i])) return 0;
+  return k;
+}
+
+// Per thread, scalar keys seen recently, direct-mapped (POD: no constructor to run).
+struct RecentScalar {
+  static constexpr unsigned kSlots = 32;
+  std::uint64_t key[kSlots];
+  unsigned index[kSlots];
+};
+thread_local RecentScalar t_recent_scalar;
+
 ffi_status prep(ffi_cif *cif, ffi_abi abi, bool variadic, unsigned nfixed, unsigned nargs,
                 ffi_type *rtype, ffi_type **atypes) {
   if (!cif) return FFI_BAD_TYPEDEF;
@@ -183,7 +236,17 @@ ffi_status prep(ffi_cif *cif, ffi_abi abi, bool variadic, unsigned nfixed, unsig
       if (!promoted(atypes[i])) return FFI_BAD_ARGTYPE;
   }
 
-  thread_local std::string key;
+  const std::uint64_t sk = scalar_key(abi, variadic, nfixed, nargs, rtype, atypes);
+  const unsigned sslot = unsigned((sk * 0x9e3779b97f4a7c15ull) >> 59);
+  if (sk && t_recent_scalar.key[sslot] == sk) {
+    Entry *e = table().at(t_recent_scalar.index[sslot]);  // cached only when usable
+    cif->bytes = e->bytes;
+    cif->flags = kTag | t_recent_scalar.index[sslot];
+    return FFI_OK;
+  }
+
+  thread_local RecentKeys recent;
+  std::string &key = recent.building;
   key.clear();
   key.push_back(static_cast<char>(abi));
   key.push_back(variadic ? 'v' : 'f');
@@ -194,7 +257,10 @@ ffi_status prep(ffi_cif *cif, ffi_abi abi, bool variadic, unsigned nfixed, unsig
 
   Table &t = table();
   std::optional<unsigned> index;
-  {
+  const unsigned slot = RecentKeys::slot(key);
+  if (recent.key[slot] == key) {
+    index = recent.index[slot];
+  } else {
     std::shared_lock lock(t.mu);
     if (auto it = t.by_key.find(key); it != t.by_key.end()) index = it->second;
   }
@@ -227,6 +293,12 @@ ffi_status prep(ffi_cif *cif, ffi_abi abi, bool variadic, unsigned nfixed, unsig
   }
   Entry *e = t.at(*index);
   if (!e->raw && !e->real()) return e->real_status == FFI_OK ? FFI_BAD_TYPEDEF : e->real_status;
+  recent.key[slot] = key;
+  recent.index[slot] = *index;
+  if (sk) {
+    t_recent_scalar.key[sslot] = sk;
+    t_recent_scalar.index[sslot] = *index;
+  }
   cif->bytes = e->bytes;
   cif->flags = kTag | *index;
   return FFI_OK;
