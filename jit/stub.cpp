@@ -84,6 +84,15 @@ void check_host_plan(const abi::CallPlan &plan) {
     x64::check_plan(plan);
 }
 
+// JITFFI_CHECK_ENCODER=1: every x86-64 stub is also assembled by asmjit alone and compared.
+static bool check_encoder_enabled() noexcept {
+  static const bool on = [] {
+    const char *v = std::getenv("JITFFI_CHECK_ENCODER");
+    return v && std::strcmp(v, "1") == 0;
+  }();
+  return on;
+}
+
 bool dump_enabled() noexcept {
   static const bool on = [] {
     const char *v = std::getenv("JITFFI_DUMP");
@@ -99,6 +108,12 @@ Stub::Stub(const abi::CallPlan &plan, StubKind kind, std::string_view name, cons
   if (plan.isa != host_isa())
     throw UnsupportedError("jitffi: cannot run " + std::string(abi_name(plan.abi)) +
                            " code on this host");
+  if (plan.isa == abi::Isa::X64 && check_encoder_enabled()) {
+    std::string why;
+    if (!x64::encoding_matches(plan, &why))
+      throw Error("jitffi: the x86-64 encoder disagrees with asmjit for " + std::string(name) +
+                  ": " + why);
+  }
   // One CodeHolder per thread, soft-reset between stubs: its zone memory is reused instead of
   // being allocated and freed for every compile.
   thread_local asmjit::CodeHolder code;

@@ -59,11 +59,224 @@ std::string piece_name(std::size_t i, const ArgPiece &p) {
   return "piece " + std::to_string(i) + " (arg " + std::to_string(p.arg) + ")";
 }
 
+// ---- encoding ------------------------------------------------------------------------------
+
+// The emitter's assembler. The forms the stubs are made of (moves between a register and
+// [base + disp], register moves, lea, push/pop, rsp adjustments, indirect call/jmp, ret) are
+// encoded here straight into the code buffer: asmjit's generic encoder spends ~200 instructions
+// on each, which made it most of the cost of compiling a stub. Every other form, and all code
+// assembled with a logger attached (listings), goes through asmjit; encoding_matches() checks
+// that both give the same bytes.
+class Emit {
+ public:
+  Emit(Assembler &a, bool fast) : a_(a), fast_(fast && a.logger() == nullptr) {}
+  ~Emit() { sync(); }
+  Emit(const Emit &) = delete;
+  Emit &operator=(const Emit &) = delete;
+  std::uint32_t offset() const noexcept { return std::uint32_t(a_.offset() + pending_); }
+
+  void mov(const Gp &d, const Mem &m) {
+    if (!(fast_ && gp_mem(d, m, 0x8B, 0x8A))) as().mov(d, m);
+  }
+  void mov(const Mem &m, const Gp &r) {
+    if (!(fast_ && gp_mem(r, m, 0x89, 0x88))) as().mov(m, r);
+  }
+  void mov(const Gp &d, const Gp &r) {
+    if (!(fast_ && d.isGpq() && r.isGpq() && gp_gp(0x89, r.id(), d.id(), true))) as().mov(d, r);
+  }
+  void mov(const Gp &d, const Imm &i) {
+    if (fast_ && d.isGpd() && i.isInt32() && i.value() >= 0) {  // mov r32, imm32 (B8+r)
+      Buf b;
+      if (d.id() >= 8) b.put(0x41);
+      b.put(std::uint8_t(0xB8 + (d.id() & 7)));
+      b.u32(std::uint32_t(i.value()));
+      return flush(b);
+    }
+    as().mov(d, i);
+  }
+  void movsx(const Gp &d, const Mem &m) {
+    const std::uint8_t op = m.size() == 1 ? 0xBE : 0xBF;
+    if (!(fast_ && d.isGpq() && (m.size() == 1 || m.size() == 2) && rm(0, true, d.id(), m, op)))
+      as().movsx(d, m);
+  }
+  void movsx(const Gp &d, const Gp &r) { as().movsx(d, r); }
+  void movsxd(const Gp &d, const Mem &m) {
+    if (!(fast_ && d.isGpq() && m.size() == 4 && rm(0, true, d.id(), m, 0, 0x63)))
+      as().movsxd(d, m);
+  }
+  void movsxd(const Gp &d, const Gp &r) {
+    if (!(fast_ && d.isGpq() && r.isGpd() && gp_gp(0x63, d.id(), r.id(), true))) as().movsxd(d, r);
+  }
+  void movzx(const Gp &d, const Mem &m) {
+    const std::uint8_t op = m.size() == 1 ? 0xB6 : 0xB7;
+    if (!(fast_ && d.isGpd() && (m.size() == 1 || m.size() == 2) && rm(0, false, d.id(), m, op)))
+      as().movzx(d, m);
+  }
+  void movzx(const Gp &d, const Gp &r) { as().movzx(d, r); }
+  void movss(const Xmm &x, const Mem &m) { vec(0xF3, 0x10, x, m) || as().movss(x, m); }
+  void movss(const Mem &m, const Xmm &x) { vec(0xF3, 0x11, x, m) || as().movss(m, x); }
+  void movsd(const Xmm &x, const Mem &m) { vec(0xF2, 0x10, x, m) || as().movsd(x, m); }
+  void movsd(const Mem &m, const Xmm &x) { vec(0xF2, 0x11, x, m) || as().movsd(m, x); }
+  void movups(const Xmm &x, const Mem &m) { vec(0, 0x10, x, m) || as().movups(x, m); }
+  void movups(const Mem &m, const Xmm &x) { vec(0, 0x11, x, m) || as().movups(m, x); }
+  void movaps(const Xmm &x, const Mem &m) { as().movaps(x, m); }
+  void movaps(const Mem &m, const Xmm &x) { as().movaps(m, x); }
+  void lea(const Gp &d, const Mem &m) {
+    if (!(fast_ && d.isGpq() && rm(0, true, d.id(), m, 0, 0x8D))) as().lea(d, m);
+  }
+  void push(const Gp &r) {
+    if (!fast_ || !r.isGpq()) return void(as().push(r));
+    Buf b;
+    if (r.id() >= 8) b.put(0x41);
+    b.put(std::uint8_t(0x50 + (r.id() & 7)));
+    flush(b);
+  }
+  void pop(const Gp &r) {
+    if (!fast_ || !r.isGpq()) return void(as().pop(r));
+    Buf b;
+    if (r.id() >= 8) b.put(0x41);
+    b.put(std::uint8_t(0x58 + (r.id() & 7)));
+    flush(b);
+  }
+  void add(const Gp &r, const Imm &i) { arith(0, r, i) || as().add(r, i); }
+  void sub(const Gp &r, const Imm &i) { arith(5, r, i) || as().sub(r, i); }
+  void call(const Gp &r) { indirect(2, r) || as().call(r); }
+  void call(const Mem &m) { as().call(m); }
+  void jmp(const Gp &r) { indirect(4, r) || as().jmp(r); }
+  void ret() {
+    if (!fast_) return void(as().ret());
+    Buf b;
+    b.put(0xC3);
+    flush(b);
+  }
+  void shl(const Gp &r, const Imm &i) { as().shl(r, i); }
+  void shr(const Gp &r, const Imm &i) { as().shr(r, i); }
+  void or_(const Gp &d, const Gp &r) { as().or_(d, r); }
+  void fstp(const Mem &m) { as().fstp(m); }
+  void fld(const Mem &m) { as().fld(m); }
+
+ private:
+  struct Buf {
+    std::uint8_t b[16];
+    unsigned n = 0;
+    void put(std::uint8_t v) { b[n++] = v; }
+    void u32(std::uint32_t v) {
+      for (int k = 0; k < 4; ++k) put(std::uint8_t(v >> (8 * k)));
+    }
+  };
+  // Encoded bytes wait here and reach asmjit in one embed(): before any instruction asmjit
+  // encodes itself, and at the end.
+  void flush(const Buf &b) {
+    if (pending_ + b.n > sizeof(bytes_)) sync();
+    std::memcpy(bytes_ + pending_, b.b, b.n);
+    pending_ += b.n;
+  }
+  void sync() {
+    if (pending_) a_.embed(bytes_, pending_);
+    pending_ = 0;
+  }
+  Assembler &as() {
+    sync();
+    return a_;
+  }
+
+  // [base + disp32] with a 64-bit base and nothing else (no index, segment, label or rip).
+  static bool simple(const Mem &m) {
+    return m.hasBaseReg() && m.baseType() == RegType::kX86_Gpq && !m.hasIndex() &&
+           !m.hasSegment() && !m.isRegHome() && m.addrType() == Mem::AddrType::kDefault;
+  }
+
+  // [prefix] [REX] [0F] op ModRM [SIB] [disp]; op0 = 0 means a one-byte opcode `op`, else
+  // 0F op. reg is the ModRM.reg field (a register number).
+  bool rm(std::uint8_t prefix, bool w, unsigned reg, const Mem &m, std::uint8_t op0,
+          std::uint8_t op = 0, bool byte_reg = false) {
+    if (!simple(m)) return false;
+    const bool two_byte = op == 0;  // rm(prefix, w, reg, m, 0x0F-op): op0 is the 0F opcode
+    const unsigned base = m.baseId();
+    const std::int32_t disp = m.offsetLo32();
+    Buf b;
+    if (prefix) b.put(prefix);
+    const std::uint8_t rex = std::uint8_t(0x40 | (w ? 8 : 0) | ((reg >> 3) << 2) | (base >> 3));
+    if (rex != 0x40 || (byte_reg && reg >= 4)) b.put(rex);
+    if (two_byte) {
+      b.put(0x0F);
+      b.put(op0);
+    } else {
+      b.put(op);
+    }
+    const unsigned mod = disp == 0 && (base & 7) != 5 ? 0 : disp >= -128 && disp <= 127 ? 1 : 2;
+    b.put(std::uint8_t(mod << 6 | (reg & 7) << 3 | (base & 7)));
+    if ((base & 7) == 4) b.put(0x24);  // SIB: base only
+    if (mod == 1) b.put(std::uint8_t(std::int8_t(disp)));
+    if (mod == 2) b.u32(std::uint32_t(disp));
+    flush(b);
+    return true;
+  }
+
+  // mov between a general register and memory of the register's width.
+  bool gp_mem(const Gp &r, const Mem &m, std::uint8_t op, std::uint8_t op8) {
+    const unsigned id = r.id();
+    const unsigned size = m.size() ? m.size() : r.size();  // ptr() leaves the size to the reg
+    if (r.isGpq() && size == 8) return rm(0, true, id, m, 0, op);
+    if (r.isGpd() && size == 4) return rm(0, false, id, m, 0, op);
+    if (r.isGpw() && size == 2) return rm(0x66, false, id, m, 0, op);
+    if (r.isGpbLo() && size == 1) return rm(0, false, id, m, 0, op8, true);
+    return false;
+  }
+
+  // op ModRM(11, reg, rm) for two general registers.
+  bool gp_gp(std::uint8_t op, unsigned reg, unsigned rmr, bool w) {
+    Buf b;
+    const std::uint8_t rex = std::uint8_t(0x40 | (w ? 8 : 0) | ((reg >> 3) << 2) | (rmr >> 3));
+    if (rex != 0x40) b.put(rex);
+    b.put(op);
+    b.put(std::uint8_t(0xC0 | (reg & 7) << 3 | (rmr & 7)));
+    flush(b);
+    return true;
+  }
+
+  bool vec(std::uint8_t prefix, std::uint8_t op, const Xmm &x, const Mem &m) {
+    return fast_ && x.isXmm() && rm(prefix, false, x.id(), m, op);
+  }
+
+  // add (/0) or sub (/5) of an immediate to a 64-bit register.
+  bool arith(unsigned ext, const Gp &r, const Imm &i) {
+    if (!fast_ || !r.isGpq() || !i.isInt32()) return false;
+    const std::int64_t v = i.value();
+    Buf b;
+    b.put(std::uint8_t(0x48 | (r.id() >> 3)));
+    b.put(v >= -128 && v <= 127 ? 0x83 : 0x81);
+    b.put(std::uint8_t(0xC0 | ext << 3 | (r.id() & 7)));
+    if (v >= -128 && v <= 127)
+      b.put(std::uint8_t(std::int8_t(v)));
+    else
+      b.u32(std::uint32_t(v));
+    flush(b);
+    return true;
+  }
+
+  // call (/2) or jmp (/4) through a 64-bit register.
+  bool indirect(unsigned ext, const Gp &r) {
+    if (!fast_ || !r.isGpq()) return false;
+    Buf b;
+    if (r.id() >= 8) b.put(0x41);
+    b.put(0xFF);
+    b.put(std::uint8_t(0xC0 | ext << 3 | (r.id() & 7)));
+    flush(b);
+    return true;
+  }
+
+  Assembler &a_;
+  bool fast_;
+  unsigned pending_ = 0;
+  std::uint8_t bytes_[256];
+};
+
 // ---- loads and stores of 1..8 byte values ---------------------------------------------------
 
 // Loads `size` bytes at m into dst, widened per ext. Sizes 3, 5, 6, 7 (aggregate tails) are
 // read as two overlapping loads inside the value, never past its end; uses r11.
-void load_gpr(Assembler &a, const Gp &dst, Mem m, std::uint32_t size, Ext ext) {
+void load_gpr(Emit &a, const Gp &dst, Mem m, std::uint32_t size, Ext ext) {
   const Gpd d32 = gpd(dst.id());
   if (ext == Ext::Sign) {
     switch (size) {
@@ -126,7 +339,7 @@ void load_gpr(Assembler &a, const Gp &dst, Mem m, std::uint32_t size, Ext ext) {
 }
 
 // Stores the low `size` bytes of src at m (odd sizes in 4/2/1 chunks through tmp).
-void store_gpr(Assembler &a, Mem m, const Gp &src, std::uint32_t size, const Gp &tmp) {
+void store_gpr(Emit &a, Mem m, const Gp &src, std::uint32_t size, const Gp &tmp) {
   switch (size) {
     case 8:
       m.setSize(8);
@@ -161,7 +374,7 @@ void store_gpr(Assembler &a, Mem m, const Gp &src, std::uint32_t size, const Gp 
   }
 }
 
-void load_vec(Assembler &a, const Xmm &x, Mem m, std::uint32_t size) {
+void load_vec(Emit &a, const Xmm &x, Mem m, std::uint32_t size) {
   m.setSize(size);
   if (size == 4)
     a.movss(x, m);
@@ -171,7 +384,7 @@ void load_vec(Assembler &a, const Xmm &x, Mem m, std::uint32_t size) {
     a.movups(x, m);
 }
 
-void store_vec(Assembler &a, Mem m, const Xmm &x, std::uint32_t size) {
+void store_vec(Emit &a, Mem m, const Xmm &x, std::uint32_t size) {
   m.setSize(size);
   if (size == 4)
     a.movss(m, x);
@@ -183,7 +396,7 @@ void store_vec(Assembler &a, Mem m, const Xmm &x, std::uint32_t size) {
 
 // Copies `size` bytes in 8/4/2/1 chunks through `tmp`: each chunk is loaded with the width it
 // is stored with, so no load ever spans narrower stores of ours (store forwarding).
-void copy_bytes(Assembler &a, Mem dst, Mem src, std::uint32_t size, const Gp &tmp) {
+void copy_bytes(Emit &a, Mem dst, Mem src, std::uint32_t size, const Gp &tmp) {
   std::uint32_t pos = 0;
   for (std::uint32_t chunk : {8u, 4u, 2u, 1u}) {
     while (size - pos >= chunk) {
@@ -205,7 +418,7 @@ void copy_bytes(Assembler &a, Mem dst, Mem src, std::uint32_t size, const Gp &tm
 
 // Records CFI as the prologue and epilogue are emitted.
 struct Cfi {
-  Assembler &a;
+  Emit &a;
   std::vector<CfiOp> &ops;
   std::int32_t cfa = 8;  // CFA = rsp + 8 at entry (the return address)
   void offset(std::int32_t delta) {
@@ -307,9 +520,10 @@ bool odd_size(std::uint32_t size) {
 
 }  // namespace
 
-void emit_downcall(Assembler &a, const CallPlan &plan, const void *target,
-                   std::vector<CfiOp> &cfi_ops) {
+void emit_downcall(Assembler &assembler, const CallPlan &plan, const void *target,
+                   std::vector<CfiOp> &cfi_ops, bool fast) {
   check_plan(plan);
+  Emit a(assembler, fast);
   const bool bound = target != nullptr;
   const Gp ret_in = bound ? rdi : rsi;
   const Gp args_in = bound ? rsi : rdx;
@@ -512,8 +726,10 @@ void emit_downcall(Assembler &a, const CallPlan &plan, const void *target,
 
 // ---- upcall -------------------------------------------------------------------------------
 
-void emit_upcall(Assembler &a, const CallPlan &plan, std::vector<CfiOp> &cfi_ops) {
+void emit_upcall(Assembler &assembler, const CallPlan &plan, std::vector<CfiOp> &cfi_ops,
+                 bool fast) {
   check_plan(plan);
+  Emit a(assembler, fast);
   // The entry is called with the plan's convention and calls the handler with the host's.
   const abi::CalleeSaved keep = abi::must_preserve(plan.abi, kStubAbi);
   const std::vector<unsigned> pushes = regs_of(keep.gpr);
@@ -644,6 +860,37 @@ void emit_upcall(Assembler &a, const CallPlan &plan, std::vector<CfiOp> &cfi_ops
     cfi.restored(*it);
   }
   a.ret();
+}
+
+bool encoding_matches(const CallPlan &plan, std::string *why) {
+  // Bytes of one stub kind (0 downcall, 1 bound, 2 upcall), encoded fast or by asmjit alone.
+  auto bytes = [&](int kind, bool fast) {
+    CodeHolder code;
+    code.init(Environment::host());
+    Assembler a(&code);
+    std::vector<CfiOp> cfi;
+    static const char dummy = 0;  // a bound target, never called
+    if (kind == 2)
+      emit_upcall(a, plan, cfi, fast);
+    else
+      emit_downcall(a, plan, kind == 1 ? &dummy : nullptr, cfi, fast);
+    const CodeBuffer &buf = code.textSection()->buffer();
+    return std::vector<std::uint8_t>(buf.data(), buf.data() + buf.size());
+  };
+  static const char *const kKinds[] = {"downcall", "bound downcall", "upcall"};
+  for (int kind = 0; kind < 3; ++kind) {
+    const std::vector<std::uint8_t> mine = bytes(kind, true), theirs = bytes(kind, false);
+    if (mine == theirs) continue;
+    if (why) {
+      std::size_t at = 0;
+      while (at < mine.size() && at < theirs.size() && mine[at] == theirs[at]) ++at;
+      *why = std::string(kKinds[kind]) + ": first difference at byte " + std::to_string(at) + " (" +
+             std::to_string(mine.size()) + " bytes vs asmjit's " + std::to_string(theirs.size()) +
+             ")";
+    }
+    return false;
+  }
+  return true;
 }
 
 void write_trampoline(void *rw, const void *context, const void *entry) noexcept {

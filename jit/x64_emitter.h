@@ -8,6 +8,7 @@
 #include <asmjit/x86.h>
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "abi/call_plan.h"
@@ -34,9 +35,11 @@ struct CfiOp {
 void check_plan(const abi::CallPlan &plan);
 
 // Boxed downcall `void stub(void *fn, void *ret, void **args)`; with a target, the bound form
-// `void stub(void *ret, void **args)` calling `target`.
+// `void stub(void *ret, void **args)` calling `target`. `fast`: the common instruction forms are
+// encoded by the emitter itself (the same bytes as asmjit's, see encoding_matches), the rest and
+// anything assembled with a logger by asmjit.
 void emit_downcall(asmjit::x86::Assembler &a, const abi::CallPlan &plan, const void *target,
-                   std::vector<CfiOp> &cfi);
+                   std::vector<CfiOp> &cfi, bool fast = true);
 
 // What a closure's trampoline hands the shared entry in r10.
 struct ClosureContext {
@@ -46,7 +49,13 @@ struct ClosureContext {
 
 // The per-signature closure entry, entered (through a trampoline) with a ClosureContext * in r10
 // and called with the plan's convention; calls the handler with the host convention.
-void emit_upcall(asmjit::x86::Assembler &a, const abi::CallPlan &plan, std::vector<CfiOp> &cfi);
+void emit_upcall(asmjit::x86::Assembler &a, const abi::CallPlan &plan, std::vector<CfiOp> &cfi,
+                 bool fast = true);
+
+// Whether the emitter's own encoding and asmjit's give the same bytes for this plan's downcall,
+// bound downcall and upcall (JITFFI_CHECK_ENCODER=1 makes every compiled stub check it). On a
+// mismatch `why` names the stub kind and the first differing byte.
+bool encoding_matches(const abi::CallPlan &plan, std::string *why = nullptr);
 
 // Per-closure trampoline: `mov r10, context; mov r11, entry; jmp r11`.
 inline constexpr std::size_t kTrampolineSize = 23;
