@@ -222,7 +222,8 @@ API int jt_get_errno(void) {
   return errno;
 }
 
-/* ---- Win64 (ms_abi) targets, called through Abi::Win64 ---- */
+/* ---- Win64 (ms_abi) targets, called through Abi::Win64 (x86-64 hosts only) ---- */
+#if defined(__x86_64__)
 #define MS __attribute__((ms_abi))
 API MS double jt_w64_mix(int32_t a, double b, int64_t c, float d, int32_t e, double f) {
   return a + 2 * b + 3.0 * c + 4.0 * d + 5.0 * e + 6 * f;
@@ -252,3 +253,4 @@ API MS double jt_w64_vsum(int n, ...) {
   __builtin_ms_va_end(mp);
   return s;
 }
+#endif /* __x86_64__ */
