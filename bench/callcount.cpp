@@ -7,7 +7,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "abi/call_plan.h"
 #include "bench/cases.h"
@@ -117,6 +119,44 @@ void prepare_cases() {
   g_n = saved;
 }
 
+// The unwinder's side of registering every stub: libgcc keeps __register_frame'd objects in a
+// list that _Unwind_Find_FDE walks on every throw (sorting each object the first time), so a
+// throw anywhere in the process pays for the stubs alive. Compared with none and 1000 alive.
+[[gnu::noinline]] void thrower(int v) {
+  throw v;
+}
+
+void throw_cases() {
+  auto one_throw = [](long n) {
+    for (long i = 0; i < n; ++i) {
+      try {
+        thrower(int(i));
+      } catch (int) {
+      }
+    }
+  };
+  const long saved = g_n;
+  g_n = saved / 100 + 1;
+  section("throw_catch/0_extra_stubs", one_throw);
+  {
+    auto s = jitffi::Signature::parse("i32(i32,i32)");
+    const auto plan = jitffi::abi::classify(s);
+    std::vector<std::unique_ptr<jitffi::jit::Stub>> alive;
+    for (int i = 0; i < 1000; ++i)
+      alive.push_back(std::make_unique<jitffi::jit::Stub>(plan, jitffi::jit::StubKind::Downcall,
+                                                          s.canonical()));
+    section("throw_catch/1000_extra_stubs", one_throw);
+    section("jit_prepare_after_throw/S2", [&](long n) {
+      for (long i = 0; i < n; ++i) {
+        jitffi::jit::Stub stub(jitffi::abi::classify(s), jitffi::jit::StubKind::Downcall,
+                               s.canonical());
+        benchmark::DoNotOptimize(stub.code());
+      }
+    });
+  }
+  g_n = saved;
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -133,5 +173,6 @@ int main(int argc, char **argv) {
   for (int k = 0; k < kCaseCount; ++k) boxed_cases(k);
   closure_cases();
   prepare_cases();
+  throw_cases();
   return 0;
 }

@@ -50,6 +50,9 @@ def main():
     for k in range(1, 9):
         name = f"jit_prepare/S{k}"
         print(f"| {name} | {fmt(per(name, prep_n))} |")
+    for name in ("jit_prepare_after_throw/S2", "throw_catch/0_extra_stubs",
+                 "throw_catch/1000_extra_stubs"):
+        print(f"| {name} | {fmt(per(name, prep_n))} |")
 
 
 if __name__ == "__main__":
