@@ -10,10 +10,11 @@ target_compile_options(jitffi_bench_compat PRIVATE -O2 -fno-tree-slp-vectorize)
 target_include_directories(jitffi_bench_compat BEFORE PRIVATE ${PROJECT_SOURCE_DIR}/compat/include
                            ${PROJECT_SOURCE_DIR})
 target_link_libraries(jitffi_bench_compat PRIVATE jitffi_ffi benchmark::benchmark ${CMAKE_DL_LIBS})
-pkg_get_variable(_jitffi_libffi_dir libffi libdir)
+# The system libffi's full path as found by pkg-config (libffi.so -> libffi.so.8.x).
+list(GET LIBFFI_LINK_LIBRARIES 0 _jitffi_system_libffi)
 target_compile_definitions(jitffi_bench_compat PRIVATE
   JITFFI_BENCH_TARGETS="$<TARGET_FILE:jitffi_bench_targets>"
-  JITFFI_SYSTEM_LIBFFI="${_jitffi_libffi_dir}/libffi.so.8")
+  JITFFI_SYSTEM_LIBFFI="${_jitffi_system_libffi}")
 add_dependencies(jitffi_bench_compat jitffi_bench_targets)
 
 # ctypes calling S2 in a loop, with the system libffi and with ours preloaded:
