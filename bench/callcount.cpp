@@ -94,6 +94,21 @@ void closure_cases() {
   });
 }
 
+void cxx_closure_case() {
+  g_cxx_closure_handler = [](void *ret, void **args, void *) {
+    *static_cast<std::int64_t *>(ret) = *static_cast<int *>(args[0]) + *static_cast<int *>(args[1]);
+  };
+  section("cxx_closure/S2", [&](long n) {
+    auto f = &cxx_closure_s2;
+    int x = 3;
+    for (long i = 0; i < n; ++i) {
+      benchmark::DoNotOptimize(f);
+      benchmark::DoNotOptimize(x);
+      benchmark::DoNotOptimize(f(x, 4));
+    }
+  });
+}
+
 void prepare_cases() {
   auto sig = jitffi::Signature::parse("i32(i32,i32)");
   void *p = targets().symbol("s2");
@@ -172,6 +187,7 @@ int main(int argc, char **argv) {
   direct_case<7>();
   for (int k = 0; k < kCaseCount; ++k) boxed_cases(k);
   closure_cases();
+  cxx_closure_case();
   prepare_cases();
   throw_cases();
   return 0;

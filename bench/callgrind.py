@@ -45,7 +45,7 @@ def main():
     print("| other | instructions |")
     print("|---|---:|")
     prep_n = n // 100 + 1
-    for name in ("jit_closure/S2", "jit_cache_hit/S2"):
+    for name in ("jit_closure/S2", "cxx_closure/S2", "jit_cache_hit/S2"):
         print(f"| {name} | {fmt(per(name))} |")
     for k in range(1, 9):
         name = f"jit_prepare/S{k}"

@@ -63,6 +63,16 @@ void cxx_s8(void *fn, void *ret, void **a) {
 const BoxedStub kCxxStubs[kCaseCount] = {cxx_s1, cxx_s2, cxx_s3, cxx_s4,
                                          cxx_s5, cxx_s6, cxx_s7, cxx_s8};
 
+BoxedHandler g_cxx_closure_handler = nullptr;
+void *g_cxx_closure_user_data = nullptr;
+
+int cxx_closure_s2(int a, int b) {
+  void *args[2] = {&a, &b};
+  alignas(8) std::int64_t ret;  // narrow results come back widened, as from a JIT closure
+  g_cxx_closure_handler(&ret, args, g_cxx_closure_user_data);
+  return int(ret);
+}
+
 FfiSig ffi_sig(int which) {
   ffi_type *i = &ffi_type_sint32, *d = &ffi_type_double, *p = &ffi_type_pointer,
            *l = &ffi_type_sint64;

@@ -97,6 +97,13 @@ ffi_status prep(ffi_cif *cif, FfiSig &s);
 using BoxedStub = void (*)(void *fn, void *ret, void **args);
 extern const BoxedStub kCxxStubs[kCaseCount];
 
+// The floor for a closure with a boxed handler: int(int,int) written by hand in C++, boxing its
+// arguments and calling handler(ret, args, user_data) through a pointer, as the JIT's entry does.
+using BoxedHandler = void (*)(void *ret, void **args, void *user_data);
+extern BoxedHandler g_cxx_closure_handler;
+extern void *g_cxx_closure_user_data;
+int cxx_closure_s2(int a, int b);
+
 // One direct call of case K through a function pointer the compiler cannot see through, with
 // the same arguments as the boxed rows. `Direct<K> d(fn); d();` inside a timing loop.
 template <int K>
