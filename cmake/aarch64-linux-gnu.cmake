@@ -22,5 +22,8 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE BOTH)
 set(ENV{PKG_CONFIG_LIBDIR} /usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig)
 set(ENV{PKG_CONFIG_PATH} "")
 
-# -L: the cross toolchain's sysroot holds the arm64 dynamic linker and libc.
-set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64;-L;/usr/aarch64-linux-gnu)
+# qemu-aarch64 finds the arm64 dynamic linker and libraries in the multiarch directories
+# (libc6:arm64 comes with the -dev packages). Not `-L /usr/aarch64-linux-gnu`: with the cross
+# sysroot's libc, qemu 7.2 spins forever in the first pthread_create. JITFFI_EMULATOR tells tests
+# that start their own binary again (tests/api EnvVars) how to run it.
+set(CMAKE_CROSSCOMPILING_EMULATOR /usr/bin/env;JITFFI_EMULATOR=qemu-aarch64;qemu-aarch64)

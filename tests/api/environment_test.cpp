@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <string>
 
+#include <unistd.h>
+
 #include "api_test_util.h"
 
 using namespace jt;
@@ -13,9 +15,15 @@ namespace {
 // Runs this binary's EnvChild.DISABLED_Report (disabled: it is a helper) with `env` prepended;
 // returns stdout and stderr.
 std::string run_child(const std::string &env) {
-  std::string cmd =
-      env + " JITFFI_TEST_CHILD=1 /proc/" + std::to_string(getpid()) +
-      "/exe --gtest_also_run_disabled_tests --gtest_filter=EnvChild.DISABLED_Report 2>&1";
+  std::string self = "/proc/" + std::to_string(getpid()) + "/exe";
+  if (const char *emu = std::getenv("JITFFI_EMULATOR")) {
+    // Under qemu-user the shell would see qemu there; qemu shows us the binary it runs.
+    char path[4096];
+    const ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+    if (n > 0) self = std::string(emu) + " " + std::string(path, std::size_t(n));
+  }
+  std::string cmd = env + " JITFFI_TEST_CHILD=1 " + self +
+                    " --gtest_also_run_disabled_tests --gtest_filter=EnvChild.DISABLED_Report 2>&1";
   FILE *p = popen(cmd.c_str(), "r");
   if (!p) return "popen failed";
   std::string out;

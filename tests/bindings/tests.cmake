@@ -10,7 +10,7 @@ if(TARGET jitffi_test_bindings)
     if(TARGET jitffi_example_${_ex})
       foreach(_backend auto libffi)
         add_test(NAME example.${_ex}.${_backend}
-          COMMAND $<TARGET_FILE:jitffi_example_${_ex}> ${CMAKE_CURRENT_BINARY_DIR})
+          COMMAND jitffi_example_${_ex} ${CMAKE_CURRENT_BINARY_DIR})
         set_tests_properties(example.${_ex}.${_backend} PROPERTIES
           LABELS "bindings;examples" ENVIRONMENT JITFFI_BACKEND=${_backend} TIMEOUT 60)
       endforeach()

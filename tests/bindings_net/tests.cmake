@@ -9,7 +9,7 @@ if(TARGET jitffi_test_bindings_net)
   foreach(_ex http_fetch echo_server)
     if(TARGET jitffi_example_${_ex})
       foreach(_backend auto libffi)
-        add_test(NAME example.${_ex}.${_backend} COMMAND $<TARGET_FILE:jitffi_example_${_ex}>)
+        add_test(NAME example.${_ex}.${_backend} COMMAND jitffi_example_${_ex})
         set_tests_properties(example.${_ex}.${_backend} PROPERTIES
           LABELS "bindings_net;examples" ENVIRONMENT JITFFI_BACKEND=${_backend} TIMEOUT 60)
       endforeach()

@@ -31,7 +31,7 @@ function(jitffi_cli_test name)
     list(APPEND _opts --no-err ${_re})
   endforeach()
   add_test(NAME cli.${name}
-           COMMAND sh ${_jitffi_check} ${_opts} -- env ${T_ENV} $<TARGET_FILE:jitffi_tool>
+           COMMAND sh ${_jitffi_check} ${_opts} -- env ${T_ENV} ${CMAKE_CROSSCOMPILING_EMULATOR} $<TARGET_FILE:jitffi_tool>
                    ${T_ARGS})
   set_tests_properties(cli.${name} PROPERTIES LABELS cli TIMEOUT 60)
 endfunction()
@@ -71,7 +71,7 @@ jitffi_cli_test(pointer_result STDOUT "0x0"
 jitffi_cli_test(void_result STDOUT "" ARGS call libc.so.6 "void srand(unsigned int)" 7)
 # Declarations with ';' inside cannot pass through a CMake function: direct add_test.
 add_test(NAME cli.struct_result
-         COMMAND sh ${_jitffi_check} --stdout "{quot=3, rem=2}" -- $<TARGET_FILE:jitffi_tool>
+         COMMAND sh ${_jitffi_check} --stdout "{quot=3, rem=2}" -- ${CMAKE_CROSSCOMPILING_EMULATOR} $<TARGET_FILE:jitffi_tool>
                  call -d "typedef struct { int quot; int rem; } div_t;" libc.so.6
                  "div_t div(int, int)" 17 5)
 set_tests_properties(cli.struct_result PROPERTIES LABELS cli TIMEOUT 60)
@@ -157,7 +157,7 @@ jitffi_cli_test(float_out_of_range STATUS 2 ERR "out of range for float"
 add_test(NAME cli.struct_parameter
          COMMAND sh ${_jitffi_check} --status 2
                  --err "argument 1 '1': a struct point is passed by value and cannot be given"
-                 -- $<TARGET_FILE:jitffi_tool> call -d "struct point { double x; double y; };"
+                 -- ${CMAKE_CROSSCOMPILING_EMULATOR} $<TARGET_FILE:jitffi_tool> call -d "struct point { double x; double y; };"
                  libm.so.6 "double cabs(struct point)" 1)
 set_tests_properties(cli.struct_parameter PROPERTIES LABELS cli TIMEOUT 60)
 jitffi_cli_test(unknown_vararg_type STATUS 2 ERR "unknown type 'i46'"

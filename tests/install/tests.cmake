@@ -1,7 +1,7 @@
 # Installs the build into a temporary prefix and builds two consumers against it: one with
 # find_package(jitffi) (C++), one with pkg-config jitffi (C). Not under the sanitizers: the
 # consumers are built without them and could not load an ASan-instrumented library.
-if(JITFFI_SANITIZE)
+if(JITFFI_SANITIZE OR CMAKE_CROSSCOMPILING)  # cross builds: the consumers would need the toolchain
   return()
 endif()
 set(_jitffi_install_tool no)
