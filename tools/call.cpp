@@ -68,13 +68,6 @@ CallCommand parse_command_line(const std::vector<std::string> &argv) {
   return cmd;
 }
 
-std::string param_label(const jitffi::Signature &sig, std::size_t i) {
-  std::string label = "argument " + std::to_string(i + 1);
-  if (i < sig.param_names().size() && !sig.param_names()[i].empty())
-    label += " (" + sig.param_names()[i] + ")";
-  return label;
-}
-
 }  // namespace
 
 void print_call_help() {
@@ -139,77 +132,11 @@ int run_call(const std::vector<std::string> &argv) {
 
   // The prototype is checked before the library is opened: a typo is reported as such.
   jitffi::Scope scope;
-  for (const std::string &d : cmd.declarations) {
-    try {
-      // A last `;` may be left out: -d 'typedef struct _IO_FILE FILE'.
-      std::size_t end = d.find_last_not_of(" \t\n");
-      scope.declare(end != std::string::npos && d[end] != ';' ? d + ";" : d);
-    } catch (const jitffi::ParseError &e) {
-      throw CliError(kExitUsage, explain_parse_error(e, "bad declaration"));
-    } catch (const jitffi::Error &e) {
-      throw CliError(kExitUsage, std::string("bad declaration: ") + e.what());
-    }
-  }
-  std::optional<jitffi::Signature> parsed;
-  try {
-    parsed = scope.signature(cmd.prototype);
-  } catch (const jitffi::ParseError &e) {
-    throw CliError(kExitUsage, explain_parse_error(e, "bad prototype"));
-  } catch (const jitffi::Error &e) {
-    throw CliError(kExitUsage, std::string("bad prototype: ") + e.what());
-  }
-  jitffi::Signature sig = *parsed;
-  if (sig.name().empty())
-    throw CliError(kExitUsage, "the prototype '" + cmd.prototype +
-                                   "' has no function name: write it as a C prototype, e.g. "
-                                   "'double cos(double)'");
+  declare_all(scope, cmd.declarations);
+  BoxedArgs call = box_arguments(parse_named_prototype(scope, cmd.prototype), cmd.args, scope);
+  const jitffi::Signature &sig = call.sig;
 
-  std::size_t fixed = sig.fixed_count();
-  if (sig.is_variadic() ? cmd.args.size() < fixed : cmd.args.size() != fixed) {
-    throw CliError(kExitUsage, sig.name() + " takes " + (sig.is_variadic() ? "at least " : "") +
-                                   std::to_string(fixed) + " argument" + (fixed == 1 ? "" : "s") +
-                                   ", " + std::to_string(cmd.args.size()) + " given");
-  }
-
-  // Convert every argument; a variadic tail decides its own types.
-  std::deque<ArgValue> values;
-  std::vector<void *> boxed;
-  std::vector<jitffi::TypeRef> vararg_types;
-  for (std::size_t i = 0; i < cmd.args.size(); ++i) {
-    const std::string &text = cmd.args[i];
-    try {
-      ArgValue &v = values.emplace_back();
-      if (i < fixed) {
-        convert(*sig.params()[i], text, v);
-      } else {
-        VarArg va = classify_vararg(text, scope);
-        convert(*va.type, va.text, v);
-        vararg_types.push_back(va.type);
-      }
-      boxed.push_back(v.bytes);
-    } catch (const std::invalid_argument &e) {
-      throw CliError(kExitUsage, param_label(sig, i) + " '" + text + "': " + e.what());
-    } catch (const jitffi::Error &e) {
-      throw CliError(kExitUsage, param_label(sig, i) + " '" + text + "': " + e.what());
-    }
-  }
-  if (sig.is_variadic()) {
-    try {
-      sig = sig.with_varargs(vararg_types);
-    } catch (const jitffi::Error &e) {
-      throw CliError(kExitUsage, std::string("variadic arguments: ") + e.what());
-    }
-  }
-
-  jitffi::Library lib;
-  try {
-    lib = jitffi::Library::open(cmd.library);
-  } catch (const jitffi::Error &e) {
-    std::string what = e.what();  // LibraryError names the library and every attempt
-    if (what.find(cmd.library) == std::string::npos)
-      what = "cannot open library '" + cmd.library + "': " + what;
-    throw CliError(kExitFailure, what);
-  }
+  jitffi::Library lib = open_library(cmd.library);
   jitffi::Function fn;
   try {
     fn = lib.function(sig, cmd.options);
@@ -227,7 +154,7 @@ int run_call(const std::vector<std::string> &argv) {
   auto ret = std::make_unique<std::max_align_t[]>((size + sizeof(std::max_align_t) - 1) /
                                                   sizeof(std::max_align_t));
   std::fflush(stdout);  // the callee may write to stdout itself (printf, puts)
-  fn.call(ret.get(), boxed.data());
+  fn.call(ret.get(), call.boxed.data());
   int err = cmd.options.capture_errno ? jitffi::saved_errno() : 0;
 
   if (!sig.ret()->is_void()) {

@@ -64,9 +64,35 @@ std::string format_long_double(long double v);
 // "expected X at position N" with the input line and a caret under the position.
 std::string explain_parse_error(const jitffi::ParseError &e, std::string_view what);
 
+// ---- prototype.cpp: the steps `call` and `bench` share ---------------------------------------
+// Declares each -d text in `scope` (a last ';' may be left out). Bad text: CliError, exit 2.
+void declare_all(jitffi::Scope &scope, const std::vector<std::string> &declarations);
+// Parses a signature in either syntax; a ParseError becomes "bad <what>: ..." with a caret.
+jitffi::Signature parse_signature(const jitffi::Scope &scope, const std::string &text,
+                                  const char *what);
+// A C prototype with a function name (the symbol to look up).
+jitffi::Signature parse_named_prototype(const jitffi::Scope &scope, const std::string &text);
+
+// The arguments of one call, converted and boxed: boxed[i] points into values[i].
+struct BoxedArgs {
+  jitffi::Signature sig;  // the prototype, with this call's variadic arguments appended
+  std::deque<ArgValue> values;
+  std::vector<void *> boxed;
+};
+// Checks the argument count and converts each text by its parameter's type (variadic ones by
+// classify_vararg). Bad text: CliError naming the argument, exit 2.
+BoxedArgs box_arguments(const jitffi::Signature &prototype, const std::vector<std::string> &args,
+                        const jitffi::Scope &scope);
+// Library::open; failure is CliError with exit 1 naming the library.
+jitffi::Library open_library(const std::string &name);
+
 int run_call(const std::vector<std::string> &args);
 int run_demo(const std::vector<std::string> &args);
+int run_plan(const std::vector<std::string> &args);
+int run_bench(const std::vector<std::string> &args);
 void print_call_help();
 void print_demo_help();
+void print_plan_help();
+void print_bench_help();
 
 }  // namespace jitffi_cli

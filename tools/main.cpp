@@ -1,4 +1,5 @@
-// jitffi: the command-line tool. Subcommands live in their own files (call.cpp, demo.cpp).
+// jitffi: the command-line tool. Subcommands live in their own files (call.cpp, plan.cpp,
+// bench.cpp, demo.cpp).
 #include <cstdio>
 #include <cstring>
 
@@ -15,6 +16,10 @@ void print_help() {
       "\n"
       "Commands:\n"
       "  call LIBRARY 'PROTOTYPE' [ARG...]  call one function and print its result\n"
+      "  plan 'SIGNATURE'                   print the call plan and the generated stubs'\n"
+      "                                     assembly, for any ABI (win64:, aapcs64:, ...)\n"
+      "  bench LIBRARY 'PROTOTYPE' [ARG...] time one function's calls through the JIT\n"
+      "                                     and through libffi\n"
       "  demo                               a short tour: libc and libm calls, a variadic\n"
       "                                     snprintf, errno capture and a qsort closure\n"
       "\n"
@@ -27,7 +32,9 @@ void print_help() {
       "                                   serve the signature, libffi otherwise)\n"
       "\n"
       "Example:\n"
-      "  jitffi call libm.so.6 'double cos(double)' 0\n",
+      "  jitffi call libm.so.6 'double cos(double)' 0\n"
+      "  jitffi plan 'aapcs64:double(double, int)'\n"
+      "  jitffi bench libm.so.6 'double cos(double)' 0.5\n",
       stdout);
 }
 
@@ -45,6 +52,8 @@ int main(int argc, char **argv) {
     if (command == "-h" || command == "--help" || command == "help") {
       if (command == "help" && !rest.empty()) {
         if (rest[0] == "call") return jitffi_cli::print_call_help(), 0;
+        if (rest[0] == "plan") return jitffi_cli::print_plan_help(), 0;
+        if (rest[0] == "bench") return jitffi_cli::print_bench_help(), 0;
         if (rest[0] == "demo") return jitffi_cli::print_demo_help(), 0;
       }
       print_help();
@@ -55,6 +64,8 @@ int main(int argc, char **argv) {
       return 0;
     }
     if (command == "call") return jitffi_cli::run_call(rest);
+    if (command == "plan") return jitffi_cli::run_plan(rest);
+    if (command == "bench") return jitffi_cli::run_bench(rest);
     if (command == "demo") return jitffi_cli::run_demo(rest);
     throw jitffi_cli::CliError(jitffi_cli::kExitUsage,
                                "unknown command '" + command + "' (see jitffi --help)");

@@ -98,10 +98,15 @@ jitffi_cli_test(errno_option STDOUT "-1" ERR "^errno: 9 \\(Bad file descriptor\\
                 ARGS call --errno libc.so.6 "int close(int)" -1)
 
 # ---- help and the demo --------------------------------------------------------------------
-jitffi_cli_test(help OUT "^usage: jitffi COMMAND" "^  call LIBRARY" "^  demo" ARGS --help)
-# Commands that do not exist yet are not listed.
-jitffi_cli_test(help_lists_only_real_commands OUT "^Commands:" NO_OUT "plan|bench|not available"
+jitffi_cli_test(help OUT "^usage: jitffi COMMAND" "^  call LIBRARY" "^  plan 'SIGNATURE'"
+                "^  bench LIBRARY" "^  demo" ARGS --help)
+# Every command listed is one that exists.
+jitffi_cli_test(help_lists_only_real_commands OUT "^Commands:" NO_OUT "not available|not yet"
                 ARGS help)
+jitffi_cli_test(plan_help OUT "^usage: jitffi plan" "--bound" "apple_arm64:" ARGS plan --help)
+jitffi_cli_test(help_plan OUT "^usage: jitffi plan" ARGS help plan)
+jitffi_cli_test(bench_help OUT "^usage: jitffi bench" "--seconds S" "ffi_call" ARGS bench --help)
+jitffi_cli_test(help_bench OUT "^usage: jitffi bench" ARGS help bench)
 jitffi_cli_test(call_help OUT "^usage: jitffi call" "i64:5" "0x hex" ARGS call --help)
 jitffi_cli_test(help_call OUT "^usage: jitffi call" ARGS help call)
 jitffi_cli_test(version OUT "^jitffi [0-9]+\\.[0-9]+\\.[0-9]+$" ARGS --version)
@@ -164,3 +169,125 @@ jitffi_cli_test(unknown_vararg_type STATUS 2 ERR "unknown type 'i46'"
                 ARGS call libc.so.6 "int printf(const char *, ...)" "%d" i46:5)
 jitffi_cli_test(vararg_out_of_range STATUS 2 ERR "argument 2 'short:70000': out of range"
                 ARGS call libc.so.6 "int printf(const char *, ...)" "%d" short:70000)
+
+# ---- jitffi plan: the call plan and the stubs' assembly, for any ABI on any host -------------
+# SysV int(int,int): both arguments in their registers, the downcall calls or jumps to the
+# target, and the upcall entry follows.
+jitffi_cli_test(plan_sysv_int
+                OUT "^sysv:i32\\(i32,i32\\)$" "^plan:$" "^  arg0 .*-> rdi$" "^  arg1 .*-> rsi$"
+                    "sext <- rax$" "^downcall stub \\(void \\*fn, void \\*ret, void \\*\\*args\\):$"
+                    "^(call|jmp) " "^upcall entry \\(closure context in r10\\):$"
+                ARGS plan "sysv:int(int, int)")
+# The plan is printed once, ahead of both stubs.
+add_test(NAME cli.plan_printed_once
+         COMMAND sh ${_jitffi_check} --stdout "1" --
+                 sh -c "\"$@\" plan 'sysv:int(int,int)' | grep -c '^plan:$'" sh
+                 ${CMAKE_CROSSCOMPILING_EMULATOR} $<TARGET_FILE:jitffi_tool>)
+set_tests_properties(cli.plan_printed_once PROPERTIES LABELS cli TIMEOUT 60)
+# Without a prefix the host's ABI applies.
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "aarch64|arm64")
+  set(_jitffi_host_abi aapcs64)
+else()
+  set(_jitffi_host_abi sysv)
+endif()
+jitffi_cli_test(plan_host_abi OUT "^${_jitffi_host_abi}:f64\\(f64\\)$" "^downcall stub"
+                ARGS plan "double(double)")
+# A 24-byte struct result goes through memory: the caller's ret is the hidden pointer in rdi.
+jitffi_cli_test(plan_sret OUT "^sysv:\\{i64,i64,i64\\}\\(\\{i64,i64,i64\\},i32\\)$"
+                "^  ret pointer -> rdi$" "^  returns in memory \\(24 bytes\\), pointer back in rax$"
+                "^  arg0  \\+16 +8 bytes -> \\[sp\\+16\\]$"
+                ARGS plan --downcall "sysv:{i64,i64,i64}({i64,i64,i64}, i32)")
+add_test(NAME cli.plan_sret_declared
+         COMMAND sh ${_jitffi_check} --out "^sysv:\\{f64,f64,f64\\}\\(f64\\)$"
+                 --out "^  ret pointer -> rdi$" --out "^upcall entry"
+                 -- ${CMAKE_CROSSCOMPILING_EMULATOR} $<TARGET_FILE:jitffi_tool>
+                 plan -d "struct v3 { double x, y, z; }" "sysv:struct v3 scale(double)")
+set_tests_properties(cli.plan_sret_declared PROPERTIES LABELS cli TIMEOUT 60)
+# AArch64 on any host: a double in v0 both ways, d0 loads and stores, the call through blr.
+jitffi_cli_test(plan_aapcs64_double OUT "^aapcs64:f64\\(f64\\)$" "^  arg0 .*-> v0$" "<- v0$"
+                "^ldr d0, " "^str d0, " "^blr x[0-9]+ " "^upcall entry \\(closure context in x9\\):$"
+                NO_OUT "rdi|xmm" ARGS plan "aapcs64:double(double)")
+# Apple arm64: a variadic double goes on the stack, not in v0.
+jitffi_cli_test(plan_apple_variadic OUT "^apple_arm64:" "^  arg1 .*-> \\[sp\\+0\\]$"
+                ARGS plan --downcall "apple_arm64:i32(cstr, ..., f64)")
+# Win64: the first four slots in rcx, xmm1, r8, r9; the fifth above the 32-byte shadow space.
+jitffi_cli_test(plan_win64 OUT "^win64:i32\\(i32,f64,i32,i32,i32\\)$" "\\(shadow 32\\)"
+                "^  arg0 .*-> rcx$" "^  arg1 .*-> xmm1$" "^  arg4 .*-> \\[sp\\+32\\]$"
+                "^mov ecx, " "^sub rsp, " "^call "
+                ARGS plan --downcall "win64:int(int, double, int, int, int)")
+# --bound lists only the bound stub, with its placeholder target built in.
+jitffi_cli_test(plan_bound OUT "^bound downcall stub \\(void \\*ret, void \\*\\*args\\)"
+                "0x7f0123456780 = 139642863445888" "^mov r10, 139642863445888 +; 49BA80674523017F0000$"
+                NO_OUT "^downcall stub" "^upcall entry" ARGS plan "sysv:int(int,int)" --bound)
+jitffi_cli_test(plan_upcall_only OUT "^upcall entry" NO_OUT "^downcall stub" "^bound"
+                ARGS plan --upcall "sysv:void(ptr)")
+# Errors: a bad signature with a caret (exit 2), one the JIT cannot serve with the reason (exit 1).
+jitffi_cli_test(plan_bad_signature STATUS 2
+                ERR "^jitffi: bad signature: expected .*'doubel' at position 4$"
+                "^  int\\(doubel\\)$" "^ {6}\\^$" ARGS plan "int(doubel)")
+jitffi_cli_test(plan_bad_abi STATUS 2 ERR "^jitffi: bad signature: expected an ABI name"
+                ARGS plan "foo:i32()")
+jitffi_cli_test(plan_unsupported STATUS 1
+                ERR "^jitffi: the JIT cannot serve sysv:void\\(\\{u8\\[70000\\]\\}\\): .*exceed 65536 bytes"
+                ARGS plan "sysv:void({u8[70000]})")
+jitffi_cli_test(plan_unsupported_win64 STATUS 1
+                ERR "^jitffi: the JIT cannot serve win64:.*larger than 65536 bytes"
+                ARGS plan --bound "win64:void({u8[70000]})")
+jitffi_cli_test(plan_missing_signature STATUS 2 ERR "plan needs a 'SIGNATURE'" ARGS plan)
+jitffi_cli_test(plan_two_signatures STATUS 2 ERR "plan takes one 'SIGNATURE', 2 given"
+                ARGS plan int double)
+jitffi_cli_test(plan_unknown_option STATUS 2 ERR "unknown option '--frob'"
+                ARGS plan --frob "int()")
+
+# ---- jitffi bench: ns per call through each back end ------------------------------------------
+set(_jitffi_ns "[0-9]+\\.[0-9]+ ns/call  \\(min [0-9]+\\.[0-9]+\\)")
+jitffi_cli_test(bench_cos
+                OUT "^cos in libm\\.so\\.6: ${_jitffi_host_abi}:f64\\(f64\\)$" "^result \\(jit\\): 1$"
+                    "^calls of cos:$" "^  jit +${_jitffi_ns}  jitffi::Function::call, JIT stub$"
+                    "^  jit-bound +${_jitffi_ns}" "^  libffi +${_jitffi_ns}  jitffi::Function::call, libffi"
+                    "^  ffi_call +${_jitffi_ns}" "^calls of an empty function"
+                    "^  direct +${_jitffi_ns}  an empty void\\(void\\) function"
+                NO_OUT "unavailable"
+                ARGS bench libm.so.6 "double cos(double)" 0 --seconds 0.05)
+# Arguments are converted as `jitffi call` converts them, options may lead, results print the same.
+add_test(NAME cli.bench_struct_result
+         COMMAND sh ${_jitffi_check} --out "^result \\(jit\\): \\{quot=3, rem=2\\}$"
+                 --out "^  libffi +${_jitffi_ns}"
+                 -- ${CMAKE_CROSSCOMPILING_EMULATOR} $<TARGET_FILE:jitffi_tool>
+                 bench -s 0.01 -r 1 -d "typedef struct { int quot; int rem; } div_t;" libc.so.6
+                 "div_t div(int, int)" 17 5)
+set_tests_properties(cli.bench_struct_result PROPERTIES LABELS cli TIMEOUT 60)
+jitffi_cli_test(bench_negative_argument OUT "^result \\(jit\\): 16$" "^  jit +${_jitffi_ns}"
+                ARGS bench --repeat 1 -s 0.01 libc.so.6 "long labs(long)" -0x10)
+# Another ISA's ABI: no back end can run it here; each says why, and the status is 1.
+if(_jitffi_host_abi STREQUAL "sysv")
+  set(_jitffi_foreign_abi aapcs64)
+else()
+  set(_jitffi_foreign_abi sysv)
+endif()
+jitffi_cli_test(bench_foreign_abi STATUS 1
+                OUT "^  jit +unavailable: .*cannot serve ${_jitffi_foreign_abi}:f64\\(f64\\)$"
+                    "^  jit-bound +unavailable: cannot run ${_jitffi_foreign_abi} code"
+                    "^  libffi +unavailable: .*cannot call the ${_jitffi_foreign_abi} ABI"
+                    "^  ffi_call +unavailable: "
+                ERR "^jitffi: no back end can call ${_jitffi_foreign_abi}:f64\\(f64\\)$"
+                NO_OUT "ns/call"
+                ARGS bench -s 0.01 libm.so.6 "${_jitffi_foreign_abi}:double cos(double)" 0)
+# Errors.
+jitffi_cli_test(bench_missing_symbol STATUS 1
+                ERR "^jitffi: symbol 'jitffi_no_such_function' not found in libm\\.so\\.6"
+                NO_OUT "ns/call" ARGS bench libm.so.6 "double jitffi_no_such_function(double)" 0)
+jitffi_cli_test(bench_missing_library STATUS 1 ERR "^jitffi: cannot open library 'libjitffi_nope\\.so\\.9'"
+                ARGS bench libjitffi_nope.so.9 "double cos(double)" 0)
+jitffi_cli_test(bench_bad_argument STATUS 2 ERR "^jitffi: argument 1 'abc': not a number"
+                NO_OUT "ns/call" ARGS bench libm.so.6 "double cos(double)" abc)
+jitffi_cli_test(bench_bad_prototype STATUS 2 ERR "^jitffi: bad prototype: expected" "^ {19}\\^$"
+                ARGS bench libm.so.6 "double cos(double" 0)
+jitffi_cli_test(bench_too_few_arguments STATUS 2 ERR "cos takes 1 argument, 0 given"
+                ARGS bench libm.so.6 "double cos(double)")
+jitffi_cli_test(bench_bad_seconds STATUS 2 ERR "--seconds 'x': expected a number of seconds"
+                ARGS bench --seconds x libm.so.6 "double cos(double)" 0)
+jitffi_cli_test(bench_bad_repeat STATUS 2 ERR "--repeat '0': expected a whole number"
+                ARGS bench libm.so.6 "double cos(double)" 0 --repeat 0)
+jitffi_cli_test(bench_missing_operands STATUS 2 ERR "bench needs a LIBRARY and a 'PROTOTYPE'"
+                ARGS bench libm.so.6)
