@@ -16,8 +16,12 @@
 //
 // Other ABIs (Win64, and AArch64 hosts): Win64 passes aggregates by size alone, so any elements
 // of the right total do. For AArch64 we expand arrays into repeated elements (as ctypes does) and
-// turn a union into N copies of its float type when every leaf is that one float type (a
-// homogeneous aggregate) or into integer words otherwise; this path is not tested on hardware.
+// turn a union into N copies of its float type when every leaf is that one float type (an HFA by
+// AAPCS64 §5.9.5, as gcc's aapcs_vfp_sub_candidate counts it: a union counts as its largest
+// member, no padding) or into integer words otherwise (a composite: GPRs up to 16 bytes, else by
+// reference); i128 is two words aligned 16. libffi's is_vfp_type then classifies as gcc does;
+// the even register pair (C.8) libffi lacks is added in libffi_backend.cpp. Checked against gcc
+// under qemu-aarch64 by the call tests and the differential suite.
 #include "fallback/ffi_types.h"
 
 #include <algorithm>
@@ -243,6 +247,40 @@ SysvRegs sysv_regs(const Type &t) {
   return r;
 }
 
+namespace {
+
+// The first scalar leaf of an aggregate (nested structs entered, empty ones skipped), or null.
+const ffi_type *first_leaf(const ffi_type *t) {
+  for (ffi_type **e = t->elements; e && *e; ++e) {
+    if ((*e)->type != FFI_TYPE_STRUCT) return *e;
+    if (const ffi_type *l = first_leaf(*e)) return l;
+  }
+  return nullptr;
+}
+
+bool all_leaves_are(const ffi_type *t, unsigned short kind) {
+  for (ffi_type **e = t->elements; e && *e; ++e) {
+    if ((*e)->type == FFI_TYPE_STRUCT ? !all_leaves_are(*e, kind) : (*e)->type != kind)
+      return false;
+  }
+  return true;
+}
+
+bool is_float_kind(unsigned short k) {
+  return k == FFI_TYPE_FLOAT || k == FFI_TYPE_DOUBLE || k == FFI_TYPE_LONGDOUBLE;
+}
+
+}  // namespace
+
+bool a64_is_vfp(const ffi_type *t) {
+  if (is_float_kind(t->type)) return true;
+  // libffi: no HFA is under 4 or over 64 bytes; its leaves are 1 to 4 copies of one float type.
+  if (t->type != FFI_TYPE_STRUCT || t->size < 4 || t->size > 64) return false;
+  const ffi_type *leaf = first_leaf(t);
+  if (!leaf || !is_float_kind(leaf->type) || t->size % leaf->size != 0) return false;
+  return t->size / leaf->size <= 4 && all_leaves_are(t, leaf->type);
+}
+
 std::optional<ffi_abi> ffi_abi_for(Abi abi) noexcept {
   if (abi == host_abi()) return FFI_DEFAULT_ABI;
 #if defined(__x86_64__) && !defined(_WIN32)
@@ -260,9 +298,10 @@ std::string unsupported_reason(const Type &type, Abi abi) {
   type.for_each_scalar([&](std::size_t, const Type &s) {
     if (s.kind() == TypeKind::I128 || s.kind() == TypeKind::U128) wide = true;
   });
-  // Only the SysV mapping of 128-bit integers is checked against the compiler; Win64 (gcc passes
-  // __int128 by reference and returns it in xmm0) and AAPCS64 (even register pairs) are not.
-  if (wide && abi != Abi::SysV_x64)
+  // 128-bit integers are two words aligned to 16, checked against gcc on SysV and on AAPCS64
+  // (where the back end adds the even-register-pair rule libffi lacks); Win64 (gcc passes
+  // __int128 by reference and returns it in xmm0) and Apple arm64 are not checked.
+  if (wide && abi != Abi::SysV_x64 && abi != Abi::AAPCS64)
     return "128-bit integers (" + type.canonical() +
            ") are not supported by the libffi back end on " + std::string(abi_name(abi));
   return {};

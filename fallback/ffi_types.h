@@ -29,4 +29,8 @@ struct SysvRegs {
 };
 SysvRegs sysv_regs(const Type &type);
 
+// Whether libffi's AArch64 classifier (is_vfp_type in src/aarch64/ffi.c) puts a value of this
+// ffi_type in vector registers: a float scalar or a homogeneous aggregate of 1 to 4 of them.
+bool a64_is_vfp(const ffi_type *type);
+
 }  // namespace jitffi::detail::ffi

@@ -67,7 +67,7 @@ std::string reason_for(const Signature &sig) {
 // {INTEGER, SSE} struct landing in the last GPR (r9) spills its second half over the saved xmm0
 // of an earlier argument. Passing its two eightbytes as a u64 and a double instead uses the very
 // same registers (the struct is in registers as a whole) without the overflowing copy.
-std::vector<bool> sysv_split_args(const Signature &sig) {
+[[maybe_unused]] std::vector<bool> sysv_split_args(const Signature &sig) {
   std::vector<bool> split(sig.params().size(), false);
   if (sig.abi() != Abi::SysV_x64) return split;
   const Type &r = *sig.ret();
@@ -82,8 +82,48 @@ std::vector<bool> sysv_split_args(const Signature &sig) {
   return split;
 }
 
-// A prepared ffi_cif with the type list it points to. For downcalls (`for_call`) some struct
-// arguments may be passed as their two eightbytes (see sysv_split_args); closures never split.
+// AArch64 (AAPCS64): what libffi 3.4.4's arm64 ffi_call and closures get wrong, and the forms
+// that work around it. `pad[i]`: C.8 ("if the argument has an alignment of 16 then the NGRN is
+// rounded up to the next even number") is missing in libffi, which would start a 16-aligned
+// argument (__int128, a union holding a long double) in an odd register; a u64 placed before it
+// takes that register. Only when the pair still fits: at NGRN 7 both go to the stack anyway.
+// `by_ref[i]`: a composite over 16 bytes (B.4) is passed by a pointer to a copy, which libffi,
+// once the x registers are used up, stores on the stack at the composite's alignment instead of
+// the pointer's (for a 16-aligned struct, 8 bytes past where the callee reads it). We make the
+// copy (the callee owns it and may write it) and hand libffi a plain pointer to it.
+struct A64Forms {
+  std::vector<bool> pad, by_ref;
+};
+
+[[maybe_unused]] A64Forms a64_forms(const Signature &sig, const std::vector<ffi_type *> &types,
+                                    bool for_call) {
+  A64Forms f{std::vector<bool>(types.size(), false), std::vector<bool>(types.size(), false)};
+  const bool even_pairs = sig.abi() == Abi::AAPCS64;  // Apple arm64 drops C.8
+  unsigned ngrn = 0;                                  // libffi's NGRN, which the pads keep right
+  for (std::size_t i = 0; i < types.size(); ++i) {
+    const ffi_type *t = types[i];
+    if (ffi::a64_is_vfp(t)) continue;  // v registers or the stack, never x registers
+    const std::size_t n = t->type == FFI_TYPE_STRUCT && t->size <= 16 ? (t->size + 7) / 8 : 1;
+    if (t->type == FFI_TYPE_STRUCT && t->size > 16) f.by_ref[i] = for_call;
+    if (even_pairs && n == 2 && t->alignment == 16 && ngrn % 2 == 1 && ngrn + 1 + n <= 8) {
+      f.pad[i] = true;
+      ++ngrn;
+    }
+    ngrn = ngrn + n <= 8 ? unsigned(ngrn + n) : 8;
+  }
+  return f;
+}
+
+// How one parameter reaches libffi.
+enum class Form : std::uint8_t {
+  Plain,      // its own ffi_type, args[i] as given
+  Split,      // x86-64: two eightbytes, a u64 and a double (sysv_split_args)
+  PadBefore,  // AArch64: a u64 pad argument, then the parameter (C.8, a64_forms)
+  Copy,       // AArch64 downcalls: a pointer to a copy made per call (B.4, a64_forms)
+};
+
+// A prepared ffi_cif with the type list it points to. Downcalls (`for_call`) may use every Form;
+// closures only PadBefore, since libffi's closure side reads by-reference composites correctly.
 struct Cif {
   Cif(const Cif &) = delete;  // cif.arg_types points into atypes
   Cif &operator=(const Cif &) = delete;
@@ -91,19 +131,49 @@ struct Cif {
     if (std::string why = reason_for(sig); !why.empty())
       throw UnsupportedError(why + " (signature " + sig.canonical() + ")");
     const ffi_abi abi = *ffi::ffi_abi_for(sig.abi());
+    nparams = sig.params().size();
+    forms.assign(nparams, Form::Plain);
+    std::vector<ffi_type *> ptypes;
+    for (const TypeRef &p : sig.params()) ptypes.push_back(ffi::ffi_type_for(*p, sig.abi()));
 #if defined(__x86_64__)
-    if (for_call) split = sysv_split_args(sig);
+    if (for_call) {
+      std::vector<bool> split = sysv_split_args(sig);
+      for (std::size_t i = 0; i < nparams; ++i)
+        if (split[i]) forms[i] = Form::Split;
+    }
+#elif defined(__aarch64__)
+    A64Forms a64 = a64_forms(sig, ptypes, for_call);
+    for (std::size_t i = 0; i < nparams; ++i) {
+      if (a64.pad[i]) forms[i] = Form::PadBefore;
+      if (a64.by_ref[i]) {
+        forms[i] = Form::Copy;
+        copy_offset.resize(nparams, 0);
+        copy_offset[i] = copy_bytes;
+        copy_bytes += (sig.params()[i]->size() + 15) / 16 * 16;
+      }
+    }
 #endif
     std::size_t fixed = sig.fixed_count();
-    for (std::size_t i = 0; i < sig.params().size(); ++i) {
-      if (i < split.size() && split[i]) {
-        atypes.push_back(&ffi_type_uint64);
-        atypes.push_back(&ffi_type_double);
-        any_split = true;
-        if (i < sig.fixed_count()) ++fixed;
-      } else {
-        atypes.push_back(ffi::ffi_type_for(*sig.params()[i], sig.abi()));
+    for (std::size_t i = 0; i < nparams; ++i) {
+      switch (forms[i]) {
+        case Form::Plain:
+          atypes.push_back(ptypes[i]);
+          continue;
+        case Form::Split:
+          atypes.push_back(&ffi_type_uint64);
+          atypes.push_back(&ffi_type_double);
+          break;
+        case Form::PadBefore:
+          atypes.push_back(&ffi_type_uint64);
+          atypes.push_back(ptypes[i]);
+          break;
+        case Form::Copy:
+          atypes.push_back(&ffi_type_pointer);
+          any_special = true;
+          continue;
       }
+      any_special = true;
+      if (i < sig.fixed_count()) ++fixed;  // one more libffi argument among the fixed ones
     }
     ffi_type *rtype = ffi::ffi_type_for(*sig.ret(), sig.abi());
     const auto n = static_cast<unsigned>(atypes.size());
@@ -121,28 +191,63 @@ struct Cif {
     }
     if (s != FFI_OK)
       throw UnsupportedError("libffi cannot prepare " + sig.canonical() + ": " + status_name(s));
+    for (const TypeRef &p : sig.params()) sizes.push_back(p->size());
     ret = sig.ret().get();
     widen_ret = is_narrow_integer(*ret);
-    nparams = sig.params().size();
   }
 
-  // The pointer array handed to ffi_call: a copy of args (libffi 3.4.4 replaces args[i] for
-  // structs over 16 bytes), with split arguments expanded into their two eightbytes.
-  void fill(void **out, void **args) const {
-    if (!any_split) {
+  // Bytes of scratch that fill() needs: the copies (16-aligned) and a pointer to each.
+  std::size_t scratch_bytes() const {
+    return copy_bytes + copy_offset.size() * sizeof(void *);
+  }
+
+  // The pointer array handed to ffi_call, built from args without writing to it (libffi 3.4.4
+  // replaces args[i] for x86-64 structs over 16 bytes). `scratch` is 16-aligned, scratch_bytes().
+  void fill(void **out, void **args, unsigned char *scratch) const {
+    if (!any_special) {
       std::memcpy(out, args, nparams * sizeof(void *));
       return;
     }
+    static const std::uint64_t pad_value = 0;
+    void **ptrs = reinterpret_cast<void **>(scratch + copy_bytes);
     for (std::size_t i = 0; i < nparams; ++i) {
-      *out++ = args[i];
-      if (split[i]) *out++ = static_cast<char *>(args[i]) + 8;
+      switch (forms[i]) {
+        case Form::Plain:
+          *out++ = args[i];
+          break;
+        case Form::Split:
+          *out++ = args[i];
+          *out++ = static_cast<char *>(args[i]) + 8;
+          break;
+        case Form::PadBefore:
+          *out++ = const_cast<std::uint64_t *>(&pad_value);
+          *out++ = args[i];
+          break;
+        case Form::Copy:
+          ptrs[i] = std::memcpy(scratch + copy_offset[i], args[i], sizes[i]);
+          *out++ = &ptrs[i];
+          break;
+      }
     }
+  }
+
+  // A closure's libffi argument array with the pads dropped: the handler's args. `out` has
+  // nparams entries.
+  void **unpad(void **ffi_args, void **out) const {
+    if (!any_special) return ffi_args;
+    for (std::size_t i = 0; i < nparams; ++i) {
+      if (forms[i] == Form::PadBefore) ++ffi_args;
+      *out++ = *ffi_args++;
+    }
+    return out - nparams;
   }
 
   mutable ffi_cif cif{};
   std::vector<ffi_type *> atypes;
-  std::vector<bool> split;
-  bool any_split = false;
+  std::vector<Form> forms;
+  std::vector<std::size_t> sizes, copy_offset;
+  std::size_t copy_bytes = 0;
+  bool any_special = false;
   std::size_t nparams = 0;
   const Type *ret = nullptr;
   bool widen_ret = false;
@@ -155,7 +260,9 @@ class LibffiCall final : public CallImpl {
   void call(void *fn, void *ret, void **args) const override {
     const unsigned n = cif_.cif.nargs;
     void **copy = static_cast<void **>(alloca((n ? n : 1) * sizeof(void *)));
-    cif_.fill(copy, args);
+    const std::size_t scratch = cif_.scratch_bytes();
+    // alloca is 16-aligned on the ABIs we run on; the copies need their types' alignment.
+    cif_.fill(copy, args, scratch ? static_cast<unsigned char *>(alloca(scratch)) : nullptr);
     ffi_call(&cif_.cif, FFI_FN(fn), ret, copy);
     // libffi already widens to ffi_arg on x86-64; do it here so the contract holds everywhere.
     if (cif_.widen_ret && ret) widen(ret, *cif_.ret);
@@ -184,8 +291,11 @@ class LibffiClosure final : public ClosureImpl {
   BackendKind kind() const noexcept override { return BackendKind::Libffi; }
 
  private:
-  static void entry(ffi_cif *, void *ret, void **args, void *self_) {
+  static void entry(ffi_cif *, void *ret, void **ffi_args, void *self_) {
     auto *self = static_cast<LibffiClosure *>(self_);
+    const std::size_t n = self->cif_.nparams;
+    void **args =
+        self->cif_.unpad(ffi_args, static_cast<void **>(alloca((n ? n : 1) * sizeof(void *))));
     if (g_stats_enabled)
       stats().closure_calls[int(BackendKind::Libffi)].fetch_add(1, std::memory_order_relaxed);
     if (!self->cif_.widen_ret) return self->handler_(ret, args, self->user_data_);

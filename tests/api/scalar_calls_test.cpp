@@ -86,7 +86,8 @@ TEST_P(ScalarCalls, Int128) {
   auto u = f("jt_u128", T(TypeKind::U128), {T(TypeKind::U128), T(TypeKind::U128)});
   unsigned __int128 x = ~(unsigned __int128)0 / 7, y = 99;
   EXPECT_TRUE(u.invoke<unsigned __int128>(x, y) == x * 5 + y);
-  // Five integers leave one GPR: the i128 goes to the stack, 16-byte aligned.
+  // After five integers: SysV has one GPR left, so the i128 goes to the stack, 16-byte aligned;
+  // AAPCS64 (C.8) skips x5 and passes it in the even pair x6:x7.
   auto s = f("jt_i128_stack", T(TypeKind::I128),
              {T(TypeKind::I64), T(TypeKind::I64), T(TypeKind::I64), T(TypeKind::I64),
               T(TypeKind::I64), T(TypeKind::I128)});

@@ -7,7 +7,6 @@
 #include "api_test_util.h"
 #include "testlib_types.h"
 
-
 using namespace jt;
 
 namespace {
@@ -346,6 +345,21 @@ TEST_P(StructCalls, LongDoubleAndInt128Structs) {
                    },
                    [](const S128 &a, const S128 &b) { return a.x == b.x; }},
                   GetParam());
+}
+
+// A struct passed by value is the callee's to change, also where the ABI passes it by reference
+// (libffi 3.4.4 on arm64 would hand the callee the caller's own object).
+TEST_P(StructCalls, ByValueArgumentIsTheCalleesCopy) {
+  auto f = fn("jt_L4_clobber", T(K::I64), {st({arr(K::I64, 4)})}, {GetParam(), false});
+  L4 l4 = {{10, 20, 30, 40}};
+  void *args[] = {&l4};  // args[0] is the caller's own object
+  for (int i = 0; i < 2; ++i) {
+    std::int64_t r = 0;
+    f.call(&r, args);
+    EXPECT_EQ(r, 10 + 40 + 90 + 160) << "call " << i;
+    EXPECT_TRUE(l4.a[0] == 10 && l4.a[1] == 20 && l4.a[2] == 30 && l4.a[3] == 40)
+        << "the callee's writes reached the caller's struct (call " << i << ")";
+  }
 }
 
 // libffi 3.4.4 rewrites args[i] for structs over 16 bytes; the caller's array must not change.

@@ -122,6 +122,35 @@ SHAPE(ARR, v.a[0] + 2.0 * v.a[1] + 3.0 * v.a[2] + 4.0 * v.c, (v.a[0]++, v.a[1]++
 SHAPE(NEST, v.p.x + 2.0 * v.p.y + 3.0 * v.z, (v.p.x++, v.p.y++, v.z++))
 SHAPE(D3, v.a + 2.0 * v.b + 3.0 * v.c, (v.a++, v.b++, v.c++))
 SHAPE(L4, v.a[0] + 2.0 * v.a[1] + 3.0 * v.a[2] + 4.0 * v.a[3], for (int i = 0; i < 4; ++i) v.a[i]++)
+/* Sums its parameter (a0 + 2 a1 + 3 a2 + 4 a3), then overwrites it. AAPCS64 (B.4) passes it by
+ * reference to a copy the callee owns, and clang writes such a parameter in place; gcc copies it
+ * first, so on arm64 clang's in-place form is written out. */
+#if defined(__aarch64__) && defined(__ELF__)
+__asm__(
+    ".text\n"
+    ".globl jt_L4_clobber\n"
+    ".type jt_L4_clobber, %function\n"
+    "jt_L4_clobber:\n"
+    "  ldp x1, x2, [x0]\n"
+    "  ldp x3, x4, [x0, #16]\n"
+    "  add x1, x1, x2, lsl #1\n"
+    "  add x3, x3, x3, lsl #1\n"
+    "  add x1, x1, x3\n"
+    "  add x1, x1, x4, lsl #2\n"
+    "  mov x5, #-1\n"
+    "  stp x5, x5, [x0]\n"
+    "  stp x5, x5, [x0, #16]\n"
+    "  mov x0, x1\n"
+    "  ret\n"
+    ".size jt_L4_clobber, .-jt_L4_clobber\n");
+#else
+API int64_t jt_L4_clobber(L4 v) {
+  int64_t s = v.a[0] + 2 * v.a[1] + 3 * v.a[2] + 4 * v.a[3];
+  memset(&v, 0xEE, sizeof v);
+  __asm__ volatile("" : : "r"(&v) : "memory"); /* keep the stores */
+  return s;
+}
+#endif
 static double sum_b64(const B64 *v) {
   double s = 0;
   for (int i = 0; i < 64; ++i) s += (i + 1.0) * v->b[i];
