@@ -146,7 +146,7 @@ Stub::Stub(const abi::CallPlan &plan, StubKind kind, std::string_view name, cons
   code.copyFlattenedData(block.rw, size_, asmjit::CopySectionFlags::kPadTargetBuffer);
   try {
     code_ = mem_.commit(block);
-    unwind_ = std::make_unique<UnwindRegistration>(code_, size_, cfi);
+    unwind_.emplace(code_, size_, cfi);
   } catch (...) {
     if (!code_) throw;  // commit released the block itself
     mem_.release(code_);

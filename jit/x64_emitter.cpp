@@ -12,7 +12,9 @@
 // before its last use, so the order of the moves cannot clobber a source.
 #include "jit/x64_emitter.h"
 
+#include <array>
 #include <cstring>
+#include <iterator>
 #include <string>
 
 #include "abi/callee_saved.h"
@@ -433,11 +435,28 @@ struct Cfi {
   }
 };
 
-std::vector<unsigned> regs_of(std::uint32_t mask) {
-  std::vector<unsigned> r;
-  for (unsigned i = 0; i < 32; ++i)
-    if (mask & bit(i)) r.push_back(i);
-  return r;
+// The registers of a mask, in ascending order (no allocation: compiling a stub makes several).
+class RegList {
+ public:
+  explicit RegList(std::uint32_t mask) {
+    for (unsigned i = 0; i < 32; ++i)
+      if (mask & bit(i)) r_[n_++] = i;
+  }
+  std::size_t size() const noexcept { return n_; }
+  bool empty() const noexcept { return n_ == 0; }
+  unsigned operator[](std::size_t k) const noexcept { return r_[k]; }
+  const unsigned *begin() const noexcept { return r_.data(); }
+  const unsigned *end() const noexcept { return r_.data() + n_; }
+  auto rbegin() const noexcept { return std::make_reverse_iterator(end()); }
+  auto rend() const noexcept { return std::make_reverse_iterator(begin()); }
+
+ private:
+  std::array<unsigned, 32> r_{};
+  std::size_t n_ = 0;
+};
+
+RegList regs_of(std::uint32_t mask) {
+  return RegList(mask);
 }
 
 }  // namespace
@@ -549,7 +568,7 @@ void emit_downcall(Assembler &assembler, const CallPlan &plan, const void *targe
   const Gp fn = target_in_rdi ? rdi : r10;
 
   // Registers our caller expects kept that the callee may clobber.
-  const std::vector<unsigned> pushes = regs_of(abi::must_preserve(kStubAbi, plan.abi).gpr);
+  const RegList pushes = regs_of(abi::must_preserve(kStubAbi, plan.abi).gpr);
   // `ret` is kept in a stack slot across the call (pushed first): cheaper than a callee-saved
   // register, which would need saving too.
   const std::size_t saved = pushes.size() + (ret_after ? 1 : 0);
@@ -732,8 +751,8 @@ void emit_upcall(Assembler &assembler, const CallPlan &plan, std::vector<CfiOp> 
   Emit a(assembler, fast);
   // The entry is called with the plan's convention and calls the handler with the host's.
   const abi::CalleeSaved keep = abi::must_preserve(plan.abi, kStubAbi);
-  const std::vector<unsigned> pushes = regs_of(keep.gpr);
-  const std::vector<unsigned> vec_saves = regs_of(keep.vec);
+  const RegList pushes = regs_of(keep.gpr);
+  const RegList vec_saves = regs_of(keep.vec);
 
   // An argument whose pieces all lie on the incoming stack, in order and back to back, covering
   // it exactly, is handed to the handler in place: in_place[i] is its stack offset.
