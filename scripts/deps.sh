@@ -7,9 +7,13 @@ set -eu
 packages="build-essential cmake pkg-config libffi-dev libasmjit-dev libgtest-dev
   libbenchmark-dev libsqlite3-dev libuv1-dev libcurl4-openssl-dev python3 valgrind"
 
+arch=$(dpkg --print-architecture)
 missing=""
 for p in $packages; do
-  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+  # Ask for the native architecture's package: with a foreign architecture added (arm64 for the
+  # cross build) a bare name answers once per installed architecture.
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$p:$arch" 2>/dev/null ||
+    dpkg-query -W -f='${db:Status-Status}\n' "$p" 2>/dev/null | head -n 1 || true)
   [ "$status" = installed ] || missing="$missing $p"
 done
 
