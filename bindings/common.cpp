@@ -88,6 +88,13 @@ Function VariadicCache::get(const Function &fn, std::vector<TypeRef> varargs) co
   return cache_.emplace(std::move(key), Function(std::move(sig), fn.address())).first->second;
 }
 
+std::unique_ptr<std::max_align_t[]> zeroed_storage(std::size_t bytes) {
+  std::size_t n = (bytes + sizeof(std::max_align_t) - 1) / sizeof(std::max_align_t);
+  std::unique_ptr<std::max_align_t[]> p(new std::max_align_t[n]);
+  std::memset(static_cast<void *>(p.get()), 0, n * sizeof(std::max_align_t));
+  return p;
+}
+
 StructLayout::StructLayout(TypeRef type) : type_(std::move(type)) {
   if (!type_ || !type_->is_aggregate())
     throw BindingError("StructLayout: not a struct or union: " +

@@ -170,10 +170,9 @@ const LibraryLocation kLocation{"libc", "JITFFI_LIBC_PATH", {"libc.so.6", "c"}};
 constexpr short kPollIn = 0x1;
 constexpr int kEtimedout = 110;
 
-// Storage with the size and alignment of a declared struct (max_align_t units).
+// Zeroed storage with the size and alignment of a declared struct.
 std::unique_ptr<std::max_align_t[]> storage_for(const StructLayout &l) {
-  std::size_t n = (l.size() + sizeof(std::max_align_t) - 1) / sizeof(std::max_align_t);
-  return std::unique_ptr<std::max_align_t[]>(new std::max_align_t[n]());
+  return zeroed_storage(l.size());
 }
 
 std::string strerror_of(const Api &a, int code) {
@@ -579,7 +578,10 @@ std::optional<RegexMatch> Regex::match(const char *text) const {
 
 Termios::Termios(const Libc &c)
     : api_(c.shared_api()),
-      bytes_((api_->termios.size() + sizeof(std::max_align_t) - 1) / sizeof(std::max_align_t)) {}
+      bytes_((api_->termios.size() + sizeof(std::max_align_t) - 1) / sizeof(std::max_align_t)) {
+  // Value-initialising max_align_t leaves some bytes as they were (see zeroed_storage).
+  std::memset(static_cast<void *>(bytes_.data()), 0, bytes_.size() * sizeof(std::max_align_t));
+}
 
 unsigned Termios::iflag() const {
   return api_->termios.get<unsigned>(data(), "c_iflag");

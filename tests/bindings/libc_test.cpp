@@ -526,3 +526,32 @@ TEST_F(Libc, Getaddrinfo) {
     EXPECT_EQ(e.message(), std::string(::gai_strerror(EAI_NONAME)));
   }
 }
+
+// Struct storage handed to C must be zero in every byte: getaddrinfo reads hints members we never
+// set (ai_protocol: garbage there is "ai_socktype not supported"). The heap is dirtied first, so
+// storage that zeroes only members (value-initialised max_align_t) fails here in any build.
+static void dirty_the_heap() {
+  std::vector<unsigned char *> blocks;
+  for (std::size_t size = 16; size <= 512; size += 16)
+    for (int i = 0; i < 8; ++i) {
+      blocks.push_back(new unsigned char[size]);
+      std::memset(blocks.back(), 0xbe, size);
+    }
+  for (unsigned char *b : blocks) delete[] b;
+}
+
+TEST(BindingStorage, ZeroedStorageIsZeroInEveryByte) {
+  for (std::size_t bytes : {1u, 16u, 48u, 60u, 112u, 128u, 400u}) {
+    dirty_the_heap();
+    auto p = jitffi::bindings::zeroed_storage(bytes);
+    const auto *b = reinterpret_cast<const unsigned char *>(p.get());
+    for (std::size_t i = 0; i < bytes; ++i) ASSERT_EQ(b[i], 0) << "byte " << i << " of " << bytes;
+  }
+}
+
+TEST_F(Libc, NewTermiosIsZeroInEveryByte) {
+  dirty_the_heap();
+  lc::Termios t(c_);
+  const auto *b = static_cast<const unsigned char *>(t.data());
+  for (std::size_t i = 0; i < sizeof(struct termios); ++i) ASSERT_EQ(b[i], 0) << "byte " << i;
+}

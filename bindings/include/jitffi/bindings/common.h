@@ -8,6 +8,7 @@
 #include <exception>
 #include <initializer_list>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <string>
@@ -153,6 +154,11 @@ class StructLayout {
   std::size_t checked(std::string_view path, std::size_t want) const;
   TypeRef type_;
 };
+
+// Storage for `bytes` bytes, aligned for any scalar, with every byte zero: C APIs read members
+// the caller never set (getaddrinfo's hints), and `new std::max_align_t[n]()` leaves padding and
+// the tail of its long double as the heap had them.
+std::unique_ptr<std::max_align_t[]> zeroed_storage(std::size_t bytes);
 
 // `void(void)`: the value of a binding's closure Signature members until the library is opened.
 inline Signature unresolved_signature() {
