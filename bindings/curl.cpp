@@ -2,6 +2,8 @@
 // and CURLINFO type bits, easy handles with closure callbacks, slists and the multi interface.
 #include "jitffi/bindings/curl.h"
 
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -74,6 +76,14 @@ constexpr std::size_t kErrorSize = 256;  // CURL_ERROR_SIZE
 std::mutex &global_mutex() {
   static std::mutex m;  // curl_global_init/cleanup are not thread-safe in older versions
   return m;
+}
+
+// libcurl stays loaded once opened: curl_version() initialises OpenLDAP (liblber, libsasl2),
+// which keep allocations in their globals and never free them, so unloading would leak them.
+void pin_loaded(const void *symbol) {
+  Dl_info info{};
+  if (::dladdr(symbol, &info) && info.dli_fname)
+    ::dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);  // never closed: a pin
 }
 
 std::string str(const char *s) {
@@ -191,6 +201,7 @@ Curl::Curl(std::string_view path) {
                 table.end());
     resolve_functions<Api>(api->lib, a, table);
   }
+  pin_loaded(api->version.address());
   api->write_cb =
       s.signature("size_t write_cb(char *buffer, size_t size, size_t nitems, void *userdata)");
   api->xferinfo_cb = s.signature(
