@@ -17,8 +17,8 @@
 
 namespace jitffi::compat {
 
-// The system's libffi, dlopen'ed by its real file name with RTLD_LOCAL | RTLD_DEEPBIND, so that
-// its ffi_* symbols and ours never bind to each other (real_ffi.cpp).
+// The system's libffi, dlopen'ed by its real file name with RTLD_LOCAL | RTLD_DEEPBIND (no
+// DEEPBIND under ASan), so that its ffi_* symbols and ours never bind to each other (real_ffi.cpp).
 struct RealFfi {
   std::string path;
   ffi_status (*prep_cif)(ffi_cif *, ffi_abi, unsigned, ffi_type *, ffi_type **);

@@ -7,6 +7,22 @@ endif()
 
 set(_compat_dir $<TARGET_FILE_DIR:jitffi_ffi>)
 
+# Under the sanitizers our libffi.so.8 is ASan-instrumented, and the ASan runtime must be the first
+# library of a process: the preloading tests preload the runtime before it.
+set(_asan_runtime "")
+if(JITFFI_SANITIZE)
+  execute_process(COMMAND ${CMAKE_C_COMPILER} -print-file-name=libasan.so
+                  OUTPUT_VARIABLE _asan_runtime OUTPUT_STRIP_TRAILING_WHITESPACE)
+  if(NOT IS_ABSOLUTE "${_asan_runtime}" OR NOT EXISTS "${_asan_runtime}")
+    message(FATAL_ERROR "JITFFI_SANITIZE: the compiler does not name its ASan runtime "
+                        "(-print-file-name=libasan.so gave '${_asan_runtime}')")
+  endif()
+endif()
+set(_preload ${_compat_dir}/libffi.so.8)
+if(_asan_runtime)
+  set(_preload "${_asan_runtime}:${_preload}")
+endif()
+
 # The client: the system's ffi.h and -lffi, exactly like a program built for Debian's libffi.
 add_executable(jitffi_compat_client ${CMAKE_CURRENT_LIST_DIR}/client.c)
 target_link_libraries(jitffi_compat_client PRIVATE PkgConfig::LIBFFI ${CMAKE_DL_LIBS})
@@ -18,7 +34,7 @@ set_tests_properties(compat.client.ld_library_path PROPERTIES
   ENVIRONMENT "LD_LIBRARY_PATH=${_compat_dir}")
 add_test(NAME compat.client.ld_preload COMMAND jitffi_compat_client --expect-jitffi)
 set_tests_properties(compat.client.ld_preload PROPERTIES
-  ENVIRONMENT "LD_PRELOAD=${_compat_dir}/libffi.so.8")
+  ENVIRONMENT "LD_PRELOAD=${_preload}")
 set_tests_properties(compat.client.system_libffi compat.client.ld_library_path
   compat.client.ld_preload PROPERTIES LABELS compat)
 
@@ -27,7 +43,7 @@ set_tests_properties(compat.client.system_libffi compat.client.ld_library_path
 find_program(JITFFI_PYTHON3 python3)
 add_test(NAME compat.ctypes_suite
   COMMAND ${CMAKE_COMMAND} -DPYTHON=${JITFFI_PYTHON3} -DLIB=${_compat_dir}/libffi.so.8
-          -P ${CMAKE_CURRENT_LIST_DIR}/ctypes_suite.cmake)
+          -DASAN_RUNTIME=${_asan_runtime} -P ${CMAKE_CURRENT_LIST_DIR}/ctypes_suite.cmake)
 set_tests_properties(compat.ctypes_suite PROPERTIES LABELS compat SKIP_RETURN_CODE 77
   TIMEOUT 600)
 
