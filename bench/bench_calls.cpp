@@ -185,6 +185,126 @@ void register_prepare() {
   });
 }
 
+#if defined(__x86_64__)
+// Win64 (issue 4): the same eight signatures against targets compiled with
+// __attribute__((ms_abi)) (w1-w8 in targets.c): a direct call, the JIT with a `win64:` plan, and
+// libffi's FFI_WIN64.
+#define MS __attribute__((ms_abi))
+void register_win64() {
+  static const char *const kSyms[] = {"w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8"};
+  auto direct = [](const char *name, auto body) {
+    benchmark::RegisterBenchmark((std::string("direct_win64/") + name).c_str(), body);
+  };
+  direct("S1", [](benchmark::State &st) {
+    auto f = reinterpret_cast<MS void (*)()>(targets().symbol("w1"));
+    for (auto _ : st) {
+      benchmark::DoNotOptimize(f);
+      f();
+    }
+  });
+  direct("S2", [](benchmark::State &st) {
+    auto f = reinterpret_cast<MS int (*)(int, int)>(targets().symbol("w2"));
+    int a = 3, b = 4;
+    for (auto _ : st) {
+      benchmark::DoNotOptimize(f);
+      benchmark::DoNotOptimize(a);
+      benchmark::DoNotOptimize(f(a, b));
+    }
+  });
+  direct("S3", [](benchmark::State &st) {
+    auto f =
+        reinterpret_cast<MS double (*)(double, double, double, double)>(targets().symbol("w3"));
+    double a = 1.5, b = 2.5, c = 3.5, d = 4.5;
+    for (auto _ : st) {
+      benchmark::DoNotOptimize(f);
+      benchmark::DoNotOptimize(a);
+      benchmark::DoNotOptimize(f(a, b, c, d));
+    }
+  });
+  direct("S4", [](benchmark::State &st) {
+    auto f =
+        reinterpret_cast<MS std::int64_t (*)(std::int64_t, double, std::int64_t, std::int64_t,
+                                             double, std::int64_t, std::int64_t, std::int64_t)>(
+            targets().symbol("w4"));
+    std::int64_t a = 10;
+    double d = 1.5;
+    for (auto _ : st) {
+      benchmark::DoNotOptimize(f);
+      benchmark::DoNotOptimize(a);
+      benchmark::DoNotOptimize(f(a, d, 20, 30, 2.5, 40, 50, 60));
+    }
+  });
+  direct("S5", [](benchmark::State &st) {
+    auto f =
+        reinterpret_cast<MS double (*)(int, double, void *, int, double, std::int64_t, void *,
+                                       double, int, int, void *, double)>(targets().symbol("w5"));
+    int a = 3;
+    double d = 1.5;
+    for (auto _ : st) {
+      benchmark::DoNotOptimize(f);
+      benchmark::DoNotOptimize(a);
+      benchmark::DoNotOptimize(f(a, d, nullptr, 4, 2.5, 10, nullptr, 3.5, a, 4, nullptr, 4.5));
+    }
+  });
+  direct("S6", [](benchmark::State &st) {
+    auto f = reinterpret_cast<MS V2 (*)(V2, V2)>(targets().symbol("w6"));
+    V2 a{1, 2}, b{3, 4};
+    for (auto _ : st) {
+      benchmark::DoNotOptimize(f);
+      benchmark::DoNotOptimize(a);
+      V2 r = f(a, b);
+      benchmark::DoNotOptimize(r);
+    }
+  });
+  direct("S7", [](benchmark::State &st) {
+    auto f = reinterpret_cast<MS I3 (*)(I3, I3)>(targets().symbol("w7"));
+    I3 a{1, 2, 3}, b{4, 5, 6};
+    for (auto _ : st) {
+      benchmark::DoNotOptimize(f);
+      benchmark::DoNotOptimize(a);
+      I3 r = f(a, b);
+      benchmark::DoNotOptimize(r);
+    }
+  });
+  direct("S8", [](benchmark::State &st) {
+    auto f = reinterpret_cast<MS int (*)(const char *, ...)>(targets().symbol("w8"));
+    const char *fmt = "x";
+    int i = 3;
+    for (auto _ : st) {
+      benchmark::DoNotOptimize(f);
+      benchmark::DoNotOptimize(i);
+      benchmark::DoNotOptimize(f(fmt, i, 1.5, std::int64_t{10}));
+    }
+  });
+  for (int k = 0; k < kCaseCount; ++k) {
+    benchmark::RegisterBenchmark(
+        (std::string("jit_win64/") + kCases[k].name).c_str(), [k](benchmark::State &st) {
+          jitffi::Function fn(jitffi::Signature::parse(std::string("win64:") + kCases[k].sig),
+                              targets().symbol(kSyms[k]), {jitffi::BackendChoice::Jit});
+          Args a(k);
+          for (auto _ : st) {
+            fn.call(g_ret, a.argv);
+            benchmark::ClobberMemory();
+          }
+        });
+    benchmark::RegisterBenchmark(
+        (std::string("libffi_win64/") + kCases[k].name).c_str(), [k](benchmark::State &st) {
+          FfiSig s = ffi_sig(k);
+          ffi_cif cif;
+          if (prep(&cif, s, FFI_WIN64) != FFI_OK) return st.SkipWithError("ffi_prep_cif failed");
+          void (*fn)() = FFI_FN(targets().symbol(kSyms[k]));
+          Args a(k);
+          void *argv[12];
+          for (auto _ : st) {
+            std::memcpy(argv, a.argv, sizeof(void *) * unsigned(a.n));  // libffi may rewrite it
+            ffi_call(&cif, fn, g_ret, argv);
+            benchmark::ClobberMemory();
+          }
+        });
+  }
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -192,6 +312,9 @@ int main(int argc, char **argv) {
   register_boxed();
   register_closures();
   register_prepare();
+#if defined(__x86_64__)
+  register_win64();
+#endif
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

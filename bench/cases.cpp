@@ -96,11 +96,11 @@ FfiSig ffi_sig(int which) {
   }
 }
 
-ffi_status prep(ffi_cif *cif, FfiSig &s) {
+ffi_status prep(ffi_cif *cif, FfiSig &s, ffi_abi abi) {
   if (s.fixed >= 0)
-    return ffi_prep_cif_var(cif, FFI_DEFAULT_ABI, unsigned(s.fixed), unsigned(s.args.size()), s.ret,
+    return ffi_prep_cif_var(cif, abi, unsigned(s.fixed), unsigned(s.args.size()), s.ret,
                             s.args.data());
-  return ffi_prep_cif(cif, FFI_DEFAULT_ABI, unsigned(s.args.size()), s.ret, s.args.data());
+  return ffi_prep_cif(cif, abi, unsigned(s.args.size()), s.ret, s.args.data());
 }
 
 }  // namespace bench

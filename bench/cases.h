@@ -90,7 +90,7 @@ struct FfiSig {
   int fixed = -1;
 };
 FfiSig ffi_sig(int which);
-ffi_status prep(ffi_cif *cif, FfiSig &s);
+ffi_status prep(ffi_cif *cif, FfiSig &s, ffi_abi abi = FFI_DEFAULT_ABI);
 
 // Hand-written boxed stubs `void stub(void *fn, void *ret, void **args)`, compiled -O2 in their
 // own file (cases.cpp): the floor a boxed interface costs when the compiler writes it.

@@ -67,7 +67,21 @@ def main():
         if j and f:
             ffi_over_jit.append(f / j)
     out.append("")
-    other = [n for n in sorted(t) if n.split("/")[0] not in ("direct", "jit", "libffi", "cxx_stub")]
+    win = sorted({n.split("/")[1] for n in t if n.startswith("direct_win64/")})
+    if win:
+        out.append("Win64 (targets compiled with `__attribute__((ms_abi))`, JIT with `win64:` plans, "
+                   "libffi with FFI_WIN64):\n")
+        out.append("| sig | direct ns | jit ns | jit/direct | libffi ns | libffi/direct | libffi/jit |")
+        out.append("|---|---:|---:|---:|---:|---:|---:|")
+        for c in win:
+            d, j, f = (t.get(f"{k}_win64/{c}") for k in ("direct", "jit", "libffi"))
+            row = [c, f"{d:.2f}" if d else "-", f"{j:.2f}" if j else "-",
+                   f"{j / d:.2f}x" if j and d else "-", f"{f:.2f}" if f else "-",
+                   f"{f / d:.2f}x" if f and d else "-", f"{f / j:.1f}x" if f and j else "-"]
+            out.append("| " + " | ".join(row) + " |")
+        out.append("")
+    other = [n for n in sorted(t) if n.split("/")[0] not in (
+        "direct", "jit", "libffi", "cxx_stub", "direct_win64", "jit_win64", "libffi_win64")]
     if other:
         out.append("| benchmark | ns |")
         out.append("|---|---:|")
