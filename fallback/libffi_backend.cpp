@@ -205,7 +205,7 @@ struct Cif {
   // replaces args[i] for x86-64 structs over 16 bytes). `scratch` is 16-aligned, scratch_bytes().
   void fill(void **out, void **args, unsigned char *scratch) const {
     if (!any_special) {
-      std::memcpy(out, args, nparams * sizeof(void *));
+      if (nparams) std::memcpy(out, args, nparams * sizeof(void *));  // args may be null if none
       return;
     }
     static const std::uint64_t pad_value = 0;

@@ -242,6 +242,11 @@ API int64_t jt_run_thread(void *(*start)(void *), void *arg) {
   return (int64_t)(intptr_t)result;
 }
 
+/* ---- no arguments: callers may pass a null args array ---- */
+API int32_t jt_answer(void) {
+  return 42;
+}
+
 /* ---- errno ---- */
 API int jt_set_errno(int e) {
   errno = e;
