@@ -28,7 +28,9 @@ ctest_opts="--output-on-failure --no-label-summary -j$jobs --timeout 900"
 
 stamp "tests under ASan+UBSan (build-asan/): $(ctest --test-dir build-asan -N | sed -n 's/^Total Tests: //p')"
 # shellcheck disable=SC2086  # options are words
-{ ctest --test-dir build-asan $ctest_opts; echo $? >build-asan/ctest.rc; } | tee build-asan/ctest.log
+# (rc captured with ||: under set -e a failing ctest would end the group before the echo)
+{ rc=0; ctest --test-dir build-asan $ctest_opts || rc=$?; echo $rc >build-asan/ctest.rc; } |
+  tee build-asan/ctest.log
 asan_rc=$(cat build-asan/ctest.rc)
 asan_summary=$(grep -E 'tests passed' build-asan/ctest.log | tail -n 1)
 
@@ -40,7 +42,7 @@ cross_summary="not run (JITFFI_SKIP_CROSS=1)"
 if [ "${JITFFI_SKIP_CROSS:-0}" != 1 ]; then
   stamp "AArch64 cross build and tests under qemu (build-aarch64/)"
   mkdir -p build-aarch64
-  { JOBS=$jobs ./scripts/cross-aarch64.sh 2>&1; echo $? >build-aarch64/cross.rc; } |
+  { rc=0; JOBS=$jobs ./scripts/cross-aarch64.sh 2>&1 || rc=$?; echo $rc >build-aarch64/cross.rc; } |
     tee build-aarch64/cross.log
   cross_rc=$(cat build-aarch64/cross.rc)
   cross_summary=$(grep -E 'tests passed' build-aarch64/cross.log | tail -n 1)
