@@ -3,12 +3,22 @@
 #include <stdarg.h>
 #include <stdint.h>
 
-typedef struct { double x, y; } V2;
-typedef struct { int64_t a, b, c; } I3;
+typedef struct {
+  double x, y;
+} V2;
+typedef struct {
+  int64_t a, b, c;
+} I3;
 
-void s1(void) { __asm__ volatile(""); }
-int s2(int a, int b) { return a + b; }
-double s3(double a, double b, double c, double d) { return a + b + c + d; }
+void s1(void) {
+  __asm__ volatile("");
+}
+int s2(int a, int b) {
+  return a + b;
+}
+double s3(double a, double b, double c, double d) {
+  return a + b + c + d;
+}
 int64_t s4(int64_t a, double b, int64_t c, int64_t d, double e, int64_t f, int64_t g, int64_t h) {
   return a + (int64_t)b + c + d + (int64_t)e + f + g + h;
 }
@@ -39,9 +49,15 @@ int s8(const char *fmt, ...) {
 #if defined(__x86_64__)
 /* The same targets compiled for the Microsoft x64 convention (issue 4's jit_win64/S* rows). */
 #define MS __attribute__((ms_abi))
-MS void w1(void) { __asm__ volatile(""); }
-MS int w2(int a, int b) { return a + b; }
-MS double w3(double a, double b, double c, double d) { return a + b + c + d; }
+MS void w1(void) {
+  __asm__ volatile("");
+}
+MS int w2(int a, int b) {
+  return a + b;
+}
+MS double w3(double a, double b, double c, double d) {
+  return a + b + c + d;
+}
 MS int64_t w4(int64_t a, double b, int64_t c, int64_t d, double e, int64_t f, int64_t g,
               int64_t h) {
   return a + (int64_t)b + c + d + (int64_t)e + f + g + h;

@@ -12,7 +12,7 @@ std::string listing(const jitffi::Signature &sig) {
   out += "downcall stub (void *fn, void *ret, void **args):\n";
   out += disassemble(plan, StubKind::Downcall);
   out += plan.isa == abi::Isa::A64 ? "upcall entry (closure context in x9):\n"
-                                     : "upcall entry (closure context in r10):\n";
+                                   : "upcall entry (closure context in r10):\n";
   out += disassemble(plan, StubKind::Upcall);
   return out;
 }

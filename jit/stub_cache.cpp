@@ -47,8 +47,8 @@ StubCache::~StubCache() {
   }
 }
 
-CacheEntry *StubCache::find(std::size_t bucket, std::uint64_t hash, const Signature &sig) const
-    noexcept {
+CacheEntry *StubCache::find(std::size_t bucket, std::uint64_t hash,
+                            const Signature &sig) const noexcept {
   // The hash picks the bucket; the full canonical form decides (Signature's == compares the
   // shared data pointer first, so a copy of the signature that made the entry is one compare).
   for (CacheEntry *e = buckets_[bucket].load(std::memory_order_acquire); e; e = e->next)

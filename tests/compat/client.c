@@ -14,20 +14,30 @@
 #include <string.h>
 
 static int failures, checks;
-#define CHECK(c)                                                  \
-  do {                                                            \
-    ++checks;                                                     \
-    if (!(c)) {                                                   \
-      ++failures;                                                 \
+#define CHECK(c)                                                            \
+  do {                                                                      \
+    ++checks;                                                               \
+    if (!(c)) {                                                             \
+      ++failures;                                                           \
       fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); \
-    }                                                             \
+    }                                                                       \
   } while (0)
 
-static int add(int a, int b) { return a + b; }
-static signed char neg_char(signed char c) { return (signed char)-c; }
-static unsigned short ushort_max(void) { return 65535; }
-static double mix(double a, float b, int c, long long d) { return a + b + c + (double)d; }
-static long double ld_twice(long double x) { return 2 * x; }
+static int add(int a, int b) {
+  return a + b;
+}
+static signed char neg_char(signed char c) {
+  return (signed char)-c;
+}
+static unsigned short ushort_max(void) {
+  return 65535;
+}
+static double mix(double a, float b, int c, long long d) {
+  return a + b + c + (double)d;
+}
+static long double ld_twice(long double x) {
+  return 2 * x;
+}
 
 static double vsum(int n, ...) {
   va_list ap;
@@ -38,19 +48,40 @@ static double vsum(int n, ...) {
   return s;
 }
 
-struct id { int i; double d; };
-struct big { long a, b, c; };
-struct small { char c; short s; };
-struct outer { struct small s; float f; struct id inner; };
+struct id {
+  int i;
+  double d;
+};
+struct big {
+  long a, b, c;
+};
+struct small {
+  char c;
+  short s;
+};
+struct outer {
+  struct small s;
+  float f;
+  struct id inner;
+};
 
-static struct id id_scale(struct id v, int k) { struct id r = {v.i * k, v.d * k}; return r; }
+static struct id id_scale(struct id v, int k) {
+  struct id r = {v.i * k, v.d * k};
+  return r;
+}
 static struct big big_sum(struct big x, struct big y) {
   struct big r = {x.a + y.a, x.b + y.b, x.c + y.c};
   return r;
 }
-static int small_sum(struct small s) { return s.c + s.s; }
-static double outer_sum(struct outer o) { return o.s.c + o.s.s + o.f + o.inner.i + o.inner.d; }
-static double complex cmul(double complex a, double complex b) { return a * b; }
+static int small_sum(struct small s) {
+  return s.c + s.s;
+}
+static double outer_sum(struct outer o) {
+  return o.s.c + o.s.s + o.f + o.inner.i + o.inner.d;
+}
+static double complex cmul(double complex a, double complex b) {
+  return a * b;
+}
 
 static ffi_type *id_elems[] = {&ffi_type_sint, &ffi_type_double, NULL};
 static ffi_type id_type = {0, 0, FFI_TYPE_STRUCT, id_elems};
@@ -118,8 +149,8 @@ static void test_variadic(void) {
   int i = 7;
   double d = 3.25;
   const char *s = "ok";
-  ffi_type *args[] = {&ffi_type_pointer, &ffi_type_ulong, &ffi_type_pointer, &ffi_type_sint,
-                      &ffi_type_double, &ffi_type_pointer};
+  ffi_type *args[] = {&ffi_type_pointer, &ffi_type_ulong,  &ffi_type_pointer,
+                      &ffi_type_sint,    &ffi_type_double, &ffi_type_pointer};
   void *vals[] = {&p, &n, &fmt, &i, &d, &s};
   ffi_arg r = 0;
   CHECK(ffi_prep_cif_var(&cif, FFI_DEFAULT_ABI, 3, 6, &ffi_type_sint, args) == FFI_OK);
@@ -148,7 +179,7 @@ static void test_structs(int expect_jitffi) {
   ffi_type *args[] = {&id_type, &ffi_type_sint};
   void *vals[] = {&v, &k};
   CHECK(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 2, &id_type, args) == FFI_OK);
-  CHECK(id_type.size == sizeof(struct id) && id_type.alignment == 8);  /* laid out by prep */
+  CHECK(id_type.size == sizeof(struct id) && id_type.alignment == 8); /* laid out by prep */
   ffi_call(&cif, FFI_FN(id_scale), &rv, vals);
   CHECK(rv.i == 12 && rv.d == 6.0);
 
@@ -253,13 +284,12 @@ typedef struct ffi_call_plan ffi_call_plan;
 static void test_plans(int expect_jitffi) {
   ffi_call_plan *(*alloc)(ffi_cif *) =
       (ffi_call_plan * (*)(ffi_cif *)) dlsym(RTLD_DEFAULT, "ffi_call_plan_alloc");
-  void (*invoke)(ffi_call_plan *, void (*)(void), void *, void **) =
-      (void (*)(ffi_call_plan *, void (*)(void), void *, void **))dlsym(RTLD_DEFAULT,
-                                                                        "ffi_call_plan_invoke");
-  void (*pfree)(ffi_call_plan *) = (void (*)(ffi_call_plan *))dlsym(RTLD_DEFAULT,
-                                                                    "ffi_call_plan_free");
-  size_t (*psize)(ffi_call_plan *) = (size_t(*)(ffi_call_plan *))dlsym(RTLD_DEFAULT,
-                                                                       "ffi_call_plan_size");
+  void (*invoke)(ffi_call_plan *, void (*)(void), void *, void **) = (void (*)(
+      ffi_call_plan *, void (*)(void), void *, void **))dlsym(RTLD_DEFAULT, "ffi_call_plan_invoke");
+  void (*pfree)(ffi_call_plan *) =
+      (void (*)(ffi_call_plan *))dlsym(RTLD_DEFAULT, "ffi_call_plan_free");
+  size_t (*psize)(ffi_call_plan *) =
+      (size_t(*)(ffi_call_plan *))dlsym(RTLD_DEFAULT, "ffi_call_plan_size");
   if (!expect_jitffi && !alloc) return; /* libffi before 3.8 */
   CHECK(alloc && invoke && pfree && psize);
   if (!alloc || !invoke || !pfree || !psize) return;

@@ -5,24 +5,37 @@
 
 #include "targets_a64.h"
 
-int32_t t_add(int32_t a, int32_t b) { return a + b; }
-double t_hfa4(struct d4 v, double k) { return (v.a + 2 * v.b + 3 * v.c + 4 * v.d) * k; }
-struct f3 t_make_f3(float a, float b, float c) { struct f3 r = {a, b, c}; return r; }
-struct big t_scale(struct big v, int64_t k) { struct big r = {v.a * k, v.b * k, v.c * k}; return r; }
-double t_many(int64_t a1, int64_t a2, int64_t a3, int64_t a4, int64_t a5, int64_t a6,
-              int64_t a7, int64_t a8, int64_t a9, int8_t a10, uint16_t a11, double d1, double d2,
-              double d3, double d4, double d5, double d6, double d7, double d8, double d9,
-              float f10) {
+int32_t t_add(int32_t a, int32_t b) {
+  return a + b;
+}
+double t_hfa4(struct d4 v, double k) {
+  return (v.a + 2 * v.b + 3 * v.c + 4 * v.d) * k;
+}
+struct f3 t_make_f3(float a, float b, float c) {
+  struct f3 r = {a, b, c};
+  return r;
+}
+struct big t_scale(struct big v, int64_t k) {
+  struct big r = {v.a * k, v.b * k, v.c * k};
+  return r;
+}
+double t_many(int64_t a1, int64_t a2, int64_t a3, int64_t a4, int64_t a5, int64_t a6, int64_t a7,
+              int64_t a8, int64_t a9, int8_t a10, uint16_t a11, double d1, double d2, double d3,
+              double d4, double d5, double d6, double d7, double d8, double d9, float f10) {
   return (double)(a1 + 2 * a2 + 3 * a3 + 4 * a4 + 5 * a5 + 6 * a6 + 7 * a7 + 8 * a8 + 9 * a9 +
                   10 * a10 + 11 * a11) +
          d1 + d2 * 2 + d3 * 3 + d4 * 4 + d5 * 5 + d6 * 6 + d7 * 7 + d8 * 8 + d9 * 9 + f10 * 10;
 }
-long double t_ld(long double a, double b) { return a * b + 1; }
+long double t_ld(long double a, double b) {
+  return a * b + 1;
+}
 struct c3 t_c3(struct c3 a, struct c7 b) {
   struct c3 r = {(char)(a.a + b.a[6]), (char)(a.b + b.a[0]), (char)(a.c + b.a[3])};
   return r;
 }
-int16_t t_narrow(int8_t a, uint8_t b, int16_t c, uint16_t d) { return (int16_t)(a + b + c + d); }
+int16_t t_narrow(int8_t a, uint8_t b, int16_t c, uint16_t d) {
+  return (int16_t)(a + b + c + d);
+}
 double t_va(int n, ...) {
   va_list ap;
   va_start(ap, n);
@@ -38,12 +51,16 @@ struct aligned16 t_al16(int32_t a, struct aligned16 v) {
 }
 
 /* Callers of closures: each passes known values and hands back what the closure returned. */
-int32_t c_call_add(int32_t (*f)(int32_t, int32_t), int32_t a, int32_t b) { return f(a, b); }
+int32_t c_call_add(int32_t (*f)(int32_t, int32_t), int32_t a, int32_t b) {
+  return f(a, b);
+}
 double c_call_hfa4(double (*f)(struct d4, double)) {
   struct d4 v = {1.5, 2.5, 3.5, 4.5};
   return f(v, 2.0);
 }
-struct f3 c_call_make_f3(struct f3 (*f)(float, float, float)) { return f(1.25f, -2.5f, 8.0f); }
+struct f3 c_call_make_f3(struct f3 (*f)(float, float, float)) {
+  return f(1.25f, -2.5f, 8.0f);
+}
 struct big c_call_scale(struct big (*f)(struct big, int64_t)) {
   struct big v = {1, -2, 3};
   return f(v, 7);
@@ -54,7 +71,9 @@ double c_call_many(double (*f)(int64_t, int64_t, int64_t, int64_t, int64_t, int6
   return f(1, 2, 3, 4, 5, 6, 7, 8, 9, -10, 65535, 0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, 8.5,
            9.5f);
 }
-long double c_call_ld(long double (*f)(long double, double)) { return f(1.5L, 4.0); }
+long double c_call_ld(long double (*f)(long double, double)) {
+  return f(1.5L, 4.0);
+}
 int16_t c_call_narrow(int16_t (*f)(int8_t, uint8_t, int16_t, uint16_t)) {
   return f(-100, 200, -30000, 40000);
 }
@@ -63,4 +82,6 @@ struct c3 c_call_c3(struct c3 (*f)(struct c3, struct c7)) {
   struct c7 b = {{10, 20, 30, 40, 50, 60, 70}};
   return f(a, b);
 }
-int32_t c_call_twice(int32_t (*f)(int32_t, int32_t)) { return f(1, 2) + f(3, 4); }
+int32_t c_call_twice(int32_t (*f)(int32_t, int32_t)) {
+  return f(1, 2) + f(3, 4);
+}

@@ -7,12 +7,25 @@
 extern "C" {
 #endif
 
-struct d4 { double a, b, c, d; };         /* HFA of four doubles: v0-v3 */
-struct f3 { float a, b, c; };             /* HFA of three floats: s0-s2 */
-struct big { int64_t a, b, c; };          /* over 16 bytes: by reference, result through x8 */
-struct c3 { char a, b, c; };              /* 3 bytes in one register */
-struct c7 { char a[7]; };                 /* 7 bytes in one register */
-struct aligned16 { __int128 lo; int64_t hi; } ; /* 32 bytes, by reference */
+struct d4 {
+  double a, b, c, d;
+}; /* HFA of four doubles: v0-v3 */
+struct f3 {
+  float a, b, c;
+}; /* HFA of three floats: s0-s2 */
+struct big {
+  int64_t a, b, c;
+}; /* over 16 bytes: by reference, result through x8 */
+struct c3 {
+  char a, b, c;
+}; /* 3 bytes in one register */
+struct c7 {
+  char a[7];
+}; /* 7 bytes in one register */
+struct aligned16 {
+  __int128 lo;
+  int64_t hi;
+}; /* 32 bytes, by reference */
 
 int32_t t_add(int32_t a, int32_t b);
 double t_hfa4(struct d4 v, double k);

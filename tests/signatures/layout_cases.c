@@ -1,5 +1,7 @@
 // The compiler's side of the layout test: defines every case of layout_cases.h and records what
 // the C compiler computed for it, along with the text the parser will read.
+// Laid out as a table, one case per line; its text is also the parser's input.
+// clang-format off
 #include "layout_cases_table.h"
 
 #include <limits.h>

@@ -5,6 +5,8 @@
 // LAYOUT(kind, tag, (members whose offsets to compare), body...)
 // ENUM_LAYOUT(tag, body...)
 // Later cases may use the tags of earlier ones. Keep it C: no C++-only syntax.
+// Laid out as a table, one case per line; its text is also the parser's input.
+// clang-format off
 
 // Scalars alone and in pairs: every scalar alignment against a 1-byte neighbour.
 LAYOUT(struct, lc_char, (c), { char c; })
