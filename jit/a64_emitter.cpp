@@ -4,6 +4,7 @@
 // destination (x9, x11, sp, x29), so the order of the moves cannot clobber a source. sp stays
 // 16-byte aligned throughout (Linux faults on sp-based accesses otherwise).
 #include "jit/a64_emitter.h"
+#include "jit/upcall_frame.h"
 
 #include <algorithm>
 #include <cstring>
@@ -406,45 +407,14 @@ void emit_downcall(Assembler &a, const CallPlan &plan, const void *target,
 void emit_upcall(Assembler &a, const CallPlan &plan, std::vector<CfiOp> &cfi) {
   check_plan(plan);
 
-  // An argument whose pieces all lie on the incoming stack, in order and back to back, covering
-  // it exactly, is handed to the handler in place: in_place[i] is its stack offset.
+  // Frame, from sp up (jit/upcall_frame): args[], ret buffer, result-pointer slot, one box per
+  // argument. A piece the caller stored widened is boxed, not read in place.
   const std::size_t n = plan.args.size();
-  std::vector<std::int64_t> in_place(n, -1);
-  {
-    std::vector<std::uint32_t> covered(n, 0);
-    std::vector<bool> ok(n, true);
-    for (const ArgPiece &p : plan.pieces) {
-      if (p.kind == PieceKind::SretPtr) continue;
-      const bool contiguous =
-          p.kind == PieceKind::Value && p.to.loc == Loc::Stack && p.ext == Ext::None &&
-          p.offset == covered[p.arg] &&
-          (p.offset == 0 || p.to.stack_offset - p.offset == std::uint64_t(in_place[p.arg]));
-      if (!contiguous || !ok[p.arg]) {
-        ok[p.arg] = false;
-        continue;
-      }
-      if (p.offset == 0) in_place[p.arg] = p.to.stack_offset;
-      covered[p.arg] += p.size;
-    }
-    for (std::size_t i = 0; i < n; ++i)
-      if (!ok[i] || covered[i] != plan.args[i].size) in_place[i] = -1;
-  }
-
-  // Frame, from sp up (every block 16-byte aligned): args[], ret buffer, result-pointer slot,
-  // one box per argument.
-  const std::uint32_t args_off = 0;
-  const std::uint32_t ret_off = round16(8 * n);
-  const std::uint32_t ret_bytes =
-      plan.ret_kind == RetKind::Memory ? 0 : round16(std::max<std::uint32_t>(plan.ret_size, 16));
-  const std::uint32_t sret_off = ret_off + ret_bytes;
-  std::uint32_t pos = sret_off + 16;
-  std::vector<std::uint32_t> box(n, 0);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (plan.args[i].by_reference || in_place[i] >= 0) continue;
-    box[i] = pos;
-    pos += round16(std::max<std::uint32_t>(plan.args[i].size, 8));
-  }
-  const std::uint32_t frame = pos;
+  const UpcallFrame lay = layout_upcall_frame(plan, /*extended_in_place=*/false);
+  const std::vector<std::int64_t> &in_place = lay.in_place;
+  const std::vector<std::uint32_t> &box = lay.box;
+  const std::uint32_t args_off = lay.args_off, ret_off = lay.ret_off, sret_off = lay.sret_off;
+  const std::uint32_t frame = lay.end;
 
   push_frame(a, 16, cfi);
   adjust_sp(a, frame, true);

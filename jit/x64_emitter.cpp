@@ -11,6 +11,7 @@
 // Every source of a register move is memory reached through a register that is not written
 // before its last use, so the order of the moves cannot clobber a source.
 #include "jit/x64_emitter.h"
+#include "jit/upcall_frame.h"
 
 #include <array>
 #include <cstring>
@@ -754,43 +755,14 @@ void emit_upcall(Assembler &assembler, const CallPlan &plan, std::vector<CfiOp> 
   const RegList pushes = regs_of(keep.gpr);
   const RegList vec_saves = regs_of(keep.vec);
 
-  // An argument whose pieces all lie on the incoming stack, in order and back to back, covering
-  // it exactly, is handed to the handler in place: in_place[i] is its stack offset.
+  // Frame, from rsp up (jit/upcall_frame): args[], ret buffer, result-pointer slot, one box per
+  // argument, then the vector register saves.
   const std::size_t n = plan.args.size();
-  std::vector<std::int64_t> in_place(n, -1);
-  {
-    std::vector<std::uint32_t> covered(n, 0);
-    std::vector<bool> ok(n, true);
-    for (const ArgPiece &p : plan.pieces) {
-      if (p.kind == PieceKind::SretPtr) continue;
-      const bool contiguous =
-          p.kind == PieceKind::Value && p.to.loc == Loc::Stack && p.offset == covered[p.arg] &&
-          (p.offset == 0 || p.to.stack_offset - p.offset == std::uint64_t(in_place[p.arg]));
-      if (!contiguous || !ok[p.arg]) {
-        ok[p.arg] = false;
-        continue;
-      }
-      if (p.offset == 0) in_place[p.arg] = p.to.stack_offset;
-      covered[p.arg] += p.size;
-    }
-    for (std::size_t i = 0; i < n; ++i)
-      if (!ok[i] || covered[i] != plan.args[i].size) in_place[i] = -1;
-  }
-
-  // Frame, from rsp up (every block 16-byte aligned): args[], ret buffer, result-pointer slot,
-  // one box per argument, vector register saves.
-  const std::uint32_t args_off = 0;
-  const std::uint32_t ret_off = round16(8 * n);
-  const std::uint32_t ret_bytes =
-      plan.ret_kind == RetKind::Memory ? 0 : round16(std::max<std::uint32_t>(plan.ret_size, 16));
-  const std::uint32_t sret_off = ret_off + ret_bytes;
-  std::uint32_t pos = sret_off + 16;
-  std::vector<std::uint32_t> box(n, 0);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (plan.args[i].by_reference || in_place[i] >= 0) continue;
-    box[i] = pos;
-    pos += round16(std::max<std::uint32_t>(plan.args[i].size, 8));
-  }
+  const UpcallFrame lay = layout_upcall_frame(plan, /*extended_in_place=*/true);
+  const std::vector<std::int64_t> &in_place = lay.in_place;
+  const std::vector<std::uint32_t> &box = lay.box;
+  const std::uint32_t args_off = lay.args_off, ret_off = lay.ret_off, sret_off = lay.sret_off;
+  std::uint32_t pos = lay.end;
   const std::uint32_t vec_off = pos;
   pos += 16 * std::uint32_t(vec_saves.size());
   // At entry rsp is 8 off 16-byte alignment (the return address); each push moves it by 8.
