@@ -126,7 +126,7 @@ parse::SigParts Parser::signature() {
     if (pt.kind() == TypeKind::Array)
       fail(p.type.pos, "a parameter that is not an array, got " + pt.canonical() +
                            " (C would pass a pointer; pass a pointer)");
-    if (fn.variadic && i >= fn.fixed && !parse::is_promoted_vararg(pt))
+    if (fn.variadic && i >= fn.fixed && !pt.is_promoted())
       fail(p.pos, "a promoted type after '...', got " + pt.canonical() +
                       " (variadic float is passed as f64; bool, char and short as i32)");
     out.params.push_back(p.type.type);

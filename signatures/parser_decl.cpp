@@ -117,20 +117,6 @@ std::string_view kind_word(const Type &t) {
   return "enum";
 }
 
-bool is_promoted(const Type &t) {
-  switch (t.kind()) {
-    case TypeKind::Bool:
-    case TypeKind::I8:
-    case TypeKind::U8:
-    case TypeKind::I16:
-    case TypeKind::U16:
-    case TypeKind::F32:
-      return false;
-    default:
-      return true;
-  }
-}
-
 }  // namespace
 
 namespace parse {
@@ -139,9 +125,6 @@ bool is_opaque_marker(const TypeRef &t) {
 }
 bool is_function_marker(const TypeRef &t) {
   return is_marker(t, kFunctionMember);
-}
-bool is_promoted_vararg(const Type &t) {
-  return is_promoted(t);
 }
 }  // namespace parse
 

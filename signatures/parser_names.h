@@ -30,7 +30,5 @@ bool is_reserved(std::string_view name);
 // Markers the parser stores in a Scope for typedefs of opaque tags and of function types.
 bool is_opaque_marker(const TypeRef &t);
 bool is_function_marker(const TypeRef &t);
-// Whether a variadic argument of this type survives the default argument promotions.
-bool is_promoted_vararg(const Type &t);
 
 }  // namespace jitffi::parse

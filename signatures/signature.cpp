@@ -93,21 +93,6 @@ bool contains_long_double(const Type &t) {
   return found;
 }
 
-// The default argument promotions (C11 6.5.2.2p6) have already happened to a variadic argument.
-bool is_promoted(const Type &t) {
-  switch (t.kind()) {
-    case TypeKind::Bool:
-    case TypeKind::I8:
-    case TypeKind::U8:
-    case TypeKind::I16:
-    case TypeKind::U16:
-    case TypeKind::F32:
-      return false;
-    default:
-      return true;
-  }
-}
-
 }  // namespace
 
 Signature Signature::make(Abi abi, TypeRef ret, std::vector<TypeRef> params, std::size_t fixed,
@@ -131,7 +116,7 @@ Signature Signature::make(Abi abi, TypeRef ret, std::vector<TypeRef> params, std
     if (p.kind() == TypeKind::Array)
       throw TypeError(where + " is an array (" + p.canonical() + "); pass a pointer");
     check_ld(p, where);
-    if (variadic && i >= fixed && !is_promoted(p))
+    if (variadic && i >= fixed && !p.is_promoted())
       throw TypeError(where + " (variadic) has type " + p.canonical() +
                       ", which the default argument promotions turn into " +
                       (p.kind() == TypeKind::F32 ? "f64" : "i32"));

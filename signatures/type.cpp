@@ -159,6 +159,20 @@ bool Type::is_float() const noexcept {
   return kind_ == TypeKind::F32 || kind_ == TypeKind::F64 || kind_ == TypeKind::LongDouble;
 }
 
+bool Type::is_promoted() const noexcept {
+  switch (kind_) {
+    case TypeKind::Bool:
+    case TypeKind::I8:
+    case TypeKind::U8:
+    case TypeKind::I16:
+    case TypeKind::U16:
+    case TypeKind::F32:
+      return false;
+    default:
+      return true;
+  }
+}
+
 bool Type::is_scalar() const noexcept {
   return kind_ != TypeKind::Void && kind_ <= TypeKind::Pointer;
 }

@@ -106,6 +106,9 @@ class Type {
   bool is_signed() const noexcept;   // I8, I16, I32, I64, I128
   bool is_float() const noexcept;    // F32, F64, LongDouble
   bool is_scalar() const noexcept;   // not void, not aggregate, not array
+  // Already its own default-argument-promoted type (C11 6.5.2.2p6): not bool, i8, u8, i16, u16
+  // or f32. Only such types can be passed as variadic arguments.
+  bool is_promoted() const noexcept;
   bool is_aggregate() const noexcept {
     return kind_ == TypeKind::Struct || kind_ == TypeKind::Union;
   }
