@@ -49,47 +49,6 @@ const Real &real() {
   return r;
 }
 
-ffi_type *v2_elems[] = {&ffi_type_double, &ffi_type_double, nullptr};
-ffi_type v2_type = {0, 0, FFI_TYPE_STRUCT, v2_elems};
-ffi_type *i3_elems[] = {&ffi_type_sint64, &ffi_type_sint64, &ffi_type_sint64, nullptr};
-ffi_type i3_type = {0, 0, FFI_TYPE_STRUCT, i3_elems};
-
-struct Sig {
-  ffi_type *ret;
-  std::vector<ffi_type *> args;
-  int fixed = -1;
-};
-
-Sig sig(int k) {
-  ffi_type *i = &ffi_type_sint32, *d = &ffi_type_double, *l = &ffi_type_sint64,
-           *p = &ffi_type_pointer;
-  switch (k) {
-    case 0:
-      return {&ffi_type_void, {}};
-    case 1:
-      return {i, {i, i}};
-    case 2:
-      return {d, {d, d, d, d}};
-    case 3:
-      return {l, {l, d, l, l, d, l, l, l}};
-    case 4:
-      return {d, {i, d, p, i, d, l, p, d, i, i, p, d}};
-    case 5:
-      return {&v2_type, {&v2_type, &v2_type}};
-    case 6:
-      return {&i3_type, {&i3_type, &i3_type}};
-    default:
-      return {i, {p, i, d, l}, 1};
-  }
-}
-
-template <class PrepCif, class PrepVar>
-ffi_status prep(ffi_cif *cif, Sig &s, PrepCif pc, PrepVar pv) {
-  auto n = static_cast<unsigned>(s.args.size());
-  if (s.fixed >= 0) return pv(cif, FFI_DEFAULT_ABI, unsigned(s.fixed), n, s.ret, s.args.data());
-  return pc(cif, FFI_DEFAULT_ABI, n, s.ret, s.args.data());
-}
-
 alignas(16) unsigned char g_ret[64];
 
 template <int K>
@@ -108,9 +67,9 @@ void register_boxed() {
     benchmark::RegisterBenchmark(("libffi/" + name).c_str(), [k](benchmark::State &st) {
       const Real &r = real();
       if (!r.call) return st.SkipWithError("no system libffi");
-      Sig s = sig(k);
+      FfiSig s = ffi_sig(k);
       ffi_cif cif;
-      if (prep(&cif, s, r.prep_cif, r.prep_cif_var) != FFI_OK)
+      if (prep_with(&cif, s, r.prep_cif, r.prep_cif_var) != FFI_OK)
         return st.SkipWithError("ffi_prep_cif failed");
       auto fn = FFI_FN(symbol(kCases[k].symbol));
       Args a(k);
@@ -123,10 +82,9 @@ void register_boxed() {
       }
     });
     benchmark::RegisterBenchmark(("compat_ffi_call/" + name).c_str(), [k](benchmark::State &st) {
-      Sig s = sig(k);
+      FfiSig s = ffi_sig(k);
       ffi_cif cif;
-      if (prep(&cif, s, ffi_prep_cif, ffi_prep_cif_var) != FFI_OK)
-        return st.SkipWithError("ffi_prep_cif failed");
+      if (prep(&cif, s) != FFI_OK) return st.SkipWithError("ffi_prep_cif failed");
       auto fn = FFI_FN(symbol(kCases[k].symbol));
       Args a(k);
       void *argv[12];
@@ -137,10 +95,9 @@ void register_boxed() {
       }
     });
     benchmark::RegisterBenchmark(("compat_plan/" + name).c_str(), [k](benchmark::State &st) {
-      Sig s = sig(k);
+      FfiSig s = ffi_sig(k);
       ffi_cif cif;
-      if (prep(&cif, s, ffi_prep_cif, ffi_prep_cif_var) != FFI_OK)
-        return st.SkipWithError("ffi_prep_cif failed");
+      if (prep(&cif, s) != FFI_OK) return st.SkipWithError("ffi_prep_cif failed");
       ffi_call_plan *plan = ffi_call_plan_alloc(&cif);
       auto fn = FFI_FN(symbol(kCases[k].symbol));
       Args a(k);

@@ -7,11 +7,6 @@ namespace bench {
 
 namespace {
 
-ffi_type *v2_elems[] = {&ffi_type_double, &ffi_type_double, nullptr};
-ffi_type v2_type = {0, 0, FFI_TYPE_STRUCT, v2_elems};
-ffi_type *i3_elems[] = {&ffi_type_sint64, &ffi_type_sint64, &ffi_type_sint64, nullptr};
-ffi_type i3_type = {0, 0, FFI_TYPE_STRUCT, i3_elems};
-
 template <class T>
 T arg(void **args, int i) {
   T v;
@@ -71,36 +66,6 @@ int cxx_closure_s2(int a, int b) {
   alignas(8) std::int64_t ret;  // narrow results come back widened, as from a JIT closure
   g_cxx_closure_handler(&ret, args, g_cxx_closure_user_data);
   return int(ret);
-}
-
-FfiSig ffi_sig(int which) {
-  ffi_type *i = &ffi_type_sint32, *d = &ffi_type_double, *p = &ffi_type_pointer,
-           *l = &ffi_type_sint64;
-  switch (which) {
-    case 0:
-      return {&ffi_type_void, {}};
-    case 1:
-      return {i, {i, i}};
-    case 2:
-      return {d, {d, d, d, d}};
-    case 3:
-      return {l, {l, d, l, l, d, l, l, l}};
-    case 4:
-      return {d, {i, d, p, i, d, l, p, d, i, i, p, d}};
-    case 5:
-      return {&v2_type, {&v2_type, &v2_type}};
-    case 6:
-      return {&i3_type, {&i3_type, &i3_type}};
-    default:
-      return {i, {p, i, d, l}, 1};
-  }
-}
-
-ffi_status prep(ffi_cif *cif, FfiSig &s, ffi_abi abi) {
-  if (s.fixed >= 0)
-    return ffi_prep_cif_var(cif, abi, unsigned(s.fixed), unsigned(s.args.size()), s.ret,
-                            s.args.data());
-  return ffi_prep_cif(cif, abi, unsigned(s.args.size()), s.ret, s.args.data());
 }
 
 }  // namespace bench

@@ -89,8 +89,48 @@ struct FfiSig {
   std::vector<ffi_type *> args;
   int fixed = -1;
 };
-FfiSig ffi_sig(int which);
-ffi_status prep(ffi_cif *cif, FfiSig &s, ffi_abi abi = FFI_DEFAULT_ABI);
+// Header-only so that bench_compat, which links our libffi.so.8 and not the system one, builds
+// the same table against its own ffi_type_* objects.
+inline ffi_type *v2_elems[] = {&ffi_type_double, &ffi_type_double, nullptr};
+inline ffi_type v2_type = {0, 0, FFI_TYPE_STRUCT, v2_elems};
+inline ffi_type *i3_elems[] = {&ffi_type_sint64, &ffi_type_sint64, &ffi_type_sint64, nullptr};
+inline ffi_type i3_type = {0, 0, FFI_TYPE_STRUCT, i3_elems};
+
+inline FfiSig ffi_sig(int which) {
+  ffi_type *i = &ffi_type_sint32, *d = &ffi_type_double, *p = &ffi_type_pointer,
+           *l = &ffi_type_sint64;
+  switch (which) {
+    case 0:
+      return {&ffi_type_void, {}};
+    case 1:
+      return {i, {i, i}};
+    case 2:
+      return {d, {d, d, d, d}};
+    case 3:
+      return {l, {l, d, l, l, d, l, l, l}};
+    case 4:
+      return {d, {i, d, p, i, d, l, p, d, i, i, p, d}};
+    case 5:
+      return {&v2_type, {&v2_type, &v2_type}};
+    case 6:
+      return {&i3_type, {&i3_type, &i3_type}};
+    default:
+      return {i, {p, i, d, l}, 1};
+  }
+}
+
+// Prepares `s` with the given ffi_prep_cif / ffi_prep_cif_var (another library's entry points
+// in bench_compat), or with the ones this program links.
+template <class PrepCif, class PrepVar>
+ffi_status prep_with(ffi_cif *cif, FfiSig &s, PrepCif prep_cif, PrepVar prep_cif_var,
+                     ffi_abi abi = FFI_DEFAULT_ABI) {
+  const auto n = static_cast<unsigned>(s.args.size());
+  if (s.fixed >= 0) return prep_cif_var(cif, abi, unsigned(s.fixed), n, s.ret, s.args.data());
+  return prep_cif(cif, abi, n, s.ret, s.args.data());
+}
+inline ffi_status prep(ffi_cif *cif, FfiSig &s, ffi_abi abi = FFI_DEFAULT_ABI) {
+  return prep_with(cif, s, ffi_prep_cif, ffi_prep_cif_var, abi);
+}
 
 // Hand-written boxed stubs `void stub(void *fn, void *ret, void **args)`, compiled -O2 in their
 // own file (cases.cpp): the floor a boxed interface costs when the compiler writes it.
