@@ -18,29 +18,6 @@ constexpr unsigned kArgRegs = 8;  // x0-x7 and v0-v7
 constexpr std::uint8_t kX8 = 8;   // indirect result location register
 constexpr unsigned kMaxHfa = 4;   // "a Homogeneous Aggregate ... with up to four members"
 
-std::uint32_t align_up(std::uint32_t n, std::uint32_t a) {
-  return (n + a - 1) / a * a;
-}
-
-// Larger outgoing or copy areas are left to libffi, as in sysv_x64: a stub that moves sp by more
-// than this could step over a thread stack's guard page.
-constexpr std::uint32_t kMaxFrameBytes = 64 * 1024;
-
-// Narrow arguments (8/16-bit and bool) are widened to 64 bits in registers and 8-byte slots.
-// AAPCS64 leaves the upper bits unspecified and has the callee extend, so this is harmless;
-// Apple requires the caller to extend to 32 bits, which 64 covers (mirrors sysv_x64).
-Ext arg_ext(const Type &t) {
-  if (!t.is_integer() || t.size() > 2) return Ext::None;
-  return t.is_signed() ? Ext::Sign : Ext::Zero;
-}
-
-// Integer results narrower than 64 bits are widened into an 8-byte ffi_arg, as libffi does (the
-// callee leaves the upper bits unspecified; the emitter extends from the low `size` bytes).
-Ext ret_ext(const Type &t) {
-  if (!t.is_integer() || t.size() >= 8) return Ext::None;
-  return t.is_signed() ? Ext::Sign : Ext::Zero;
-}
-
 struct Hfa {
   std::uint32_t member_size = 0;  // 4 (float), 8 (double), 16 (quad / long double)
   unsigned count = 0;             // 1..4
@@ -179,7 +156,7 @@ class Aapcs64Classifier {
                   std::min<std::uint32_t>(8, size - off), Ext::None);
       return;
     }
-    const Ext ext = ret_ext(t);
+    const Ext ext = narrow_result_ext(t);
     if (ext != Ext::None) plan_.ret_size = 8;  // widened like libffi's ffi_arg
     ret_piece({Loc::Gpr, 0, 0}, 0, size, ext);
   }
@@ -249,7 +226,7 @@ class Aapcs64Classifier {
       return to_stack(arg, size, std::max<std::uint32_t>(align, 8), align_up(size, 8), Ext::None);
     }
     // C.9: integers and pointers up to 8 bytes in x[NGRN].
-    const Ext ext = arg_ext(t);
+    const Ext ext = narrow_arg_ext(t);
     if (ngrn_ < kArgRegs) return piece(PieceKind::Value, arg, 0, size, ext, gpr(ngrn_++));
     // C.13, C.14, C.16, C.17: an 8-byte slot. Apple: "values consume only the space required"
     // at their natural alignment (a char takes one byte), so nothing is widened there.
@@ -274,7 +251,7 @@ class Aapcs64Classifier {
       return;
     }
     const std::uint32_t align = t.align() >= 16 ? 16 : 8;
-    to_stack(arg, size, align, align_up(size, 8), arg_ext(t));
+    to_stack(arg, size, align, align_up(size, 8), narrow_arg_ext(t));
   }
 
   // Copies `size` bytes of the argument to the stack at NSAA aligned to `align`, in pieces of

@@ -106,4 +106,14 @@ CallPlan classify(const Signature &sig) {
   throw UnsupportedError("unknown ABI");
 }
 
+Ext narrow_arg_ext(const Type &t) noexcept {
+  if (!t.is_integer() || t.size() > 2) return Ext::None;
+  return t.is_signed() ? Ext::Sign : Ext::Zero;
+}
+
+Ext narrow_result_ext(const Type &t) noexcept {
+  if (!t.is_integer() || t.size() >= 8) return Ext::None;
+  return t.is_signed() ? Ext::Sign : Ext::Zero;
+}
+
 }  // namespace jitffi::abi

@@ -142,4 +142,23 @@ CallPlan classify_sysv_x64(const Signature &sig);
 CallPlan classify_win64(const Signature &sig);
 CallPlan classify_aapcs64(const Signature &sig);  // also Apple_arm64 (policy flag inside)
 
+// Shared by the classifiers.
+//
+// Larger outgoing or copy areas are left to libffi: a stub that moves the stack pointer by more
+// than this could step over a thread stack's guard page.
+constexpr std::uint32_t kMaxFrameBytes = 64 * 1024;
+
+constexpr std::uint32_t align_up(std::uint32_t n, std::uint32_t a) {
+  return (n + a - 1) / a * a;
+}
+
+// Narrow integer arguments (bool, 8 and 16 bits) are widened to 64 bits in their register or
+// stack slot. SysV and AAPCS64 leave the upper bits unspecified (clang-compiled SysV callees and
+// Apple's arm64 expect 32-bit extension, which 64 covers); Win64 leaves them undefined.
+Ext narrow_arg_ext(const Type &t) noexcept;
+
+// Integer results narrower than 64 bits are widened into `ret` (libffi's ffi_arg): the callee
+// leaves the upper bits unspecified, the emitter extends from the low `size` bytes.
+Ext narrow_result_ext(const Type &t) noexcept;
+
 }  // namespace jitffi::abi

@@ -22,41 +22,6 @@ constexpr std::uint8_t kRetGprs[] = {0, 2};
 // Step 4: SSE eightbytes come back in xmm0, then xmm1.
 constexpr unsigned kRetVecs = 2;
 constexpr std::uint8_t kRax = 0, kRdi = 7;
-// Larger outgoing areas are left to libffi: the plan holds one piece per eightbyte, and a stub
-// that moves rsp by more than this could step over a thread stack's guard page.
-constexpr std::uint32_t kMaxStackBytes = 64 * 1024;
-
-std::uint32_t align_up(std::uint32_t n, std::uint32_t a) {
-  return (n + a - 1) / a * a;
-}
-
-// Narrow scalar arguments: the psABI leaves bits 8/16..63 undefined (only _Bool's bits 1..7 must
-// be zero), but clang-compiled callees rely on the caller extending to 32 bits; we extend to 64.
-Ext arg_ext(const Type &t) {
-  switch (t.kind()) {
-    case TypeKind::Bool:
-    case TypeKind::U8:
-    case TypeKind::U16:
-      return Ext::Zero;
-    case TypeKind::I8:
-    case TypeKind::I16:
-      return Ext::Sign;
-    default:
-      return Ext::None;
-  }
-}
-
-// Narrow integer results are widened to 64 bits in `ret` (libffi's ffi_arg, Function::call).
-Ext ret_ext(const Type &t) {
-  switch (t.kind()) {
-    case TypeKind::I32:
-      return Ext::Sign;
-    case TypeKind::U32:
-      return Ext::Zero;
-    default:
-      return arg_ext(t);
-  }
-}
 
 bool is_x87(ArgClass c) {
   return c == ArgClass::X87 || c == ArgClass::X87Up || c == ArgClass::ComplexX87;
@@ -119,7 +84,7 @@ class Assigner {
       switch (c.eightbyte[i]) {
         case ArgClass::Integer:  // step 2
           p.to = Slot{Loc::Gpr, kArgGprs[ngpr_++], 0};
-          if (t.is_scalar()) p.ext = arg_ext(t);
+          if (t.is_scalar()) p.ext = narrow_arg_ext(t);
           break;
         case ArgClass::Sse:  // step 3
           p.to = Slot{Loc::Vec, static_cast<std::uint8_t>(nvec_++), 0};
@@ -139,8 +104,8 @@ class Assigner {
     // aggregates start on a 16-byte boundary (§3.2.3 Figure 3.1 alignments, min 8 per slot).
     std::uint32_t align = std::max<std::uint32_t>(8, static_cast<std::uint32_t>(t.align()));
     if (align > 16) unsupported(t, "stack alignment over 16 bytes is not modelled");
-    if (t.size() > kMaxStackBytes || stack_ + t.size() + align > kMaxStackBytes)
-      unsupported(t, "the argument area would exceed " + std::to_string(kMaxStackBytes) + " bytes");
+    if (t.size() > kMaxFrameBytes || stack_ + t.size() + align > kMaxFrameBytes)
+      unsupported(t, "the argument area would exceed " + std::to_string(kMaxFrameBytes) + " bytes");
     stack_ = align_up(stack_, align);
     for (std::size_t i = 0; i * 8 < t.size(); ++i) {
       ArgPiece p;
@@ -148,7 +113,7 @@ class Assigner {
       p.offset = static_cast<std::uint32_t>(i * 8);
       p.size = eightbyte_size(t.size(), i);
       // The stack slot of a narrow scalar is 8 bytes wide: store it extended like a register.
-      if (t.is_scalar()) p.ext = arg_ext(t);
+      if (t.is_scalar()) p.ext = narrow_arg_ext(t);
       p.to = Slot{Loc::Stack, 0, stack_ + p.offset};
       plan_.pieces.push_back(p);
     }
@@ -185,7 +150,7 @@ void plan_result(CallPlan &plan, Assigner &assign, const Type &t) {
       case ArgClass::Integer:  // step 3: rax, rdx
         if (ngpr == std::size(kRetGprs)) unsupported(t, "more than two INTEGER eightbytes");
         r.from = Slot{Loc::Gpr, kRetGprs[ngpr++], 0};
-        if (t.is_scalar()) r.ext = ret_ext(t);
+        if (t.is_scalar()) r.ext = narrow_result_ext(t);
         break;
       case ArgClass::Sse:  // step 4: xmm0, xmm1
         if (nvec == kRetVecs) unsupported(t, "more than two SSE eightbytes");

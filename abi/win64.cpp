@@ -17,31 +17,10 @@ constexpr std::uint32_t kShadow = 32;  // home space for the four register argum
 constexpr std::uint8_t kGprs[kRegSlots] = {1, 2, 8, 9};  // rcx, rdx, r8, r9
 constexpr std::uint8_t kRax = 0;
 
-std::uint32_t align_up(std::uint32_t n, std::uint32_t a) {
-  return (n + a - 1) / a * a;
-}
-
 // "Structs and unions of size 8, 16, 32, or 64 bits ... are passed as if they were integers of
 // the same size"; every other size goes by reference.
 bool fits_integer(std::size_t size) {
   return size == 1 || size == 2 || size == 4 || size == 8;
-}
-
-// Larger outgoing or copy areas are left to libffi, as in sysv_x64: a stub that moves rsp by more
-// than this could step over a thread stack's guard page.
-constexpr std::uint32_t kMaxFrameBytes = 64 * 1024;
-
-// Narrow arguments (8/16-bit and bool) are widened to 64 bits in their register or 8-byte slot:
-// the convention leaves the upper bits undefined, so this is harmless (mirrors sysv_x64).
-Ext arg_ext(const Type &t) {
-  if (!t.is_integer() || t.size() > 2) return Ext::None;
-  return t.is_signed() ? Ext::Sign : Ext::Zero;
-}
-
-// Integer results narrower than 64 bits are widened into an 8-byte ffi_arg, as libffi does.
-Ext ret_ext(const Type &t) {
-  if (!t.is_integer() || t.size() >= 8) return Ext::None;
-  return t.is_signed() ? Ext::Sign : Ext::Zero;
 }
 
 // GCC gives a struct whose only leaf is one float/double (through nested structs and
@@ -149,7 +128,7 @@ class Win64Classifier {
         return;
       default: {
         // Scalars up to 64 bits in RAX; narrow ones widened into an 8-byte ffi_arg like libffi.
-        const Ext ext = ret_ext(t);
+        const Ext ext = narrow_result_ext(t);
         if (ext != Ext::None) plan_.ret_size = 8;
         return ret_reg({Loc::Gpr, kRax, 0}, size, ext);
       }
@@ -201,7 +180,7 @@ class Win64Classifier {
                                sig_.canonical() + " cannot be passed by value");
       default:
         // Integers and pointers up to 64 bits in the slot's GPR, narrow ones widened.
-        return value(arg, info.size, arg_ext(t), gpr_or_stack(pos));
+        return value(arg, info.size, narrow_arg_ext(t), gpr_or_stack(pos));
     }
   }
 
