@@ -247,6 +247,12 @@ SysvRegs sysv_regs(const Type &t) {
   return r;
 }
 
+bool sysv_ret_in_memory(const Type &t) {
+  // Scalars (also i128, INTEGER twice) come back in registers; sysv_regs() counts an X87 value
+  // as memory, which holds for arguments only (§3.2.3: X87 classes are returned in st0).
+  return t.is_aggregate() && classify_sysv(t)[0] == Cls::Memory;
+}
+
 namespace {
 
 // The first scalar leaf of an aggregate (nested structs entered, empty ones skipped), or null.

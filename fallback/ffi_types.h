@@ -29,6 +29,11 @@ struct SysvRegs {
 };
 SysvRegs sysv_regs(const Type &type);
 
+// Whether libffi returns a value of this type through a hidden pointer, which takes rdi: an
+// aggregate of class MEMORY (psABI §3.2.3). A {X87, X87UP} aggregate is no such thing: it is
+// handed to libffi as its long double and comes back in st0, as gcc returns it.
+bool sysv_ret_in_memory(const Type &type);
+
 // Whether libffi's AArch64 classifier (is_vfp_type in src/aarch64/ffi.c) puts a value of this
 // ffi_type in vector registers: a float scalar or a homogeneous aggregate of 1 to 4 of them.
 bool a64_is_vfp(const ffi_type *type);

@@ -67,11 +67,13 @@ std::string reason_for(const Signature &sig) {
 // {INTEGER, SSE} struct landing in the last GPR (r9) spills its second half over the saved xmm0
 // of an earlier argument. Passing its two eightbytes as a u64 and a double instead uses the very
 // same registers (the struct is in registers as a whole) without the overflowing copy.
+// The count must be libffi's: rdi is taken only by a hidden result pointer, never for a
+// {long double}-like result, which libffi returns in st0 (ffi_call_int in src/x86/ffi64.c:
+// `if (flags & UNIX64_FLAG_RET_IN_MEM) reg_args->gpr[gprcount++] = rvalue;`).
 [[maybe_unused]] std::vector<bool> sysv_split_args(const Signature &sig) {
   std::vector<bool> split(sig.params().size(), false);
   if (sig.abi() != Abi::SysV_x64) return split;
-  const Type &r = *sig.ret();
-  int gpr = (r.is_aggregate() && ffi::sysv_regs(r).memory) ? 1 : 0, sse = 0;
+  int gpr = ffi::sysv_ret_in_memory(*sig.ret()) ? 1 : 0, sse = 0;
   for (std::size_t i = 0; i < split.size(); ++i) {
     ffi::SysvRegs a = ffi::sysv_regs(*sig.params()[i]);
     if (a.memory || gpr + a.ngpr > 6 || sse + a.nsse > 8) continue;  // on the stack
