@@ -151,6 +151,10 @@ typedef struct {
   void *user_data;
 } ffi_closure __attribute__((aligned(8)));
 
+/* Identity everywhere but on PA-RISC, which this library does not target. */
+#define FFI_CLOSURE_PTR(X) (X)
+#define FFI_RESTORE_PTR(X) (X)
+
 FFI_API void *ffi_closure_alloc(size_t size, void **code);
 FFI_API void ffi_closure_free(void *);
 

@@ -44,6 +44,7 @@ typedef enum ffi_abi {
 #define AARCH64
 #endif
 
+/* libffi's arm64 header leaves FFI_SIZEOF_ARG to ffi.h, which makes it 8 for LP64. */
 #define FFI_SIZEOF_ARG 8
 #define FFI_TARGET_HAS_COMPLEX_TYPE
 
@@ -51,6 +52,7 @@ typedef enum ffi_abi {
 typedef unsigned long ffi_arg;
 typedef signed long ffi_sarg;
 
+/* libffi's AArch64 ABI list: FFI_SYSV (AAPCS64, the default off Windows) and FFI_WIN64. */
 typedef enum ffi_abi {
   FFI_FIRST_ABI = 0,
   FFI_SYSV,
@@ -60,11 +62,14 @@ typedef enum ffi_abi {
 } ffi_abi;
 #endif
 
+/* No FFI_EXTRA_CIF_FIELDS on Linux (Apple adds aarch64_nfixedargs, Windows is_variadic): the
+   cif is the common 32 bytes. Go closures use x18 as the static chain, as on Linux only. */
 #define FFI_CLOSURES 1
 #define FFI_GO_CLOSURES 1
 #define FFI_TRAMPOLINE_SIZE 24
+#define FFI_TRAMPOLINE_CLOSURE_OFFSET FFI_TRAMPOLINE_SIZE
 #define FFI_NATIVE_RAW_API 0
-#define FFI_TARGET_SPECIFIC_VARIADIC 1
+#define FFI_TARGET_SPECIFIC_VARIADIC
 
 #else
 #error "jitffi's ffi.h supports x86-64 and AArch64 Linux only"

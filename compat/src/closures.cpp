@@ -1,7 +1,7 @@
 // Closures: ffi_closure_alloc, ffi_prep_closure_loc and friends, with W^X.
 //
 // ffi_closure_alloc returns a writable ffi_closure (plain heap memory) and, in *code, the address
-// of a small trampoline in executable memory that is never writable:
+// of a small trampoline in executable memory that is never writable (trampoline.h), on x86-64:
 //     endbr64; mov r10, <Rec *>; jmp [r10 + 16]
 // Rec starts with the JIT's ClosureContext {handler, user_data}; slot 16 is the entry the
 // trampoline jumps to, set by ffi_prep_closure_loc once the cif is known: the JIT's shared
@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "compat/src/compat.h"
+#include "compat/src/trampoline.h"
 #include "jit/exec_memory.h"
 #include "jit/x64_emitter.h"
 
@@ -30,18 +31,7 @@ struct Rec {
   ffi_closure *real_closure = nullptr;  // a real libffi closure serving this one
   void *real_code = nullptr;
 };
-static_assert(offsetof(Rec, entry) == 16, "the trampoline reads the entry at r10 + 16");
-
-constexpr std::size_t kTrampSize = 18;
-
-void write_trampoline(unsigned char *p, const Rec *rec) {
-  static const unsigned char endbr64[] = {0xf3, 0x0f, 0x1e, 0xfa};
-  std::memcpy(p, endbr64, 4);
-  p[4] = 0x49, p[5] = 0xba;  // mov r10, imm64
-  const std::uint64_t r = reinterpret_cast<std::uint64_t>(rec);
-  std::memcpy(p + 6, &r, 8);
-  p[14] = 0x41, p[15] = 0xff, p[16] = 0x62, p[17] = 0x10;  // jmp qword ptr [r10 + 16]
-}
+static_assert(offsetof(Rec, entry) == kRecEntryOffset, "the trampoline jumps through the entry");
 
 // Where an unprepared closure jumps: there is no cif to decode anything with.
 extern "C" void jitffi_compat_unprepared_closure() {
@@ -192,7 +182,6 @@ ffi_status ffi_prep_closure_loc(ffi_closure *closure, ffi_cif *cif,
   if (s != FFI_OK) return s;
   if (!r->exec) {
     // Written through the closure (the writable view), run at codeloc, as libffi does.
-    static_assert(kTrampSize <= FFI_TRAMPOLINE_SIZE, "trampoline fits libffi's area");
     write_trampoline(reinterpret_cast<unsigned char *>(closure->tramp), r);
     char *run = static_cast<char *>(codeloc ? codeloc : closure->tramp);
     __builtin___clear_cache(run, run + kTrampSize);

@@ -83,6 +83,10 @@ std::optional<Abi> jit_abi(ffi_abi abi) {
 #if defined(__x86_64__)
   if (abi == FFI_UNIX64) return Abi::SysV_x64;
   if (abi == FFI_WIN64) return Abi::Win64;  // FFI_GNUW64's long double rules: real libffi
+#elif defined(__aarch64__)
+  // FFI_WIN64 is accepted by libffi on Linux too, where it picks the Windows rules by the build
+  // (_WIN32), not by the value: the real libffi serves it, so it behaves as there.
+  if (abi == FFI_SYSV) return Abi::AAPCS64;
 #else
   (void)abi;
 #endif
@@ -126,10 +130,16 @@ void try_jit(Entry &e, ffi_type *rtype, ffi_type **atypes) {
       params.push_back(std::move(p));
     }
     Signature plain(*abi, ret, params);
+#if defined(__x86_64__)
     // libffi sets %al on every SysV call, variadic or not, and clients call printf through
     // non-variadic cifs: the downcall is always prepared as variadic (`...` after the fixed
     // part), which makes the stub load %al.
     Signature down = Signature::variadic(*abi, ret, params, e.variadic ? e.nfixed : e.nargs);
+#else
+    // AAPCS64 passes variadic arguments as fixed ones (only Apple's and Windows' variants
+    // differ), so a variadic callee through a plain cif works as with libffi.
+    Signature down = e.variadic ? Signature::variadic(*abi, ret, params, e.nfixed) : plain;
+#endif
     if (!jit->supports(down)) {
       e.why_fallback = jit::StubCache::global().entry(down).error;
       return;

@@ -1,7 +1,43 @@
 // The built-in ffi_type objects, libffi's struct layout, and ffi_type trees as jitffi Types.
+#include <cstddef>
 #include <cstring>
 
 #include "compat/src/compat.h"
+
+// Clients allocate these structs and read their fields: each layout and value is libffi's own
+// (ffi.h and ffitarget.h of libffi 3.4-3.8 for the target, compared field by field).
+static_assert(sizeof(ffi_type) == 24 && offsetof(ffi_type, alignment) == 8 &&
+                  offsetof(ffi_type, type) == 10 && offsetof(ffi_type, elements) == 16,
+              "ffi_type");
+static_assert(sizeof(ffi_cif) == 32 && offsetof(ffi_cif, nargs) == 4 &&
+                  offsetof(ffi_cif, arg_types) == 8 && offsetof(ffi_cif, rtype) == 16 &&
+                  offsetof(ffi_cif, bytes) == 24 && offsetof(ffi_cif, flags) == 28,
+              "ffi_cif: no FFI_EXTRA_CIF_FIELDS on x86-64 or AArch64 Linux");
+static_assert(sizeof(ffi_arg) == 8 && sizeof(ffi_raw) == 8 && sizeof(ffi_go_closure) == 24 &&
+                  FFI_SIZEOF_ARG == 8 && FFI_SIZEOF_JAVA_RAW == 8,
+              "LP64 argument words");
+static_assert(offsetof(ffi_closure, cif) == FFI_TRAMPOLINE_SIZE &&
+                  sizeof(ffi_closure) == FFI_TRAMPOLINE_SIZE + 24 && alignof(ffi_closure) == 8 &&
+                  offsetof(ffi_raw_closure, user_data) == FFI_TRAMPOLINE_SIZE + 32 &&
+                  sizeof(ffi_raw_closure) == FFI_TRAMPOLINE_SIZE + 40,
+              "the trampoline area, then cif, fun, user_data");
+static_assert(sizeof(long double) == 16 && alignof(long double) == 16,
+              "long double: x87 in 16 bytes on x86-64, binary128 on AArch64");
+#if defined(__x86_64__)
+static_assert(FFI_TRAMPOLINE_SIZE == 32 && sizeof(ffi_closure) == 56 &&
+                  sizeof(ffi_raw_closure) == 72,
+              "x86-64 closures");
+static_assert(FFI_FIRST_ABI == 1 && FFI_UNIX64 == 2 && FFI_WIN64 == 3 && FFI_EFI64 == 3 &&
+                  FFI_GNUW64 == 4 && FFI_LAST_ABI == 5 && FFI_DEFAULT_ABI == FFI_UNIX64,
+              "x86-64 ffi_abi");
+#elif defined(__aarch64__)
+static_assert(FFI_TRAMPOLINE_SIZE == 24 && FFI_TRAMPOLINE_CLOSURE_OFFSET == 24 &&
+                  sizeof(ffi_closure) == 48 && sizeof(ffi_raw_closure) == 64,
+              "AArch64 closures");
+static_assert(FFI_FIRST_ABI == 0 && FFI_SYSV == 1 && FFI_WIN64 == 2 && FFI_LAST_ABI == 3 &&
+                  FFI_DEFAULT_ABI == FFI_SYSV,
+              "AArch64 ffi_abi");
+#endif
 
 namespace {
 ffi_type *complex_float_elements[] = {&ffi_type_float, nullptr};
@@ -10,7 +46,7 @@ ffi_type *complex_longdouble_elements[] = {&ffi_type_longdouble, nullptr};
 }  // namespace
 
 // libffi's values: void is {1, 1}; long double is the x87 80-bit type in 16 bytes on x86-64 and
-// binary128 on AArch64, both 16-byte aligned.
+// binary128 on AArch64, both 16-byte aligned (asserted above).
 extern "C" {
 ffi_type ffi_type_void = {1, 1, FFI_TYPE_VOID, nullptr};
 ffi_type ffi_type_uint8 = {1, 1, FFI_TYPE_UINT8, nullptr};
