@@ -56,7 +56,7 @@ struct big {
   long a, b, c;
 };
 struct small {
-  char c;
+  signed char c; /* plain char is unsigned on AArch64 */
   short s;
 };
 struct outer {
@@ -83,6 +83,24 @@ static double complex cmul(double complex a, double complex b) {
   return a * b;
 }
 
+/* Floating-point structs: homogeneous aggregates (HFAs) in vector registers on AArch64, SSE
+   eightbytes on x86-64. */
+struct f3 {
+  float a, b, c;
+};
+struct d4 {
+  double a, b, c, d;
+};
+static struct d4 d4_mix(struct f3 x, struct d4 y, struct f3 z) {
+  struct d4 r = {x.a + y.a, x.b * y.b, x.c - y.c, y.d + z.a + z.b + z.c};
+  return r;
+}
+
+static ffi_type *f3_elems[] = {&ffi_type_float, &ffi_type_float, &ffi_type_float, NULL};
+static ffi_type f3_type = {0, 0, FFI_TYPE_STRUCT, f3_elems};
+static ffi_type *d4_elems[] = {&ffi_type_double, &ffi_type_double, &ffi_type_double,
+                               &ffi_type_double, NULL};
+static ffi_type d4_type = {0, 0, FFI_TYPE_STRUCT, d4_elems};
 static ffi_type *id_elems[] = {&ffi_type_sint, &ffi_type_double, NULL};
 static ffi_type id_type = {0, 0, FFI_TYPE_STRUCT, id_elems};
 static ffi_type *big_elems[] = {&ffi_type_slong, &ffi_type_slong, &ffi_type_slong, NULL};
@@ -213,6 +231,15 @@ static void test_structs(int expect_jitffi) {
   CHECK(ffi_get_struct_offsets(FFI_DEFAULT_ABI, &outer_type, offs) == FFI_OK);
   CHECK(offs[0] == 0 && offs[1] == 4 && offs[2] == 8);
 
+  struct f3 fx = {1, 2, 3}, fz = {0.5f, 0.25f, 0.125f};
+  struct d4 dy = {10, 20, 30, 40}, dr = {0, 0, 0, 0};
+  ffi_type *hargs[] = {&f3_type, &d4_type, &f3_type};
+  void *hvals[] = {&fx, &dy, &fz};
+  CHECK(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 3, &d4_type, hargs) == FFI_OK);
+  CHECK(d4_type.size == sizeof(struct d4) && f3_type.size == sizeof(struct f3));
+  ffi_call(&cif, FFI_FN(d4_mix), &dr, hvals);
+  CHECK(dr.a == 11 && dr.b == 40 && dr.c == -27 && dr.d == 40.875);
+
   double complex ca = 1 + 2 * I, cb = 3 - I, cr = 0;
   ffi_type *cargs[] = {&ffi_type_complex_double, &ffi_type_complex_double};
   void *cvals[] = {&ca, &cb};
@@ -237,6 +264,14 @@ static void cmp_handler(ffi_cif *cif, void *ret, void **args, void *ud) {
   int a = **(const int **)args[0], b = **(const int **)args[1];
   ++*(int *)ud;
   *(ffi_arg *)ret = (ffi_arg)(ffi_sarg)((a > b) - (a < b));
+}
+
+static void f3_handler(ffi_cif *cif, void *ret, void **args, void *ud) {
+  (void)cif, (void)ud;
+  struct f3 v = *(struct f3 *)args[0];
+  double k = *(double *)args[1];
+  struct f3 r = {(float)(v.c * k), (float)(v.b * k), (float)(v.a * k)};
+  *(struct f3 *)ret = r;
 }
 
 static void test_closures(int expect_jitffi) {
@@ -266,6 +301,16 @@ static void test_closures(int expect_jitffi) {
   CHECK(r.i == 5 && r.d == 2.5);
   ffi_closure_free(cl);
 
+  ffi_cif hcif;
+  ffi_type *hargs[] = {&f3_type, &ffi_type_double};
+  cl = ffi_closure_alloc(sizeof(ffi_closure), &code);
+  CHECK(ffi_prep_cif(&hcif, FFI_DEFAULT_ABI, 2, &f3_type, hargs) == FFI_OK);
+  CHECK(ffi_prep_closure_loc(cl, &hcif, f3_handler, NULL, code) == FFI_OK);
+  struct f3 (*hfn)(struct f3, double) = (struct f3(*)(struct f3, double))code;
+  struct f3 hr = hfn((struct f3){1, 2, 3}, 0.5);
+  CHECK(hr.a == 1.5f && hr.b == 1 && hr.c == 0.5f);
+  ffi_closure_free(cl);
+
   ffi_cif qcif;
   ffi_type *qargs[] = {&ffi_type_pointer, &ffi_type_pointer};
   int calls = 0;
@@ -277,6 +322,54 @@ static void test_closures(int expect_jitffi) {
   CHECK(arr[0] == -1 && arr[1] == 0 && arr[2] == 3 && arr[3] == 3 && arr[4] == 5 && arr[5] == 9);
   CHECK(calls > 0);
   ffi_closure_free(cl);
+}
+
+/* Which code called a function through ffi_call: compiled at run time (jitffi's JIT: no loaded
+   file holds it) or libffi's own ffi_call in a file. */
+static void *return_address;
+__attribute__((noinline)) static long ra_probe(long a, double b) {
+  return_address = __builtin_return_address(0);
+  return a + (long)b;
+}
+__attribute__((noinline)) static struct d4 ra_probe_hfa(struct f3 x, struct d4 y) {
+  return_address = __builtin_return_address(0);
+  y.a += x.a;
+  return y;
+}
+__attribute__((noinline)) static double complex ra_probe_complex(double complex z) {
+  return_address = __builtin_return_address(0);
+  return z;
+}
+static int called_from_jit(void) {
+  Dl_info info;
+  return dladdr(return_address, &info) == 0;
+}
+
+static void test_jit_served(void) {
+  ffi_cif cif;
+  long a = 40, r = 0;
+  double b = 2;
+  ffi_type *args[] = {&ffi_type_slong, &ffi_type_double};
+  void *vals[] = {&a, &b};
+  CHECK(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 2, &ffi_type_slong, args) == FFI_OK);
+  ffi_call(&cif, FFI_FN(ra_probe), &r, vals);
+  CHECK(r == 42 && called_from_jit());
+
+  struct f3 x = {1, 2, 3};
+  struct d4 y = {1, 2, 3, 4}, dr;
+  ffi_type *hargs[] = {&f3_type, &d4_type};
+  void *hvals[] = {&x, &y};
+  CHECK(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 2, &d4_type, hargs) == FFI_OK);
+  ffi_call(&cif, FFI_FN(ra_probe_hfa), &dr, hvals);
+  CHECK(dr.a == 2 && dr.d == 4 && called_from_jit());
+
+  /* The control: complex numbers are the real libffi's, and the probe sees it. */
+  double complex z = 1 + 2 * I, zr = 0;
+  ffi_type *cargs[] = {&ffi_type_complex_double};
+  void *cvals[] = {&z};
+  CHECK(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &ffi_type_complex_double, cargs) == FFI_OK);
+  ffi_call(&cif, FFI_FN(ra_probe_complex), &zr, cvals);
+  CHECK(zr == z && !called_from_jit());
 }
 
 /* libffi 3.8's call plans are not in the system's 3.4 header: declared here, found by dlsym. */
@@ -321,6 +414,7 @@ int main(int argc, char **argv) {
   test_structs(expect_jitffi);
   test_closures(expect_jitffi);
   test_plans(expect_jitffi);
+  if (expect_jitffi) test_jit_served();
   printf("%d checks, %d failed\n", checks, failures);
   return failures ? 1 : 0;
 }

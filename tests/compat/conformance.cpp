@@ -1,49 +1,95 @@
 // Conformance of compat/'s libffi.so.8 with libffi's documented API (doc/libffi.texi): every
 // exported function, the layouts clients rely on, and the error returns.
 #include <dlfcn.h>
+#include <execinfo.h>
 #include <ffi.h>
 #include <gtest/gtest.h>
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
 namespace {
 
-// ---- Layouts and constants (libffi 3.4-3.8, x86-64 Linux) ------------------------------------
+// ---- Layouts and constants (libffi 3.4-3.8, x86-64 and AArch64 Linux) ------------------------
+
+// What differs between the two targets (libffi's ffitarget.h for each): the trampoline area at
+// the start of every closure, and the ABI list.
+#if defined(__x86_64__)
+constexpr std::size_t kTrampolineSize = 32;
+#elif defined(__aarch64__)
+constexpr std::size_t kTrampolineSize = 24;
+#endif
 
 TEST(Layout, StructsHaveLibffisSizeAndOffsets) {
   EXPECT_EQ(sizeof(ffi_type), 24u);
   EXPECT_EQ(offsetof(ffi_type, alignment), 8u);
   EXPECT_EQ(offsetof(ffi_type, type), 10u);
   EXPECT_EQ(offsetof(ffi_type, elements), 16u);
+  // No FFI_EXTRA_CIF_FIELDS on either target's Linux (AArch64 has them on Apple and Windows).
   EXPECT_EQ(sizeof(ffi_cif), 32u);
   EXPECT_EQ(offsetof(ffi_cif, nargs), 4u);
   EXPECT_EQ(offsetof(ffi_cif, arg_types), 8u);
   EXPECT_EQ(offsetof(ffi_cif, rtype), 16u);
   EXPECT_EQ(offsetof(ffi_cif, bytes), 24u);
   EXPECT_EQ(offsetof(ffi_cif, flags), 28u);
+  EXPECT_EQ(FFI_TRAMPOLINE_SIZE, kTrampolineSize);
+#if defined(__x86_64__)
   EXPECT_EQ(sizeof(ffi_closure), 56u);
-  EXPECT_EQ(offsetof(ffi_closure, cif), 32u);
-  EXPECT_EQ(offsetof(ffi_closure, fun), 40u);
-  EXPECT_EQ(offsetof(ffi_closure, user_data), 48u);
   EXPECT_EQ(sizeof(ffi_raw_closure), 72u);
+  EXPECT_EQ(sizeof(ffi_java_raw_closure), 72u);
+#elif defined(__aarch64__)
+  EXPECT_EQ(FFI_TRAMPOLINE_CLOSURE_OFFSET, 24);
+  EXPECT_EQ(sizeof(ffi_closure), 48u);
+  EXPECT_EQ(sizeof(ffi_raw_closure), 64u);
+  EXPECT_EQ(sizeof(ffi_java_raw_closure), 64u);
+#endif
+  EXPECT_EQ(alignof(ffi_closure), 8u);
+  EXPECT_EQ(offsetof(ffi_closure, cif), kTrampolineSize);
+  EXPECT_EQ(offsetof(ffi_closure, fun), kTrampolineSize + 8);
+  EXPECT_EQ(offsetof(ffi_closure, user_data), kTrampolineSize + 16);
+  EXPECT_EQ(offsetof(ffi_raw_closure, translate_args), kTrampolineSize + 8);
+  EXPECT_EQ(offsetof(ffi_raw_closure, fun), kTrampolineSize + 24);
+  EXPECT_EQ(offsetof(ffi_raw_closure, user_data), kTrampolineSize + 32);
   EXPECT_EQ(sizeof(ffi_go_closure), 24u);
+  EXPECT_EQ(offsetof(ffi_go_closure, cif), 8u);
+  EXPECT_EQ(offsetof(ffi_go_closure, fun), 16u);
   EXPECT_EQ(sizeof(ffi_raw), 8u);
+  EXPECT_EQ(sizeof(ffi_java_raw), 8u);
   EXPECT_EQ(sizeof(ffi_arg), 8u);
+  EXPECT_EQ(sizeof(ffi_sarg), 8u);
+  EXPECT_TRUE(ffi_sarg(-1) < 0 && ffi_arg(-1) > 0);
+  EXPECT_EQ(sizeof(ffi_abi), 4u);
+  EXPECT_EQ(FFI_SIZEOF_ARG, 8);
+  EXPECT_EQ(FFI_SIZEOF_JAVA_RAW, 8);
 }
 
 TEST(Layout, ConstantsHaveLibffisValues) {
+#if defined(__x86_64__)
+  EXPECT_EQ(FFI_FIRST_ABI, 1);
   EXPECT_EQ(FFI_UNIX64, 2);
   EXPECT_EQ(FFI_WIN64, 3);
   EXPECT_EQ(FFI_EFI64, 3);
   EXPECT_EQ(FFI_GNUW64, 4);
+  EXPECT_EQ(FFI_LAST_ABI, 5);
   EXPECT_EQ(FFI_DEFAULT_ABI, FFI_UNIX64);
+#elif defined(__aarch64__)
+  EXPECT_EQ(FFI_FIRST_ABI, 0);
+  EXPECT_EQ(FFI_SYSV, 1);
+  EXPECT_EQ(FFI_WIN64, 2);
+  EXPECT_EQ(FFI_LAST_ABI, 3);
+  EXPECT_EQ(FFI_DEFAULT_ABI, FFI_SYSV);
+#endif
+  EXPECT_EQ(FFI_CLOSURES, 1);
+  EXPECT_EQ(FFI_GO_CLOSURES, 1);
+  EXPECT_EQ(FFI_NATIVE_RAW_API, 0);
   EXPECT_EQ(FFI_OK, 0);
   EXPECT_EQ(FFI_BAD_TYPEDEF, 1);
   EXPECT_EQ(FFI_BAD_ABI, 2);
@@ -53,6 +99,9 @@ TEST(Layout, ConstantsHaveLibffisValues) {
                        FFI_TYPE_SINT16,     FFI_TYPE_UINT32, FFI_TYPE_SINT32,  FFI_TYPE_UINT64,
                        FFI_TYPE_SINT64,     FFI_TYPE_STRUCT, FFI_TYPE_POINTER, FFI_TYPE_COMPLEX};
   for (int i = 0; i < 16; ++i) EXPECT_EQ(codes[i], i);
+  EXPECT_EQ(FFI_TYPE_LAST, FFI_TYPE_COMPLEX);
+  EXPECT_EQ(FFI_TYPE_UINT128, 16);
+  EXPECT_EQ(FFI_TYPE_SINT128, 17);
 }
 
 TEST(Layout, BuiltinTypes) {
@@ -135,6 +184,48 @@ TEST(PrepCif, BadAbi) {
   EXPECT_EQ(ffi_prep_cif(&cif, FFI_LAST_ABI, 0, &ffi_type_void, nullptr), FFI_BAD_ABI);
   EXPECT_EQ(ffi_prep_cif(&cif, ffi_abi(77), 0, &ffi_type_void, nullptr), FFI_BAD_ABI);
   EXPECT_EQ(ffi_prep_cif_var(&cif, ffi_abi(0), 0, 0, &ffi_type_void, nullptr), FFI_BAD_ABI);
+}
+
+int sub_sysv(int a, int b) {
+  return a - b;
+}
+#if defined(__x86_64__)
+__attribute__((ms_abi)) int sub_ms(int a, int b) {
+  return a - b;
+}
+#endif
+
+TEST(PrepCif, EveryAbiOfTheTargetCalls) {
+  struct {
+    ffi_abi abi;
+    void (*fn)(void);
+  } cases[] = {
+#if defined(__x86_64__)
+    {FFI_UNIX64, FFI_FN(sub_sysv)},
+    {FFI_WIN64, FFI_FN(sub_ms)},
+    {FFI_EFI64, FFI_FN(sub_ms)},
+    {FFI_GNUW64, FFI_FN(sub_ms)},
+#elif defined(__aarch64__)
+    // libffi on Linux picks the Windows variant by its build, not by FFI_WIN64: AAPCS64.
+    {FFI_SYSV, FFI_FN(sub_sysv)},
+    {FFI_WIN64, FFI_FN(sub_sysv)},
+#endif
+  };
+  for (int abi = FFI_FIRST_ABI + 1; abi < FFI_LAST_ABI; ++abi)  // every value libffi accepts
+    ASSERT_TRUE(std::any_of(std::begin(cases), std::end(cases), [&](auto &c) {
+      return c.abi == abi;
+    })) << abi;
+  for (auto &c : cases) {
+    ffi_cif cif;
+    ffi_type *args[] = {&ffi_type_sint32, &ffi_type_sint32};
+    ASSERT_EQ(ffi_prep_cif(&cif, c.abi, 2, &ffi_type_sint32, args), FFI_OK) << c.abi;
+    EXPECT_EQ(cif.abi, c.abi);
+    int a = 50, b = 8;
+    void *vals[] = {&a, &b};
+    ffi_arg r = 0;
+    ffi_call(&cif, c.fn, &r, vals);
+    EXPECT_EQ(int(r), 42) << c.abi;
+  }
 }
 
 TEST(PrepCif, BadTypedef) {
@@ -302,9 +393,13 @@ void expect_bytes_struct() {
   ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &t, args), FFI_OK);
   Bytes<N> in, out{};
   for (int i = 0; i < N; ++i) in.b[i] = static_cast<unsigned char>(i * 7);
+  const Bytes<N> before = in;
   void *vals[] = {&in};
   ffi_call(&cif, FFI_FN(bump<N>), &out, vals);
   for (int i = 0; i < N; ++i) EXPECT_EQ(out.b[i], static_cast<unsigned char>(i * 7 + 1)) << N;
+  // By value: the callee changed its own copy (AArch64 passes structs over 16 bytes as a pointer
+  // to a copy the caller makes), never the client's argument.
+  EXPECT_EQ(std::memcmp(&in, &before, N), 0) << N;
 }
 
 TEST(Call, StructsOfEverySizeUpTo33Bytes) {
@@ -453,6 +548,209 @@ TEST(Call, ConcurrentPrepAndCall) {
     });
   for (auto &t : ts) t.join();
   EXPECT_EQ(bad.load(), 0);
+}
+
+// ---- Structs of floating-point members (AArch64's HFAs, x86-64's SSE eightbytes) --------------
+
+struct F2 {
+  float a, b;
+};
+struct F3 {
+  float a, b, c;
+};
+struct D2 {
+  double a, b;
+};
+struct D4 {
+  double a, b, c, d;
+};
+struct FD {  // not homogeneous: general registers on AArch64, one SSE eightbyte each on x86-64
+  float f;
+  double d;
+};
+struct LD2 {  // an HFA of quads on AArch64 (q0, q1), in memory on x86-64
+  long double a, b;
+};
+bool operator==(F2 x, F2 y) {
+  return x.a == y.a && x.b == y.b;
+}
+bool operator==(F3 x, F3 y) {
+  return x.a == y.a && x.b == y.b && x.c == y.c;
+}
+bool operator==(D2 x, D2 y) {
+  return x.a == y.a && x.b == y.b;
+}
+bool operator==(D4 x, D4 y) {
+  return x.a == y.a && x.b == y.b && x.c == y.c && x.d == y.d;
+}
+bool operator==(FD x, FD y) {
+  return x.f == y.f && x.d == y.d;
+}
+bool operator==(LD2 x, LD2 y) {
+  return x.a == y.a && x.b == y.b;
+}
+
+F2 twice(F2 v) {
+  return {2 * v.a, 2 * v.b};
+}
+F3 twice(F3 v) {
+  return {2 * v.a, 2 * v.b, 2 * v.c};
+}
+D2 twice(D2 v) {
+  return {2 * v.a, 2 * v.b};
+}
+D4 twice(D4 v) {
+  return {2 * v.a, 2 * v.b, 2 * v.c, 2 * v.d};
+}
+FD twice(FD v) {
+  return {2 * v.f, 2 * v.d};
+}
+LD2 twice(LD2 v) {
+  return {2 * v.a, 2 * v.b};
+}
+
+ffi_type *f2_elems[] = {&ffi_type_float, &ffi_type_float, nullptr};
+ffi_type *f3_elems[] = {&ffi_type_float, &ffi_type_float, &ffi_type_float, nullptr};
+ffi_type *d2_elems[] = {&ffi_type_double, &ffi_type_double, nullptr};
+ffi_type *d4_elems[] = {&ffi_type_double, &ffi_type_double, &ffi_type_double, &ffi_type_double,
+                        nullptr};
+ffi_type *fd_elems[] = {&ffi_type_float, &ffi_type_double, nullptr};
+ffi_type *ld2_elems[] = {&ffi_type_longdouble, &ffi_type_longdouble, nullptr};
+ffi_type f2_type = {0, 0, FFI_TYPE_STRUCT, f2_elems};
+ffi_type f3_type = {0, 0, FFI_TYPE_STRUCT, f3_elems};
+ffi_type d2_type = {0, 0, FFI_TYPE_STRUCT, d2_elems};
+ffi_type d4_type = {0, 0, FFI_TYPE_STRUCT, d4_elems};
+ffi_type fd_type = {0, 0, FFI_TYPE_STRUCT, fd_elems};
+ffi_type ld2_type = {0, 0, FFI_TYPE_STRUCT, ld2_elems};
+
+template <class S>
+void expect_struct_twice(ffi_type *t, S in) {
+  ffi_cif cif;
+  ffi_type *args[] = {t};
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, t, args), FFI_OK);
+  EXPECT_EQ(t->size, sizeof(S));
+  EXPECT_EQ(t->alignment, alignof(S));
+  void *vals[] = {&in};
+  S out{};
+  ffi_call(&cif, FFI_FN(static_cast<S (*)(S)>(twice)), &out, vals);
+  EXPECT_TRUE(out == twice(in)) << "struct of size " << sizeof(S);
+}
+
+TEST(Call, FloatingPointStructsInAndOut) {
+  expect_struct_twice(&f2_type, F2{1.5f, -2.5f});
+  expect_struct_twice(&f3_type, F3{1, 2, 3.25f});
+  expect_struct_twice(&d2_type, D2{0.5, 1e100});
+  expect_struct_twice(&d4_type, D4{1, -2, 3, 4.5});
+  expect_struct_twice(&fd_type, FD{0.25f, 8});
+  expect_struct_twice(&ld2_type, LD2{1.0L / 3, -7});
+}
+
+// Eight vector registers on AArch64: F2 and D4 take six, F3 no longer fits and goes to the stack
+// (AAPCS64 C.3 then closes the vector registers), and so do D2, LD2 and the float; FD goes in
+// general registers. On x86-64, the SSE eightbytes run out in the same way.
+double hfa_mix(F2 x, D4 y, F3 z, D2 w, FD v, LD2 u, float s) {
+  return x.a + 2 * x.b + 3 * y.a + 4 * y.b + 5 * y.c + 6 * y.d + 7 * z.a + 8 * z.b + 9 * z.c +
+         10 * w.a + 11 * w.b + 12 * v.f + 13 * v.d + double(14 * u.a + 15 * u.b) + 16 * s;
+}
+ffi_type *hfa_mix_args[] = {&f2_type, &d4_type,  &f3_type,       &d2_type,
+                            &fd_type, &ld2_type, &ffi_type_float};
+
+TEST(Call, FloatingPointStructsBeyondTheRegisters) {
+  ffi_cif cif;
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 7, &ffi_type_double, hfa_mix_args), FFI_OK);
+  F2 x{1, 2};
+  D4 y{3, 4, 5, 6};
+  F3 z{7, 8, 9};
+  D2 w{10, 11};
+  FD v{12, 13};
+  LD2 u{14, 15};
+  float s = 16;
+  void *vals[] = {&x, &y, &z, &w, &v, &u, &s};
+  double r = 0;
+  ffi_call(&cif, FFI_FN(hfa_mix), &r, vals);
+  EXPECT_EQ(r, hfa_mix(x, y, z, w, v, u, s));
+}
+
+// ---- The JIT serves what it can ----------------------------------------------------------------
+
+// True when `pc` lies in no loaded object: code the JIT compiled at run time. Every call and
+// closure that the real libffi serves runs through code in its file.
+bool in_jit_code(const void *pc) {
+  Dl_info info;
+  return dladdr(pc, &info) == 0;
+}
+// True when `pc` lies in a libffi other than this one (the real libffi we hand work to).
+bool in_real_libffi(const void *pc) {
+  Dl_info ours, info;
+  if (!dladdr(reinterpret_cast<void *>(&ffi_call), &ours) || !dladdr(pc, &info)) return false;
+  return info.dli_fbase != ours.dli_fbase && std::strstr(info.dli_fname, "libffi");
+}
+
+const void *g_return_address;
+__attribute__((noinline)) std::int64_t ra_scalars(std::int64_t a, double b) {
+  g_return_address = __builtin_return_address(0);
+  return a + std::int64_t(b);
+}
+__attribute__((noinline)) D4 ra_hfa(F2 x, D4 y) {
+  g_return_address = __builtin_return_address(0);
+  return {x.a + y.a, x.b + y.b, y.c, y.d};
+}
+__attribute__((noinline)) int ra_variadic(int n, ...) {
+  g_return_address = __builtin_return_address(0);
+  return n;
+}
+__attribute__((noinline)) __complex__ double ra_complex(__complex__ double z) {
+  g_return_address = __builtin_return_address(0);
+  return z;
+}
+
+TEST(Call, ServedByTheJitWhereItCan) {
+  ffi_cif cif;
+  {
+    ffi_type *args[] = {&ffi_type_sint64, &ffi_type_double};
+    std::int64_t a = 40;
+    double b = 2;
+    void *vals[] = {&a, &b};
+    std::int64_t r = 0;
+    ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 2, &ffi_type_sint64, args), FFI_OK);
+    ffi_call(&cif, FFI_FN(ra_scalars), &r, vals);
+    EXPECT_EQ(r, 42);
+    EXPECT_TRUE(in_jit_code(g_return_address)) << "scalars";
+  }
+  {
+    ffi_type *args[] = {&f2_type, &d4_type};
+    F2 x{1, 2};
+    D4 y{3, 4, 5, 6};
+    void *vals[] = {&x, &y};
+    D4 r{};
+    ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 2, &d4_type, args), FFI_OK);
+    ffi_call(&cif, FFI_FN(ra_hfa), &r, vals);
+    EXPECT_TRUE(r == (D4{4, 6, 5, 6}));
+    EXPECT_TRUE(in_jit_code(g_return_address)) << "floating-point structs";
+  }
+  {
+    ffi_type *args[] = {&ffi_type_sint32, &ffi_type_double, &ffi_type_pointer};
+    int n = 3;
+    double d = 1;
+    void *p = nullptr;
+    void *vals[] = {&n, &d, &p};
+    ffi_arg r = 0;
+    ASSERT_EQ(ffi_prep_cif_var(&cif, FFI_DEFAULT_ABI, 1, 3, &ffi_type_sint32, args), FFI_OK);
+    ffi_call(&cif, FFI_FN(ra_variadic), &r, vals);
+    EXPECT_EQ(int(r), 3);
+    EXPECT_TRUE(in_jit_code(g_return_address)) << "variadic";
+  }
+  {
+    // The control: complex numbers go to the real libffi, and the probe sees it.
+    ffi_type *args[] = {&ffi_type_complex_double};
+    __complex__ double z = cx(1.0, 2.0), r = 0;
+    void *vals[] = {&z};
+    ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &ffi_type_complex_double, args), FFI_OK);
+    ffi_call(&cif, FFI_FN(ra_complex), &r, vals);
+    EXPECT_TRUE(r == z);
+    EXPECT_FALSE(in_jit_code(g_return_address));
+    EXPECT_TRUE(in_real_libffi(g_return_address));
+  }
 }
 
 // ---- Call plans (libffi 3.8) -------------------------------------------------------------------
@@ -609,6 +907,92 @@ TEST(Closure, Errors) {
   EXPECT_EQ(ffi_prep_closure_loc(cl, &unprepared, &echo_handler<int>, nullptr, code), FFI_BAD_ABI);
   ffi_closure_free(cl);
   ffi_closure_free(nullptr);  // documented as harmless
+}
+
+template <class S>
+void twice_handler(ffi_cif *, void *ret, void **args, void *) {
+  *static_cast<S *>(ret) = twice(*static_cast<S *>(args[0]));
+}
+
+template <class S>
+void expect_struct_closure(ffi_type *t, S in) {
+  ffi_cif cif;
+  ffi_type *args[] = {t};
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, t, args), FFI_OK);
+  void *code;
+  auto *cl = static_cast<ffi_closure *>(ffi_closure_alloc(sizeof(ffi_closure), &code));
+  ASSERT_NE(cl, nullptr);
+  ASSERT_EQ(ffi_prep_closure_loc(cl, &cif, &twice_handler<S>, nullptr, code), FFI_OK);
+  EXPECT_TRUE(reinterpret_cast<S (*)(S)>(code)(in) == twice(in)) << "struct of size " << sizeof(S);
+  ffi_closure_free(cl);
+}
+
+void hfa_mix_handler(ffi_cif *cif, void *ret, void **a, void *) {
+  EXPECT_EQ(cif->nargs, 7u);
+  *static_cast<double *>(ret) =
+      hfa_mix(*static_cast<F2 *>(a[0]), *static_cast<D4 *>(a[1]), *static_cast<F3 *>(a[2]),
+              *static_cast<D2 *>(a[3]), *static_cast<FD *>(a[4]), *static_cast<LD2 *>(a[5]),
+              *static_cast<float *>(a[6]));
+}
+
+TEST(Closure, FloatingPointStructs) {
+  expect_struct_closure(&f2_type, F2{1.5f, -2.5f});
+  expect_struct_closure(&f3_type, F3{1, 2, 3.25f});
+  expect_struct_closure(&d2_type, D2{0.5, 1e100});
+  expect_struct_closure(&d4_type, D4{1, -2, 3, 4.5});
+  expect_struct_closure(&fd_type, FD{0.25f, 8});
+  expect_struct_closure(&ld2_type, LD2{1.0L / 3, -7});
+
+  ffi_cif cif;
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 7, &ffi_type_double, hfa_mix_args), FFI_OK);
+  void *code;
+  auto *cl = static_cast<ffi_closure *>(ffi_closure_alloc(sizeof(ffi_closure), &code));
+  ASSERT_EQ(ffi_prep_closure_loc(cl, &cif, hfa_mix_handler, nullptr, code), FFI_OK);
+  auto fn = reinterpret_cast<decltype(&hfa_mix)>(code);
+  EXPECT_EQ(fn({1, 2}, {3, 4, 5, 6}, {7, 8, 9}, {10, 11}, {12, 13}, {14, 15}, 16),
+            hfa_mix({1, 2}, {3, 4, 5, 6}, {7, 8, 9}, {10, 11}, {12, 13}, {14, 15}, 16));
+  ffi_closure_free(cl);
+}
+
+// Where the handler was called from: a frame in JIT code (the shared upcall entry), or frames
+// in the real libffi (its closure entry). The trampolines jump, so they leave no frame.
+struct CallerFrames {
+  bool jit = false, real_libffi = false;
+};
+template <class T>
+void frames_handler(ffi_cif *, void *ret, void **args, void *ud) {
+  void *frames[32];
+  const int n = backtrace(frames, 32);
+  auto *seen = static_cast<CallerFrames *>(ud);
+  for (int i = 1; i < n; ++i) {
+    seen->jit |= in_jit_code(frames[i]);
+    seen->real_libffi |= in_real_libffi(frames[i]);
+  }
+  std::memcpy(ret, args[0], sizeof(T));
+}
+
+template <class T>
+CallerFrames frames_of_closure(ffi_type *t, T v) {
+  CallerFrames seen;
+  ffi_cif cif;
+  ffi_type *args[] = {t};
+  EXPECT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, t, args), FFI_OK);
+  void *code;
+  auto *cl = static_cast<ffi_closure *>(ffi_closure_alloc(sizeof(ffi_closure), &code));
+  EXPECT_EQ(ffi_prep_closure_loc(cl, &cif, &frames_handler<T>, &seen, code), FFI_OK);
+  EXPECT_TRUE(reinterpret_cast<T (*)(T)>(code)(v) == v);
+  ffi_closure_free(cl);
+  return seen;
+}
+
+TEST(Closure, ServedByTheJitWhereItCan) {
+  CallerFrames d = frames_of_closure(&ffi_type_double, 2.5);
+  EXPECT_TRUE(d.jit && !d.real_libffi) << "double";
+  CallerFrames h = frames_of_closure(&d4_type, D4{1, 2, 3, 4});
+  EXPECT_TRUE(h.jit && !h.real_libffi) << "floating-point struct";
+  // The control: a complex closure is the real libffi's, and the frames show it.
+  CallerFrames c = frames_of_closure(&ffi_type_complex_double, cx(1.0, 2.0));
+  EXPECT_TRUE(!c.jit && c.real_libffi) << "complex";
 }
 
 // ---- Raw and java-raw APIs ---------------------------------------------------------------------

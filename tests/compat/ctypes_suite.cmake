@@ -1,15 +1,48 @@
 # Runs `python3 -m test test_ctypes` without and with LD_PRELOAD=<our libffi.so.8>
 # JITFFI_STATS=1 and compares: both SUCCESS, the same run/skipped counts, and JIT calls made.
-# Exit code 77 (skipped) only when python3 or its test package is missing.
+# Exit code 77 (skipped) only when python3 or its test package is missing, or when the only
+# python3 runs on another machine than the library (the arm64 cross build: its tests run under
+# qemu-aarch64, and there is no arm64 python3 here to run under it).
+# A skip prints "SKIP: why" first and exits with 77; CMake before 3.29 has no way to set the exit
+# code of a script, and there ctest's SKIP_REGULAR_EXPRESSION "^SKIP: " (tests.cmake) marks it.
+macro(skip why)
+  message("SKIP: ${why}")
+  if(CMAKE_VERSION VERSION_GREATER_EQUAL 3.29)
+    cmake_language(EXIT 77)
+  endif()
+  return()
+endmacro()
+
 if(NOT PYTHON OR NOT EXISTS "${PYTHON}")
-  message("SKIP: python3 not found")
-  cmake_language(EXIT 77)
+  skip("python3 not found")
+endif()
+if(NOT EXISTS "${LIB}")
+  message(FATAL_ERROR "no library at ${LIB}")
+endif()
+# e_machine, bytes 18-19 of the ELF header (little-endian): 0x3e x86-64, 0xb7 AArch64.
+file(READ "${LIB}" elf_header LIMIT 20 HEX)
+string(SUBSTRING "${elf_header}" 36 4 e_machine)
+if(e_machine STREQUAL "3e00")
+  set(lib_machine x86_64)
+elseif(e_machine STREQUAL "b700")
+  set(lib_machine aarch64)
+else()
+  message(FATAL_ERROR "${LIB}: not an x86-64 or AArch64 ELF file (e_machine bytes ${e_machine})")
+endif()
+execute_process(COMMAND ${PYTHON} -c "import platform; print(platform.machine())"
+                OUTPUT_VARIABLE python_machine OUTPUT_STRIP_TRAILING_WHITESPACE
+                RESULT_VARIABLE python_rc ERROR_QUIET)
+if(NOT python_rc EQUAL 0)
+  message(FATAL_ERROR "${PYTHON} does not run (exit ${python_rc})")
+endif()
+if(NOT python_machine STREQUAL lib_machine)
+  skip("${LIB} is for ${lib_machine} but ${PYTHON} runs on ${python_machine}: no "
+       "${lib_machine} python3 to preload it into (cross build)")
 endif()
 execute_process(COMMAND ${PYTHON} -c "import test.libregrtest, ctypes, _ctypes_test"
                 RESULT_VARIABLE have_tests OUTPUT_QUIET ERROR_QUIET)
 if(NOT have_tests EQUAL 0)
-  message("SKIP: python3's test package (test.libregrtest, _ctypes_test) is not installed")
-  cmake_language(EXIT 77)
+  skip("python3's test package (test.libregrtest, _ctypes_test) is not installed")
 endif()
 
 # With ASAN_RUNTIME (the sanitizer build) that runtime is preloaded first, as ASan requires. The
