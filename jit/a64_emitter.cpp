@@ -285,8 +285,11 @@ void check_plan(const CallPlan &plan) {
 
 // ---- downcall -----------------------------------------------------------------------------
 
-void emit_downcall(Assembler &a, const CallPlan &plan, const void *target,
-                   std::vector<CfiOp> &cfi) {
+namespace {
+
+// The downcall; `chain`: the stub's fourth argument (x3) goes to the callee in x18.
+void downcall(Assembler &a, const CallPlan &plan, const void *target, bool chain,
+              std::vector<CfiOp> &cfi) {
   check_plan(plan);
   const bool bound = target != nullptr;
   const GpX ret_in = bound ? x0 : x1;
@@ -306,6 +309,7 @@ void emit_downcall(Assembler &a, const CallPlan &plan, const void *target,
     a.mov(x10, reinterpret_cast<std::uint64_t>(target));
   else
     a.mov(x10, x0);
+  if (chain) a.mov(x18, x3);  // no stub instruction writes x18
   if (!tail) {
     push_frame(a, header, cfi);
     if (ret_after) a.str(x14, ptr(x29, 16));
@@ -402,9 +406,24 @@ void emit_downcall(Assembler &a, const CallPlan &plan, const void *target,
   pop_frame(a, header, cfi);
 }
 
+}  // namespace
+
+void emit_downcall(Assembler &a, const CallPlan &plan, const void *target,
+                   std::vector<CfiOp> &cfi) {
+  downcall(a, plan, target, /*chain=*/false, cfi);
+}
+
+void emit_chain_downcall(Assembler &a, const CallPlan &plan, std::vector<CfiOp> &cfi) {
+  downcall(a, plan, nullptr, /*chain=*/true, cfi);
+}
+
 // ---- upcall -------------------------------------------------------------------------------
 
-void emit_upcall(Assembler &a, const CallPlan &plan, std::vector<CfiOp> &cfi) {
+namespace {
+
+// The shared entry; with a `handler` the context in x18 is the handler's user_data itself (a
+// static chain), else a ClosureContext in x9.
+void upcall(Assembler &a, const CallPlan &plan, const void *handler, std::vector<CfiOp> &cfi) {
   check_plan(plan);
 
   // Frame, from sp up (jit/upcall_frame): args[], ret buffer, result-pointer slot, one box per
@@ -423,7 +442,7 @@ void emit_upcall(Assembler &a, const CallPlan &plan, std::vector<CfiOp> &cfi) {
   constexpr std::uint32_t kIn = 16;
 
   // Spill every incoming piece; only x10, x11, x16 and x17 are written, so no incoming
-  // register (nor x9) is lost.
+  // register (nor x9, nor x18) is lost.
   for (const ArgPiece &p : plan.pieces) {
     if (p.kind == PieceKind::Value) {
       if (in_place[p.arg] >= 0) continue;
@@ -461,8 +480,13 @@ void emit_upcall(Assembler &a, const CallPlan &plan, std::vector<CfiOp> &cfi) {
     a.add(x0, sp, x0);
   }
   a.mov(x1, sp);  // args_off is 0
-  a.ldr(x2, ptr(x9, std::int32_t(offsetof(ClosureContext, user_data))));
-  a.ldr(x16, ptr(x9, std::int32_t(offsetof(ClosureContext, handler))));
+  if (handler) {
+    a.mov(x2, x18);
+    a.mov(x16, reinterpret_cast<std::uint64_t>(handler));
+  } else {
+    a.ldr(x2, ptr(x9, std::int32_t(offsetof(ClosureContext, user_data))));
+    a.ldr(x16, ptr(x9, std::int32_t(offsetof(ClosureContext, handler))));
+  }
   a.blr(x16);
 
   if (plan.ret_kind == RetKind::Regs) {
@@ -475,6 +499,18 @@ void emit_upcall(Assembler &a, const CallPlan &plan, std::vector<CfiOp> &cfi) {
     }
   }
   pop_frame(a, 16, cfi);
+}
+
+}  // namespace
+
+void emit_upcall(Assembler &a, const CallPlan &plan, std::vector<CfiOp> &cfi) {
+  upcall(a, plan, nullptr, cfi);
+}
+
+void emit_chain_upcall(Assembler &a, const CallPlan &plan, const void *handler,
+                       std::vector<CfiOp> &cfi) {
+  if (!handler) throw Error("jitffi: a static chain entry needs a handler");
+  upcall(a, plan, handler, cfi);
 }
 
 void write_trampoline(void *rw, const void *context, const void *entry) noexcept {

@@ -11,6 +11,8 @@
 //             x12/x13 = data, x16/x17 = addresses of far frame slots.
 //   upcall:   x9 = ClosureContext * (set by the trampoline), x10/x11 = data, x16/x17 = addresses
 //             of far frame slots, then the handler's address.
+//   static chain forms: x18 = the chain (GCC's static chain register on AArch64), set from x3 by
+//             the downcall, read by the entry; x18 is a temporary of AAPCS64 on Linux.
 #pragma once
 
 #include <asmjit/arm/a64assembler.h>
@@ -50,6 +52,18 @@ struct ClosureContext {
 // The per-signature closure entry, entered (through a trampoline) with a ClosureContext * in x9
 // and called with the plan's convention; calls the handler with the host convention.
 void emit_upcall(asmjit::a64::Assembler &a, const abi::CallPlan &plan, std::vector<CfiOp> &cfi);
+
+// The static chain forms: the caller passes a context in x18 (where GCC passes a nested
+// function's context, and libffi's ffi_call_go and go closures the closure; libffi
+// src/aarch64/sysv.S).
+// Downcall `void stub(void *fn, void *ret, void **args, void *chain)` that also hands the callee
+// `chain` in x18.
+void emit_chain_downcall(asmjit::a64::Assembler &a, const abi::CallPlan &plan,
+                         std::vector<CfiOp> &cfi);
+// A per-signature entry called with the context in x18 by its caller (no trampoline); it calls
+// `handler(ret, args, context)` with the host convention.
+void emit_chain_upcall(asmjit::a64::Assembler &a, const abi::CallPlan &plan, const void *handler,
+                       std::vector<CfiOp> &cfi);
 
 // Per-closure trampoline, 32 bytes: `ldr x9, ctx; ldr x16, entry; br x16; brk #0` and the two
 // 8-byte literals. x9 is a temporary of AAPCS64 (no argument register), x16 (IP0) is the

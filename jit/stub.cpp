@@ -28,18 +28,34 @@ class KeepError : public asmjit::ErrorHandler {
 
 void emit(asmjit::x86::Assembler &a, const abi::CallPlan &plan, StubKind kind, const void *target,
           std::vector<x64::CfiOp> &cfi) {
-  if (kind == StubKind::Upcall)
-    x64::emit_upcall(a, plan, cfi);
-  else
-    x64::emit_downcall(a, plan, kind == StubKind::Bound ? target : nullptr, cfi);
+  switch (kind) {
+    case StubKind::Upcall:
+      return x64::emit_upcall(a, plan, cfi);
+    case StubKind::ChainDowncall:
+      return x64::emit_chain_downcall(a, plan, cfi);
+    case StubKind::ChainUpcall:
+      return x64::emit_chain_upcall(a, plan, target, cfi);
+    case StubKind::Downcall:
+    case StubKind::Bound:
+      break;
+  }
+  x64::emit_downcall(a, plan, kind == StubKind::Bound ? target : nullptr, cfi);
 }
 
 void emit(asmjit::a64::Assembler &a, const abi::CallPlan &plan, StubKind kind, const void *target,
           std::vector<x64::CfiOp> &cfi) {
-  if (kind == StubKind::Upcall)
-    a64::emit_upcall(a, plan, cfi);
-  else
-    a64::emit_downcall(a, plan, kind == StubKind::Bound ? target : nullptr, cfi);
+  switch (kind) {
+    case StubKind::Upcall:
+      return a64::emit_upcall(a, plan, cfi);
+    case StubKind::ChainDowncall:
+      return a64::emit_chain_downcall(a, plan, cfi);
+    case StubKind::ChainUpcall:
+      return a64::emit_chain_upcall(a, plan, target, cfi);
+    case StubKind::Downcall:
+    case StubKind::Bound:
+      break;
+  }
+  a64::emit_downcall(a, plan, kind == StubKind::Bound ? target : nullptr, cfi);
 }
 
 // Assembles with the plan's ISA into `code` (initialised for that ISA's environment).
@@ -105,6 +121,8 @@ Stub::Stub(const abi::CallPlan &plan, StubKind kind, std::string_view name, cons
            ExecMemory &mem)
     : mem_(mem) {
   if (kind == StubKind::Bound && !target) throw Error("jitffi: a bound stub needs a target");
+  if (kind == StubKind::ChainUpcall && !target)
+    throw Error("jitffi: a static chain entry needs a handler");
   if (plan.isa != host_isa())
     throw UnsupportedError("jitffi: cannot run " + std::string(abi_name(plan.abi)) +
                            " code on this host");

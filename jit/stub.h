@@ -18,10 +18,15 @@ enum class StubKind : std::uint8_t {
   Downcall,  // void stub(void *fn, void *ret, void **args)
   Bound,     // void stub(void *ret, void **args), target fixed
   Upcall,    // shared closure entry, context in r10 (x64) or x9 (a64)
+  // The static chain forms (libffi's ffi_call_go and go closures): the context travels in the
+  // static chain register, r10 (x64) or x18 (a64).
+  ChainDowncall,  // void stub(void *fn, void *ret, void **args, void *chain)
+  ChainUpcall,    // shared entry, calls target(ret, args, chain): target is the handler
 };
 
 class Stub {
  public:
+  // `target`: the callee of a Bound stub, the handler of a ChainUpcall (required for both).
   // `name` goes to the perf map and the JITFFI_DUMP listing. Throws UnsupportedError for a
   // plan the emitter cannot execute, jitffi::Error when assembling or mapping fails.
   Stub(const abi::CallPlan &plan, StubKind kind, std::string_view name,

@@ -7,7 +7,10 @@
 //             target is moved there; `ret` waits in a stack slot across the call, and comes
 //             back in r11 for the result stores (r10 scratch). rax = args[] only when a result
 //             pointer must go to the register args[] arrives in.
-//   upcall:   r10 = ClosureContext *, r11 = scratch; no frame pointer (fixed frame, rsp CFI).
+//             Static chain form: the chain (rcx) waits in a frame slot and goes to r10 just before
+//             the call, the target then in rdi or r11.
+//   upcall:   r10 = ClosureContext * (or, in the static chain form, the handler's user_data),
+//             r11 = scratch; no frame pointer (fixed frame, rsp CFI).
 // Every source of a register move is memory reached through a register that is not written
 // before its last use, so the order of the moves cannot clobber a source.
 #include "jit/x64_emitter.h"
@@ -538,10 +541,9 @@ bool odd_size(std::uint32_t size) {
   return size == 3 || size == 5 || size == 6 || size == 7;
 }
 
-}  // namespace
-
-void emit_downcall(Assembler &assembler, const CallPlan &plan, const void *target,
-                   std::vector<CfiOp> &cfi_ops, bool fast) {
+// The downcall; `chain`: the stub's fourth argument (rcx) goes to the callee in r10.
+void downcall(Assembler &assembler, const CallPlan &plan, const void *target, bool chain,
+              std::vector<CfiOp> &cfi_ops, bool fast) {
   check_plan(plan);
   Emit a(assembler, fast);
   const bool bound = target != nullptr;
@@ -574,7 +576,9 @@ void emit_downcall(Assembler &assembler, const CallPlan &plan, const void *targe
   // register, which would need saving too.
   const std::size_t saved = pushes.size() + (ret_after ? 1 : 0);
   const std::uint32_t copy_base = round16(plan.stack_bytes);
-  const std::uint32_t area = copy_base + round16(plan.copy_bytes);
+  // The static chain waits in a slot above the copies: rcx may carry an argument.
+  const std::uint32_t chain_off = copy_base + round16(plan.copy_bytes);
+  const std::uint32_t area = chain_off + (chain ? 16 : 0);
   // Nothing to do after the call: jump to the target, which returns to our caller.
   const bool tail = saved == 0 && area == 0;
   // At the call rsp is 16-byte aligned: 8 (return address) + saved slots + frame.
@@ -594,6 +598,7 @@ void emit_downcall(Assembler &assembler, const CallPlan &plan, const void *targe
     a.sub(rsp, frame);
     cfi.offset(std::int32_t(frame));
   }
+  if (chain) a.mov(qword_ptr(rsp, std::int32_t(chain_off)), rcx);
 
   if (base != args_in) a.mov(base, args_in);
   // r11 caches one argument's pointer, so the pieces of an aggregate read args[] once.
@@ -670,13 +675,21 @@ void emit_downcall(Assembler &assembler, const CallPlan &plan, const void *targe
     for (const ArgPiece &p : plan.pieces)
       if (p.to.loc == Loc::Gpr && p.to.reg == base.id()) load_piece(p);
   if (bound) a.mov(r10, Imm(reinterpret_cast<std::uint64_t>(target)));
+  Gp callee = fn;
+  if (chain) {  // r11 is free once every piece is loaded
+    if (callee.id() == r10.id()) {
+      a.mov(r11, r10);
+      callee = r11;
+    }
+    a.mov(r10, qword_ptr(rsp, std::int32_t(chain_off)));
+  }
   if (plan.vector_count >= 0) a.mov(eax, plan.vector_count);
 
   if (tail) {
-    a.jmp(fn);
+    a.jmp(callee);
     return;
   }
-  a.call(fn);
+  a.call(callee);
 
   // The result goes through r11 (= ret), with r10 as scratch; neither carries a result.
   if (ret_after) {
@@ -744,10 +757,25 @@ void emit_downcall(Assembler &assembler, const CallPlan &plan, const void *targe
   a.ret();
 }
 
+}  // namespace
+
+void emit_downcall(Assembler &a, const CallPlan &plan, const void *target, std::vector<CfiOp> &cfi,
+                   bool fast) {
+  downcall(a, plan, target, /*chain=*/false, cfi, fast);
+}
+
+void emit_chain_downcall(Assembler &a, const CallPlan &plan, std::vector<CfiOp> &cfi, bool fast) {
+  downcall(a, plan, nullptr, /*chain=*/true, cfi, fast);
+}
+
 // ---- upcall -------------------------------------------------------------------------------
 
-void emit_upcall(Assembler &assembler, const CallPlan &plan, std::vector<CfiOp> &cfi_ops,
-                 bool fast) {
+namespace {
+
+// The shared entry; with a `handler` the context in r10 is the handler's user_data itself (a
+// static chain), else a ClosureContext.
+void upcall(Assembler &assembler, const CallPlan &plan, const void *handler,
+            std::vector<CfiOp> &cfi_ops, bool fast) {
   check_plan(plan);
   Emit a(assembler, fast);
   // The entry is called with the plan's convention and calls the handler with the host's.
@@ -824,8 +852,14 @@ void emit_upcall(Assembler &assembler, const CallPlan &plan, std::vector<CfiOp> 
   else
     a.lea(rdi, ptr(rsp, std::int32_t(ret_off)));
   a.lea(rsi, ptr(rsp, std::int32_t(args_off)));
-  a.mov(rdx, qword_ptr(r10, std::int32_t(offsetof(ClosureContext, user_data))));
-  a.call(qword_ptr(r10, std::int32_t(offsetof(ClosureContext, handler))));
+  if (handler) {
+    a.mov(rdx, r10);
+    a.mov(r11, Imm(reinterpret_cast<std::uint64_t>(handler)));
+    a.call(r11);
+  } else {
+    a.mov(rdx, qword_ptr(r10, std::int32_t(offsetof(ClosureContext, user_data))));
+    a.call(qword_ptr(r10, std::int32_t(offsetof(ClosureContext, handler))));
+  }
 
   if (plan.ret_kind == RetKind::Regs) {
     for (const RetPiece &r : plan.ret_pieces) {
@@ -853,23 +887,41 @@ void emit_upcall(Assembler &assembler, const CallPlan &plan, std::vector<CfiOp> 
   a.ret();
 }
 
+}  // namespace
+
+void emit_upcall(Assembler &a, const CallPlan &plan, std::vector<CfiOp> &cfi, bool fast) {
+  upcall(a, plan, nullptr, cfi, fast);
+}
+
+void emit_chain_upcall(Assembler &a, const CallPlan &plan, const void *handler,
+                       std::vector<CfiOp> &cfi, bool fast) {
+  if (!handler) throw Error("jitffi: a static chain entry needs a handler");
+  upcall(a, plan, handler, cfi, fast);
+}
+
 bool encoding_matches(const CallPlan &plan, std::string *why) {
-  // Bytes of one stub kind (0 downcall, 1 bound, 2 upcall), encoded fast or by asmjit alone.
+  // Bytes of one stub kind (0 downcall, 1 bound, 2 upcall, 3 and 4 their static chain forms),
+  // encoded fast or by asmjit alone.
   auto bytes = [&](int kind, bool fast) {
     CodeHolder code;
     code.init(Environment::host());
     Assembler a(&code);
     std::vector<CfiOp> cfi;
-    static const char dummy = 0;  // a bound target, never called
+    static const char dummy = 0;  // a bound target or handler, never called
     if (kind == 2)
       emit_upcall(a, plan, cfi, fast);
+    else if (kind == 3)
+      emit_chain_downcall(a, plan, cfi, fast);
+    else if (kind == 4)
+      emit_chain_upcall(a, plan, &dummy, cfi, fast);
     else
       emit_downcall(a, plan, kind == 1 ? &dummy : nullptr, cfi, fast);
     const CodeBuffer &buf = code.textSection()->buffer();
     return std::vector<std::uint8_t>(buf.data(), buf.data() + buf.size());
   };
-  static const char *const kKinds[] = {"downcall", "bound downcall", "upcall"};
-  for (int kind = 0; kind < 3; ++kind) {
+  static const char *const kKinds[] = {"downcall", "bound downcall", "upcall",
+                                       "static chain downcall", "static chain upcall"};
+  for (int kind = 0; kind < 5; ++kind) {
     const std::vector<std::uint8_t> mine = bytes(kind, true), theirs = bytes(kind, false);
     if (mine == theirs) continue;
     if (why) {

@@ -52,9 +52,21 @@ struct ClosureContext {
 void emit_upcall(asmjit::x86::Assembler &a, const abi::CallPlan &plan, std::vector<CfiOp> &cfi,
                  bool fast = true);
 
+// The static chain forms: the caller passes a context in r10, the static chain register (where
+// GCC passes a nested function's context, and libffi's ffi_call_go and go closures the closure;
+// libffi src/x86/unix64.S).
+// Downcall `void stub(void *fn, void *ret, void **args, void *chain)` that also hands the callee
+// `chain` in r10.
+void emit_chain_downcall(asmjit::x86::Assembler &a, const abi::CallPlan &plan,
+                         std::vector<CfiOp> &cfi, bool fast = true);
+// A per-signature entry called with the context in r10 by its caller (no trampoline); it calls
+// `handler(ret, args, context)` with the host convention.
+void emit_chain_upcall(asmjit::x86::Assembler &a, const abi::CallPlan &plan, const void *handler,
+                       std::vector<CfiOp> &cfi, bool fast = true);
+
 // Whether the emitter's own encoding and asmjit's give the same bytes for this plan's downcall,
-// bound downcall and upcall (JITFFI_CHECK_ENCODER=1 makes every compiled stub check it). On a
-// mismatch `why` names the stub kind and the first differing byte.
+// bound downcall and upcall (and their static chain forms; JITFFI_CHECK_ENCODER=1 makes every
+// compiled stub check it). On a mismatch `why` names the stub kind and the first differing byte.
 bool encoding_matches(const abi::CallPlan &plan, std::string *why = nullptr);
 
 // Per-closure trampoline: `mov r10, context; mov r11, entry; jmp r11`.
