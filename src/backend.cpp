@@ -1,8 +1,14 @@
 // Back-end selection (JITFFI_BACKEND and set_default_backend), the libffi prepared-call cache and
 // the JITFFI_STATS counters.
+#include <fcntl.h>
+#include <pthread.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
@@ -85,23 +91,87 @@ CallCache &libffi_cache() {
   return c;
 }
 
-void print_stats() {
+// JITFFI_STATS=<path>: the file every process appends its line to (empty: stderr).
+std::string &stats_path() {
+  static std::string *p = new std::string;  // read by the atexit handler: never destroyed
+  return *p;
+}
+
+// The counters as one line; `who` (pid and program) goes first when given.
+std::string stats_line(const std::string &who) {
   Stats &s = stats();
   auto get = [](const std::atomic<std::uint64_t> &a) {
     return static_cast<unsigned long long>(a.load());
   };
-  std::fprintf(stderr,
-               "jitffi stats: stubs compiled %llu; calls: jit %llu, libffi %llu; closures: jit "
-               "%llu, libffi %llu; closure calls: jit %llu, libffi %llu\n",
-               get(s.stubs_compiled), get(s.calls[0]), get(s.calls[1]), get(s.closures[0]),
-               get(s.closures[1]), get(s.closure_calls[0]), get(s.closure_calls[1]));
+  char buf[320];
+  std::snprintf(buf, sizeof buf,
+                "stubs compiled %llu; calls: jit %llu, libffi %llu; closures: jit %llu, libffi "
+                "%llu; closure calls: jit %llu, libffi %llu\n",
+                get(s.stubs_compiled), get(s.calls[0]), get(s.calls[1]), get(s.closures[0]),
+                get(s.closures[1]), get(s.closure_calls[0]), get(s.closure_calls[1]));
+  return "jitffi stats" + who + ": " + buf;
 }
 
+// The program: the file name of the executable (argv[0] when /proc does not say), made safe
+// for a one-line record.
+std::string program_name() {
+  std::string name = program_invocation_short_name;
+  char exe[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n > 0) {
+    name.assign(exe, std::size_t(n));
+    name.erase(0, name.rfind('/') + 1);
+  }
+  for (char &c : name)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  return name.empty() ? "?" : name;
+}
+
+void print_stats() {
+  const std::string &path = stats_path();
+  if (path.empty()) {
+    std::fputs(stats_line("").c_str(), stderr);
+    return;
+  }
+  // One write with O_APPEND: lines of processes exiting at the same time do not interleave.
+  const std::string line =
+      stats_line(" [pid " + std::to_string(getpid()) + " " + program_name() + "]");
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+  const ssize_t n = fd >= 0 ? ::write(fd, line.data(), line.size()) : -1;
+  const int err = errno;
+  if (fd >= 0) ::close(fd);
+  if (n != static_cast<ssize_t>(line.size())) {
+    std::fprintf(stderr, "jitffi: cannot append the stats to JITFFI_STATS=%s (%s)\n", path.c_str(),
+                 n < 0 ? std::strerror(err) : "short write");
+    std::fputs(line.c_str(), stderr);
+  }
+}
+
+// A forked child counts from zero: each process reports what it did itself, so the lines of a
+// process tree add up.
+void reset_stats_in_child() {
+  Stats &s = stats();
+  s.stubs_compiled.store(0, std::memory_order_relaxed);
+  for (int k = 0; k < 2; ++k) {
+    s.calls[k].store(0, std::memory_order_relaxed);
+    s.closures[k].store(0, std::memory_order_relaxed);
+    s.closure_calls[k].store(0, std::memory_order_relaxed);
+  }
+}
+
+// JITFFI_STATS=1: a line on stderr at exit; a value with a '/' is a file that each process
+// appends its line to.
 bool stats_from_env() {
   const char *v = std::getenv("JITFFI_STATS");
-  if (!v || std::string(v) != "1") return false;
+  if (!v) return false;
+  const std::string value = v;
+  if (value.find('/') != std::string::npos)
+    stats_path() = value;
+  else if (value != "1")
+    return false;
   stats();  // constructed before the atexit handler is registered, so destroyed after it ran
   std::atexit(print_stats);
+  pthread_atfork(nullptr, nullptr, reset_stats_in_child);
   return true;
 }
 

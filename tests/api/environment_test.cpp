@@ -2,8 +2,12 @@
 // again as a child with the variable set, and checks what the child printed.
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <regex>
 #include <string>
+#include <vector>
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "api_test_util.h"
@@ -12,9 +16,9 @@ using namespace jt;
 
 namespace {
 
-// Runs this binary's EnvChild.DISABLED_Report (disabled: it is a helper) with `env` prepended;
+// Runs this binary's EnvChild.DISABLED_<child> (disabled: it is a helper) with `env` prepended;
 // returns stdout and stderr.
-std::string run_child(const std::string &env) {
+std::string run_child(const std::string &env, const std::string &child = "Report") {
   std::string self = "/proc/" + std::to_string(getpid()) + "/exe";
   if (const char *emu = std::getenv("JITFFI_EMULATOR")) {
     // Under qemu-user the shell would see qemu there; qemu shows us the binary it runs.
@@ -23,7 +27,8 @@ std::string run_child(const std::string &env) {
     if (n > 0) self = std::string(emu) + " " + std::string(path, std::size_t(n));
   }
   std::string cmd = env + " JITFFI_TEST_CHILD=1 " + self +
-                    " --gtest_also_run_disabled_tests --gtest_filter=EnvChild.DISABLED_Report 2>&1";
+                    " --gtest_also_run_disabled_tests --gtest_filter=EnvChild.DISABLED_" + child +
+                    " 2>&1";
   FILE *p = popen(cmd.c_str(), "r");
   if (!p) return "popen failed";
   std::string out;
@@ -51,6 +56,106 @@ TEST(EnvChild, DISABLED_Report) {
   std::fflush(stdout);
 }
 
+// The child again, with a forked process that makes two more calls and exits through exit().
+TEST(EnvChild, DISABLED_Fork) {
+  if (!std::getenv("JITFFI_TEST_CHILD")) GTEST_SKIP() << "only run as a child of EnvVars";
+  auto f = fn("jt_add_i32", T(TypeKind::I32), {T(TypeKind::I32), T(TypeKind::I32)});
+  for (int i = 0; i < 3; ++i) f.invoke<std::int32_t>(i, i);
+  std::fflush(nullptr);
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    for (int i = 0; i < 2; ++i) f.invoke<std::int32_t>(i, i);
+    std::exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_EQ(status, 0);
+}
+
+// A temporary file with `text` in it; removed on destruction.
+struct TempFile {
+  explicit TempFile(const std::string &text) {
+    char p[] = "/tmp/jitffi_stats_test_XXXXXX";
+    const int fd = mkstemp(p);
+    if (fd >= 0) {
+      if (write(fd, text.data(), text.size()) != ssize_t(text.size())) path.clear();
+      close(fd);
+      path = p;
+    }
+  }
+  ~TempFile() {
+    if (!path.empty()) std::remove(path.c_str());
+  }
+  std::vector<std::string> lines() const {
+    std::vector<std::string> out;
+    std::ifstream in(path);
+    for (std::string l; std::getline(in, l);) out.push_back(l);
+    return out;
+  }
+  std::string path;
+};
+
+// pid, program, calls through the JIT and through libffi of a JITFFI_STATS=<path> line.
+struct StatsLine {
+  long pid = -1;
+  std::string program;
+  long jit = -1, libffi = -1;
+};
+StatsLine parse_stats(const std::string &line) {
+  static const std::regex re(
+      "^jitffi stats \\[pid ([0-9]+) (.+)\\]: stubs compiled [0-9]+; calls: jit ([0-9]+), libffi "
+      "([0-9]+); closures: jit [0-9]+, libffi [0-9]+; closure calls: jit [0-9]+, libffi [0-9]+$");
+  std::smatch m;
+  StatsLine s;
+  if (std::regex_match(line, m, re)) s = {std::stol(m[1]), m[2], std::stol(m[3]), std::stol(m[4])};
+  return s;
+}
+
+TEST(EnvVars, StatsAppendedToAFileByEachProcess) {
+  TempFile file("an earlier line\n");
+  ASSERT_FALSE(file.path.empty());
+  // A value with a '/' is a file: nothing on stderr, one line per process appended to it.
+  std::string out = run_child("JITFFI_BACKEND=libffi JITFFI_STATS=" + file.path);
+  EXPECT_EQ(count(out, "jitffi stats"), 0) << out;
+  EXPECT_EQ(count(out, "kind=libffi"), 1) << out;
+  out = run_child("JITFFI_BACKEND=auto JITFFI_STATS=" + file.path);
+  EXPECT_EQ(count(out, "jitffi stats"), 0) << out;
+  const std::vector<std::string> lines = file.lines();
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0], "an earlier line");
+  const StatsLine a = parse_stats(lines[1]), b = parse_stats(lines[2]);
+  EXPECT_GT(a.pid, 0) << lines[1];
+  EXPECT_GT(b.pid, 0) << lines[2];
+  EXPECT_NE(a.pid, b.pid);
+  EXPECT_NE(a.pid, long(getpid()));
+  EXPECT_EQ(a.program, "jitffi_test_api");
+  EXPECT_EQ(a.jit, 0);
+  EXPECT_EQ(a.libffi, 3);
+  EXPECT_EQ(b.jit + b.libffi, 3);  // the JIT where the host has one
+}
+
+TEST(EnvVars, StatsOfAForkedChildCountItsOwnCalls) {
+  TempFile file("");
+  ASSERT_FALSE(file.path.empty());
+  const std::string out = run_child("JITFFI_STATS=" + file.path, "Fork");
+  const std::vector<std::string> lines = file.lines();
+  ASSERT_EQ(lines.size(), 2u) << out;
+  const StatsLine child = parse_stats(lines[0]), parent = parse_stats(lines[1]);
+  EXPECT_EQ(child.jit + child.libffi, 2) << lines[0];    // the fork counts from zero
+  EXPECT_EQ(parent.jit + parent.libffi, 3) << lines[1];  // the calls before the fork
+  EXPECT_NE(child.pid, parent.pid);
+}
+
+TEST(EnvVars, StatsFileThatCannotBeWrittenGoesToStderr) {
+  const std::string out =
+      run_child("JITFFI_BACKEND=libffi JITFFI_STATS=/nonexistent-jitffi-dir/stats.txt");
+  EXPECT_EQ(count(out, "cannot append the stats to JITFFI_STATS=/nonexistent-jitffi-dir/"), 1)
+      << out;
+  EXPECT_EQ(count(out, "jitffi stats [pid "), 1) << out;
+  EXPECT_NE(out.find("libffi 3;"), std::string::npos) << out;
+}
+
 TEST(EnvVars, BadBackendWarnsOnceAndMeansAuto) {
   std::string out = run_child("JITFFI_BACKEND=bogus");
   EXPECT_EQ(count(out, "ignoring JITFFI_BACKEND=bogus"), 1) << out;
@@ -69,6 +174,7 @@ TEST(EnvVars, StatsPrintedAtExit) {
   EXPECT_EQ(count(out, "jitffi stats:"), 1) << out;
   EXPECT_NE(out.find("libffi 3;"), std::string::npos) << out;
   EXPECT_EQ(count(run_child("JITFFI_BACKEND=libffi"), "jitffi stats:"), 0);
+  EXPECT_EQ(count(run_child("JITFFI_BACKEND=libffi JITFFI_STATS=0"), "jitffi stats"), 0);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 # Runs `python3 -m test test_ctypes` without and with LD_PRELOAD=<our libffi.so.8>
-# JITFFI_STATS=1 and compares: both SUCCESS, the same run/skipped counts, and JIT calls made.
+# JITFFI_STATS=<file> and compares: both SUCCESS, the same run/skipped counts, and calls and
+# closure calls made through the JIT, summed over every process of the run.
 # Exit code 77 (skipped) only when python3 or its test package is missing, or when the only
 # python3 runs on another machine than the library (the arm64 cross build: its tests run under
 # qemu-aarch64, and there is no arm64 python3 here to run under it).
@@ -58,9 +59,15 @@ if(ASAN_RUNTIME)
   set(preload_env "LD_PRELOAD=${ASAN_RUNTIME}:${LIB}" "ASAN_OPTIONS=${asan_options}")
 endif()
 
+# Every process of the preloaded run (the suite spawns interpreters of its own) appends its
+# JITFFI_STATS line to this file; the sums say what the whole run did.
+string(RANDOM LENGTH 8 stats_tag)
+set(stats_file "${CMAKE_CURRENT_BINARY_DIR}/compat_ctypes_stats_${stats_tag}.txt")
+file(REMOVE "${stats_file}")
+
 function(run_suite out_var preload)
   if(preload)
-    set(env ${CMAKE_COMMAND} -E env ${preload_env} JITFFI_STATS=1)
+    set(env ${CMAKE_COMMAND} -E env ${preload_env} JITFFI_STATS=${stats_file})
   else()
     set(env ${CMAKE_COMMAND} -E env --unset=LD_PRELOAD)
   endif()
@@ -68,6 +75,7 @@ function(run_suite out_var preload)
                   OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
   set(${out_var} "${out}\n${err}" PARENT_SCOPE)
   if(NOT rc EQUAL 0)
+    file(REMOVE "${stats_file}")
     message("${out}\n${err}")
     message(FATAL_ERROR "test_ctypes failed (exit ${rc}) with preload='${preload}'")
   endif()
@@ -85,16 +93,40 @@ endif()
 if(NOT ours MATCHES "Result: SUCCESS")
   message(FATAL_ERROR "no SUCCESS under the preload")
 endif()
-# The suite's own process prints the largest stats line (its subprocesses print zeros).
-string(REGEX MATCHALL "calls: jit [0-9]+, libffi [0-9]+" stats "${ours}")
-set(best 0)
-foreach(item IN LISTS stats)
-  if(item MATCHES "calls: jit ([0-9]+), libffi ([0-9]+)" AND CMAKE_MATCH_1 GREATER best)
-    set(best ${CMAKE_MATCH_1})
-    set(best_line "${item}")
-  endif()
+# The sums over every process's line.
+if(NOT EXISTS "${stats_file}")
+  message(FATAL_ERROR "no process of the preloaded suite wrote JITFFI_STATS=${stats_file}")
+endif()
+file(STRINGS "${stats_file}" stats_lines)
+file(REMOVE "${stats_file}")
+set(fields stubs calls_jit calls_libffi closures_jit closures_libffi closure_calls_jit
+           closure_calls_libffi)
+foreach(f IN LISTS fields)
+  set(sum_${f} 0)
 endforeach()
-message("jitffi stats of the suite: ${best_line}")
-if(best LESS 1000)
-  message(FATAL_ERROR "the preloaded suite made only ${best} calls through the JIT")
+set(processes 0)
+string(CONCAT stats_re "^jitffi stats \\[pid [0-9]+ .*\\]: stubs compiled ([0-9]+); "
+       "calls: jit ([0-9]+), libffi ([0-9]+); closures: jit ([0-9]+), libffi ([0-9]+); "
+       "closure calls: jit ([0-9]+), libffi ([0-9]+)$")
+foreach(line IN LISTS stats_lines)
+  if(NOT line MATCHES "${stats_re}")
+    message(FATAL_ERROR "not a JITFFI_STATS line: '${line}'")
+  endif()
+  set(k 1)
+  foreach(f IN LISTS fields)
+    math(EXPR sum_${f} "${sum_${f}} + ${CMAKE_MATCH_${k}}")
+    math(EXPR k "${k} + 1")
+  endforeach()
+  math(EXPR processes "${processes} + 1")
+endforeach()
+message("jitffi stats of the suite, ${processes} processes: stubs compiled ${sum_stubs}; "
+        "calls: jit ${sum_calls_jit}, libffi ${sum_calls_libffi}; closures: jit "
+        "${sum_closures_jit}, libffi ${sum_closures_libffi}; closure calls: jit "
+        "${sum_closure_calls_jit}, libffi ${sum_closure_calls_libffi}")
+if(sum_calls_jit LESS 1000)
+  message(FATAL_ERROR "the preloaded suite made only ${sum_calls_jit} calls through the JIT")
+endif()
+if(sum_closure_calls_jit LESS 100)
+  message(FATAL_ERROR "the preloaded suite made only ${sum_closure_calls_jit} closure calls "
+                      "through the JIT")
 endif()
