@@ -194,18 +194,4 @@ ffi_status ffi_prep_closure(ffi_closure *closure, ffi_cif *cif,
   return ffi_prep_closure_loc(closure, cif, fun, user_data, closure);
 }
 
-// Go closures need the static chain register (r10), which the JIT does not provide: the real
-// libffi prepares them with its cif for this signature (same abi, nargs and type contents).
-ffi_status ffi_prep_go_closure(ffi_go_closure *closure, ffi_cif *cif,
-                               void (*fun)(ffi_cif *, void *, void **, void *)) {
-  if (!closure) return FFI_BAD_TYPEDEF;
-  Entry *e = entry_of(cif);
-  if (!e) return FFI_BAD_ABI;
-  ffi_cif *real = e->real();
-  if (!real) return e->real_status == FFI_OK ? FFI_BAD_ABI : e->real_status;
-  if (jitffi::detail::g_stats_enabled)
-    jitffi::detail::stats().closures[int(jitffi::BackendKind::Libffi)].fetch_add(1);
-  return real_ffi()->prep_go_closure(closure, real, fun);
-}
-
 }  // extern "C"

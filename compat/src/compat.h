@@ -74,10 +74,26 @@ struct Entry {
   ffi_cif real_cif{};
   std::string why_fallback;  // why the JIT does not serve it (JITFFI_DEBUG)
 
+  // Go closures (go_closures.cpp), compiled on first use: the JIT's downcall that passes a
+  // closure in the static chain register, and the shared entry that takes one from it.
+  using GoCall = void (*)(void *fn, void *ret, void **args, void *chain);
+  std::once_flag go_once;
+  GoCall go_call = nullptr;
+  const void *go_entry = nullptr;
+  // The real libffi's go closure for this signature (over real_cif), when the JIT does not serve
+  // go closures.
+  std::once_flag real_go_once;
+  ffi_status real_go_status = FFI_BAD_ABI;
+  ffi_go_closure real_go{};
+
   // The real cif, prepared on first use; null (status in real_status) when it cannot be.
   ffi_cif *real();
   // The JIT closure entry for this signature, or null when closures go through the real libffi.
   const void *upcall_entry();
+  // Whether go_call and go_entry serve this signature (compiled on the first call).
+  bool go_jit();
+  // The real go closure, prepared on first use; null (status in real_go_status) when it cannot be.
+  ffi_go_closure *real_go_closure();
 };
 
 // The entry a prepared cif designates, or null when `cif` was not prepared here.

@@ -386,15 +386,6 @@ void ffi_call(ffi_cif *cif, void (*fn)(void), void *rvalue, void **avalue) {
   real_ffi()->call(&e.real_cif, fn, rvalue, avalue);
 }
 
-void ffi_call_go(ffi_cif *cif, void (*fn)(void), void *rvalue, void **avalue, void *closure) {
-  Entry &e = entry_or_die(cif, "ffi_call_go");
-  ffi_cif *real = e.real();
-  if (!real) die("ffi_call_go", "the real libffi cannot prepare this cif (" + e.why_fallback + ")");
-  if (!rvalue && e.ret_buf) rvalue = alloca(e.ret_buf);
-  count_call(jitffi::BackendKind::Libffi);
-  real_ffi()->call_go(real, fn, rvalue, avalue, closure);
-}
-
 // A plan is the entry's stub, looked up once.
 struct ffi_call_plan {
   ffi_cif *cif;
