@@ -63,3 +63,15 @@ if(_compat_tests)
   gtest_discover_tests(jitffi_test_compat DISCOVERY_TIMEOUT 60 TEST_PREFIX compat.
                        PROPERTIES LABELS compat)
 endif()
+
+# The "replacing the file" setup of docs/drop-in.md, for real: ours bind-mounted over the system's
+# libffi.so.8 in a private mount namespace, the client and a python3 ctypes smoke test run with no
+# LD_PRELOAD or LD_LIBRARY_PATH (replace_file.sh). Skipped (77) where no mount namespace can be
+# made and under the sanitizers.
+if(NOT CMAKE_CROSSCOMPILING)
+  add_test(NAME compat.replace_file
+    COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/replace_file.sh ${_compat_dir}/libffi.so.8
+            $<TARGET_FILE:jitffi_compat_client> "${JITFFI_PYTHON3}" "--sanitize=${_asan_runtime}")
+  set_tests_properties(compat.replace_file PROPERTIES LABELS compat SKIP_RETURN_CODE 77
+    TIMEOUT 120)
+endif()
