@@ -91,8 +91,9 @@ Backend &libffi_backend();
 // The JIT back end for the host, or null when this build/host has none.
 Backend *jit_backend();
 
-// Counters for JITFFI_STATS=1 (printed at exit). Counting calls costs one relaxed increment per
-// call and only happens when stats are on.
+// Counters for JITFFI_STATS (printed at exit: to stderr with =1, appended as one line to the file
+// when the value is a path). Counting calls costs one relaxed increment per call and only happens
+// when stats are on.
 struct Stats {
   std::atomic<std::uint64_t> stubs_compiled{0};
   std::atomic<std::uint64_t> calls[2]{};     // indexed by BackendKind
