@@ -31,6 +31,7 @@ struct RealFfi {
   ffi_status (*prep_go_closure)(ffi_go_closure *, ffi_cif *,
                                 void (*)(ffi_cif *, void *, void **, void *));
   void (*call_go)(ffi_cif *, void (*)(void), void *, void **, void *);
+  bool has_int128 = false;  // exports ffi_type_sint128 (libffi 3.6+): knows type codes 16 and 17
 };
 // Null when no real libffi could be loaded; real_ffi_error() then says why.
 const RealFfi *real_ffi() noexcept;

@@ -314,6 +314,17 @@ ffi_status prep(ffi_cif *cif, ffi_abi abi, bool variadic, unsigned nfixed, unsig
   return FFI_OK;
 }
 
+// Whether the real libffi knows every type code in a (copied, so acyclic) tree. libffi 3.4 has
+// codes 0-15; 3.6 adds the 128-bit integers. An unknown code is no error there: the arm64 libffi
+// aborts on it, the x86-64 one answers FFI_BAD_TYPEDEF; here it is always FFI_BAD_TYPEDEF.
+bool real_knows(const ffi_type *t, bool int128) {
+  if (t->type > FFI_TYPE_SINT128 || (t->type > FFI_TYPE_LAST && !int128)) return false;
+  if (t->type == FFI_TYPE_STRUCT || t->type == FFI_TYPE_COMPLEX)
+    for (ffi_type **p = t->elements; p && *p; ++p)
+      if (!real_knows(*p, int128)) return false;
+  return true;
+}
+
 }  // namespace
 
 ffi_cif *Entry::real() {
@@ -322,6 +333,13 @@ ffi_cif *Entry::real() {
     if (!r) {
       why_fallback += "; " + real_ffi_error();
       real_status = FFI_BAD_ABI;
+      return;
+    }
+    bool known = real_knows(real_rtype, r->has_int128);
+    for (const ffi_type *t : real_atypes) known = known && real_knows(t, r->has_int128);
+    if (!known) {
+      why_fallback += "; a type code the real libffi (" + r->path + ") does not know";
+      real_status = FFI_BAD_TYPEDEF;
       return;
     }
     if (variadic)

@@ -104,6 +104,7 @@ Loaded load() {
     bind(h, "ffi_prep_closure_loc", f.prep_closure_loc, missing);
     bind(h, "ffi_prep_go_closure", f.prep_go_closure, missing);
     bind(h, "ffi_call_go", f.call_go, missing);
+    f.has_int128 = ::dlsym(h, "ffi_type_sint128") != nullptr;
     // dlsym on a handle searches that object first: an answer inside us means a wrong file.
     Dl_info where{};
     if (missing.empty() && ::dladdr(reinterpret_cast<void *>(f.call), &where) &&

@@ -308,6 +308,11 @@ void expect_roundtrip(ffi_type *t, T v) {
     std::memcpy(&got, r, sizeof got);
     EXPECT_TRUE(got == v) << "type code " << t->type;
   }
+  // Nothing past the result (a whole ffi_arg for narrow integers): clients size the buffer so.
+  const std::size_t written =
+      std::is_integral_v<T> ? std::max(sizeof(T), sizeof(ffi_arg)) : sizeof(T);
+  for (std::size_t i = written; i < sizeof r; ++i)
+    EXPECT_EQ(r[i], 0xa5) << "type code " << t->type << ": byte " << i << " written";
 }
 
 // A C _Complex value (no imaginary literals in ISO C++).
@@ -321,6 +326,36 @@ void expect_roundtrip(ffi_type *t, T v) {
 JITFFI_CX(float)
 JITFFI_CX(double)
 JITFFI_CX(long double)
+
+__complex__ double cx_scaled(__complex__ double z, __int128 k) {
+  return z * double(k);
+}
+
+TEST(PrepCif, TypeCodesNoLibffiKnowsAreBadTypedef) {
+  // What the JIT cannot serve goes to the real libffi, which must never see a code it does not
+  // know: libffi 3.4's arm64 build aborts on one.
+  ffi_cif cif;
+  ffi_type odd = {4, 4, 99, nullptr};
+  ffi_type *in_struct[] = {&ffi_type_sint32, &odd, nullptr};
+  ffi_type s = {0, 0, FFI_TYPE_STRUCT, in_struct};
+  ffi_type *args[] = {&odd};
+  EXPECT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &ffi_type_void, args), FFI_BAD_TYPEDEF);
+  EXPECT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 0, &odd, nullptr), FFI_BAD_TYPEDEF);
+  args[0] = &s;
+  EXPECT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &ffi_type_void, args), FFI_BAD_TYPEDEF);
+  // A complex number sends the cif to the real libffi, and __int128 is only libffi 3.6's: either
+  // that libffi serves it, or the answer is FFI_BAD_TYPEDEF.
+  ffi_type *cargs[] = {&ffi_type_complex_double, &ffi_type_sint128};
+  const ffi_status st = ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 2, &ffi_type_complex_double, cargs);
+  ASSERT_TRUE(st == FFI_OK || st == FFI_BAD_TYPEDEF) << st;
+  if (st == FFI_OK) {
+    __complex__ double z = cx(1.0, 2.0), r = 0;
+    __int128 k = 3;
+    void *vals[] = {&z, &k};
+    ffi_call(&cif, FFI_FN(cx_scaled), &r, vals);
+    EXPECT_TRUE(r == cx(3.0, 6.0));
+  }
+}
 
 TEST(Call, EveryScalarType) {
   expect_roundtrip<std::uint8_t>(&ffi_type_uint8, 200);
@@ -391,12 +426,17 @@ void expect_bytes_struct() {
   ffi_cif cif;
   ffi_type *args[] = {&t};
   ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &t, args), FFI_OK);
-  Bytes<N> in, out{};
+  Bytes<N> in;
   for (int i = 0; i < N; ++i) in.b[i] = static_cast<unsigned char>(i * 7);
   const Bytes<N> before = in;
   void *vals[] = {&in};
-  ffi_call(&cif, FFI_FN(bump<N>), &out, vals);
-  for (int i = 0; i < N; ++i) EXPECT_EQ(out.b[i], static_cast<unsigned char>(i * 7 + 1)) << N;
+  // The result buffer is exactly the struct, followed by a guard: libffi writes rtype->size
+  // bytes, even for a struct that comes back in registers.
+  unsigned char out[N + 16];
+  std::memset(out, 0xee, sizeof out);
+  ffi_call(&cif, FFI_FN(bump<N>), out, vals);
+  for (int i = 0; i < N; ++i) EXPECT_EQ(out[i], static_cast<unsigned char>(i * 7 + 1)) << N;
+  for (int i = N; i < N + 16; ++i) EXPECT_EQ(out[i], 0xee) << "written past a struct of " << N;
   // By value: the callee changed its own copy (AArch64 passes structs over 16 bytes as a pointer
   // to a copy the caller makes), never the client's argument.
   EXPECT_EQ(std::memcmp(&in, &before, N), 0) << N;
@@ -631,9 +671,14 @@ void expect_struct_twice(ffi_type *t, S in) {
   EXPECT_EQ(t->size, sizeof(S));
   EXPECT_EQ(t->alignment, alignof(S));
   void *vals[] = {&in};
-  S out{};
-  ffi_call(&cif, FFI_FN(static_cast<S (*)(S)>(twice)), &out, vals);
+  alignas(S) unsigned char buf[sizeof(S) + 16];
+  std::memset(buf, 0xee, sizeof buf);
+  ffi_call(&cif, FFI_FN(static_cast<S (*)(S)>(twice)), buf, vals);
+  S out;
+  std::memcpy(&out, buf, sizeof out);
   EXPECT_TRUE(out == twice(in)) << "struct of size " << sizeof(S);
+  for (std::size_t i = sizeof(S); i < sizeof buf; ++i)
+    EXPECT_EQ(buf[i], 0xee) << "written past a struct of " << sizeof(S);
 }
 
 TEST(Call, FloatingPointStructsInAndOut) {
