@@ -39,11 +39,12 @@ else
 fi
 
 stamp "configure and build ($build, Release, aarch64-linux-gnu)"
-# compat/ (the libffi drop-in) is off by default here: its conformance tests still expect
-# x86-64's ffi_abi values and layouts. JITFFI_CROSS_COMPAT=ON builds and tests it.
+# compat/ (the libffi drop-in, libffi's arm64 layouts) is built and tested like the rest; its
+# ctypes suite reports itself skipped (no arm64 python3 to run under qemu).
+# JITFFI_CROSS_COMPAT=OFF leaves it out.
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_TOOLCHAIN_FILE="$(pwd)/cmake/aarch64-linux-gnu.cmake" \
-  -DJITFFI_BUILD_COMPAT="${JITFFI_CROSS_COMPAT:-OFF}"
+  -DJITFFI_BUILD_COMPAT="${JITFFI_CROSS_COMPAT:-ON}"
 cmake --build "$build" -j"$jobs"
 
 stamp "tests under qemu-aarch64: $(ctest --test-dir "$build" -N | sed -n 's/^Total Tests: //p')"
