@@ -126,8 +126,8 @@ FFI_API void ffi_ptrarray_to_raw(ffi_cif *cif, void **args, ffi_raw *raw);
 FFI_API void ffi_raw_to_ptrarray(ffi_cif *cif, ffi_raw *raw, void **args);
 FFI_API size_t ffi_raw_size(ffi_cif *cif);
 
-FFI_API void ffi_java_raw_call(ffi_cif *cif, void (*fn)(void), void *rvalue,
-                               ffi_java_raw *avalue) __attribute__((deprecated));
+FFI_API void ffi_java_raw_call(ffi_cif *cif, void (*fn)(void), void *rvalue, ffi_java_raw *avalue)
+    __attribute__((deprecated));
 FFI_API void ffi_java_ptrarray_to_raw(ffi_cif *cif, void **args, ffi_java_raw *raw)
     __attribute__((deprecated));
 FFI_API void ffi_java_raw_to_ptrarray(ffi_cif *cif, ffi_java_raw *raw, void **args)
@@ -192,8 +192,7 @@ FFI_API ffi_status ffi_prep_raw_closure_loc(ffi_raw_closure *, ffi_cif *cif,
                                             void (*fun)(ffi_cif *, void *, ffi_raw *, void *),
                                             void *user_data, void *codeloc);
 FFI_API ffi_status ffi_prep_java_raw_closure(ffi_java_raw_closure *, ffi_cif *cif,
-                                             void (*fun)(ffi_cif *, void *, ffi_java_raw *,
-                                                         void *),
+                                             void (*fun)(ffi_cif *, void *, ffi_java_raw *, void *),
                                              void *user_data) __attribute__((deprecated));
 FFI_API ffi_status ffi_prep_java_raw_closure_loc(ffi_java_raw_closure *, ffi_cif *cif,
                                                  void (*fun)(ffi_cif *, void *, ffi_java_raw *,
