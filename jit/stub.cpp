@@ -26,20 +26,20 @@ class KeepError : public asmjit::ErrorHandler {
   }
 };
 
-void emit(asmjit::x86::Assembler &a, const abi::CallPlan &plan, StubKind kind, const void *target,
+void emit(x64::CodeOut &out, const abi::CallPlan &plan, StubKind kind, const void *target,
           std::vector<x64::CfiOp> &cfi) {
   switch (kind) {
     case StubKind::Upcall:
-      return x64::emit_upcall(a, plan, cfi);
+      return x64::emit_upcall(out, plan, cfi);
     case StubKind::ChainDowncall:
-      return x64::emit_chain_downcall(a, plan, cfi);
+      return x64::emit_chain_downcall(out, plan, cfi);
     case StubKind::ChainUpcall:
-      return x64::emit_chain_upcall(a, plan, target, cfi);
+      return x64::emit_chain_upcall(out, plan, target, cfi);
     case StubKind::Downcall:
     case StubKind::Bound:
       break;
   }
-  x64::emit_downcall(a, plan, kind == StubKind::Bound ? target : nullptr, cfi);
+  x64::emit_downcall(out, plan, kind == StubKind::Bound ? target : nullptr, cfi);
 }
 
 void emit(asmjit::a64::Assembler &a, const abi::CallPlan &plan, StubKind kind, const void *target,
@@ -66,7 +66,8 @@ void emit_for(asmjit::CodeHolder &code, const abi::CallPlan &plan, StubKind kind
     emit(a, plan, kind, target, cfi);
   } else {
     asmjit::x86::Assembler a(&code);
-    emit(a, plan, kind, target, cfi);
+    x64::CodeOut out(a);
+    emit(out, plan, kind, target, cfi);
   }
 }
 
@@ -132,41 +133,63 @@ Stub::Stub(const abi::CallPlan &plan, StubKind kind, std::string_view name, cons
       throw Error("jitffi: the x86-64 encoder disagrees with asmjit for " + std::string(name) +
                   ": " + why);
   }
-  // One CodeHolder per thread, soft-reset between stubs: its zone memory is reused instead of
-  // being allocated and freed for every compile.
+  // One CodeHolder per thread, soft-reset after each stub that needed it (its zone memory is
+  // reused). An x86-64 stub needs it only for the rare forms the emitter leaves to asmjit
+  // (x64::CodeOut); AArch64 stubs and listings always.
   thread_local asmjit::CodeHolder code;
-  code.reset(asmjit::ResetPolicy::kSoft);
   KeepError errors;
-  code.init(asmjit::Environment::host());
-  code.setErrorHandler(&errors);
-  asmjit::FileLogger logger(stderr);
-  if (dump_enabled()) {
-    logger.addFlags(asmjit::FormatFlags::kMachineCode);
-    code.setLogger(&logger);
-    std::fprintf(stderr, "jitffi: %.*s\n", int(name.size()), name.data());
-  }
+  std::optional<asmjit::FileLogger> logger;  // JITFFI_DUMP
   // Drop the pointers to this frame's handler and logger however we leave.
   struct Detach {
     asmjit::CodeHolder &c;
-    ~Detach() { c.reset(asmjit::ResetPolicy::kSoft); }
+    ~Detach() {
+      if (c.isInitialized()) c.reset(asmjit::ResetPolicy::kSoft);
+    }
   } detach{code};
-  std::vector<x64::CfiOp> cfi;
-  cfi.reserve(16);
-  emit_for(code, plan, kind, target, cfi);
+  thread_local std::vector<x64::CfiOp> cfi;  // keeps its capacity from stub to stub
+  cfi.clear();
+  std::optional<x64::CodeOut> out;  // after `detach`: its Assembler detaches first
+  if (plan.isa == abi::Isa::X64 && !dump_enabled()) {
+    out.emplace(code, &errors);
+    emit(*out, plan, kind, target, cfi);
+  } else {
+    code.init(asmjit::Environment::host());
+    code.setErrorHandler(&errors);
+    if (dump_enabled()) {
+      logger.emplace(stderr);
+      logger->addFlags(asmjit::FormatFlags::kMachineCode);
+      code.setLogger(&*logger);
+      std::fprintf(stderr, "jitffi: %.*s\n", int(name.size()), name.data());
+    }
+    emit_for(code, plan, kind, target, cfi);
+  }
   check(errors, "assemble");
-  code.flatten();
-  code.resolveUnresolvedLinks();
-  size_ = code.codeSize();
+  const bool direct = out && out->direct();
+  if (direct) {
+    size_ = out->size();
+  } else {
+    code.flatten();
+    code.resolveUnresolvedLinks();
+    size_ = code.codeSize();
+  }
 
   ExecMemory::Block block = mem_.alloc(size_);
-  code.relocateToBase(reinterpret_cast<std::uint64_t>(block.rx));
-  check(errors, "relocate");
-  code.copyFlattenedData(block.rw, size_, asmjit::CopySectionFlags::kPadTargetBuffer);
   try {
-    code_ = mem_.commit(block);
+    if (direct) {
+      std::memcpy(block.rw, out->bytes(), size_);
+    } else {
+      code.relocateToBase(reinterpret_cast<std::uint64_t>(block.rx));
+      check(errors, "relocate");
+      code.copyFlattenedData(block.rw, size_, asmjit::CopySectionFlags::kPadTargetBuffer);
+    }
+  } catch (...) {
+    mem_.release(block.rx);
+    throw;
+  }
+  code_ = mem_.commit(block);  // releases the block itself when it fails
+  try {
     unwind_.emplace(code_, size_, cfi);
   } catch (...) {
-    if (!code_) throw;  // commit released the block itself
     mem_.release(code_);
     throw;
   }

@@ -36,14 +36,16 @@ constexpr bool kRaOnStack = true;
 #endif
 constexpr int kDataAlign = -8;
 
+// Appends to a buffer the caller has sized with eh_frame_bound().
 struct Writer {
-  std::vector<std::uint8_t> b;
-  void u8(std::uint8_t v) { b.push_back(v); }
+  std::uint8_t *b;
+  std::size_t n = 0;
+  void u8(std::uint8_t v) { b[n++] = v; }
   void u32(std::uint32_t v) { raw(&v, 4); }
   void u64(std::uint64_t v) { raw(&v, 8); }
-  void raw(const void *p, std::size_t n) {
-    const auto *c = static_cast<const std::uint8_t *>(p);
-    b.insert(b.end(), c, c + n);
+  void raw(const void *p, std::size_t k) {
+    std::memcpy(b + n, p, k);
+    n += k;
   }
   void uleb(std::uint64_t v) {
     do {
@@ -63,9 +65,9 @@ struct Writer {
   }
   // Pads the record that started at `start` (its length word) to 8 bytes and fills the length.
   void finish(std::size_t start) {
-    while ((b.size() - start) % 8) u8(DW_CFA_nop);
-    const std::uint32_t len = std::uint32_t(b.size() - start - 4);
-    std::memcpy(&b[start], &len, 4);
+    while ((n - start) % 8) u8(DW_CFA_nop);
+    const std::uint32_t len = std::uint32_t(n - start - 4);
+    std::memcpy(b + start, &len, 4);
   }
 };
 
@@ -78,23 +80,27 @@ void advance(Writer &w, std::uint32_t delta) {
     w.u8(std::uint8_t(delta));
   } else if (delta < 65536) {
     w.u8(DW_CFA_advance_loc2);
-    w.b.push_back(std::uint8_t(delta)), w.b.push_back(std::uint8_t(delta >> 8));
+    w.u8(std::uint8_t(delta)), w.u8(std::uint8_t(delta >> 8));
   } else {
     w.u8(DW_CFA_advance_loc4);
     w.u32(delta);
   }
 }
 
-}  // namespace
+// At most: the CIE (24 bytes), the FDE header (25) and its padding (7), the terminator (4), and
+// per op an advance (5) and an instruction (7: DW_CFA_def_cfa, a register, a 32-bit ULEB128).
+std::size_t eh_frame_bound(std::size_t ops) {
+  return 64 + 16 * ops;
+}
 
-std::vector<std::uint8_t> build_eh_frame(const void *code, std::size_t size,
-                                         const std::vector<x64::CfiOp> &ops) {
-  Writer w;
-  w.b.reserve(64 + 4 * ops.size());  // CIE + FDE header, a few bytes per op: one allocation
+// Writes the eh_frame into `out` (eh_frame_bound(ops.size()) bytes); returns its size.
+std::size_t write_eh_frame(std::uint8_t *out, const void *code, std::size_t size,
+                           const std::vector<x64::CfiOp> &ops) {
+  Writer w{out};
   // CIE: version 1, "zR" with absolute pointers, code alignment 1, data alignment -8, the
   // host's return address column and CFA at entry (x86-64: rsp + 8, return address at CFA - 8;
   // AArch64: sp, return address in lr).
-  const std::size_t cie = w.b.size();
+  const std::size_t cie = w.n;
   w.u32(0);
   w.u32(0);  // CIE id
   w.u8(1);
@@ -113,7 +119,7 @@ std::vector<std::uint8_t> build_eh_frame(const void *code, std::size_t size,
   }
   w.finish(cie);
 
-  const std::size_t fde = w.b.size();
+  const std::size_t fde = w.n;
   w.u32(0);
   w.u32(std::uint32_t(fde + 4 - cie));  // distance back to the CIE
   w.u64(reinterpret_cast<std::uint64_t>(code));
@@ -126,7 +132,7 @@ std::vector<std::uint8_t> build_eh_frame(const void *code, std::size_t size,
     switch (op.kind) {
       case x64::CfiOp::CfaOffset:
         w.u8(DW_CFA_def_cfa_offset);
-        w.uleb(std::uint64_t(op.value));
+        w.uleb(std::uint32_t(op.value));  // offsets are not negative: at most 5 bytes
         break;
       case x64::CfiOp::CfaRegister:
         w.u8(DW_CFA_def_cfa_register);
@@ -135,11 +141,11 @@ std::vector<std::uint8_t> build_eh_frame(const void *code, std::size_t size,
       case x64::CfiOp::CfaRspPlus:
         w.u8(DW_CFA_def_cfa);
         w.uleb(kDwarfRsp);
-        w.uleb(std::uint64_t(op.value));
+        w.uleb(std::uint32_t(op.value));
         break;
       case x64::CfiOp::Saved:
         w.u8(DW_CFA_offset | op.reg);
-        w.uleb(std::uint64_t(op.value / kDataAlign));
+        w.uleb(std::uint32_t(op.value / kDataAlign));
         break;
       case x64::CfiOp::Restored:
         w.u8(DW_CFA_restore | op.reg);
@@ -148,17 +154,33 @@ std::vector<std::uint8_t> build_eh_frame(const void *code, std::size_t size,
   }
   w.finish(fde);
   w.u32(0);  // end of the sequence
-  return std::move(w.b);
+  return w.n;
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> build_eh_frame(const void *code, std::size_t size,
+                                         const std::vector<x64::CfiOp> &ops) {
+  std::vector<std::uint8_t> out(eh_frame_bound(ops.size()));
+  out.resize(write_eh_frame(out.data(), code, size, ops));
+  return out;
 }
 
 UnwindRegistration::UnwindRegistration(const void *code, std::size_t size,
-                                       const std::vector<x64::CfiOp> &ops)
-    : frame_(build_eh_frame(code, size, ops)) {
-  __register_frame(frame_.data());
+                                       const std::vector<x64::CfiOp> &ops) {
+  const std::size_t bound = eh_frame_bound(ops.size());
+  if (bound <= kInPlace) {
+    frame_ = in_place_;
+  } else {
+    heap_.reset(new std::uint8_t[bound]);
+    frame_ = heap_.get();
+  }
+  size_ = write_eh_frame(frame_, code, size, ops);
+  __register_frame(frame_);
 }
 
 UnwindRegistration::~UnwindRegistration() {
-  __deregister_frame(frame_.data());
+  __deregister_frame(frame_);
 }
 
 }  // namespace jitffi::jit

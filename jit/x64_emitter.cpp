@@ -65,95 +65,113 @@ std::string piece_name(std::size_t i, const ArgPiece &p) {
   return "piece " + std::to_string(i) + " (arg " + std::to_string(p.arg) + ")";
 }
 
+}  // namespace
+
 // ---- encoding ------------------------------------------------------------------------------
 
-// The emitter's assembler. The forms the stubs are made of (moves between a register and
-// [base + disp], register moves, lea, push/pop, rsp adjustments, indirect call/jmp, ret) are
-// encoded here straight into the code buffer: asmjit's generic encoder spends ~200 instructions
-// on each, which made it most of the cost of compiling a stub. Every other form, and all code
-// assembled with a logger attached (listings), goes through asmjit; encoding_matches() checks
-// that both give the same bytes.
+Assembler &CodeOut::assembler() {
+  if (!a_) {
+    holder_->init(Environment::host());
+    if (errors_) holder_->setErrorHandler(errors_);
+    a_ = &made_.emplace(holder_);
+  }
+  return *a_;
+}
+
+// The emitter's assembler (see CodeOut): its own encodings of the forms the stubs are made of,
+// asmjit for the rest and for listings. (Outside the anonymous namespace: CodeOut's friend.)
 class Emit {
  public:
-  Emit(Assembler &a, bool fast) : a_(a), fast_(fast && a.logger() == nullptr) {}
-  ~Emit() { sync(); }
+  explicit Emit(CodeOut &out) : out_(out) {}
+  ~Emit() {
+    if (out_.a_) sync();
+  }
   Emit(const Emit &) = delete;
   Emit &operator=(const Emit &) = delete;
-  std::uint32_t offset() const noexcept { return std::uint32_t(a_.offset() + pending_); }
+  std::uint32_t offset() const noexcept {
+    return std::uint32_t((out_.a_ ? out_.a_->offset() : 0) + out_.n_);
+  }
 
   void mov(const Gp &d, const Mem &m) {
-    if (!(fast_ && gp_mem(d, m, 0x8B, 0x8A))) as().mov(d, m);
+    if (!(own() && gp_mem(d, m, 0x8B, 0x8A))) as().mov(d, m);
   }
   void mov(const Mem &m, const Gp &r) {
-    if (!(fast_ && gp_mem(r, m, 0x89, 0x88))) as().mov(m, r);
+    if (!(own() && gp_mem(r, m, 0x89, 0x88))) as().mov(m, r);
   }
-  void mov(const Gp &d, const Gp &r) {
-    if (!(fast_ && d.isGpq() && r.isGpq() && gp_gp(0x89, r.id(), d.id(), true))) as().mov(d, r);
+  void mov(const Gp &d, const Gp &r) {  // 89 /r: the source in ModRM.reg
+    if (own() && ((d.isGpq() && r.isGpq()) || (d.isGpd() && r.isGpd())))
+      return rr(d.isGpq(), r.id(), d.id(), 0x89);
+    as().mov(d, r);
   }
   void mov(const Gp &d, const Imm &i) {
-    if (fast_ && d.isGpd() && i.isInt32() && i.value() >= 0) {  // mov r32, imm32 (B8+r)
-      Buf b;
-      if (d.id() >= 8) b.put(0x41);
-      b.put(std::uint8_t(0xB8 + (d.id() & 7)));
-      b.u32(std::uint32_t(i.value()));
-      return flush(b);
+    if (own() && d.isGpd() && i.isInt32() && i.value() >= 0) {  // mov r32, imm32 (B8+r)
+      std::uint8_t *p = room();
+      if (d.id() >= 8) *p++ = 0x41;
+      *p++ = std::uint8_t(0xB8 + (d.id() & 7));
+      return done(imm(p, std::uint64_t(i.value()), 4));
+    }
+    // mov r64, imm64 (REX.W B8+r): only for values no shorter form holds, where asmjit has no
+    // choice of encoding either.
+    if (own() && d.isGpq() && !i.isInt32() && !i.isUInt32()) {
+      std::uint8_t *p = room();
+      *p++ = std::uint8_t(0x48 | (d.id() >> 3));
+      *p++ = std::uint8_t(0xB8 + (d.id() & 7));
+      return done(imm(p, std::uint64_t(i.value()), 8));
     }
     as().mov(d, i);
   }
   void movsx(const Gp &d, const Mem &m) {
-    const std::uint8_t op = m.size() == 1 ? 0xBE : 0xBF;
-    if (!(fast_ && d.isGpq() && (m.size() == 1 || m.size() == 2) && rm(0, true, d.id(), m, op)))
+    if (!(own() && d.isGpq() && (m.size() == 1 || m.size() == 2) &&
+          rm(0, true, d.id(), m, m.size() == 1 ? 0x0FBE : 0x0FBF)))
       as().movsx(d, m);
   }
-  void movsx(const Gp &d, const Gp &r) { as().movsx(d, r); }
+  void movsx(const Gp &d, const Gp &r) {
+    if (own() && d.isGpq() && (r.isGpbLo() || r.isGpw()))
+      return rr(true, d.id(), r.id(), r.isGpbLo() ? 0x0FBE : 0x0FBF);
+    as().movsx(d, r);
+  }
   void movsxd(const Gp &d, const Mem &m) {
-    if (!(fast_ && d.isGpq() && m.size() == 4 && rm(0, true, d.id(), m, 0, 0x63)))
-      as().movsxd(d, m);
+    if (!(own() && d.isGpq() && m.size() == 4 && rm(0, true, d.id(), m, 0x63))) as().movsxd(d, m);
   }
   void movsxd(const Gp &d, const Gp &r) {
-    if (!(fast_ && d.isGpq() && r.isGpd() && gp_gp(0x63, d.id(), r.id(), true))) as().movsxd(d, r);
+    if (own() && d.isGpq() && r.isGpd()) return rr(true, d.id(), r.id(), 0x63);
+    as().movsxd(d, r);
   }
   void movzx(const Gp &d, const Mem &m) {
-    const std::uint8_t op = m.size() == 1 ? 0xB6 : 0xB7;
-    if (!(fast_ && d.isGpd() && (m.size() == 1 || m.size() == 2) && rm(0, false, d.id(), m, op)))
+    if (!(own() && d.isGpd() && (m.size() == 1 || m.size() == 2) &&
+          rm(0, false, d.id(), m, m.size() == 1 ? 0x0FB6 : 0x0FB7)))
       as().movzx(d, m);
   }
-  void movzx(const Gp &d, const Gp &r) { as().movzx(d, r); }
-  void movss(const Xmm &x, const Mem &m) { vec(0xF3, 0x10, x, m) || as().movss(x, m); }
-  void movss(const Mem &m, const Xmm &x) { vec(0xF3, 0x11, x, m) || as().movss(m, x); }
-  void movsd(const Xmm &x, const Mem &m) { vec(0xF2, 0x10, x, m) || as().movsd(x, m); }
-  void movsd(const Mem &m, const Xmm &x) { vec(0xF2, 0x11, x, m) || as().movsd(m, x); }
-  void movups(const Xmm &x, const Mem &m) { vec(0, 0x10, x, m) || as().movups(x, m); }
-  void movups(const Mem &m, const Xmm &x) { vec(0, 0x11, x, m) || as().movups(m, x); }
-  void movaps(const Xmm &x, const Mem &m) { as().movaps(x, m); }
-  void movaps(const Mem &m, const Xmm &x) { as().movaps(m, x); }
+  void movzx(const Gp &d, const Gp &r) {
+    if (own() && d.isGpd() && (r.isGpbLo() || r.isGpw()))
+      return rr(false, d.id(), r.id(), r.isGpbLo() ? 0x0FB6 : 0x0FB7, r.isGpbLo());
+    as().movzx(d, r);
+  }
+  void movss(const Xmm &x, const Mem &m) { vec(0xF3, 0x0F10, x, m) || as().movss(x, m); }
+  void movss(const Mem &m, const Xmm &x) { vec(0xF3, 0x0F11, x, m) || as().movss(m, x); }
+  void movsd(const Xmm &x, const Mem &m) { vec(0xF2, 0x0F10, x, m) || as().movsd(x, m); }
+  void movsd(const Mem &m, const Xmm &x) { vec(0xF2, 0x0F11, x, m) || as().movsd(m, x); }
+  void movups(const Xmm &x, const Mem &m) { vec(0, 0x0F10, x, m) || as().movups(x, m); }
+  void movups(const Mem &m, const Xmm &x) { vec(0, 0x0F11, x, m) || as().movups(m, x); }
+  void movaps(const Xmm &x, const Mem &m) { vec(0, 0x0F28, x, m) || as().movaps(x, m); }
+  void movaps(const Mem &m, const Xmm &x) { vec(0, 0x0F29, x, m) || as().movaps(m, x); }
   void lea(const Gp &d, const Mem &m) {
-    if (!(fast_ && d.isGpq() && rm(0, true, d.id(), m, 0, 0x8D))) as().lea(d, m);
+    if (!(own() && d.isGpq() && rm(0, true, d.id(), m, 0x8D))) as().lea(d, m);
   }
-  void push(const Gp &r) {
-    if (!fast_ || !r.isGpq()) return void(as().push(r));
-    Buf b;
-    if (r.id() >= 8) b.put(0x41);
-    b.put(std::uint8_t(0x50 + (r.id() & 7)));
-    flush(b);
-  }
-  void pop(const Gp &r) {
-    if (!fast_ || !r.isGpq()) return void(as().pop(r));
-    Buf b;
-    if (r.id() >= 8) b.put(0x41);
-    b.put(std::uint8_t(0x58 + (r.id() & 7)));
-    flush(b);
-  }
+  void push(const Gp &r) { one_byte_reg(0x50, r) || as().push(r); }
+  void pop(const Gp &r) { one_byte_reg(0x58, r) || as().pop(r); }
   void add(const Gp &r, const Imm &i) { arith(0, r, i) || as().add(r, i); }
   void sub(const Gp &r, const Imm &i) { arith(5, r, i) || as().sub(r, i); }
   void call(const Gp &r) { indirect(2, r) || as().call(r); }
-  void call(const Mem &m) { as().call(m); }
+  void call(const Mem &m) {  // FF /2 with a memory operand
+    if (!(own() && rm(0, false, 2, m, 0xFF))) as().call(m);
+  }
   void jmp(const Gp &r) { indirect(4, r) || as().jmp(r); }
   void ret() {
-    if (!fast_) return void(as().ret());
-    Buf b;
-    b.put(0xC3);
-    flush(b);
+    if (!own()) return void(as().ret());
+    std::uint8_t *p = room();
+    *p++ = 0xC3;
+    done(p);
   }
   void shl(const Gp &r, const Imm &i) { as().shl(r, i); }
   void shr(const Gp &r, const Imm &i) { as().shr(r, i); }
@@ -162,28 +180,27 @@ class Emit {
   void fld(const Mem &m) { as().fld(m); }
 
  private:
-  struct Buf {
-    std::uint8_t b[16];
-    unsigned n = 0;
-    void put(std::uint8_t v) { b[n++] = v; }
-    void u32(std::uint32_t v) {
-      for (int k = 0; k < 4; ++k) put(std::uint8_t(v >> (8 * k)));
-    }
-  };
-  // Encoded bytes wait here and reach asmjit in one embed(): before any instruction asmjit
-  // encodes itself, and at the end.
-  void flush(const Buf &b) {
-    if (pending_ + b.n > sizeof(bytes_)) sync();
-    std::memcpy(bytes_ + pending_, b.b, b.n);
-    pending_ += b.n;
+  bool own() const noexcept { return out_.own_; }
+  // Room for one instruction (at most 15 bytes); a full buffer goes to asmjit first.
+  std::uint8_t *room() {
+    if (out_.n_ + 16 > CodeOut::kCapacity) as();
+    return out_.buf_ + out_.n_;
   }
+  void done(std::uint8_t *end) noexcept { out_.n_ = std::uint32_t(end - out_.buf_); }
+  static std::uint8_t *imm(std::uint8_t *p, std::uint64_t v, unsigned bytes) noexcept {
+    for (unsigned k = 0; k < bytes; ++k) *p++ = std::uint8_t(v >> (8 * k));
+    return p;
+  }
+  // Our bytes reach asmjit in one embed(), before any instruction asmjit encodes itself, and at
+  // the end.
   void sync() {
-    if (pending_) a_.embed(bytes_, pending_);
-    pending_ = 0;
+    if (out_.n_) out_.a_->embed(out_.buf_, out_.n_);
+    out_.n_ = 0;
   }
   Assembler &as() {
+    Assembler &a = out_.assembler();
     sync();
-    return a_;
+    return a;
   }
 
   // [base + disp32] with a 64-bit base and nothing else (no index, segment, label or rip).
@@ -192,91 +209,97 @@ class Emit {
            !m.hasSegment() && !m.isRegHome() && m.addrType() == Mem::AddrType::kDefault;
   }
 
-  // [prefix] [REX] [0F] op ModRM [SIB] [disp]; op0 = 0 means a one-byte opcode `op`, else
-  // 0F op. reg is the ModRM.reg field (a register number).
-  bool rm(std::uint8_t prefix, bool w, unsigned reg, const Mem &m, std::uint8_t op0,
-          std::uint8_t op = 0, bool byte_reg = false) {
+  // The opcode: one byte, or 0F xx written as 0x0Fxx.
+  static std::uint8_t *opcode(std::uint8_t *p, unsigned op) noexcept {
+    if (op > 0xFF) *p++ = 0x0F;
+    *p++ = std::uint8_t(op);
+    return p;
+  }
+
+  // [prefix] [REX] opcode ModRM [SIB] [disp8/disp32] for ModRM.reg = reg and [base + disp].
+  // byte_reg: reg is a byte register (spl..dil need a REX prefix).
+  bool rm(std::uint8_t prefix, bool w, unsigned reg, const Mem &m, unsigned op,
+          bool byte_reg = false) {
     if (!simple(m)) return false;
-    const bool two_byte = op == 0;  // rm(prefix, w, reg, m, 0x0F-op): op0 is the 0F opcode
     const unsigned base = m.baseId();
     const std::int32_t disp = m.offsetLo32();
-    Buf b;
-    if (prefix) b.put(prefix);
+    std::uint8_t *p = room();
+    if (prefix) *p++ = prefix;
     const std::uint8_t rex = std::uint8_t(0x40 | (w ? 8 : 0) | ((reg >> 3) << 2) | (base >> 3));
-    if (rex != 0x40 || (byte_reg && reg >= 4)) b.put(rex);
-    if (two_byte) {
-      b.put(0x0F);
-      b.put(op0);
-    } else {
-      b.put(op);
-    }
+    if (rex != 0x40 || (byte_reg && reg >= 4)) *p++ = rex;
+    p = opcode(p, op);
     const unsigned mod = disp == 0 && (base & 7) != 5 ? 0 : disp >= -128 && disp <= 127 ? 1 : 2;
-    b.put(std::uint8_t(mod << 6 | (reg & 7) << 3 | (base & 7)));
-    if ((base & 7) == 4) b.put(0x24);  // SIB: base only
-    if (mod == 1) b.put(std::uint8_t(std::int8_t(disp)));
-    if (mod == 2) b.u32(std::uint32_t(disp));
-    flush(b);
+    *p++ = std::uint8_t(mod << 6 | (reg & 7) << 3 | (base & 7));
+    if ((base & 7) == 4) *p++ = 0x24;  // SIB: base only
+    if (mod == 1) *p++ = std::uint8_t(std::int8_t(disp));
+    if (mod == 2) p = imm(p, std::uint32_t(disp), 4);
+    done(p);
     return true;
+  }
+
+  // [REX] opcode ModRM(11, reg, rmr) for two registers. byte_rm: rmr is a byte register.
+  void rr(bool w, unsigned reg, unsigned rmr, unsigned op, bool byte_rm = false) {
+    std::uint8_t *p = room();
+    const std::uint8_t rex = std::uint8_t(0x40 | (w ? 8 : 0) | ((reg >> 3) << 2) | (rmr >> 3));
+    if (rex != 0x40 || (byte_rm && rmr >= 4)) *p++ = rex;
+    p = opcode(p, op);
+    *p++ = std::uint8_t(0xC0 | (reg & 7) << 3 | (rmr & 7));
+    done(p);
   }
 
   // mov between a general register and memory of the register's width.
   bool gp_mem(const Gp &r, const Mem &m, std::uint8_t op, std::uint8_t op8) {
     const unsigned id = r.id();
     const unsigned size = m.size() ? m.size() : r.size();  // ptr() leaves the size to the reg
-    if (r.isGpq() && size == 8) return rm(0, true, id, m, 0, op);
-    if (r.isGpd() && size == 4) return rm(0, false, id, m, 0, op);
-    if (r.isGpw() && size == 2) return rm(0x66, false, id, m, 0, op);
-    if (r.isGpbLo() && size == 1) return rm(0, false, id, m, 0, op8, true);
+    if (r.isGpq() && size == 8) return rm(0, true, id, m, op);
+    if (r.isGpd() && size == 4) return rm(0, false, id, m, op);
+    if (r.isGpw() && size == 2) return rm(0x66, false, id, m, op);
+    if (r.isGpbLo() && size == 1) return rm(0, false, id, m, op8, true);
     return false;
   }
 
-  // op ModRM(11, reg, rm) for two general registers.
-  bool gp_gp(std::uint8_t op, unsigned reg, unsigned rmr, bool w) {
-    Buf b;
-    const std::uint8_t rex = std::uint8_t(0x40 | (w ? 8 : 0) | ((reg >> 3) << 2) | (rmr >> 3));
-    if (rex != 0x40) b.put(rex);
-    b.put(op);
-    b.put(std::uint8_t(0xC0 | (reg & 7) << 3 | (rmr & 7)));
-    flush(b);
-    return true;
+  bool vec(std::uint8_t prefix, unsigned op, const Xmm &x, const Mem &m) {
+    return own() && x.isXmm() && rm(prefix, false, x.id(), m, op);
   }
 
-  bool vec(std::uint8_t prefix, std::uint8_t op, const Xmm &x, const Mem &m) {
-    return fast_ && x.isXmm() && rm(prefix, false, x.id(), m, op);
+  // push (50+r) or pop (58+r) of a 64-bit register.
+  bool one_byte_reg(std::uint8_t op, const Gp &r) {
+    if (!own() || !r.isGpq()) return false;
+    std::uint8_t *p = room();
+    if (r.id() >= 8) *p++ = 0x41;
+    *p++ = std::uint8_t(op + (r.id() & 7));
+    done(p);
+    return true;
   }
 
   // add (/0) or sub (/5) of an immediate to a 64-bit register.
   bool arith(unsigned ext, const Gp &r, const Imm &i) {
-    if (!fast_ || !r.isGpq() || !i.isInt32()) return false;
+    if (!own() || !r.isGpq() || !i.isInt32()) return false;
     const std::int64_t v = i.value();
-    Buf b;
-    b.put(std::uint8_t(0x48 | (r.id() >> 3)));
-    b.put(v >= -128 && v <= 127 ? 0x83 : 0x81);
-    b.put(std::uint8_t(0xC0 | ext << 3 | (r.id() & 7)));
-    if (v >= -128 && v <= 127)
-      b.put(std::uint8_t(std::int8_t(v)));
-    else
-      b.u32(std::uint32_t(v));
-    flush(b);
+    const bool short_imm = v >= -128 && v <= 127;
+    std::uint8_t *p = room();
+    *p++ = std::uint8_t(0x48 | (r.id() >> 3));
+    *p++ = short_imm ? 0x83 : 0x81;
+    *p++ = std::uint8_t(0xC0 | ext << 3 | (r.id() & 7));
+    done(imm(p, std::uint64_t(v), short_imm ? 1 : 4));
     return true;
   }
 
   // call (/2) or jmp (/4) through a 64-bit register.
   bool indirect(unsigned ext, const Gp &r) {
-    if (!fast_ || !r.isGpq()) return false;
-    Buf b;
-    if (r.id() >= 8) b.put(0x41);
-    b.put(0xFF);
-    b.put(std::uint8_t(0xC0 | ext << 3 | (r.id() & 7)));
-    flush(b);
+    if (!own() || !r.isGpq()) return false;
+    std::uint8_t *p = room();
+    if (r.id() >= 8) *p++ = 0x41;
+    *p++ = 0xFF;
+    *p++ = std::uint8_t(0xC0 | ext << 3 | (r.id() & 7));
+    done(p);
     return true;
   }
 
-  Assembler &a_;
-  bool fast_;
-  unsigned pending_ = 0;
-  std::uint8_t bytes_[256];
+  CodeOut &out_;
 };
+
+namespace {
 
 // ---- loads and stores of 1..8 byte values ---------------------------------------------------
 
@@ -443,8 +466,7 @@ struct Cfi {
 class RegList {
  public:
   explicit RegList(std::uint32_t mask) {
-    for (unsigned i = 0; i < 32; ++i)
-      if (mask & bit(i)) r_[n_++] = i;
+    for (; mask; mask &= mask - 1) r_[n_++] = unsigned(__builtin_ctz(mask));
   }
   std::size_t size() const noexcept { return n_; }
   bool empty() const noexcept { return n_ == 0; }
@@ -455,7 +477,7 @@ class RegList {
   auto rend() const noexcept { return std::make_reverse_iterator(begin()); }
 
  private:
-  std::array<unsigned, 32> r_{};
+  std::array<unsigned, 32> r_;  // the first n_ are set
   std::size_t n_ = 0;
 };
 
@@ -542,10 +564,10 @@ bool odd_size(std::uint32_t size) {
 }
 
 // The downcall; `chain`: the stub's fourth argument (rcx) goes to the callee in r10.
-void downcall(Assembler &assembler, const CallPlan &plan, const void *target, bool chain,
-              std::vector<CfiOp> &cfi_ops, bool fast) {
+void downcall(CodeOut &out, const CallPlan &plan, const void *target, bool chain,
+              std::vector<CfiOp> &cfi_ops) {
   check_plan(plan);
-  Emit a(assembler, fast);
+  Emit a(out);
   const bool bound = target != nullptr;
   const Gp ret_in = bound ? rdi : rsi;
   const Gp args_in = bound ? rsi : rdx;
@@ -554,7 +576,15 @@ void downcall(Assembler &assembler, const CallPlan &plan, const void *target, bo
   // Which registers the pieces write, and how many register pieces each argument has.
   std::uint32_t written = 0;
   bool sret_to_args_in = false;
-  std::vector<unsigned> reg_pieces(plan.args.size(), 0);
+  // (counts of at most 32 registers; on the stack unless there are many arguments)
+  std::uint8_t small[32];
+  std::vector<std::uint8_t> many;
+  std::uint8_t *reg_pieces = small;
+  if (plan.args.size() > sizeof small) {
+    many.resize(plan.args.size());
+    reg_pieces = many.data();
+  }
+  std::memset(reg_pieces, 0, plan.args.size());
   for (const ArgPiece &p : plan.pieces) {
     if (p.to.loc != Loc::Gpr && p.to.loc != Loc::Vec) continue;
     if (p.to.loc == Loc::Gpr) written |= bit(p.to.reg);
@@ -759,13 +789,13 @@ void downcall(Assembler &assembler, const CallPlan &plan, const void *target, bo
 
 }  // namespace
 
-void emit_downcall(Assembler &a, const CallPlan &plan, const void *target, std::vector<CfiOp> &cfi,
-                   bool fast) {
-  downcall(a, plan, target, /*chain=*/false, cfi, fast);
+void emit_downcall(CodeOut &out, const CallPlan &plan, const void *target,
+                   std::vector<CfiOp> &cfi) {
+  downcall(out, plan, target, /*chain=*/false, cfi);
 }
 
-void emit_chain_downcall(Assembler &a, const CallPlan &plan, std::vector<CfiOp> &cfi, bool fast) {
-  downcall(a, plan, nullptr, /*chain=*/true, cfi, fast);
+void emit_chain_downcall(CodeOut &out, const CallPlan &plan, std::vector<CfiOp> &cfi) {
+  downcall(out, plan, nullptr, /*chain=*/true, cfi);
 }
 
 // ---- upcall -------------------------------------------------------------------------------
@@ -774,10 +804,9 @@ namespace {
 
 // The shared entry; with a `handler` the context in r10 is the handler's user_data itself (a
 // static chain), else a ClosureContext.
-void upcall(Assembler &assembler, const CallPlan &plan, const void *handler,
-            std::vector<CfiOp> &cfi_ops, bool fast) {
+void upcall(CodeOut &out, const CallPlan &plan, const void *handler, std::vector<CfiOp> &cfi_ops) {
   check_plan(plan);
-  Emit a(assembler, fast);
+  Emit a(out);
   // The entry is called with the plan's convention and calls the handler with the host's.
   const abi::CalleeSaved keep = abi::must_preserve(plan.abi, kStubAbi);
   const RegList pushes = regs_of(keep.gpr);
@@ -889,33 +918,42 @@ void upcall(Assembler &assembler, const CallPlan &plan, const void *handler,
 
 }  // namespace
 
-void emit_upcall(Assembler &a, const CallPlan &plan, std::vector<CfiOp> &cfi, bool fast) {
-  upcall(a, plan, nullptr, cfi, fast);
+void emit_upcall(CodeOut &out, const CallPlan &plan, std::vector<CfiOp> &cfi) {
+  upcall(out, plan, nullptr, cfi);
 }
 
-void emit_chain_upcall(Assembler &a, const CallPlan &plan, const void *handler,
-                       std::vector<CfiOp> &cfi, bool fast) {
+void emit_chain_upcall(CodeOut &out, const CallPlan &plan, const void *handler,
+                       std::vector<CfiOp> &cfi) {
   if (!handler) throw Error("jitffi: a static chain entry needs a handler");
-  upcall(a, plan, handler, cfi, fast);
+  upcall(out, plan, handler, cfi);
 }
 
 bool encoding_matches(const CallPlan &plan, std::string *why) {
   // Bytes of one stub kind (0 downcall, 1 bound, 2 upcall, 3 and 4 their static chain forms),
-  // encoded fast or by asmjit alone.
-  auto bytes = [&](int kind, bool fast) {
+  // compiled as a stub is (own encodings, asmjit where needed) or by asmjit alone.
+  auto bytes = [&](int kind, bool own) {
     CodeHolder code;
-    code.init(Environment::host());
-    Assembler a(&code);
+    std::optional<Assembler> alone;
+    std::optional<CodeOut> out;
+    if (own) {
+      out.emplace(code, nullptr);
+    } else {
+      code.init(Environment::host());
+      out.emplace(alone.emplace(&code));
+    }
     std::vector<CfiOp> cfi;
     static const char dummy = 0;  // a bound target or handler, never called
-    if (kind == 2)
-      emit_upcall(a, plan, cfi, fast);
-    else if (kind == 3)
-      emit_chain_downcall(a, plan, cfi, fast);
-    else if (kind == 4)
-      emit_chain_upcall(a, plan, &dummy, cfi, fast);
-    else
-      emit_downcall(a, plan, kind == 1 ? &dummy : nullptr, cfi, fast);
+    {
+      if (kind == 2)
+        emit_upcall(*out, plan, cfi);
+      else if (kind == 3)
+        emit_chain_downcall(*out, plan, cfi);
+      else if (kind == 4)
+        emit_chain_upcall(*out, plan, &dummy, cfi);
+      else
+        emit_downcall(*out, plan, kind == 1 ? &dummy : nullptr, cfi);
+    }
+    if (out->direct()) return std::vector<std::uint8_t>(out->bytes(), out->bytes() + out->size());
     const CodeBuffer &buf = code.textSection()->buffer();
     return std::vector<std::uint8_t>(buf.data(), buf.data() + buf.size());
   };

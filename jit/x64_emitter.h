@@ -8,6 +8,7 @@
 #include <asmjit/x86.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,12 +35,49 @@ struct CfiOp {
 // piece sizes and bounds). Throws UnsupportedError naming the offending piece.
 void check_plan(const abi::CallPlan &plan);
 
+// Where the emitter's code goes.
+//  - Onto an Assembler (listings, JITFFI_DUMP, the encoder check): every instruction is
+//    assembled by asmjit, which can log it.
+//  - Compiling a stub (jit/stub.cpp): the emitter encodes the forms the stubs are made of itself
+//    (moves between a register and [base + disp], register moves and extensions, SSE moves,
+//    lea, push/pop, rsp adjustments, indirect call/jmp, ret, 64-bit immediates), straight into
+//    bytes(). asmjit's generic encoder spent ~200 instructions on each, and setting up its
+//    CodeHolder for every stub ~1,200 more. Only the first instruction the emitter leaves to
+//    asmjit (shifts of odd-sized tails, x87) sets up an Assembler on `holder`, initialised for
+//    the host with `errors`, hands it the bytes so far and the rest; encoding_matches() checks
+//    that both give the same bytes.
+class CodeOut {
+ public:
+  static constexpr std::uint32_t kCapacity = 1024;  // more, and asmjit takes over
+
+  explicit CodeOut(asmjit::x86::Assembler &a) noexcept : a_(&a), own_(false) {}
+  CodeOut(asmjit::CodeHolder &holder, asmjit::ErrorHandler *errors) noexcept
+      : holder_(&holder), errors_(errors) {}
+  CodeOut(const CodeOut &) = delete;
+  CodeOut &operator=(const CodeOut &) = delete;
+
+  // Whether the code is all in bytes() (no Assembler was needed).
+  bool direct() const noexcept { return a_ == nullptr; }
+  const std::uint8_t *bytes() const noexcept { return buf_; }
+  std::uint32_t size() const noexcept { return n_; }
+
+ private:
+  friend class Emit;
+  asmjit::x86::Assembler &assembler();  // sets it up on first use (compiling)
+
+  asmjit::x86::Assembler *a_ = nullptr;
+  bool own_ = true;  // the emitter's own encodings are used
+  asmjit::CodeHolder *holder_ = nullptr;
+  asmjit::ErrorHandler *errors_ = nullptr;
+  std::optional<asmjit::x86::Assembler> made_;
+  std::uint32_t n_ = 0;  // bytes in buf_ not yet handed to the assembler
+  std::uint8_t buf_[kCapacity];
+};
+
 // Boxed downcall `void stub(void *fn, void *ret, void **args)`; with a target, the bound form
-// `void stub(void *ret, void **args)` calling `target`. `fast`: the common instruction forms are
-// encoded by the emitter itself (the same bytes as asmjit's, see encoding_matches), the rest and
-// anything assembled with a logger by asmjit.
-void emit_downcall(asmjit::x86::Assembler &a, const abi::CallPlan &plan, const void *target,
-                   std::vector<CfiOp> &cfi, bool fast = true);
+// `void stub(void *ret, void **args)` calling `target`.
+void emit_downcall(CodeOut &out, const abi::CallPlan &plan, const void *target,
+                   std::vector<CfiOp> &cfi);
 
 // What a closure's trampoline hands the shared entry in r10.
 struct ClosureContext {
@@ -49,24 +87,23 @@ struct ClosureContext {
 
 // The per-signature closure entry, entered (through a trampoline) with a ClosureContext * in r10
 // and called with the plan's convention; calls the handler with the host convention.
-void emit_upcall(asmjit::x86::Assembler &a, const abi::CallPlan &plan, std::vector<CfiOp> &cfi,
-                 bool fast = true);
+void emit_upcall(CodeOut &out, const abi::CallPlan &plan, std::vector<CfiOp> &cfi);
 
 // The static chain forms: the caller passes a context in r10, the static chain register (where
 // GCC passes a nested function's context, and libffi's ffi_call_go and go closures the closure;
 // libffi src/x86/unix64.S).
 // Downcall `void stub(void *fn, void *ret, void **args, void *chain)` that also hands the callee
 // `chain` in r10.
-void emit_chain_downcall(asmjit::x86::Assembler &a, const abi::CallPlan &plan,
-                         std::vector<CfiOp> &cfi, bool fast = true);
+void emit_chain_downcall(CodeOut &out, const abi::CallPlan &plan, std::vector<CfiOp> &cfi);
 // A per-signature entry called with the context in r10 by its caller (no trampoline); it calls
 // `handler(ret, args, context)` with the host convention.
-void emit_chain_upcall(asmjit::x86::Assembler &a, const abi::CallPlan &plan, const void *handler,
-                       std::vector<CfiOp> &cfi, bool fast = true);
+void emit_chain_upcall(CodeOut &out, const abi::CallPlan &plan, const void *handler,
+                       std::vector<CfiOp> &cfi);
 
-// Whether the emitter's own encoding and asmjit's give the same bytes for this plan's downcall,
-// bound downcall and upcall (and their static chain forms; JITFFI_CHECK_ENCODER=1 makes every
-// compiled stub check it). On a mismatch `why` names the stub kind and the first differing byte.
+// Whether compiling (the emitter's own encodings) and asmjit alone give the same bytes for this
+// plan's downcall, bound downcall and upcall (and their static chain forms; JITFFI_CHECK_ENCODER=1
+// makes every compiled stub check it). On a mismatch `why` names the stub kind and the first
+// differing byte.
 bool encoding_matches(const abi::CallPlan &plan, std::string *why = nullptr);
 
 // Per-closure trampoline: `mov r10, context; mov r11, entry; jmp r11`.
