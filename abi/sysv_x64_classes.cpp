@@ -171,6 +171,10 @@ Classification classify(const Type &type) {
 
   Classification c;
   c.count = (type.size() + 7) / 8;
+  if (type.is_scalar()) {  // item 1 on the leaf itself: what classify_at gives, without the walk
+    for (std::size_t i = 0; i < c.count; ++i) c.eightbyte[i] = scalar_class(type, i);
+    return post_merge(c, type.size());
+  }
   bool unaligned = false;
   if (!classify_at(type, 0, c.eightbyte, unaligned) || unaligned) return memory();
   return post_merge(c, type.size());
