@@ -81,6 +81,7 @@ struct Entry {
   std::once_flag go_once;
   GoCall go_call = nullptr;
   const void *go_entry = nullptr;
+  std::shared_ptr<void> go_stubs[2];  // owns the two jit::Stub objects behind go_call, go_entry
   // The real libffi's go closure for this signature (over real_cif), when the JIT does not serve
   // go closures.
   std::once_flag real_go_once;

@@ -54,14 +54,16 @@ bool Entry::go_jit() {
       const jit::CacheEntry &up = cache.entry(*closure_sig);
       if (!down.error.empty()) throw UnsupportedError(down.error);
       if (!up.error.empty()) throw UnsupportedError(up.error);
-      // Kept until exit, like the entry.
-      auto d = std::make_unique<jit::Stub>(down.plan, jit::StubKind::ChainDowncall,
+      // Owned by the entry, which lives until exit (reachable, so not a leak to LeakSanitizer).
+      auto d = std::make_shared<jit::Stub>(down.plan, jit::StubKind::ChainDowncall,
                                            "jitffi-go-call:" + down.sig.canonical());
-      auto u = std::make_unique<jit::Stub>(up.plan, jit::StubKind::ChainUpcall,
+      auto u = std::make_shared<jit::Stub>(up.plan, jit::StubKind::ChainUpcall,
                                            "jitffi-go-closure:" + up.sig.canonical(),
                                            reinterpret_cast<const void *>(&go_jit_handler));
-      go_call = reinterpret_cast<GoCall>(d.release()->code());
-      go_entry = u.release()->code();
+      go_call = reinterpret_cast<GoCall>(d->code());
+      go_entry = u->code();
+      go_stubs[0] = std::move(d);
+      go_stubs[1] = std::move(u);
     } catch (const std::exception &ex) {
       why_fallback = std::string("go closure: ") + ex.what();
     }
