@@ -130,10 +130,8 @@ constexpr CallbackEntry kCallbacks[] = {
 const LibraryLocation kLocation{
     "sqlite3", "JITFFI_SQLITE3_PATH", {"libsqlite3.so.0", "libsqlite3.so", "sqlite3"}};
 
-// SQLITE_TRANSIENT: sqlite copies the bytes before the bind/result call returns.
-void *const kTransient = reinterpret_cast<void *>(static_cast<std::intptr_t>(-1));
-// sqlite binds NULL for a null pointer; an empty text or blob needs a real address.
-const char kEmpty[1] = {0};
+void *const kTransient = detail::transient();
+constexpr const char *kEmpty = detail::kEmptyBytes;
 
 std::string str(const char *s) {
   return s ? std::string(s) : std::string();
@@ -394,7 +392,7 @@ Statement Database::prepare(std::string_view sql) {
   if (!stmt)
     throw Error(kMisuse, kMisuse, "no SQL statement in the text",
                 "in \"" + std::string(sql) + "\"");
-  return Statement(c_, c_->api.get(), stmt);
+  return Statement(c_, c_->api.get(), &c_->hook_error, stmt);
 }
 
 std::int64_t Database::last_insert_rowid() const {
@@ -548,6 +546,7 @@ Statement &Statement::operator=(Statement &&other) noexcept {
     finalize();
     c_ = std::move(other.c_);
     api_ = other.api_;
+    hook_error_ = other.hook_error_;
     stmt_ = std::exchange(other.stmt_, nullptr);
   }
   return *this;
@@ -561,40 +560,13 @@ void Statement::finalize() {
   if (stmt_) api_->finalize.invoke<int>(std::exchange(stmt_, nullptr));
 }
 
-void Statement::check(int rc) const {
-  if (rc != kOk) c_->fail(rc);
+void Statement::fail(int rc) const {
+  c_->fail(rc);
 }
 
-Statement &Statement::bind_null(int index) {
-  check(api_->bind_null.invoke<int>(stmt_, index));
-  return *this;
-}
-
-Statement &Statement::bind_int(int index, int value) {
-  check(api_->bind_int.invoke<int>(stmt_, index, value));
-  return *this;
-}
-
-Statement &Statement::bind_int64(int index, std::int64_t value) {
-  check(api_->bind_int64.invoke<int>(stmt_, index, value));
-  return *this;
-}
-
-Statement &Statement::bind_double(int index, double value) {
-  check(api_->bind_double.invoke<int>(stmt_, index, value));
-  return *this;
-}
-
-Statement &Statement::bind_text(int index, std::string_view value) {
-  const char *p = value.empty() ? kEmpty : value.data();
-  check(api_->bind_text.invoke<int>(stmt_, index, p, static_cast<int>(value.size()), kTransient));
-  return *this;
-}
-
-Statement &Statement::bind_blob(int index, std::span<const std::byte> value) {
-  const void *p = value.empty() ? static_cast<const void *>(kEmpty) : value.data();
-  check(api_->bind_blob.invoke<int>(stmt_, index, p, static_cast<int>(value.size()), kTransient));
-  return *this;
+void Statement::step_failed(int rc) const {
+  hook_error_->rethrow_if_failed();
+  c_->fail(rc);
 }
 
 Statement &Statement::bind(int index, const Value &value) {
@@ -614,58 +586,12 @@ int Statement::parameter_index(std::string_view name) const {
   return api_->bind_parameter_index.invoke<int>(stmt_, n.c_str());
 }
 
-bool Statement::step() {
-  int rc = api_->step.invoke<int>(stmt_);
-  c_->hook_error.rethrow_if_failed();
-  if (rc == kRow) return true;
-  if (rc == kDone) return false;
-  c_->fail(rc);
-}
-
-void Statement::reset() {
-  // sqlite3_reset repeats the last step's error, which step() has already reported.
-  api_->reset.invoke<int>(stmt_);
-}
-
 void Statement::clear_bindings() {
-  check(api_->clear_bindings.invoke<int>(stmt_));
-}
-
-int Statement::column_count() const {
-  return api_->column_count.invoke<int>(stmt_);
+  checked(api_->clear_bindings.invoke<int>(stmt_));
 }
 
 std::string Statement::column_name(int i) const {
   return str(api_->column_name.invoke<const char *>(stmt_, i));
-}
-
-ColumnType Statement::column_type(int i) const {
-  return static_cast<ColumnType>(api_->column_type.invoke<int>(stmt_, i));
-}
-
-int Statement::column_int(int i) const {
-  return api_->column_int.invoke<int>(stmt_, i);
-}
-
-std::int64_t Statement::column_int64(int i) const {
-  return api_->column_int64.invoke<std::int64_t>(stmt_, i);
-}
-
-double Statement::column_double(int i) const {
-  return api_->column_double.invoke<double>(stmt_, i);
-}
-
-std::string Statement::column_text(int i) const {
-  // column_text before column_bytes: the text conversion may change the byte count.
-  auto p = api_->column_text.invoke<const char *>(stmt_, i);
-  int n = api_->column_bytes.invoke<int>(stmt_, i);
-  return p ? std::string(p, p + n) : std::string();
-}
-
-Blob Statement::column_blob(int i) const {
-  auto p = api_->column_blob.invoke<const std::byte *>(stmt_, i);
-  int n = api_->column_bytes.invoke<int>(stmt_, i);
-  return p ? Blob(p, p + n) : Blob();
 }
 
 Value Statement::column(int i) const {

@@ -208,38 +208,86 @@ void Database::create_aggregate(std::string_view name, int nargs,
   create_aggregate_erased(name, nargs, std::move(ops));
 }
 
+namespace detail {
+// SQLITE_TRANSIENT: sqlite copies the bytes before the bind/result call returns.
+inline void *transient() noexcept {
+  return reinterpret_cast<void *>(static_cast<std::intptr_t>(-1));
+}
+// sqlite binds NULL for a null pointer; an empty text or blob needs a real address.
+inline constexpr char kEmptyBytes[1] = {0};
+}  // namespace detail
+
 // A prepared statement (sqlite3_stmt *). Binding methods return *this for chaining; text and
-// blobs are bound with SQLITE_TRANSIENT (sqlite copies them).
+// blobs are bound with SQLITE_TRANSIENT (sqlite copies them). The per-row methods (bind_*, step,
+// reset, column_*) are inline, so that each is one foreign call at the call site; their error
+// paths are out of line.
 class Statement {
  public:
   Statement(Statement &&o) noexcept
-      : c_(std::move(o.c_)), api_(o.api_), stmt_(std::exchange(o.stmt_, nullptr)) {}
+      : c_(std::move(o.c_)),
+        api_(o.api_),
+        hook_error_(o.hook_error_),
+        stmt_(std::exchange(o.stmt_, nullptr)) {}
   Statement &operator=(Statement &&) noexcept;
   ~Statement();
 
-  Statement &bind_null(int index);
-  Statement &bind_int(int index, int value);
-  Statement &bind_int64(int index, std::int64_t value);
-  Statement &bind_double(int index, double value);
-  Statement &bind_text(int index, std::string_view value);
-  Statement &bind_blob(int index, std::span<const std::byte> value);
+  Statement &bind_null(int index) { return checked(api_->bind_null.invoke<int>(stmt_, index)); }
+  Statement &bind_int(int index, int value) {
+    return checked(api_->bind_int.invoke<int>(stmt_, index, value));
+  }
+  Statement &bind_int64(int index, std::int64_t value) {
+    return checked(api_->bind_int64.invoke<int>(stmt_, index, value));
+  }
+  Statement &bind_double(int index, double value) {
+    return checked(api_->bind_double.invoke<int>(stmt_, index, value));
+  }
+  Statement &bind_text(int index, std::string_view value) {
+    const char *p = value.empty() ? detail::kEmptyBytes : value.data();
+    return checked(api_->bind_text.invoke<int>(stmt_, index, p, static_cast<int>(value.size()),
+                                               detail::transient()));
+  }
+  Statement &bind_blob(int index, std::span<const std::byte> value) {
+    const void *p = value.empty() ? static_cast<const void *>(detail::kEmptyBytes) : value.data();
+    return checked(api_->bind_blob.invoke<int>(stmt_, index, p, static_cast<int>(value.size()),
+                                               detail::transient()));
+  }
   Statement &bind(int index, const Value &value);
   int parameter_count() const;
   int parameter_index(std::string_view name) const;  // 0 when there is no such parameter
 
-  // true: a row is ready; false: done. Throws Error (with sqlite3_errmsg) on failure.
-  bool step();
-  void reset();
+  // true: a row is ready; false: done. Throws Error (with sqlite3_errmsg) on failure, and
+  // rethrows what the connection's update hook threw during the step.
+  bool step() {
+    int rc = api_->step.invoke<int>(stmt_);
+    if ((rc != kRow && rc != kDone) || hook_error_->failed()) [[unlikely]]
+      step_failed(rc);
+    return rc == kRow;
+  }
+  // sqlite3_reset repeats the last step's error, which step() has already reported.
+  void reset() { api_->reset.invoke<int>(stmt_); }
   void clear_bindings();
 
-  int column_count() const;
+  int column_count() const { return api_->column_count.invoke<int>(stmt_); }
   std::string column_name(int i) const;
-  ColumnType column_type(int i) const;
-  int column_int(int i) const;
-  std::int64_t column_int64(int i) const;
-  double column_double(int i) const;
-  std::string column_text(int i) const;
-  Blob column_blob(int i) const;
+  ColumnType column_type(int i) const {
+    return static_cast<ColumnType>(api_->column_type.invoke<int>(stmt_, i));
+  }
+  int column_int(int i) const { return api_->column_int.invoke<int>(stmt_, i); }
+  std::int64_t column_int64(int i) const {
+    return api_->column_int64.invoke<std::int64_t>(stmt_, i);
+  }
+  double column_double(int i) const { return api_->column_double.invoke<double>(stmt_, i); }
+  std::string column_text(int i) const {
+    // column_text before column_bytes: the text conversion may change the byte count.
+    auto p = api_->column_text.invoke<const char *>(stmt_, i);
+    int n = api_->column_bytes.invoke<int>(stmt_, i);
+    return p ? std::string(p, static_cast<std::size_t>(n)) : std::string();
+  }
+  Blob column_blob(int i) const {
+    auto p = api_->column_blob.invoke<const std::byte *>(stmt_, i);
+    int n = api_->column_bytes.invoke<int>(stmt_, i);
+    return p ? Blob(p, p + n) : Blob();
+  }
   Value column(int i) const;
 
   std::string sql() const;
@@ -249,11 +297,19 @@ class Statement {
 
  private:
   friend class Database;
-  Statement(std::shared_ptr<Connection> c, const Api *api, void *stmt)
-      : c_(std::move(c)), api_(api), stmt_(stmt) {}
-  void check(int rc) const;
+  Statement(std::shared_ptr<Connection> c, const Api *api, CallbackError *hook_error, void *stmt)
+      : c_(std::move(c)), api_(api), hook_error_(hook_error), stmt_(stmt) {}
+  Statement &checked(int rc) {
+    if (rc != kOk) [[unlikely]]
+      fail(rc);
+    return *this;
+  }
+  [[noreturn]] void fail(int rc) const;
+  [[noreturn]] void step_failed(int rc) const;
   std::shared_ptr<Connection> c_;
-  const Api *api_ = nullptr;  // c_->api, one indirection less on every call
+  // c_->api and &c_->hook_error, held here so that the inline methods need no Connection.
+  const Api *api_ = nullptr;
+  CallbackError *hook_error_ = nullptr;
   void *stmt_ = nullptr;
 };
 
