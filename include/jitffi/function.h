@@ -53,7 +53,8 @@ class Function {
   // matches its parameter exactly (no conversions are made).
   template <class R, class... A>
   R invoke(A... a) const {
-    void *args[sizeof...(A) + 1] = {static_cast<void *>(&a)...};
+    // Exactly one slot per argument (a spare slot would be one more store on every call).
+    void *args[sizeof...(A) ? sizeof...(A) : 1] = {static_cast<void *>(&a)...};
     if constexpr (std::is_void_v<R>) {
       call(nullptr, args);
     } else {
