@@ -1,6 +1,10 @@
 // Executable memory: dual-mapped JitAllocator, or RW pages flipped to RX (never rwx).
 #include "jit/exec_memory.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 
@@ -28,7 +32,21 @@ bool rewrite_runs(void *rx, void *rw) {
 }
 #endif
 
-std::unique_ptr<JitAllocator> make_dual_allocator() {
+constexpr std::uint64_t kGiB = std::uint64_t(1) << 30;
+// Code this close counts as near: measured, 64 GiB apart runs as fast as 64 MiB, 128 GiB does not.
+constexpr std::uint64_t kNear = 16 * kGiB;
+// near() keeps one placed instance per window of this many address bits: every address in a
+// window is within 32 GiB + kNear of the instance's code.
+constexpr unsigned kWindowBits = 35;
+constexpr std::size_t kChunk = 64 * 1024;  // a placed mapping: 2048 closure trampolines
+constexpr std::size_t kGranule = 32;       // closure trampolines are 23 bytes
+
+std::uint64_t distance(const void *a, const void *b) {
+  const auto x = reinterpret_cast<std::uintptr_t>(a), y = reinterpret_cast<std::uintptr_t>(b);
+  return x > y ? x - y : y - x;
+}
+
+std::unique_ptr<JitAllocator> make_dual_allocator(std::atomic<const void *> &sample) {
   JitAllocator::CreateParams params{};
   params.options = JitAllocatorOptions::kUseDualMapping;
   params.granularity = 32;  // closure trampolines are 23 bytes
@@ -36,6 +54,7 @@ std::unique_ptr<JitAllocator> make_dual_allocator() {
   // Probe once: dual mapping needs memfd/shm, which a sandbox may refuse.
   void *rx = nullptr, *rw = nullptr;
   if (a->alloc(&rx, &rw, 32) != asmjit::kErrorOk || rx == rw) return nullptr;
+  sample.store(rx, std::memory_order_relaxed);
 #if defined(__aarch64__)
   // Code rewritten through the RW view must run after the cache flush on the RX view. qemu-user
   // (7.2) does not honour that for an alias: it keeps running the first translation of the RX
@@ -58,18 +77,40 @@ std::size_t page_round(std::size_t n) {
 
 ExecMemory::ExecMemory(Mode preferred) : mode_(Mode::Mprotect) {
   if (preferred == Mode::DualMapping) {
-    alloc_ = make_dual_allocator();
+    alloc_ = make_dual_allocator(sample_);
     if (alloc_) mode_ = Mode::DualMapping;
   }
 }
 
 ExecMemory::~ExecMemory() {
   for (auto &[rx, size] : pages_) VirtMem::release(rx, size);
+  for (const Chunk &c : chunks_) munmap(c.rx, c.size), munmap(c.rw, c.size);
 }
 
 ExecMemory::Block ExecMemory::alloc(std::size_t size) {
   Block b;
   b.size = size;
+  if (near_) {
+    const std::size_t n =
+        std::max<std::size_t>(kGranule, (size + kGranule - 1) / kGranule * kGranule);
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<void *> &reuse = free_[n];
+    if (!reuse.empty()) {
+      b.rx = reuse.back();
+      reuse.pop_back();
+    } else {
+      if (chunks_.back().size - chunks_.back().used < n && !add_chunk(n))
+        throw Error("jitffi: out of executable memory (" + std::to_string(size) + " bytes)");
+      Chunk &c = chunks_.back();
+      b.rx = c.rx + c.used;
+      c.used += n;
+    }
+    for (const Chunk &c : chunks_)
+      if (b.rx >= static_cast<void *>(c.rx) && b.rx < static_cast<void *>(c.rx + c.size))
+        b.rw = c.rw + (static_cast<std::uint8_t *>(b.rx) - c.rx);
+    sizes_.emplace(b.rx, n);
+    return b;
+  }
   if (mode_ == Mode::DualMapping) {
     if (alloc_->alloc(&b.rx, &b.rw, size) != asmjit::kErrorOk)
       throw Error("jitffi: out of executable memory (" + std::to_string(size) + " bytes)");
@@ -84,6 +125,7 @@ ExecMemory::Block ExecMemory::alloc(std::size_t size) {
     pages_.emplace(p, mapped);
   }
   b.rx = b.rw = p;
+  sample_.store(p, std::memory_order_relaxed);
   return b;
 }
 
@@ -106,6 +148,17 @@ void *ExecMemory::commit(const Block &b) {
 
 void ExecMemory::release(void *rx) noexcept {
   if (!rx) return;
+  if (near_) {  // kept for the next block of the same size (the mappings stay until exit)
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = sizes_.find(rx);
+    if (it == sizes_.end()) return;
+    try {
+      free_[it->second].push_back(rx);
+    } catch (...) {  // out of memory: the block is lost, not reused twice
+    }
+    sizes_.erase(it);
+    return;
+  }
   if (mode_ == Mode::DualMapping) {
     alloc_->release(rx);
     return;
@@ -125,6 +178,76 @@ ExecMemory &ExecMemory::global() {
   // Leaked on purpose: cached stubs may be called by static destructors of other objects.
   static ExecMemory *mem = new ExecMemory(Mode::DualMapping);
   return *mem;
+}
+
+ExecMemory &ExecMemory::near(const void *code) {
+  ExecMemory &g = global();
+#if defined(__x86_64__)
+  const void *at = g.sample_.load(std::memory_order_relaxed);
+  if (!at) at = reinterpret_cast<const void *>(&ExecMemory::global);  // our library's text
+  if (!code || distance(code, at) < kNear) return g;
+  static std::mutex mu;
+  static auto *placed = new std::vector<std::pair<std::uintptr_t, ExecMemory *>>;  // leaked
+  const std::uintptr_t window = reinterpret_cast<std::uintptr_t>(code) >> kWindowBits;
+  std::lock_guard<std::mutex> lock(mu);
+  for (const auto &[w, m] : *placed)
+    if (w == window) return *m;
+  ExecMemory *m = new ExecMemory(code);
+  if (m->chunks_.empty()) {  // no memfd, or no room near `code`: the shared memory then
+    delete m;
+    m = &g;
+  }
+  placed->emplace_back(window, m);
+  return *m;
+#else
+  (void)code;
+  return g;
+#endif
+}
+
+ExecMemory::ExecMemory(const void *near) : mode_(Mode::DualMapping), near_(near) {
+  add_chunk(kChunk);
+}
+
+bool ExecMemory::add_chunk(std::size_t at_least) {
+  const std::size_t size = std::max(kChunk, page_round(at_least));
+  const int fd = memfd_create("jitffi-code", MFD_CLOEXEC);
+  if (fd < 0) return false;
+  void *rx = nullptr, *rw = MAP_FAILED;
+  if (ftruncate(fd, off_t(size)) == 0) {
+    rx = map_near(size, PROT_READ | PROT_EXEC, MAP_SHARED, fd);
+    if (rx) rw = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  }
+  close(fd);  // the mappings keep the memory
+  if (rw == MAP_FAILED) {
+    if (rx) munmap(rx, size);
+    return false;
+  }
+  try {
+    chunks_.push_back({static_cast<std::uint8_t *>(rx), static_cast<std::uint8_t *>(rw), size, 0});
+  } catch (...) {
+    munmap(rx, size);
+    munmap(rw, size);
+    return false;
+  }
+  sample_.store(rx, std::memory_order_relaxed);
+  return true;
+}
+
+void *ExecMemory::map_near(std::size_t size, int prot, int flags, int fd) const {
+  // A hint is taken when the range is free. Below the code first: a program's heap grows up
+  // from the end of its data.
+  const auto at = reinterpret_cast<std::uintptr_t>(near_) & ~std::uintptr_t(kGiB - 1);
+  for (int step : {-1, -2, -3, -4, -6, -8, 2, 3, 4, 6, 8}) {
+    const std::uint64_t d = std::uint64_t(step < 0 ? -step : step) * kGiB;
+    if (step < 0 && at < d + kGiB) continue;
+    const std::uintptr_t hint = step < 0 ? at - d : at + d;
+    void *p = mmap(reinterpret_cast<void *>(hint), size, prot, flags, fd, 0);
+    if (p == MAP_FAILED) continue;
+    if (distance(p, near_) < kNear) return p;
+    munmap(p, size);
+  }
+  return nullptr;
 }
 
 }  // namespace jitffi::jit

@@ -27,8 +27,10 @@ class JitBackend final : public Backend {
 
   std::unique_ptr<ClosureImpl> make_closure(const Signature &sig, ClosureHandler handler,
                                             void *user_data) override {
-    const jit::Stub &entry = jit::StubCache::global().upcall(sig);
-    return std::make_unique<jit::JitClosure>(entry.code(), handler, user_data);
+    // The trampoline and the entry run near the handler (see ExecMemory::near).
+    jit::ExecMemory &mem = jit::ExecMemory::near(reinterpret_cast<const void *>(handler));
+    const jit::Stub &entry = jit::StubCache::global().upcall(sig, mem);
+    return std::make_unique<jit::JitClosure>(entry.code(), handler, user_data, mem);
   }
 };
 

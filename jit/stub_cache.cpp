@@ -103,6 +103,19 @@ const Stub &StubCache::upcall(const Signature &sig) {
   return *e.upcall;
 }
 
+const Stub &StubCache::upcall(const Signature &sig, ExecMemory &mem) {
+  if (&mem == &ExecMemory::global()) return upcall(sig);
+  CacheEntry &e = entry(sig);
+  if (!e.error.empty()) throw UnsupportedError(e.error);
+  std::lock_guard<std::mutex> lock(e.placed_mu);
+  for (const auto &[m, stub] : e.placed_upcalls)
+    if (m == &mem) return *stub;
+  auto stub = std::make_unique<Stub>(e.plan, StubKind::Upcall, "jitffi-upcall:" + e.sig.canonical(),
+                                     nullptr, mem);
+  e.placed_upcalls.emplace_back(&mem, std::move(stub));
+  return *e.placed_upcalls.back().second;
+}
+
 StubCache &StubCache::global() {
   static StubCache *cache = [] {
     auto *c = new StubCache;  // leaked on purpose, like the memory it uses

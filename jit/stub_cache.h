@@ -7,6 +7,8 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "abi/call_plan.h"
 #include "jit/stub.h"
@@ -27,6 +29,9 @@ struct CacheEntry {
   std::once_flag up_once;
   std::unique_ptr<Stub> upcall;
   std::atomic<bool> upcall_ready{false};
+  // Entries in memory placed near closure handlers (ExecMemory::near), one per placed memory.
+  std::mutex placed_mu;
+  std::vector<std::pair<const ExecMemory *, std::unique_ptr<Stub>>> placed_upcalls;
 
   CacheEntry *next = nullptr;  // bucket chain; fixed before the entry is published
 };
@@ -47,6 +52,8 @@ class StubCache {
   std::shared_ptr<const detail::CallImpl> downcall(const Signature &sig);
   // The shared closure entry code; throws UnsupportedError likewise.
   const Stub &upcall(const Signature &sig);
+  // The same, in `mem` (compiled once per memory): closures placed near their handler.
+  const Stub &upcall(const Signature &sig, ExecMemory &mem);
 
   std::size_t size() const noexcept { return count_.load(std::memory_order_relaxed); }
 

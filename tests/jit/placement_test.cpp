@@ -1,0 +1,150 @@
+// Closure code placed near its handler (ExecMemory::near): where it lands, that it runs, unwinds
+// and keeps W^X, and that released blocks are reused.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <fstream>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "jit/closure.h"
+#include "jit/exec_memory.h"
+#include "jit/stub.h"
+#include "jit/stub_cache.h"
+#include "jitffi/backend.h"
+#include "jitffi/signature.h"
+
+namespace jitffi::test {
+namespace {
+
+using jit::ExecMemory;
+
+std::uint64_t distance(const void *a, const void *b) {
+  const auto x = reinterpret_cast<std::uintptr_t>(a), y = reinterpret_cast<std::uintptr_t>(b);
+  return x > y ? x - y : y - x;
+}
+
+constexpr std::uint64_t kGiB = std::uint64_t(1) << 30;
+
+// A handler in this test program (the main executable, far from the shared libraries on a PIE
+// build).
+void add_handler(void *ret, void **args, void *user_data) {
+  *static_cast<std::int64_t *>(ret) =
+      *static_cast<int *>(args[0]) + *static_cast<int *>(args[1]) + *static_cast<int *>(user_data);
+}
+
+void throwing_handler(void *, void **, void *) {
+  throw std::runtime_error("from a placed closure");
+}
+
+// Lines of /proc/self/maps with both w and x.
+std::vector<std::string> rwx_mappings() {
+  std::ifstream maps("/proc/self/maps");
+  std::vector<std::string> bad;
+  for (std::string line; std::getline(maps, line);) {
+    std::istringstream in(line);
+    std::string range, perms;
+    in >> range >> perms;
+    if (perms.size() >= 3 && perms[1] == 'w' && perms[2] == 'x') bad.push_back(line);
+  }
+  return bad;
+}
+
+const void *handler_address(ClosureHandler h) {
+  return reinterpret_cast<const void *>(h);
+}
+
+// A closure through the JIT back end, as jitffi::Closure makes it.
+std::unique_ptr<detail::ClosureImpl> closure(const char *sig, ClosureHandler h, void *user_data) {
+  return detail::jit_backend()->make_closure(Signature::parse(sig), h, user_data);
+}
+
+using AddFn = int (*)(int, int);
+
+TEST(Placement, ClosureCodeRunsNearItsHandler) {
+  int bias = 100;
+  auto c = closure("i32(i32,i32)", &add_handler, &bias);
+  EXPECT_EQ(reinterpret_cast<AddFn>(c->code())(3, 4), 107);
+#if defined(__x86_64__)
+  // The trampoline, and the entry it jumps to, within 16 GiB of the handler.
+  EXPECT_LT(distance(c->code(), handler_address(&add_handler)), 16 * kGiB) << c->code();
+  const jit::Stub &entry = jit::StubCache::global().upcall(
+      Signature::parse("i32(i32,i32)"), ExecMemory::near(handler_address(&add_handler)));
+  EXPECT_LT(distance(entry.code(), handler_address(&add_handler)), 16 * kGiB) << entry.code();
+#endif
+}
+
+TEST(Placement, MemoryNearTheLibraryIsTheSharedOne) {
+  // Code the global memory already runs near (its own blocks) gets the global memory back.
+  ExecMemory &g = ExecMemory::global();
+  ExecMemory::Block b = g.alloc(16);
+  EXPECT_EQ(&ExecMemory::near(b.rx), &g);
+  g.release(b.rx);
+  EXPECT_EQ(&ExecMemory::near(nullptr), &g);
+}
+
+TEST(Placement, OneMemoryPerPartOfTheAddressSpace) {
+  const void *h = handler_address(&add_handler);
+  ExecMemory &a = ExecMemory::near(h);
+  const void *next = static_cast<const char *>(h) + 4096;
+  EXPECT_EQ(&ExecMemory::near(next), &a);
+#if defined(__x86_64__)
+  if (&a != &ExecMemory::global()) {
+    EXPECT_EQ(a.mode(), ExecMemory::Mode::DualMapping);
+    ExecMemory::Block b = a.alloc(40);
+    EXPECT_NE(b.rx, b.rw);  // two views: written through rw, run at rx
+    EXPECT_LT(distance(b.rx, h), 16 * kGiB);
+    a.release(b.rx);
+  }
+#endif
+}
+
+TEST(Placement, ReleasedBlocksAreReused) {
+  ExecMemory &m = ExecMemory::near(handler_address(&add_handler));
+  if (&m == &ExecMemory::global()) GTEST_SKIP() << "no placed memory on this host";
+  std::set<void *> first;
+  std::vector<void *> blocks;
+  for (int i = 0; i < 64; ++i) blocks.push_back(m.alloc(23).rx);
+  first.insert(blocks.begin(), blocks.end());
+  EXPECT_EQ(first.size(), blocks.size());  // all distinct
+  for (void *rx : blocks) m.release(rx);
+  for (int i = 0; i < 64; ++i) {
+    void *rx = m.alloc(23).rx;
+    EXPECT_EQ(first.count(rx), 1u) << "block " << i << " not reused";
+    blocks[std::size_t(i)] = rx;
+  }
+  for (void *rx : blocks) m.release(rx);
+}
+
+TEST(Placement, NoMappingIsWritableAndExecutable) {
+  std::vector<std::unique_ptr<detail::ClosureImpl>> many;
+  int bias = 1;
+  for (int i = 0; i < 200; ++i) many.push_back(closure("i32(i32,i32)", &add_handler, &bias));
+  EXPECT_TRUE(rwx_mappings().empty()) << rwx_mappings()[0];
+  for (auto &c : many) EXPECT_EQ(reinterpret_cast<AddFn>(c->code())(1, 2), 4);
+}
+
+TEST(Placement, ExceptionsUnwindThroughAPlacedEntry) {
+  auto c = closure("i32(i32,i32)", &throwing_handler, nullptr);
+  EXPECT_THROW(reinterpret_cast<AddFn>(c->code())(1, 2), std::runtime_error);
+}
+
+TEST(Placement, ManySignaturesShareOnePlacedMemory) {
+  // Entries for several signatures, each compiled once in the placed memory.
+  const char *sigs[] = {"i32(i32,i32)", "f64(f64,i32)", "void(ptr)",
+                        "i64(i64,i64,i64,i64,i64,i64,i64)"};
+  for (const char *text : sigs) {
+    Signature sig = Signature::parse(text);
+    ExecMemory &m = ExecMemory::near(handler_address(&add_handler));
+    const jit::Stub &a = jit::StubCache::global().upcall(sig, m);
+    const jit::Stub &b = jit::StubCache::global().upcall(sig, m);
+    EXPECT_EQ(&a, &b) << text;
+  }
+}
+
+}  // namespace
+}  // namespace jitffi::test
