@@ -9,7 +9,9 @@
 
 #include "abi/call_plan.h"
 #include "bench/cases.h"
+#include "jit/closure.h"
 #include "jit/stub.h"
+#include "jit/stub_cache.h"
 #include "jitffi/jitffi.hpp"
 
 namespace {
@@ -102,6 +104,27 @@ void register_closures() {
                        },
                        nullptr, {jitffi::BackendChoice::Jit});
     auto f = cl.code<int (*)(int, int)>();
+    int a = 3;
+    for (auto _ : st) {
+      benchmark::DoNotOptimize(f);
+      benchmark::DoNotOptimize(a);
+      benchmark::DoNotOptimize(f(a, 4));
+    }
+  });
+  // The same closure with its code in the shared JIT memory, next to the shared libraries and
+  // ~40 TiB from this program, where the caller and the handler are: how closures were placed
+  // before ExecMemory::near (two far call/return pairs per call).
+  benchmark::RegisterBenchmark("jit_closure_far/S2", [](benchmark::State &st) {
+    auto sig = jitffi::Signature::parse("i32(i32,i32)");
+    const jitffi::jit::Stub &entry = jitffi::jit::StubCache::global().upcall(sig);
+    jitffi::jit::JitClosure cl(
+        entry.code(),
+        [](void *ret, void **args, void *) {
+          *static_cast<std::int64_t *>(ret) =
+              *static_cast<int *>(args[0]) + *static_cast<int *>(args[1]);
+        },
+        nullptr);
+    auto f = reinterpret_cast<int (*)(int, int)>(cl.code());
     int a = 3;
     for (auto _ : st) {
       benchmark::DoNotOptimize(f);
