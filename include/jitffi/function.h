@@ -54,7 +54,7 @@ class Function {
   template <class R, class... A>
   R invoke(A... a) const {
     // Exactly one slot per argument (a spare slot would be one more store on every call).
-    void *args[sizeof...(A) ? sizeof...(A) : 1] = {static_cast<void *>(&a)...};
+    void *args[sizeof...(A) ? sizeof...(A) : 1] = {slot(&a)...};
     if constexpr (std::is_void_v<R>) {
       call(nullptr, args);
     } else {
@@ -73,6 +73,17 @@ class Function {
   explicit operator bool() const noexcept { return impl_ != nullptr; }
 
  private:
+  // An argument's address as a value the compiler cannot see through, so that args[] is written
+  // by one 8-byte store per slot: gcc's SLP vectorizer otherwise writes two slots (addresses it
+  // knows) with one 16-byte vector store, and on x86-64 the stub's 8-byte loads from such a store
+  // wait for store-to-load forwarding far longer than from a scalar store (the sqlite benchmark
+  // lost ~5% to it, see docs/performance.md).
+  static void *slot(void *p) noexcept {
+#if defined(__GNUC__)
+    asm("" : "+r"(p));
+#endif
+    return p;
+  }
   void call_slow(void *ret, void **args) const;
   // The stub itself when a call needs nothing else (see call()); null otherwise.
   RawCall fast_ = nullptr;
