@@ -19,9 +19,11 @@ void jitffi_test_chain_shim();
 void jitffi_test_chain_probe();
 }
 
+// The shims are pushed into .text and popped back: after a bare .text, gcc -O0 kept emitting the
+// file's next globals there (read-only at run time), not knowing the asm had switched section.
 #if defined(__x86_64__)
 asm(R"(
-  .text
+  .pushsection .text
   .p2align 4
   .globl jitffi_test_chain_shim
   .hidden jitffi_test_chain_shim
@@ -38,11 +40,12 @@ jitffi_test_chain_probe:
   movq %r10, jitffi_test_chain_seen(%rip)
   jmpq *jitffi_test_chain_target(%rip)
   .size jitffi_test_chain_probe, .-jitffi_test_chain_probe
+  .popsection
 )");
 #elif defined(__aarch64__)
 // x16 (IP0) may be clobbered by any call (AAPCS64 veneers use it).
 asm(R"(
-  .text
+  .pushsection .text
   .p2align 4
   .globl jitffi_test_chain_shim
   .hidden jitffi_test_chain_shim
@@ -65,6 +68,7 @@ jitffi_test_chain_probe:
   ldr x16, [x16, :lo12:jitffi_test_chain_target]
   br x16
   .size jitffi_test_chain_probe, .-jitffi_test_chain_probe
+  .popsection
 )");
 #endif
 
