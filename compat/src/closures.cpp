@@ -1,8 +1,13 @@
 // Closures: ffi_closure_alloc, ffi_prep_closure_loc and friends, with W^X.
 //
-// ffi_closure_alloc returns a writable ffi_closure (plain heap memory) and, in *code, the address
-// of a small trampoline in executable memory that is never writable (trampoline.h), on x86-64:
+// ffi_closure_alloc returns a writable ffi_closure and, in *code, the address of a small
+// trampoline in executable memory that is never writable there (trampoline.h), on x86-64:
 //     endbr64; mov r10, <Rec *>; jmp [r10 + 16]
+// With dual mapping (jit/exec_memory.h) the whole closure is one block mapped twice, as libffi's
+// own W^X closures are: the writable closure is the RW view, *code the RX view of the same bytes,
+// and the trampoline sits in the closure's trampoline area (libffi's tests compare the two
+// views). Where the system refuses dual mapping, the closure is heap memory and the trampoline a
+// block of its own, made executable once written.
 // Rec starts with the JIT's ClosureContext {handler, user_data}; slot 16 is the entry the
 // trampoline jumps to, set by ffi_prep_closure_loc once the cif is known: the JIT's shared
 // upcall code for the signature (which calls handler(ret, args, user_data) with r10 = Rec), or
@@ -12,6 +17,7 @@
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <unordered_map>
 
 #include "compat/src/compat.h"
@@ -28,6 +34,7 @@ struct Rec {
   std::atomic<const void *> entry;      // read by the trampoline: jmp [r10 + 16]
   ffi_closure *closure = nullptr;       // the client's writable closure
   void *exec = nullptr;                 // our trampoline (null for a closure in client memory)
+  bool dual = false;                    // closure and exec: two views of one ExecMemory block
   ffi_closure *real_closure = nullptr;  // a real libffi closure serving this one
   void *real_code = nullptr;
 };
@@ -118,21 +125,35 @@ extern "C" {
 void *ffi_closure_alloc(size_t size, void **code) {
   if (!code) return nullptr;
   if (size < sizeof(ffi_closure)) size = sizeof(ffi_closure);
-  auto *c = static_cast<ffi_closure *>(std::calloc(1, size));
-  if (!c) return nullptr;
+  ExecMemory &mem = ExecMemory::global();
+  const bool dual = mem.mode() == ExecMemory::Mode::DualMapping;
+  ffi_closure *c = nullptr;
   Rec *r = nullptr;
   try {
-    r = new_rec(c);
-    ExecMemory::Block b = ExecMemory::global().alloc(kTrampSize);
-    write_trampoline(static_cast<unsigned char *>(b.rw), r);
-    r->exec = ExecMemory::global().commit(b);
+    r = new_rec(nullptr);
+    // Dual mapping: the closure itself, its trampoline area first. Otherwise the trampoline only.
+    ExecMemory::Block b = mem.alloc(dual ? size : kTrampSize);
+    std::memset(b.rw, 0, b.size);
+    if (dual) {
+      c = static_cast<ffi_closure *>(b.rw);
+      write_trampoline(reinterpret_cast<unsigned char *>(c->tramp), r);
+    } else {
+      write_trampoline(static_cast<unsigned char *>(b.rw), r);
+    }
+    r->exec = mem.commit(b);
+    r->dual = dual;
+    if (!dual) {
+      c = static_cast<ffi_closure *>(std::calloc(1, size));
+      if (!c) throw std::bad_alloc();
+    }
+    r->closure = c;
     Registry &reg = registry();
     std::lock_guard lock(reg.mu);
     reg.ours.emplace(c, r);
   } catch (const std::exception &) {
-    if (r && r->exec) ExecMemory::global().release(r->exec);
+    if (r && r->exec) mem.release(r->exec);
+    if (r && !r->dual) std::free(c);
     delete r;
-    std::free(c);
     return nullptr;
   }
   *code = r->exec;
@@ -151,10 +172,10 @@ void ffi_closure_free(void *ptr) {
     }
   }
   if (!r) die("ffi_closure_free", "pointer was not returned by ffi_closure_alloc");
-  ExecMemory::global().release(r->exec);
   drop_real(r);
+  if (!r->dual) std::free(ptr);
+  ExecMemory::global().release(r->exec);  // with dual mapping, the closure's memory too
   delete r;
-  std::free(ptr);
 }
 
 ffi_status ffi_prep_closure_loc(ffi_closure *closure, ffi_cif *cif,

@@ -5,14 +5,19 @@
 #include <ffi.h>
 #include <gtest/gtest.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <iterator>
+#include <optional>
+#include <sstream>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -943,6 +948,99 @@ TEST(Closure, LegacyPrepClosureInClientMemory) {
   ASSERT_EQ(ffi_prep_closure(cl, &cif, &echo_handler<std::int32_t>, nullptr), FFI_OK);
   EXPECT_EQ(reinterpret_cast<int (*)(int)>(mem)(1234), 1234);
   munmap(mem, 4096);
+}
+
+// The mapping of /proc/self/maps that holds `p`.
+struct Mapping {
+  std::uintptr_t start = 0, end = 0;
+  std::string perms, dev;
+  std::uint64_t offset = 0, inode = 0;
+  // Where p lies in the mapped object: equal for two views of the same bytes.
+  std::uint64_t object_offset(const void *p) const {
+    return offset + (reinterpret_cast<std::uintptr_t>(p) - start);
+  }
+};
+
+std::optional<Mapping> mapping_of(const void *p) {
+  std::ifstream maps("/proc/self/maps");
+  const auto a = reinterpret_cast<std::uintptr_t>(p);
+  for (std::string line; std::getline(maps, line);) {
+    std::istringstream in(line);
+    Mapping m;
+    char dash;
+    in >> std::hex >> m.start >> dash >> m.end >> m.perms >> m.offset >> m.dev >> std::dec >>
+        m.inode;
+    if (in && a >= m.start && a < m.end) return m;
+  }
+  return std::nullopt;
+}
+
+// Whether this system lets a process map the same memory twice, read+write and read+execute
+// (what jit/exec_memory.h's dual mapping needs): a memfd mapped both ways.
+bool system_allows_dual_mapping() {
+  const int fd = memfd_create("jitffi-probe", 0);
+  if (fd < 0) return false;
+  const long page = sysconf(_SC_PAGESIZE);
+  bool ok = false;
+  if (ftruncate(fd, page) == 0) {
+    void *rw = mmap(nullptr, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    void *rx = mmap(nullptr, page, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
+    ok = rw != MAP_FAILED && rx != MAP_FAILED;
+    if (rw != MAP_FAILED) munmap(rw, page);
+    if (rx != MAP_FAILED) munmap(rx, page);
+  }
+  close(fd);
+  return ok;
+}
+
+// libffi's testsuite/libffi.closures/closure_loc_fn0.c, built without static trampolines (as
+// Debian builds libffi), requires memcmp(closure, code, sizeof *closure) == 0: the executable
+// address is the closure itself, seen through the executable mapping. With dual mapping ours is
+// that too, and still W^X: the writable view is never executable, the executable one never
+// writable. Where the JIT cannot dual-map (qemu-user on AArch64 keeps stale code for an alias),
+// the closure is heap memory and the trampoline a separate executable block.
+TEST(Closure, CodeIsTheClosureSeenThroughItsExecutableView) {
+  ffi_cif cif;
+  ffi_type *args[] = {&ffi_type_sint32};
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &ffi_type_sint32, args), FFI_OK);
+  void *code = nullptr;
+  auto *cl = static_cast<ffi_closure *>(ffi_closure_alloc(sizeof(ffi_closure), &code));
+  ASSERT_NE(cl, nullptr);
+  int marker = 0;
+  ASSERT_EQ(ffi_prep_closure_loc(cl, &cif, &echo_handler<std::int32_t>, &marker, code), FFI_OK);
+  const std::optional<Mapping> w = mapping_of(cl), x = mapping_of(code);
+  ASSERT_TRUE(w && x);
+  EXPECT_EQ(w->perms.substr(0, 3), "rw-");
+  EXPECT_EQ(x->perms.substr(0, 3), "r-x");
+  const bool dual = w->inode != 0 && w->inode == x->inode && w->dev == x->dev &&
+                    w->object_offset(cl) == x->object_offset(code);
+#if defined(__x86_64__)
+  if (system_allows_dual_mapping()) {
+    EXPECT_TRUE(dual) << "closure and code are not two views";
+  }
+#endif
+  if (dual) {
+    EXPECT_EQ(std::memcmp(cl, code, sizeof *cl), 0);
+    EXPECT_EQ(static_cast<ffi_closure *>(code)->user_data, &marker);
+    int other = 0;
+    cl->user_data = &other;  // a write through the closure shows through the code's view
+    EXPECT_EQ(std::memcmp(cl, code, sizeof *cl), 0);
+  }
+  EXPECT_EQ(reinterpret_cast<int (*)(int)>(code)(-77), -77);
+  // A larger allocation (a client's struct that starts with the closure) is usable whole.
+  void *code2 = nullptr;
+  auto *big = static_cast<unsigned char *>(ffi_closure_alloc(4096, &code2));
+  ASSERT_NE(big, nullptr);
+  std::memset(big + sizeof(ffi_closure), 0xa5, 4096 - sizeof(ffi_closure));
+  ASSERT_EQ(ffi_prep_closure_loc(reinterpret_cast<ffi_closure *>(big), &cif,
+                                 &echo_handler<std::int32_t>, nullptr, code2),
+            FFI_OK);
+  EXPECT_EQ(reinterpret_cast<int (*)(int)>(code2)(5), 5);
+  if (dual) {
+    EXPECT_EQ(std::memcmp(big, code2, 4096), 0);
+  }
+  ffi_closure_free(big);
+  ffi_closure_free(cl);
 }
 
 TEST(Closure, Errors) {
