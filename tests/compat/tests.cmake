@@ -75,3 +75,6 @@ if(NOT CMAKE_CROSSCOMPILING)
   set_tests_properties(compat.replace_file PROPERTIES LABELS compat SKIP_RETURN_CODE 77
     TIMEOUT 120)
 endif()
+
+# libffi's own test suite, fetched at test time, on the system libffi and on ours.
+include(${CMAKE_CURRENT_LIST_DIR}/libffi_testsuite.cmake)
