@@ -560,11 +560,19 @@ void Statement::finalize() {
   if (stmt_) api_->finalize.invoke<int>(std::exchange(stmt_, nullptr));
 }
 
+// sqlite answers SQLITE_MISUSE for a null statement handle, which is what a finalized or
+// moved-from Statement holds; its connection may be gone, so say so without asking it.
+static void check_not_finalized(const void *stmt) {
+  if (!stmt) throw Error(kMisuse, kMisuse, "the statement was finalized or moved from");
+}
+
 void Statement::fail(int rc) const {
+  check_not_finalized(stmt_);
   c_->fail(rc);
 }
 
 void Statement::step_failed(int rc) const {
+  check_not_finalized(stmt_);
   hook_error_->rethrow_if_failed();
   c_->fail(rc);
 }

@@ -582,3 +582,24 @@ TEST_F(Sqlite, StatementsKeepTheConnectionAlive) {
   EXPECT_EQ(st->column_int(0), 42);
   EXPECT_EQ(st->sql(), "SELECT twice(21)");
 }
+
+TEST_F(Sqlite, FinalizedOrMovedFromStatementIsAMisuseError) {
+  auto db = sq::Database::open(lib_, ":memory:");
+  auto st = db.prepare("SELECT 1");
+  sq::Statement moved = std::move(st);
+  ASSERT_TRUE(moved.step());
+  EXPECT_EQ(moved.column_int(0), 1);
+  for (sq::Statement *s : {&st, &moved}) {
+    if (s == &moved) moved.finalize();
+    try {
+      s->step();
+      FAIL() << "step() on a finalized or moved-from statement did not throw";
+    } catch (const sq::Error &e) {
+      EXPECT_EQ(e.code(), sq::kMisuse);
+      EXPECT_NE(std::string(e.what()).find("finalized or moved from"), std::string::npos)
+          << e.what();
+    }
+    EXPECT_THROW(s->bind_int(1, 2), sq::Error);
+    EXPECT_EQ(s->column_count(), 0);
+  }
+}
