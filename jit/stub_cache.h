@@ -1,5 +1,7 @@
-// The stub cache: one plan, one downcall stub and one upcall entry per signature, compiled once
-// even when many threads ask at the same moment; lookups take no lock.
+// The stub cache: one plan, one downcall stub and one upcall entry per signature (and one more
+// entry per placed memory closures use, see ExecMemory::near), compiled once even when many
+// threads ask at the same moment; lookups of the plan, the downcall and the shared entry take no
+// lock.
 #pragma once
 
 #include <atomic>
