@@ -235,14 +235,29 @@ bool ExecMemory::add_chunk(std::size_t at_least) {
 }
 
 void *ExecMemory::map_near(std::size_t size, int prot, int flags, int fd) const {
-  // A hint is taken when the range is free. Below the code first: a program's heap grows up
-  // from the end of its data.
+  // A hint is taken when the range is free. First right below the lowest chunk and right above
+  // the highest (the placed memory grows as one run), then 1 to 8 GiB from the code, below it
+  // first: a program's heap grows up from the end of its data.
+  std::uintptr_t hints[2 + 11];
+  std::size_t n = 0;
+  if (!chunks_.empty()) {
+    auto lo = reinterpret_cast<std::uintptr_t>(chunks_.front().rx);
+    auto hi = reinterpret_cast<std::uintptr_t>(chunks_.front().rx + chunks_.front().size);
+    for (const Chunk &c : chunks_) {
+      lo = std::min(lo, reinterpret_cast<std::uintptr_t>(c.rx));
+      hi = std::max(hi, reinterpret_cast<std::uintptr_t>(c.rx + c.size));
+    }
+    if (lo > size) hints[n++] = lo - size;
+    hints[n++] = hi;
+  }
   const auto at = reinterpret_cast<std::uintptr_t>(near_) & ~std::uintptr_t(kGiB - 1);
   for (int step : {-1, -2, -3, -4, -6, -8, 2, 3, 4, 6, 8}) {
     const std::uint64_t d = std::uint64_t(step < 0 ? -step : step) * kGiB;
     if (step < 0 && at < d + kGiB) continue;
-    const std::uintptr_t hint = step < 0 ? at - d : at + d;
-    void *p = mmap(reinterpret_cast<void *>(hint), size, prot, flags, fd, 0);
+    hints[n++] = step < 0 ? at - d : at + d;
+  }
+  for (std::size_t k = 0; k < n; ++k) {
+    void *p = mmap(reinterpret_cast<void *>(hints[k]), size, prot, flags, fd, 0);
     if (p == MAP_FAILED) continue;
     if (distance(p, near_) < kNear) return p;
     munmap(p, size);

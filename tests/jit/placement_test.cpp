@@ -120,6 +120,26 @@ TEST(Placement, ReleasedBlocksAreReused) {
   for (void *rx : blocks) m.release(rx);
 }
 
+TEST(Placement, GrowsPastManyChunksAndStaysNear) {
+  // Every new chunk is mapped next to the previous ones: 48 blocks of 64 KiB (a chunk each),
+  // 3 MiB in all, stay within 16 GiB of the code (the differential suite's 5,000 entries once
+  // ran out of places to put chunks).
+  const void *h = handler_address(&add_handler);
+  ExecMemory &m = ExecMemory::near(h);
+  if (&m == &ExecMemory::global()) GTEST_SKIP() << "no placed memory on this host";
+  std::vector<void *> blocks;
+  for (int i = 0; i < 48; ++i) {
+    ExecMemory::Block b = m.alloc(64 * 1024);
+    EXPECT_LT(distance(b.rx, h), 16 * kGiB) << i;
+    static_cast<unsigned char *>(b.rw)[0] = 0xC3;  // ret, through the writable view
+    m.commit(b);
+    EXPECT_EQ(*static_cast<const unsigned char *>(b.rx), 0xC3) << i;  // seen through the other
+    blocks.push_back(b.rx);
+  }
+  EXPECT_EQ(std::set<void *>(blocks.begin(), blocks.end()).size(), blocks.size());
+  for (void *rx : blocks) m.release(rx);
+}
+
 TEST(Placement, NoMappingIsWritableAndExecutable) {
   std::vector<std::unique_ptr<detail::ClosureImpl>> many;
   int bias = 1;
