@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 
 #include "jitffi/types.h"
@@ -91,24 +92,24 @@ ExecMemory::Block ExecMemory::alloc(std::size_t size) {
   Block b;
   b.size = size;
   if (near_) {
-    const std::size_t n =
-        std::max<std::size_t>(kGranule, (size + kGranule - 1) / kGranule * kGranule);
+    const std::size_t units = std::max<std::size_t>(1, (size + kGranule - 1) / kGranule);
     std::lock_guard<std::mutex> lock(mu_);
-    std::vector<void *> &reuse = free_[n];
-    if (!reuse.empty()) {
-      b.rx = reuse.back();
-      reuse.pop_back();
+    Chunk *c = nullptr;
+    if (units < free_.size() && !free_[units].empty()) {
+      const Free f = free_[units].back();
+      free_[units].pop_back();
+      b.rx = f.rx;
+      b.rw = f.rw;
+      c = &chunk_of(b.rx);
     } else {
-      if (chunks_.back().size - chunks_.back().used < n && !add_chunk(n))
+      if (chunks_.back().size - chunks_.back().used < units * kGranule && !add_chunk(size))
         throw Error("jitffi: out of executable memory (" + std::to_string(size) + " bytes)");
-      Chunk &c = chunks_.back();
-      b.rx = c.rx + c.used;
-      c.used += n;
+      c = &chunks_.back();
+      b.rx = c->rx + c->used;
+      b.rw = c->rw + c->used;
+      c->used += units * kGranule;
     }
-    for (const Chunk &c : chunks_)
-      if (b.rx >= static_cast<void *>(c.rx) && b.rx < static_cast<void *>(c.rx + c.size))
-        b.rw = c.rw + (static_cast<std::uint8_t *>(b.rx) - c.rx);
-    sizes_.emplace(b.rx, n);
+    c->units[(static_cast<std::uint8_t *>(b.rx) - c->rx) / kGranule] = std::uint32_t(units);
     return b;
   }
   if (mode_ == Mode::DualMapping) {
@@ -150,13 +151,19 @@ void ExecMemory::release(void *rx) noexcept {
   if (!rx) return;
   if (near_) {  // kept for the next block of the same size (the mappings stay until exit)
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = sizes_.find(rx);
-    if (it == sizes_.end()) return;
-    try {
-      free_[it->second].push_back(rx);
-    } catch (...) {  // out of memory: the block is lost, not reused twice
+    for (Chunk &c : chunks_) {
+      if (rx < static_cast<void *>(c.rx) || rx >= static_cast<void *>(c.rx + c.used)) continue;
+      const std::size_t at = std::size_t(static_cast<std::uint8_t *>(rx) - c.rx);
+      const std::uint32_t units = c.units[at / kGranule];
+      if (at % kGranule || units == 0) return;  // not a live block
+      try {
+        if (free_.size() <= units) free_.resize(units + 1);
+        free_[units].push_back({rx, c.rw + at});
+      } catch (...) {  // out of memory: the block is lost, not handed out twice
+      }
+      c.units[at / kGranule] = 0;
+      return;
     }
-    sizes_.erase(it);
     return;
   }
   if (mode_ == Mode::DualMapping) {
@@ -186,18 +193,27 @@ ExecMemory &ExecMemory::near(const void *code) {
   const void *at = g.sample_.load(std::memory_order_relaxed);
   if (!at) at = reinterpret_cast<const void *>(&ExecMemory::global);  // our library's text
   if (!code || distance(code, at) < kNear) return g;
+  const std::uintptr_t window = reinterpret_cast<std::uintptr_t>(code) >> kWindowBits;
+  // This thread's last answer (placed memories live until exit): no lock on the common path.
+  thread_local std::uintptr_t t_window = ~std::uintptr_t(0);
+  thread_local ExecMemory *t_mem = nullptr;
+  if (window == t_window) return *t_mem;
   static std::mutex mu;
   static auto *placed = new std::vector<std::pair<std::uintptr_t, ExecMemory *>>;  // leaked
-  const std::uintptr_t window = reinterpret_cast<std::uintptr_t>(code) >> kWindowBits;
   std::lock_guard<std::mutex> lock(mu);
-  for (const auto &[w, m] : *placed)
-    if (w == window) return *m;
-  ExecMemory *m = new ExecMemory(code);
-  if (m->chunks_.empty()) {  // no memfd, or no room near `code`: the shared memory then
-    delete m;
-    m = &g;
+  ExecMemory *m = nullptr;
+  for (const auto &[w, mem] : *placed)
+    if (w == window) m = mem;
+  if (!m) {
+    m = new ExecMemory(code);
+    if (m->chunks_.empty()) {  // no memfd, or no room near `code`: the shared memory then
+      delete m;
+      m = &g;
+    }
+    placed->emplace_back(window, m);
   }
-  placed->emplace_back(window, m);
+  t_window = window;
+  t_mem = m;
   return *m;
 #else
   (void)code;
@@ -207,6 +223,12 @@ ExecMemory &ExecMemory::near(const void *code) {
 
 ExecMemory::ExecMemory(const void *near) : mode_(Mode::DualMapping), near_(near) {
   add_chunk(kChunk);
+}
+
+ExecMemory::Chunk &ExecMemory::chunk_of(const void *rx) {
+  for (Chunk &c : chunks_)
+    if (rx >= static_cast<void *>(c.rx) && rx < static_cast<void *>(c.rx + c.size)) return c;
+  std::abort();  // a block of ours is always in one of our chunks
 }
 
 bool ExecMemory::add_chunk(std::size_t at_least) {
@@ -224,7 +246,9 @@ bool ExecMemory::add_chunk(std::size_t at_least) {
     return false;
   }
   try {
-    chunks_.push_back({static_cast<std::uint8_t *>(rx), static_cast<std::uint8_t *>(rw), size, 0});
+    std::unique_ptr<std::uint32_t[]> units(new std::uint32_t[size / kGranule]());
+    chunks_.push_back({static_cast<std::uint8_t *>(rx), static_cast<std::uint8_t *>(rw), size, 0,
+                       std::move(units)});
   } catch (...) {
     munmap(rx, size);
     munmap(rw, size);

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -62,9 +63,15 @@ class ExecMemory {
     std::uint8_t *rw;
     std::size_t size;
     std::size_t used;
+    std::unique_ptr<std::uint32_t[]> units;  // per 32-byte granule: a live block's size there
+  };
+  struct Free {
+    void *rx;
+    void *rw;
   };
   explicit ExecMemory(const void *near);  // a placed instance (near())
   bool add_chunk(std::size_t at_least);   // false when it cannot map near near_
+  Chunk &chunk_of(const void *rx);        // the chunk holding a block of ours
   void *map_near(std::size_t size, int prot, int flags, int fd) const;
 
   Mode mode_;
@@ -75,8 +82,7 @@ class ExecMemory {
   // Placed instances (near()): own dual mappings within a few GiB of near_.
   const void *near_ = nullptr;
   std::vector<Chunk> chunks_;
-  std::unordered_map<void *, std::size_t> sizes_;              // rx -> size of live blocks
-  std::unordered_map<std::size_t, std::vector<void *>> free_;  // size -> released blocks
+  std::vector<std::vector<Free>> free_;  // released blocks by size in granules
 };
 
 }  // namespace jitffi::jit

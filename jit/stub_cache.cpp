@@ -106,6 +106,8 @@ const Stub &StubCache::upcall(const Signature &sig) {
 const Stub &StubCache::upcall(const Signature &sig, ExecMemory &mem) {
   if (&mem == &ExecMemory::global()) return upcall(sig);
   CacheEntry &e = entry(sig);
+  // placed_first_stub is written before placed_first is published, and never again.
+  if (e.placed_first.load(std::memory_order_acquire) == &mem) return *e.placed_first_stub;
   if (!e.error.empty()) throw UnsupportedError(e.error);
   std::lock_guard<std::mutex> lock(e.placed_mu);
   for (const auto &[m, stub] : e.placed_upcalls)
@@ -113,7 +115,12 @@ const Stub &StubCache::upcall(const Signature &sig, ExecMemory &mem) {
   auto stub = std::make_unique<Stub>(e.plan, StubKind::Upcall, "jitffi-upcall:" + e.sig.canonical(),
                                      nullptr, mem);
   e.placed_upcalls.emplace_back(&mem, std::move(stub));
-  return *e.placed_upcalls.back().second;
+  const Stub &made = *e.placed_upcalls.back().second;
+  if (e.placed_upcalls.size() == 1) {
+    e.placed_first_stub = &made;
+    e.placed_first.store(&mem, std::memory_order_release);
+  }
+  return made;
 }
 
 StubCache &StubCache::global() {

@@ -31,9 +31,12 @@ struct CacheEntry {
   std::once_flag up_once;
   std::unique_ptr<Stub> upcall;
   std::atomic<bool> upcall_ready{false};
-  // Entries in memory placed near closure handlers (ExecMemory::near), one per placed memory.
+  // Entries in memory placed near closure handlers (ExecMemory::near), one per placed memory;
+  // the first one's memory also in `placed_first` (set once), so most closures take no lock.
   std::mutex placed_mu;
   std::vector<std::pair<const ExecMemory *, std::unique_ptr<Stub>>> placed_upcalls;
+  std::atomic<const ExecMemory *> placed_first{nullptr};
+  const Stub *placed_first_stub = nullptr;  // written once, before placed_first
 
   CacheEntry *next = nullptr;  // bucket chain; fixed before the entry is published
 };
