@@ -166,5 +166,53 @@ void check(const abi::CallPlan &plan, R (*target)(A...), typename Same<A>::type.
   EXPECT_EQ(ctx.calls, 2);
 }
 
+// The compiler-built targets both ISAs' tests call through the chain stubs.
+namespace targets {
+
+struct DL {
+  double d;
+  std::int64_t l;
+  bool operator==(const DL &o) const { return d == o.d && l == o.l; }
+};
+struct Big {
+  std::int64_t a, b, c;
+  bool operator==(const Big &o) const { return a == o.a && b == o.b && c == o.c; }
+};
+struct F3 {
+  float x, y, z;
+  bool operator==(const F3 &o) const { return x == o.x && y == o.y && z == o.z; }
+};
+
+inline std::int32_t add(std::int32_t a, std::int32_t b) {
+  return a * 3 + b;
+}
+inline std::int8_t narrow(std::int8_t a, std::uint16_t b) {
+  return std::int8_t(a - std::int8_t(b));
+}
+inline double mix(double a, std::int32_t b, float c) {
+  return a * b + c;
+}
+inline DL dl(DL v, std::int32_t k) {
+  return {v.d * k, v.l - k};
+}
+inline Big big(Big v, std::int64_t k) {
+  return {v.c + k, v.b * k, v.a - k};
+}
+inline F3 f3(F3 v, double k) {
+  return {v.z, float(v.y * k), v.x};
+}
+inline long double ld(long double a, std::int32_t b) {
+  return a * b;
+}
+inline std::int64_t many(std::int64_t a, std::int64_t b, std::int64_t c, std::int64_t d,
+                         std::int64_t e, std::int64_t f, std::int64_t g, std::int64_t h, double i,
+                         double j, double k, double l, double m, double n, double o, double p,
+                         double q, std::int8_t r) {
+  return a + 2 * b + 3 * c + 4 * d + 5 * e + 6 * f + 7 * g + 8 * h +
+         std::int64_t(i + 2 * j + 3 * k + 4 * l + 5 * m + 6 * n + 7 * o + 8 * p + 9 * q) + 10 * r;
+}
+
+}  // namespace targets
+
 }  // namespace jitffi::test::chain
 #endif  // JITFFI_STATIC_CHAIN_CHECKS

@@ -45,47 +45,7 @@ TEST(A64StaticChain, ListingSetsAndReadsX18) {
 
 #if defined(__aarch64__)
 
-struct DL {
-  double d;
-  std::int64_t l;
-  bool operator==(const DL &o) const { return d == o.d && l == o.l; }
-};
-struct Big {
-  std::int64_t a, b, c;
-  bool operator==(const Big &o) const { return a == o.a && b == o.b && c == o.c; }
-};
-struct F3 {
-  float x, y, z;
-  bool operator==(const F3 &o) const { return x == o.x && y == o.y && z == o.z; }
-};
-
-std::int32_t add(std::int32_t a, std::int32_t b) {
-  return a * 3 + b;
-}
-std::int8_t narrow(std::int8_t a, std::uint16_t b) {
-  return std::int8_t(a - std::int8_t(b));
-}
-double mix(double a, std::int32_t b, float c) {
-  return a * b + c;
-}
-DL dl(DL v, std::int32_t k) {
-  return {v.d * k, v.l - k};
-}
-Big big(Big v, std::int64_t k) {
-  return {v.c + k, v.b * k, v.a - k};
-}
-F3 f3(F3 v, double k) {
-  return {v.z, float(v.y * k), v.x};
-}
-long double ld(long double a, std::int32_t b) {
-  return a * b;
-}
-std::int64_t many(std::int64_t a, std::int64_t b, std::int64_t c, std::int64_t d, std::int64_t e,
-                  std::int64_t f, std::int64_t g, std::int64_t h, double i, double j, double k,
-                  double l, double m, double n, double o, double p, double q, std::int8_t r) {
-  return a + 2 * b + 3 * c + 4 * d + 5 * e + 6 * f + 7 * g + 8 * h +
-         std::int64_t(i + 2 * j + 3 * k + 4 * l + 5 * m + 6 * n + 7 * o + 8 * p + 9 * q) + 10 * r;
-}
+using namespace chain::targets;
 
 TEST(A64StaticChain, IntsAndNarrowInts) {
   chain::check(plan_of("i32(i32, i32)"), &add, 14, -2);
