@@ -636,27 +636,35 @@ BlobHandle::~BlobHandle() {
   if (blob_) c_->api->blob_close.invoke<int>(blob_);
 }
 
+const Connection &BlobHandle::open_connection() const {
+  if (!blob_ || !c_) throw Error(kMisuse, kMisuse, "the blob handle was closed or moved from");
+  return *c_;
+}
+
 int BlobHandle::size() const {
-  return c_->api->blob_bytes.invoke<int>(blob_);
+  return open_connection().api->blob_bytes.invoke<int>(blob_);
 }
 
 Blob BlobHandle::read(int offset, int count) const {
   Blob out(static_cast<std::size_t>(count < 0 ? 0 : count));
   void *p = out.data();
-  int rc = c_->api->blob_read.invoke<int>(blob_, p, count, offset);
-  if (rc != kOk) c_->fail(rc, "(sqlite3_blob_read)");
+  const Connection &c = open_connection();
+  int rc = c.api->blob_read.invoke<int>(blob_, p, count, offset);
+  if (rc != kOk) c.fail(rc, "(sqlite3_blob_read)");
   return out;
 }
 
 void BlobHandle::write(int offset, std::span<const std::byte> data) {
   const void *p = data.empty() ? static_cast<const void *>(kEmpty) : data.data();
-  int rc = c_->api->blob_write.invoke<int>(blob_, p, static_cast<int>(data.size()), offset);
-  if (rc != kOk) c_->fail(rc, "(sqlite3_blob_write)");
+  const Connection &c = open_connection();
+  int rc = c.api->blob_write.invoke<int>(blob_, p, static_cast<int>(data.size()), offset);
+  if (rc != kOk) c.fail(rc, "(sqlite3_blob_write)");
 }
 
 void BlobHandle::reopen(std::int64_t rowid) {
-  int rc = c_->api->blob_reopen.invoke<int>(blob_, rowid);
-  if (rc != kOk) c_->fail(rc, "(sqlite3_blob_reopen)");
+  const Connection &c = open_connection();
+  int rc = c.api->blob_reopen.invoke<int>(blob_, rowid);
+  if (rc != kOk) c.fail(rc, "(sqlite3_blob_reopen)");
 }
 
 void BlobHandle::close() {

@@ -371,6 +371,24 @@ TEST_F(Sqlite, BlobIncrementalIo) {
   }
   auto ro = db.open_blob("b", "data", 2, false);
   EXPECT_THROW(ro.write(0, sq::to_blob("a")), sq::Error);
+
+  // A closed or moved-from handle is a misuse error, not a crash.
+  auto fresh = db.open_blob("b", "data", 2, false);
+  auto moved = std::move(fresh);
+  EXPECT_EQ(moved.size(), 5);
+  moved.close();
+  for (sq::BlobHandle *b : {&fresh, &moved}) {
+    try {
+      b->read(0, 1);
+      FAIL() << "read on a closed or moved-from blob handle did not throw";
+    } catch (const sq::Error &e) {
+      EXPECT_EQ(e.code(), sq::kMisuse);
+    }
+    EXPECT_THROW(b->size(), sq::Error);
+    EXPECT_THROW(b->write(0, sq::to_blob("a")), sq::Error);
+    EXPECT_THROW(b->reopen(1), sq::Error);
+    b->close();  // closing again is harmless
+  }
 }
 
 TEST_F(Sqlite, ScalarFunctionsWrittenInCpp) {

@@ -330,6 +330,8 @@ class BlobHandle {
  private:
   friend class Database;
   BlobHandle(std::shared_ptr<Connection> c, void *blob) : c_(std::move(c)), blob_(blob) {}
+  // The connection of an open blob; Error (SQLITE_MISUSE) once closed or moved from.
+  const Connection &open_connection() const;
   std::shared_ptr<Connection> c_;
   void *blob_ = nullptr;
 };
