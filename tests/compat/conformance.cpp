@@ -976,8 +976,9 @@ std::optional<Mapping> mapping_of(const void *p) {
 }
 
 // Whether this system lets a process map the same memory twice, read+write and read+execute
-// (what jit/exec_memory.h's dual mapping needs): a memfd mapped both ways.
-bool system_allows_dual_mapping() {
+// (what jit/exec_memory.h's dual mapping needs): a memfd mapped both ways. Asked on x86-64 only
+// (on AArch64 the JIT memory may fall back to mprotect, e.g. under qemu-user).
+[[maybe_unused]] bool system_allows_dual_mapping() {
   const int fd = memfd_create("jitffi-probe", 0);
   if (fd < 0) return false;
   const long page = sysconf(_SC_PAGESIZE);
