@@ -16,15 +16,6 @@ namespace {
 
 using namespace bench_sqlite;
 
-// The library with its functions prepared on one back end (they pick it when the library opens).
-sq::Sqlite3 open_with(jitffi::BackendChoice backend) {
-  jitffi::BackendChoice saved = jitffi::default_backend();
-  jitffi::set_default_backend(backend);
-  sq::Sqlite3 lib;
-  jitffi::set_default_backend(saved);
-  return lib;
-}
-
 void BM_binding(benchmark::State &state, jitffi::BackendChoice backend) {
   sq::Sqlite3 lib = open_with(backend);
   state.SetLabel(std::string(jitffi::backend_name(lib.api().step.backend())));

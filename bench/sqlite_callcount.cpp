@@ -10,14 +10,6 @@ using namespace bench_sqlite;
 
 namespace {
 
-sq::Sqlite3 open_with(jitffi::BackendChoice backend) {
-  jitffi::BackendChoice saved = jitffi::default_backend();
-  jitffi::set_default_backend(backend);
-  sq::Sqlite3 lib;
-  jitffi::set_default_backend(saved);
-  return lib;
-}
-
 template <class F>
 void section(const char *name, F &&run) {
   // Warm twice: sqlite's work per row depends on the heap's history (the first run after a

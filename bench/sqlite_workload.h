@@ -96,6 +96,15 @@ inline const Sums &expected() {
   return s;
 }
 
+// The library with its functions prepared on one back end (they pick it when the library opens).
+inline sq::Sqlite3 open_with(jitffi::BackendChoice backend) {
+  const jitffi::BackendChoice saved = jitffi::default_backend();
+  jitffi::set_default_backend(backend);
+  sq::Sqlite3 lib;
+  jitffi::set_default_backend(saved);
+  return lib;
+}
+
 inline void check(bool ok, const char *what) {
   if (!ok) {
     std::fprintf(stderr, "bench_sqlite: %s\n", what);
