@@ -37,10 +37,9 @@ cmake --build "$work/cmake_consumer" >>"$work/cmake_consumer.log" 2>&1 ||
 "$work/cmake_consumer/consumer"
 
 step "pkg-config consumer"
-# The .pc file names the configured prefix; point it at the staging prefix instead.
+# As the README says: no --define-variable, the .pc file locates its prefix itself.
 pcdir=$(dirname "$pc")
-flags=$(PKG_CONFIG_PATH="$pcdir" pkg-config --define-variable=prefix="$prefix" \
-  --cflags --libs jitffi)
+flags=$(PKG_CONFIG_PATH="$pcdir" pkg-config --cflags --libs jitffi)
 echo "pkg-config --cflags --libs jitffi: $flags"
 # shellcheck disable=SC2086  # flags are words
 cc -std=c99 -Wall -Wextra -Werror -o "$work/pc_consumer" "$here/pkgconfig_consumer/main.c" \
