@@ -30,6 +30,8 @@ if [ "$tool" = yes ]; then
 fi
 
 step "find_package(jitffi) consumer"
+grep -q 'INTERFACE_COMPILE_FEATURES "cxx_std_17"' "$(dirname "$config")"/jitffiTargets.cmake ||
+  { echo "jitffi::jitffi does not carry cxx_std_17"; exit 1; }
 cmake -S "$here/cmake_consumer" -B "$work/cmake_consumer" -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_PREFIX_PATH="$prefix" >"$work/cmake_consumer.log"
 cmake --build "$work/cmake_consumer" >>"$work/cmake_consumer.log" 2>&1 ||
