@@ -116,7 +116,7 @@ void print_call_help() {
       "  jitffi call libm.so.6 'double cos(double)' 0                 -> 1\n"
       "  jitffi call libc.so.6 'size_t strlen(const char *)' hello    -> 5\n"
       "  jitffi call libc.so.6 'long labs(long)' -0x10                -> 16\n"
-      "  jitffi call libc.so.6 'int printf(const char *, ...)' '%s=%d\\n' x 42\n");
+      "  jitffi call libc.so.6 'int printf(const char *, ...)' $'%s=%d\\n' x 42\n");
 }
 
 int run_call(const std::vector<std::string> &argv) {
