@@ -30,8 +30,9 @@ struct Library::Handle {
 namespace {
 
 // dlopen and dlerror share one per-thread error string; keep open+error together.
-void *try_open(const std::string &name, std::string &error) {
-  void *h = dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL);
+void *try_open(const std::string &name, OpenOptions how, std::string &error) {
+  int flags = (how.lazy ? RTLD_LAZY : RTLD_NOW) | (how.global ? RTLD_GLOBAL : RTLD_LOCAL);
+  void *h = dlopen(name.c_str(), flags);
   if (!h) {
     const char *e = dlerror();
     error = e ? e : "dlopen failed";
@@ -110,15 +111,79 @@ std::string highest_version(const std::string &base) {
   return best;
 }
 
+// "name@VERSION" or "name@@VERSION" -> {name, VERSION}; no '@' -> {name, ""}.
+struct VersionedName {
+  std::string name, version;
+  bool bad = false;  // an '@' with nothing after it
+};
+VersionedName split_name(std::string_view text) {
+  VersionedName v;
+  std::size_t at = text.find('@');
+  v.name = std::string(text.substr(0, at));
+  if (at == std::string_view::npos) return v;
+  std::size_t start = at + 1;
+  if (start < text.size() && text[start] == '@') ++start;
+  v.version = std::string(text.substr(start));
+  v.bad = v.version.empty() || v.name.empty();
+  return v;
+}
+
+// dlsym, or dlvsym for a versioned name. On failure returns null and sets `error`.
+void *lookup(void *handle, std::string_view text, std::string &error) {
+  VersionedName v = split_name(text);
+  if (v.bad) {
+    error = "expected NAME@VERSION, e.g. memcpy@GLIBC_2.2.5";
+    return nullptr;
+  }
+  dlerror();  // clear: a null result is only an error when dlerror says so
+  void *p;
+  if (v.version.empty()) {
+    p = dlsym(handle, v.name.c_str());
+  } else {
+#if defined(__GLIBC__)
+    p = dlvsym(handle, v.name.c_str(), v.version.c_str());
+#else
+    error = "versioned symbols (dlvsym) need glibc";
+    return nullptr;
+#endif
+  }
+  if (const char *e = dlerror()) {
+    error = e;
+    if (!v.version.empty()) error += " (no version " + v.version + " of " + v.name + ")";
+    return nullptr;
+  }
+  if (!p) error = "the symbol's address is null";
+  return p;
+}
+
 }  // namespace
 
-Library Library::open(std::string_view name_view) {
+std::string Library::split_version(std::string_view prototype, std::string &version) {
+  version.clear();
+  std::size_t at = prototype.find('@');
+  if (at == std::string_view::npos) return std::string(prototype);
+  std::size_t start = at + 1;
+  if (start < prototype.size() && prototype[start] == '@') ++start;
+  std::size_t end = start;
+  auto is_version_char = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.';
+  };
+  while (end < prototype.size() && is_version_char(prototype[end])) ++end;
+  if (end == start)
+    throw ParseError(std::string(prototype), start,
+                     "a symbol version after '@' (e.g. memcpy@GLIBC_2.2.5)");
+  version = std::string(prototype.substr(start, end - start));
+  return std::string(prototype.substr(0, at)) + std::string(prototype.substr(end));
+}
+
+Library Library::open(std::string_view name_view, OpenOptions how) {
   const std::string name(name_view);
   if (name.empty()) throw LibraryError("Library::open: empty library name");
   std::vector<std::string> attempts;
   auto attempt = [&](const std::string &candidate) -> Library {
     std::string err;
-    if (void *h = try_open(candidate, err)) {
+    if (void *h = try_open(candidate, how, err)) {
       Library lib;
       lib.h_ = std::make_shared<Handle>(h, candidate);
       return lib;
@@ -149,12 +214,12 @@ Library Library::open(std::string_view name_view) {
   throw LibraryError(msg);
 }
 
-Library Library::open_any(std::initializer_list<std::string_view> names) {
+Library Library::open_any(std::initializer_list<std::string_view> names, OpenOptions how) {
   if (names.size() == 0) throw LibraryError("Library::open_any: no names given");
   std::string msg = "cannot open any of the libraries:";
   for (std::string_view n : names) {
     try {
-      return open(n);
+      return open(n, how);
     } catch (const LibraryError &e) {
       msg += "\n";
       msg += e.what();
@@ -177,11 +242,8 @@ Library Library::self() {
 void *Library::find(std::string_view name) const noexcept {
   if (!h_) return nullptr;
   try {
-    std::string n(name);
-    dlerror();  // clear: a null dlsym result is only an error when dlerror says so
-    void *p = dlsym(h_->handle, n.c_str());
-    if (dlerror()) return nullptr;
-    return p;
+    std::string err;
+    return lookup(h_->handle, name, err);
   } catch (...) {
     return nullptr;
   }
@@ -189,25 +251,31 @@ void *Library::find(std::string_view name) const noexcept {
 
 void *Library::symbol(std::string_view name) const {
   if (!h_) throw SymbolError(std::string(name), "(no library)", "the Library is empty");
-  std::string n(name);
-  dlerror();
-  void *p = dlsym(h_->handle, n.c_str());
-  if (const char *e = dlerror()) throw SymbolError(n, h_->name, e);
-  if (!p) throw SymbolError(n, h_->name, "the symbol's address is null");
+  std::string err;
+  void *p = lookup(h_->handle, name, err);
+  if (!p) throw SymbolError(std::string(name), h_->name, err);
   return p;
 }
 
 Function Library::function(std::string_view prototype, CallOptions options) const {
   if (!h_) throw Error("Library::function on an empty Library");
-  return function(h_->scope.signature(prototype), options);
+  std::string version;
+  std::string text = split_version(prototype, version);
+  return function(h_->scope.signature(text), version, options);
 }
 
 Function Library::function(const Signature &sig, CallOptions options) const {
+  return function(sig, std::string_view(), options);
+}
+
+Function Library::function(const Signature &sig, std::string_view version,
+                           CallOptions options) const {
   if (sig.name().empty())
     throw Error("Library::function: the signature " + sig.canonical() +
                 " has no function name to look up (use a C prototype such as "
                 "'double cos(double)')");
-  return Function(sig, symbol(sig.name()), options);
+  if (version.empty()) return Function(sig, symbol(sig.name()), options);
+  return Function(sig, symbol(sig.name() + "@" + std::string(version)), options);
 }
 
 Scope &Library::scope() noexcept {

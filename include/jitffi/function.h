@@ -147,28 +147,51 @@ class SymbolError : public Error {
   std::string symbol_, library_;
 };
 
+// How Library::open calls dlopen. The default is RTLD_NOW | RTLD_LOCAL.
+struct OpenOptions {
+  // RTLD_GLOBAL: the library's symbols resolve the undefined symbols of libraries opened later
+  // and are found by dlsym(RTLD_DEFAULT) (plugins that expect their host's symbols need this).
+  bool global = false;
+  // RTLD_LAZY: functions are bound at their first call, so a library with an unresolvable
+  // function reference still opens (calling that function then aborts the process).
+  bool lazy = false;
+};
+
 // A shared library opened with dlopen. open("sqlite3"), open("libsqlite3.so"),
 // open("libsqlite3.so.0") and open("/path/to/lib.so") all work: a bare name is tried as given,
 // then as lib<name>.so, then as the highest lib<name>.so.N found in the library directories.
 // Copies share the handle; dlclose runs when the last copy goes.
+//
+// Versioned symbols: a name "memcpy@GLIBC_2.2.5" (or "memcpy@@GLIBC_2.14") is looked up with
+// dlvsym(handle, "memcpy", "GLIBC_2.2.5"), in symbol(), find() and function(); in a prototype
+// the version follows the function's name: "void *memcpy@GLIBC_2.2.5(void *, const void *,
+// size_t)". A plain name gets dlsym's choice (the default version).
 class Library {
  public:
-  static Library open(std::string_view name);
+  static Library open(std::string_view name, OpenOptions how = {});
   // Tries each name in turn; the error lists every attempt.
-  static Library open_any(std::initializer_list<std::string_view> names);
+  static Library open_any(std::initializer_list<std::string_view> names, OpenOptions how = {});
   // The running program and everything it has loaded (dlopen(NULL)).
   static Library self();
 
-  // Looks the symbol up; throws SymbolError naming it when missing.
+  // Looks the symbol (or name@VERSION) up; throws SymbolError naming it when missing.
   void *symbol(std::string_view name) const;
   // Null when missing.
   void *find(std::string_view name) const noexcept;
 
-  // Parses the C prototype (with this library's scope of declarations), resolves its name and
-  // prepares the call. Throws ParseError, SymbolError.
+  // Parses the C prototype (with this library's scope of declarations), resolves its name
+  // (name@VERSION allowed, see above) and prepares the call. Throws ParseError, SymbolError.
   Function function(std::string_view prototype, CallOptions options = {}) const;
   // Same with a signature already parsed (its name() is the symbol).
   Function function(const Signature &sig, CallOptions options = {}) const;
+  // Same, the symbol looked up as sig.name()@version (an empty version: plain dlsym).
+  Function function(const Signature &sig, std::string_view version,
+                    CallOptions options = {}) const;
+
+  // Splits "TEXT@VERSION(..." the way function(prototype) does: returns the prototype without
+  // "@VERSION" and stores the version (empty when there is none). Throws ParseError for an '@'
+  // without a version.
+  static std::string split_version(std::string_view prototype, std::string &version);
 
   // Declarations (structs, typedefs) that later prototypes may use.
   Scope &scope() noexcept;

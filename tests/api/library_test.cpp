@@ -88,6 +88,77 @@ TEST(Library, FunctionFromAPrototype) {
   EXPECT_EQ(sum.invoke<double>(v), 1.5 + 8.0);
 }
 
+// One test, in this order: once jitffi_testlib is global it stays so for the process.
+TEST(Library, GlobalAndLazyOpen) {
+  ASSERT_EQ(Library::self().find("jt_add_i32"), nullptr)
+      << "jitffi_testlib is already global in this process (test run twice?)";
+  {
+    // RTLD_NOW (the default) refuses a library with an unresolvable reference...
+    Library local = Library::open(JITFFI_TESTLIB);
+    EXPECT_EQ(Library::self().find("jt_add_i32"), nullptr);  // RTLD_LOCAL: not visible
+    try {
+      Library::open(JITFFI_TEST_NEEDS);
+      FAIL() << "no exception";
+    } catch (const LibraryError &e) {
+      EXPECT_NE(std::string(e.what()).find("jt_add_i32"), std::string::npos) << e.what();
+    }
+    // ...RTLD_LAZY opens it, and what does not need the missing symbol works.
+    OpenOptions lazy;
+    lazy.lazy = true;
+    Library needs = Library::open(JITFFI_TEST_NEEDS, lazy);
+    EXPECT_EQ(needs.function("int jt_needs_nothing(void)").invoke<int>(), 7);
+  }
+  OpenOptions global;
+  global.global = true;
+  Library t = Library::open(JITFFI_TESTLIB, global);
+  EXPECT_EQ(Library::self().find("jt_add_i32"), t.symbol("jt_add_i32"));
+  // A library opened later resolves its reference against the global one.
+  Library needs = Library::open(JITFFI_TEST_NEEDS);
+  EXPECT_EQ(needs.function("int jt_needs_add(int)").invoke<int>(1), 101);
+}
+
+TEST(Library, VersionedSymbols) {
+  Library c = Library::open("c");
+#if defined(__x86_64__)
+  const char *old_memcpy = "memcpy@GLIBC_2.2.5";  // the memmove-like one, kept for old binaries
+  EXPECT_EQ(c.symbol("memcpy@@GLIBC_2.14"), c.symbol("memcpy"));
+#elif defined(__aarch64__)
+  const char *old_memcpy = "memcpy@GLIBC_2.17";
+#else
+  GTEST_SKIP() << "no known memcpy version on this architecture";
+#endif
+  void *p = c.symbol(old_memcpy);
+  EXPECT_NE(p, nullptr);
+  EXPECT_EQ(c.find(old_memcpy), p);
+  // The version in a prototype follows the name.
+  Function f = c.function(std::string("void *") + old_memcpy + "(void *, const void *, size_t)");
+  EXPECT_EQ(f.signature().name(), "memcpy");
+  EXPECT_EQ(f.address(), p);
+  char dst[6] = {}, src[6] = "hello";
+  EXPECT_EQ(f.invoke<void *>(static_cast<void *>(dst), static_cast<const void *>(src), sizeof src),
+            static_cast<void *>(dst));
+  EXPECT_STREQ(dst, "hello");
+
+  // A version that does not exist: SymbolError naming name@version and the version.
+  EXPECT_EQ(c.find("memcpy@GLIBC_9.99"), nullptr);
+  try {
+    c.symbol("memcpy@GLIBC_9.99");
+    FAIL() << "no exception";
+  } catch (const SymbolError &e) {
+    EXPECT_EQ(e.symbol(), "memcpy@GLIBC_9.99");
+    EXPECT_NE(std::string(e.what()).find("no version GLIBC_9.99 of memcpy"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(c.function("void *memcpy@GLIBC_9.99(void *, const void *, size_t)"), SymbolError);
+  EXPECT_THROW(c.symbol("memcpy@"), SymbolError);
+  try {
+    c.function("int abs@(int)");
+    FAIL() << "no exception";
+  } catch (const ParseError &e) {
+    EXPECT_EQ(e.position(), 8u);
+  }
+}
+
 TEST(Errno, CapturedOnlyWhenAsked) {
   auto set = fn("jt_set_errno", T(K::I32), {T(K::I32)}, {BackendChoice::Auto, true});
   set_saved_errno(0);
