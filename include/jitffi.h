@@ -145,7 +145,18 @@ JITFFI_API void jitffi_closure_free(jitffi_closure *closure);
 JITFFI_API jitffi_status jitffi_lib_open(const char *name, jitffi_lib **out);
 /* The running program and everything it has loaded (dlopen(NULL)). */
 JITFFI_API jitffi_status jitffi_lib_open_self(jitffi_lib **out);
-/* Looks a symbol up: JITFFI_SYMBOL_ERROR naming it when missing. */
+
+/* How jitffi_lib_open_flags calls dlopen (OR them; 0 is jitffi_lib_open's RTLD_NOW|RTLD_LOCAL).
+ * GLOBAL: the symbols serve libraries opened later and dlsym(RTLD_DEFAULT) (RTLD_GLOBAL).
+ * LAZY: functions are bound at their first call (RTLD_LAZY). */
+#define JITFFI_OPEN_GLOBAL 1u
+#define JITFFI_OPEN_LAZY 2u
+/* jitffi_lib_open with dlopen flags; an unknown flag bit is JITFFI_INVALID_ARGUMENT. */
+JITFFI_API jitffi_status jitffi_lib_open_flags(const char *name, unsigned flags, jitffi_lib **out);
+
+/* Looks a symbol up: JITFFI_SYMBOL_ERROR naming it when missing. "name@VERSION" (or
+ * "name@@VERSION") asks for that version with dlvsym, e.g. "memcpy@GLIBC_2.2.5"; prototypes
+ * given to jitffi_lib_function take it after the name: "void *memcpy@GLIBC_2.2.5(void *, ...)". */
 JITFFI_API jitffi_status jitffi_lib_symbol(const jitffi_lib *lib, const char *name, void **out);
 /* Declarations (struct/union/enum definitions, typedefs) that later prototypes may use:
  * "typedef struct sqlite3 sqlite3; struct point { double x, y; };". */

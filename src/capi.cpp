@@ -347,6 +347,22 @@ jitffi_status jitffi_lib_open(const char *name, jitffi_lib **out) {
   return guard(kWhere, [&] { *out = new jitffi_lib{jitffi::Library::open(name)}; });
 }
 
+jitffi_status jitffi_lib_open_flags(const char *name, unsigned flags, jitffi_lib **out) {
+  static const char kWhere[] = "jitffi_lib_open_flags";
+  if (!out) return null_arg(kWhere, "out");
+  *out = nullptr;
+  if (!name) return null_arg(kWhere, "name");
+  if (unsigned unknown = flags & ~(JITFFI_OPEN_GLOBAL | JITFFI_OPEN_LAZY)) {
+    char text[64];
+    std::snprintf(text, sizeof text, "unknown flag bits 0x%x in flags", unknown);
+    return fail(kWhere, JITFFI_INVALID_ARGUMENT, text);
+  }
+  jitffi::OpenOptions how;
+  how.global = (flags & JITFFI_OPEN_GLOBAL) != 0;
+  how.lazy = (flags & JITFFI_OPEN_LAZY) != 0;
+  return guard(kWhere, [&] { *out = new jitffi_lib{jitffi::Library::open(name, how)}; });
+}
+
 jitffi_status jitffi_lib_open_self(jitffi_lib **out) {
   static const char kWhere[] = "jitffi_lib_open_self";
   if (!out) return null_arg(kWhere, "out");

@@ -330,6 +330,97 @@ CASE(library_errors) {
   jitffi_lib_close(libm);
 }
 
+/* Each case runs in its own process, so jitffi_testlib is not global before this one. */
+CASE(library_open_flags) {
+  jitffi_lib *t = NULL, *needs = NULL, *self = NULL;
+  jitffi_fn *fn = NULL;
+  void *sym = NULL, *global_sym = NULL;
+  int a = 1;
+  int64_t r = 0; /* integer results come back widened, as libffi's ffi_arg */
+  void *args[1];
+  CHECK_STATUS(jitffi_lib_open_flags(JITFFI_TESTLIB, 4u, &t), JITFFI_INVALID_ARGUMENT);
+  CHECK(contains(jitffi_last_error(), "0x4"));
+  CHECK_OK(jitffi_lib_open_self(&self));
+  if (!self) return;
+  CHECK_STATUS(jitffi_lib_symbol(self, "jt_add_i32", &sym), JITFFI_SYMBOL_ERROR);
+  /* RTLD_NOW refuses jitffi_test_needs (jt_add_i32 unresolved); RTLD_LAZY opens it. */
+  CHECK_STATUS(jitffi_lib_open(JITFFI_TEST_NEEDS, &needs), JITFFI_LIBRARY_ERROR);
+  CHECK(contains(jitffi_last_error(), "jt_add_i32"));
+  CHECK_OK(jitffi_lib_open_flags(JITFFI_TEST_NEEDS, JITFFI_OPEN_LAZY, &needs));
+  if (needs) {
+    CHECK_OK(jitffi_lib_function(needs, "int jt_needs_nothing(void)", NULL, &fn));
+    if (fn) CHECK_OK(jitffi_fn_call(fn, &r, NULL));
+    CHECK(r == 7);
+    jitffi_fn_free(fn);
+    fn = NULL;
+    jitffi_lib_close(needs);
+    needs = NULL;
+  }
+  /* RTLD_GLOBAL: visible to the program's lookups and to libraries opened later. */
+  CHECK_OK(jitffi_lib_open_flags(JITFFI_TESTLIB, JITFFI_OPEN_GLOBAL, &t));
+  if (!t) return;
+  CHECK_OK(jitffi_lib_symbol(t, "jt_add_i32", &sym));
+  CHECK_OK(jitffi_lib_symbol(self, "jt_add_i32", &global_sym));
+  CHECK(sym != NULL && sym == global_sym);
+  CHECK_OK(jitffi_lib_open(JITFFI_TEST_NEEDS, &needs));
+  if (needs) {
+    CHECK_OK(jitffi_lib_function(needs, "int jt_needs_add(int)", NULL, &fn));
+    args[0] = &a;
+    r = 0;
+    if (fn) CHECK_OK(jitffi_fn_call(fn, &r, args));
+    CHECK(r == 101);
+    jitffi_fn_free(fn);
+    jitffi_lib_close(needs);
+  }
+  jitffi_lib_close(t);
+  jitffi_lib_close(self);
+}
+
+CASE(versioned_symbols) {
+  jitffi_lib *libc = NULL;
+  jitffi_fn *fn = NULL;
+  void *sym = NULL, *ret = NULL, *dst_p, *src_p;
+  char dst[6] = {0}, src[6] = "hello";
+  size_t n = sizeof src;
+  void *args[3];
+  const char *name = NULL, *proto = NULL;
+#if defined(__x86_64__)
+  name = "memcpy@GLIBC_2.2.5";
+  proto = "void *memcpy@GLIBC_2.2.5(void *, const void *, size_t)";
+#elif defined(__aarch64__)
+  name = "memcpy@GLIBC_2.17";
+  proto = "void *memcpy@GLIBC_2.17(void *, const void *, size_t)";
+#endif
+  if (!name) {
+    fprintf(stderr, "no known memcpy version on this architecture\n");
+    ++failures;
+    return;
+  }
+  CHECK_OK(jitffi_lib_open("libc.so.6", &libc));
+  if (!libc) return;
+  CHECK_OK(jitffi_lib_symbol(libc, name, &sym));
+  CHECK(sym != NULL);
+  CHECK_OK(jitffi_lib_function(libc, proto, NULL, &fn));
+  if (fn) {
+    CHECK(jitffi_fn_address(fn) == sym);
+    dst_p = dst;
+    src_p = src;
+    args[0] = &dst_p;
+    args[1] = &src_p;
+    args[2] = &n;
+    CHECK_OK(jitffi_fn_call(fn, &ret, args));
+    CHECK(ret == (void *)dst);
+    CHECK(strcmp(dst, "hello") == 0);
+    jitffi_fn_free(fn);
+    fn = NULL;
+  }
+  CHECK_STATUS(jitffi_lib_symbol(libc, "memcpy@GLIBC_9.99", &sym), JITFFI_SYMBOL_ERROR);
+  CHECK(contains(jitffi_last_error(), "memcpy@GLIBC_9.99"));
+  CHECK_STATUS(jitffi_lib_function(libc, "int abs@(int)", NULL, &fn), JITFFI_PARSE_ERROR);
+  CHECK(jitffi_last_error_position() == 8);
+  jitffi_lib_close(libc);
+}
+
 CASE(declarations) {
   jitffi_lib *libc = NULL;
   jitffi_fn *fn = NULL;
@@ -557,6 +648,8 @@ static const struct case_entry cases[] = {
     ENTRY(struct_by_value),
     ENTRY(library),
     ENTRY(library_errors),
+    ENTRY(library_open_flags),
+    ENTRY(versioned_symbols),
     ENTRY(declarations),
     ENTRY(variadic),
     ENTRY(closure_qsort),

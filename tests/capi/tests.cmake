@@ -5,6 +5,10 @@ set_target_properties(jitffi_capi_test PROPERTIES C_STANDARD 99 C_STANDARD_REQUI
 # -Wpedantic: jitffi.h must stay plain C99.
 target_compile_options(jitffi_capi_test PRIVATE -Wpedantic)
 target_link_libraries(jitffi_capi_test PRIVATE jitffi Threads::Threads)
+add_dependencies(jitffi_capi_test jitffi_testlib jitffi_test_needs)
+target_compile_definitions(jitffi_capi_test PRIVATE
+  JITFFI_TESTLIB="$<TARGET_FILE:jitffi_testlib>"
+  JITFFI_TEST_NEEDS="$<TARGET_FILE:jitffi_test_needs>")
 
 file(STRINGS ${CMAKE_CURRENT_LIST_DIR}/capi_test.c _capi_cases REGEX "^CASE\\([a-z_0-9]+\\)")
 list(TRANSFORM _capi_cases REPLACE "^CASE\\(([a-z_0-9]+)\\).*" "\\1")
