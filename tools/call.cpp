@@ -15,6 +15,7 @@ void print_lines(const char *text) {
 
 struct CallCommand {
   jitffi::CallOptions options;
+  jitffi::OpenOptions open;
   std::vector<std::string> declarations;
   bool verbose = false;
   std::string library;
@@ -52,6 +53,10 @@ CallCommand parse_command_line(const std::vector<std::string> &argv) {
       cmd.declarations.push_back(value_of(a));
     } else if (a.rfind("--declare=", 0) == 0) {
       cmd.declarations.push_back(a.substr(10));
+    } else if (a == "--global") {
+      cmd.open.global = true;
+    } else if (a == "--lazy") {
+      cmd.open.lazy = true;
     } else if (a == "-e" || a == "--errno") {
       cmd.options.capture_errno = true;
     } else if (a == "-v" || a == "--verbose") {
@@ -79,7 +84,8 @@ void print_call_help() {
       "\n"
       "  LIBRARY    a path, a file name (libm.so.6) or a short name (m, c, sqlite3)\n"
       "  PROTOTYPE  a C prototype with the function's name: 'double cos(double)',\n"
-      "             'int snprintf(char *, size_t, const char *, ...)'\n"
+      "             'int snprintf(char *, size_t, const char *, ...)'; NAME@VERSION picks\n"
+      "             a symbol version: 'void *memcpy@GLIBC_2.2.5(void *, const void *, size_t)'\n"
       "\n"
       "Arguments, by parameter type:\n"
       "  integers   decimal, 0x hex, 0b binary or 0 octal, optionally negative; checked\n"
@@ -106,6 +112,8 @@ void print_call_help() {
       "  -d, --declare 'DECLARATIONS'    struct/typedef declarations for the prototype,\n"
       "                                  e.g. -d 'typedef struct FILE FILE;'\n"
       "  -e, --errno                     print errno after the call to stderr\n"
+      "      --global                    open LIBRARY with RTLD_GLOBAL (default RTLD_LOCAL)\n"
+      "      --lazy                      open LIBRARY with RTLD_LAZY (default RTLD_NOW)\n"
       "  -v, --verbose                   print the signature and back end to stderr\n"
       "  -h, --help                      this help\n"
       "\n"
@@ -133,20 +141,28 @@ int run_call(const std::vector<std::string> &argv) {
   // The prototype is checked before the library is opened: a typo is reported as such.
   jitffi::Scope scope;
   declare_all(scope, cmd.declarations);
-  BoxedArgs call = box_arguments(parse_named_prototype(scope, cmd.prototype), cmd.args, scope);
+  std::string version;  // from NAME@VERSION, looked up with dlvsym
+  std::string prototype;
+  try {
+    prototype = jitffi::Library::split_version(cmd.prototype, version);
+  } catch (const jitffi::ParseError &e) {
+    throw CliError(kExitUsage, explain_parse_error(e, "bad prototype"));
+  }
+  BoxedArgs call = box_arguments(parse_named_prototype(scope, prototype), cmd.args, scope);
   const jitffi::Signature &sig = call.sig;
 
-  jitffi::Library lib = open_library(cmd.library);
+  jitffi::Library lib = open_library(cmd.library, cmd.open);
   jitffi::Function fn;
   try {
-    fn = lib.function(sig, cmd.options);
+    fn = lib.function(sig, version, cmd.options);
   } catch (const jitffi::SymbolError &e) {
     throw CliError(kExitFailure, e.what());
   } catch (const jitffi::Error &e) {
     throw CliError(kExitFailure, "cannot call " + sig.name() + ": " + e.what());
   }
   if (cmd.verbose)
-    std::fprintf(stderr, "jitffi: %s at %p via %s\n", sig.canonical().c_str(), fn.address(),
+    std::fprintf(stderr, "jitffi: %s at %p%s via %s\n", sig.canonical().c_str(), fn.address(),
+                 version.empty() ? "" : (" (" + sig.name() + "@" + version + ")").c_str(),
                  std::string(jitffi::backend_name(fn.backend())).c_str());
 
   // 16-byte aligned room for any result (integers come back widened to 8 bytes).

@@ -84,7 +84,7 @@ struct BoxedArgs {
 BoxedArgs box_arguments(const jitffi::Signature &prototype, const std::vector<std::string> &args,
                         const jitffi::Scope &scope);
 // Library::open; failure is CliError with exit 1 naming the library.
-jitffi::Library open_library(const std::string &name);
+jitffi::Library open_library(const std::string &name, jitffi::OpenOptions how = {});
 
 int run_call(const std::vector<std::string> &args);
 int run_demo(const std::vector<std::string> &args);

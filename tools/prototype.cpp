@@ -89,9 +89,9 @@ BoxedArgs box_arguments(const jitffi::Signature &prototype, const std::vector<st
   return out;
 }
 
-jitffi::Library open_library(const std::string &name) {
+jitffi::Library open_library(const std::string &name, jitffi::OpenOptions how) {
   try {
-    return jitffi::Library::open(name);
+    return jitffi::Library::open(name, how);
   } catch (const jitffi::Error &e) {
     std::string what = e.what();  // LibraryError names the library and every attempt
     if (what.find(name) == std::string::npos) what = "cannot open library '" + name + "': " + what;

@@ -291,3 +291,32 @@ jitffi_cli_test(bench_bad_repeat STATUS 2 ERR "--repeat '0': expected a whole nu
                 ARGS bench libm.so.6 "double cos(double)" 0 --repeat 0)
 jitffi_cli_test(bench_missing_operands STATUS 2 ERR "bench needs a LIBRARY and a 'PROTOTYPE'"
                 ARGS bench libm.so.6)
+
+# ---- dlopen flags and symbol versions (issue 15 item 9) ----------------------------------------
+# jitffi_test_needs refers to a symbol nothing provides: RTLD_NOW refuses it, --lazy opens it;
+# jt_is_global sees its own library through dlsym(RTLD_DEFAULT) only with --global.
+jitffi_cli_test(open_now_refuses_unresolved STATUS 1 ERR "undefined symbol: jt_add_i32"
+  ARGS call $<TARGET_FILE:jitffi_test_needs> "int jt_needs_nothing(void)")
+jitffi_cli_test(open_lazy STDOUT "7"
+  ARGS call --lazy $<TARGET_FILE:jitffi_test_needs> "int jt_needs_nothing(void)")
+jitffi_cli_test(open_local_is_not_global STDOUT "0"
+  ARGS call --lazy $<TARGET_FILE:jitffi_test_needs> "int jt_is_global(const char *)"
+       jt_needs_nothing)
+jitffi_cli_test(open_global STDOUT "1"
+  ARGS call --lazy --global $<TARGET_FILE:jitffi_test_needs> "int jt_is_global(const char *)"
+       jt_needs_nothing)
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
+  set(_memcpy_version GLIBC_2.2.5)
+elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "aarch64|arm64")
+  set(_memcpy_version GLIBC_2.17)
+endif()
+if(_memcpy_version)
+  # memcpy@VERSION returns its first argument (null here, with a zero length).
+  jitffi_cli_test(versioned_symbol STDOUT "0x0" ERR "memcpy@${_memcpy_version}"
+    ARGS call -v libc.so.6 "void *memcpy@${_memcpy_version}(void *, const void *, size_t)"
+         null null 0)
+endif()
+jitffi_cli_test(versioned_symbol_missing STATUS 1 ERR "no version GLIBC_9.99 of memcpy"
+  ARGS call libc.so.6 "void *memcpy@GLIBC_9.99(void *, const void *, size_t)" null null 0)
+jitffi_cli_test(versioned_symbol_empty STATUS 2 ERR "^jitffi: bad prototype: expected a symbol version"
+  ARGS call libc.so.6 "int abs@(int)" 1)
