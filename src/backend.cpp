@@ -127,10 +127,21 @@ std::string program_name() {
   return name.empty() ? "?" : name;
 }
 
+// Nothing counted: the process never used jitffi (a child that only inherited the variable).
+bool stats_all_zero() {
+  Stats &s = stats();
+  std::uint64_t sum = s.stubs_compiled.load();
+  for (int k = 0; k < 2; ++k)
+    sum += s.calls[k].load() + s.closures[k].load() + s.closure_calls[k].load();
+  return sum == 0;
+}
+
 void print_stats() {
   const std::string &path = stats_path();
   if (path.empty()) {
-    std::fputs(stats_line("").c_str(), stderr);
+    // On stderr, only processes that did something speak (a shell pipeline or python's children
+    // would otherwise print a zero line each); a file gets every process's line, as a record.
+    if (!stats_all_zero()) std::fputs(stats_line("").c_str(), stderr);
     return;
   }
   // One write with O_APPEND: lines of processes exiting at the same time do not interleave.

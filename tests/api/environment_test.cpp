@@ -56,6 +56,13 @@ TEST(EnvChild, DISABLED_Report) {
   std::fflush(stdout);
 }
 
+// A child that loads jitffi but neither makes a call nor creates a closure.
+TEST(EnvChild, DISABLED_Idle) {
+  if (!std::getenv("JITFFI_TEST_CHILD")) GTEST_SKIP() << "only run as a child of EnvVars";
+  std::printf("idle\n");
+  std::fflush(stdout);
+}
+
 // The child again, with a forked process that makes two more calls and exits through exit().
 TEST(EnvChild, DISABLED_Fork) {
   if (!std::getenv("JITFFI_TEST_CHILD")) GTEST_SKIP() << "only run as a child of EnvVars";
@@ -175,6 +182,20 @@ TEST(EnvVars, StatsPrintedAtExit) {
   EXPECT_NE(out.find("libffi 3;"), std::string::npos) << out;
   EXPECT_EQ(count(run_child("JITFFI_BACKEND=libffi"), "jitffi stats:"), 0);
   EXPECT_EQ(count(run_child("JITFFI_BACKEND=libffi JITFFI_STATS=0"), "jitffi stats"), 0);
+}
+
+TEST(EnvVars, StatsOnStderrOnlyFromAProcessThatDidSomething) {
+  const std::string out = run_child("JITFFI_STATS=1", "Idle");
+  EXPECT_EQ(count(out, "idle"), 1) << out;  // the child did run
+  EXPECT_EQ(count(out, "jitffi stats"), 0) << out;
+  // A file still gets the idle process's line: it records which processes loaded jitffi.
+  TempFile file("");
+  ASSERT_FALSE(file.path.empty());
+  run_child("JITFFI_STATS=" + file.path, "Idle");
+  const std::vector<std::string> lines = file.lines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(parse_stats(lines[0]).jit, 0) << lines[0];
+  EXPECT_EQ(parse_stats(lines[0]).libffi, 0) << lines[0];
 }
 
 }  // namespace

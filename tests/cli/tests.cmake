@@ -320,3 +320,9 @@ jitffi_cli_test(versioned_symbol_missing STATUS 1 ERR "no version GLIBC_9.99 of 
   ARGS call libc.so.6 "void *memcpy@GLIBC_9.99(void *, const void *, size_t)" null null 0)
 jitffi_cli_test(versioned_symbol_empty STATUS 2 ERR "^jitffi: bad prototype: expected a symbol version"
   ARGS call libc.so.6 "int abs@(int)" 1)
+
+# JITFFI_STATS=1: no line from a run that made no call, one from a run that did.
+jitffi_cli_test(stats_quiet_without_calls NO_ERR "jitffi stats" OUT "usage: jitffi"
+  ENV JITFFI_STATS=1 ARGS --help)
+jitffi_cli_test(stats_after_a_call STDOUT "1" ERR "^jitffi stats: .*calls: jit [0-9]+, libffi [0-9]+"
+  ENV JITFFI_STATS=1 ARGS call libm.so.6 "double cos(double)" 0)
