@@ -101,6 +101,7 @@ Function::Function(const Signature &sig, void *fn, CallOptions options)
   impl_ = prepare(sig, options.backend);
   codes_ = codes_of(sig);
   ncodes_ = std::uint32_t(sig.params().size() + 1);
+  packed_ = detail::packed_codes(codes_.get(), ncodes_);
   if (!capture_errno_ && !count_calls_) fast_ = impl_->raw();
 }
 

@@ -97,10 +97,31 @@ std::string_view cxx_type_name() noexcept {
 }
 using TypeNameFn = std::string_view (*)() noexcept;
 
+// For up to 7 values (return type first), all scalar or void, the codes also fit exactly in 64
+// bits: the count in the low byte, then a byte per value (kind << 4 | log2 of the size, 7 for
+// size 0). 0 when they do not fit; then invoke compares the codes one by one.
+constexpr std::uint64_t packed_codes(const ArgCode *codes, std::size_t n) {
+  if (n > 7) return 0;
+  std::uint64_t key = n;
+  for (std::size_t i = 0; i < n; ++i) {
+    ArgCode kind = codes[i] >> 29, size = codes[i] & (kArgSizeLimit - 1);
+    if (kind == kArgAggregate || kind == kArgUnsupported) return 0;
+    ArgCode lg = 0;
+    while ((ArgCode(1) << lg) < size) ++lg;
+    if (size == 0)
+      lg = 7;
+    else if ((ArgCode(1) << lg) != size || lg > 6)
+      return 0;
+    key |= std::uint64_t((kind << 4) | lg) << (8 * (i + 1));
+  }
+  return key;
+}
+
 // [R, A...] as codes, and the same as names for the error path.
 template <class R, class... A>
 struct InvokeCodes {
   static constexpr ArgCode codes[] = {arg_code_of<R>(), arg_code_of<A>()...};
+  static constexpr std::uint64_t packed = packed_codes(codes, sizeof...(A) + 1);
   static constexpr TypeNameFn names[] = {&cxx_type_name<R>, &cxx_type_name<A>...};
 };
 
@@ -148,9 +169,14 @@ class Function {
   template <class R, class... A>
   R invoke(A... a) const {
     using Codes = detail::InvokeCodes<R, A...>;
-    if (ncodes_ != sizeof...(A) + 1 ||
-        std::memcmp(codes_.get(), Codes::codes, sizeof(Codes::codes)) != 0) [[unlikely]]
+    if constexpr (Codes::packed != 0) {
+      // One compare with a constant: equal packed codes mean equal codes.
+      if (packed_ != Codes::packed) [[unlikely]]
+        invoke_mismatch(Codes::codes, Codes::names, sizeof...(A) + 1, "invoke");
+    } else if (ncodes_ != sizeof...(A) + 1 ||
+               std::memcmp(codes_.get(), Codes::codes, sizeof(Codes::codes)) != 0) [[unlikely]] {
       invoke_mismatch(Codes::codes, Codes::names, sizeof...(A) + 1, "invoke");
+    }
     return call_typed<R>(a...);
   }
 
@@ -204,6 +230,7 @@ class Function {
   // an empty Function so that every invoke takes the error path.
   std::shared_ptr<const detail::ArgCode[]> codes_;
   std::uint32_t ncodes_ = 0;
+  std::uint64_t packed_ = 0;  // detail::packed_codes of codes_ (0: does not fit, or empty)
   // The stub itself when a call needs nothing else (see call()); null otherwise.
   RawCall fast_ = nullptr;
   void *fn_ = nullptr;
