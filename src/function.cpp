@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cerrno>
 #include <optional>
+#include <sstream>
 
 #include "jitffi/function.h"
 #include "src/api_internal.h"
@@ -40,6 +41,50 @@ std::shared_ptr<const detail::CallImpl> prepare(const Signature &sig, BackendCho
   return impl;
 }
 
+detail::ArgCode code_of(const Type &t) {
+  using namespace detail;
+  if (t.is_void()) return arg_code(kArgVoid, 0);
+  if (t.is_integer()) return arg_code(kArgInteger, t.size());
+  if (t.is_float()) return arg_code(kArgFloating, t.size());
+  if (t.kind() == TypeKind::Pointer) return arg_code(kArgPointer, sizeof(void *));
+  if (t.is_aggregate()) return arg_code(kArgAggregate, t.size(), t.align());
+  return kArgUnsupported << 29;  // an array cannot be a parameter; never matches
+}
+
+// [return, params...] for invoke<>() and as<>().
+std::shared_ptr<const detail::ArgCode[]> codes_of(const Signature &sig) {
+  const auto &params = sig.params();
+  std::shared_ptr<detail::ArgCode[]> codes(new detail::ArgCode[params.size() + 1]);
+  codes[0] = code_of(*sig.ret());
+  for (std::size_t i = 0; i < params.size(); ++i) codes[i + 1] = code_of(*params[i]);
+  return codes;
+}
+
+// "8-byte floating", "16-byte aggregate (align 8)", ...
+std::string describe(detail::ArgCode code) {
+  using namespace detail;
+  ArgCode kind = code >> 29, size = code & (kArgSizeLimit - 1);
+  std::ostringstream out;
+  switch (kind) {
+    case kArgVoid:
+      return "void";
+    case kArgInteger:
+      out << size << "-byte integer";
+      break;
+    case kArgFloating:
+      out << size << "-byte floating";
+      break;
+    case kArgPointer:
+      return "pointer";
+    case kArgAggregate:
+      out << size << "-byte aggregate (align " << (1u << ((code >> 25) & 15)) << ")";
+      break;
+    default:
+      return "a type invoke cannot pass";
+  }
+  return out.str();
+}
+
 }  // namespace
 
 int saved_errno() noexcept {
@@ -54,6 +99,9 @@ Function::Function(const Signature &sig, void *fn, CallOptions options)
     : fn_(fn), capture_errno_(options.capture_errno), count_calls_(detail::g_stats_enabled) {
   if (!fn) throw Error("Function: null target address for " + sig.canonical());
   impl_ = prepare(sig, options.backend);
+  codes_ = codes_of(sig);
+  ncodes_ = std::uint32_t(sig.params().size() + 1);
+  packed_ = detail::packed_codes(codes_.get(), ncodes_);
   if (!capture_errno_ && !count_calls_) fast_ = impl_->raw();
 }
 
@@ -67,6 +115,46 @@ void Function::call_slow(void *ret, void **args) const {
   else
     impl_->call(fn_, ret, args);
   if (capture_errno_) t_saved_errno = errno;
+}
+
+void Function::invoke_mismatch(const detail::ArgCode *given, const detail::TypeNameFn *names,
+                               std::size_t n, const char *what) const {
+  if (!impl_) throw Error(std::string("Function::") + what + " on an empty Function");
+  const Signature &sig = impl_->signature();
+  std::ostringstream out;
+  out << "Function::" << what << "<>() for " << sig.canonical();
+  if (!sig.name().empty()) out << " (" << sig.name() << ")";
+  out << ": ";
+  const std::size_t params = sig.params().size();
+  if (n != params + 1) {
+    out << "given " << n - 1 << " argument" << (n == 2 ? "" : "s") << ", the signature has "
+        << params;
+    if (sig.is_variadic())
+      out << " (" << sig.fixed_count()
+          << " fixed; a call's variadic argument types are part of the signature, see "
+             "Signature::with_varargs)";
+    throw Error(out.str());
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (given[i] == codes_[i]) continue;
+    const Type &want = i == 0 ? *sig.ret() : *sig.params()[i - 1];
+    if (i == 0)
+      out << "result type " << names[0]();
+    else {
+      out << "argument " << i << " of " << n - 1;
+      const auto &pnames = sig.param_names();
+      if (i - 1 < pnames.size() && !pnames[i - 1].empty()) out << " (" << pnames[i - 1] << ")";
+      out << " is " << names[i]();
+    }
+    out << " (" << describe(given[i]) << "), the signature's "
+        << (i == 0 ? std::string("return type") : "parameter " + std::to_string(i)) << " is "
+        << want.canonical() << " (" << describe(codes_[i]) << ")";
+    if (i > sig.fixed_count())
+      out << ", a variadic argument (apply C's default promotions yourself)";
+    out << "; no conversion is made";
+    throw Error(out.str());
+  }
+  throw Error(out.str() + "mismatch");  // unreachable: some code differed
 }
 
 std::size_t Function::return_size() const noexcept {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <functional>
 #include <memory>
@@ -28,6 +29,114 @@ struct CallOptions {
 int saved_errno() noexcept;
 void set_saved_errno(int value) noexcept;
 
+namespace detail {
+
+// What invoke<>() checks per value: a kind (top 3 bits), for aggregates log2 of the alignment
+// (4 bits), and the size in bytes (25 bits). Signedness is not part of it (same bits either way).
+using ArgCode = std::uint32_t;
+enum ArgKind : ArgCode {
+  kArgVoid = 0,
+  kArgInteger = 1,
+  kArgFloating = 2,
+  kArgPointer = 3,
+  kArgAggregate = 4,
+  kArgUnsupported = 7,  // a C++ type invoke cannot pass, or an aggregate of 32 MiB or more
+};
+constexpr ArgCode kArgSizeLimit = ArgCode(1) << 25;
+
+constexpr ArgCode arg_code(ArgCode kind, std::size_t size, std::size_t align = 1) {
+  if (size >= kArgSizeLimit) return kArgUnsupported << 29;
+  ArgCode lg = 0;
+  while ((std::size_t(1) << lg) < align) ++lg;
+  return (kind << 29) | (lg << 25) | ArgCode(size);
+}
+
+template <class T>
+constexpr bool is_int128() {
+#if defined(__SIZEOF_INT128__)
+  return std::is_same_v<T, __int128> || std::is_same_v<T, unsigned __int128>;
+#else
+  return false;
+#endif
+}
+
+// The code of a C++ type passed to (or returned by) invoke<>(): arrays and functions arrive
+// decayed to pointers; a class or union travels by value as its bytes, so it must be trivially
+// copyable, and matches any C aggregate of the same size and alignment.
+template <class T>
+constexpr ArgCode arg_code_of() {
+  if constexpr (std::is_void_v<T>)
+    return arg_code(kArgVoid, 0);
+  else if constexpr (std::is_integral_v<T> || std::is_enum_v<T> || is_int128<T>())
+    return arg_code(kArgInteger, sizeof(T));
+  else if constexpr (std::is_floating_point_v<T>)
+    return arg_code(kArgFloating, sizeof(T));
+  else if constexpr (std::is_pointer_v<T> || std::is_null_pointer_v<T>)
+    return arg_code(kArgPointer, sizeof(void *));
+  else if constexpr (std::is_class_v<T> || std::is_union_v<T>) {
+    static_assert(std::is_trivially_copyable_v<T>,
+                  "jitffi: a struct passed or returned by value must be trivially copyable");
+    return arg_code(kArgAggregate, sizeof(T), alignof(T));
+  } else
+    return kArgUnsupported << 29;
+}
+
+// The C++ spelling of T for error messages (the compiler's own, from the function's name).
+template <class T>
+std::string_view cxx_type_name() noexcept {
+#if defined(__clang__) || defined(__GNUC__)
+  std::string_view p = __PRETTY_FUNCTION__;
+  std::size_t b = p.find("T = ");
+  if (b == std::string_view::npos) return "?";
+  b += 4;
+  std::size_t e = p.find_first_of(";]", b);
+  return p.substr(b, e == std::string_view::npos ? std::string_view::npos : e - b);
+#else
+  return "?";
+#endif
+}
+using TypeNameFn = std::string_view (*)() noexcept;
+
+// For up to 7 values (return type first), all scalar or void, the codes also fit exactly in 64
+// bits: the count in the low byte, then a byte per value (kind << 4 | log2 of the size, 7 for
+// size 0). 0 when they do not fit; then invoke compares the codes one by one.
+constexpr std::uint64_t packed_codes(const ArgCode *codes, std::size_t n) {
+  if (n > 7) return 0;
+  std::uint64_t key = n;
+  for (std::size_t i = 0; i < n; ++i) {
+    ArgCode kind = codes[i] >> 29, size = codes[i] & (kArgSizeLimit - 1);
+    if (kind == kArgAggregate || kind == kArgUnsupported) return 0;
+    ArgCode lg = 0;
+    while ((ArgCode(1) << lg) < size) ++lg;
+    if (size == 0)
+      lg = 7;
+    else if ((ArgCode(1) << lg) != size || lg > 6)
+      return 0;
+    key |= std::uint64_t((kind << 4) | lg) << (8 * (i + 1));
+  }
+  return key;
+}
+
+// [R, A...] as codes, and the same as names for the error path.
+template <class R, class... A>
+struct InvokeCodes {
+  static constexpr ArgCode codes[] = {arg_code_of<R>(), arg_code_of<A>()...};
+  static constexpr std::uint64_t packed = packed_codes(codes, sizeof...(A) + 1);
+  static constexpr TypeNameFn names[] = {&cxx_type_name<R>, &cxx_type_name<A>...};
+};
+
+// The same for a function type given to as<R(A...)>() (parameters as they decay).
+template <class F>
+struct FunctionCodes {
+  static_assert(std::is_function_v<F>, "jitffi: as<F>() takes a function type, e.g. int(int)");
+};
+template <class R, class... A>
+struct FunctionCodes<R(A...)> {
+  using type = InvokeCodes<std::remove_cv_t<R>, std::decay_t<A>...>;
+};
+
+}  // namespace detail
+
 // A foreign function: a signature, a target address and the prepared call.
 //
 // call(ret, args): args[i] points to the value of the i-th argument (never written to);
@@ -49,22 +158,36 @@ class Function {
     call_slow(ret, args);
   }
 
-  // Typed convenience: fn.invoke<double>(2.0, 10.0). Each argument must have the C++ type that
-  // matches its parameter exactly (no conversions are made).
+  // Typed convenience: fn.invoke<double>(2.0, 10.0). Checked on every call (a compare of a few
+  // words): the number of arguments, and each argument's kind (integer, floating, pointer,
+  // aggregate) and size against its parameter, R against the return type; a mismatch throws Error
+  // naming the argument. No conversion is made: pass 2.0, not 2, for a double. Signedness is not
+  // checked. A struct or union parameter takes any trivially copyable C++ type of the same size
+  // and alignment. A variadic Function's signature lists this call's variadic types (see
+  // Signature::with_varargs), already default-promoted; they are checked like the fixed ones, so
+  // the promotions (float -> double, char/short/bool -> int) are the caller's job.
   template <class R, class... A>
   R invoke(A... a) const {
-    // Exactly one slot per argument (a spare slot would be one more store on every call).
-    void *args[sizeof...(A) ? sizeof...(A) : 1] = {slot(&a)...};
-    if constexpr (std::is_void_v<R>) {
-      call(nullptr, args);
-    } else {
-      alignas(16) unsigned char buf[sizeof(R) < 8 ? 8 : sizeof(R)];
-      call(buf, args);
-      R r;
-      std::memcpy(&r, buf, sizeof(R));  // little-endian: the low bytes of a widened integer
-      return r;
+    using Codes = detail::InvokeCodes<R, A...>;
+    if constexpr (Codes::packed != 0) {
+      // One compare with a constant: equal packed codes mean equal codes.
+      if (packed_ != Codes::packed) [[unlikely]]
+        invoke_mismatch(Codes::codes, Codes::names, sizeof...(A) + 1, "invoke");
+    } else if (ncodes_ != sizeof...(A) + 1 ||
+               std::memcmp(codes_.get(), Codes::codes, sizeof(Codes::codes)) != 0) [[unlikely]] {
+      invoke_mismatch(Codes::codes, Codes::names, sizeof...(A) + 1, "invoke");
     }
+    return call_typed<R>(a...);
   }
+
+  // A typed handle, checked once here (as invoke<>() would, throwing the same Error): its calls
+  // go straight to call(), converting the arguments to A... as any C++ call does.
+  //   auto pow = libm.function("double pow(double, double)").as<double(double, double)>();
+  //   double r = pow(2, 10);  // 1024
+  template <class F>
+  class Typed;
+  template <class F>
+  Typed<F> as() const;
 
   const Signature &signature() const noexcept { return impl_->signature(); }
   void *address() const noexcept { return fn_; }
@@ -78,13 +201,36 @@ class Function {
   // knows) with one 16-byte vector store, and on x86-64 the stub's 8-byte loads from such a store
   // wait for store-to-load forwarding far longer than from a scalar store (the sqlite benchmark
   // lost ~5% to it, see docs/performance.md).
-  static void *slot(void *p) noexcept {
+  static void *slot(const void *cp) noexcept {
+    void *p = const_cast<void *>(cp);  // args[] is never written through
 #if defined(__GNUC__)
     asm("" : "+r"(p));
 #endif
     return p;
   }
   void call_slow(void *ret, void **args) const;
+  template <class R, class... A>
+  R call_typed(A... a) const {
+    // Exactly one slot per argument (a spare slot would be one more store on every call).
+    void *args[sizeof...(A) ? sizeof...(A) : 1] = {slot(&a)...};
+    if constexpr (std::is_void_v<R>) {
+      call(nullptr, args);
+    } else {
+      alignas(16) unsigned char buf[sizeof(R) < 8 ? 8 : sizeof(R)];
+      call(buf, args);
+      R r;
+      std::memcpy(&r, buf, sizeof(R));  // little-endian: the low bytes of a widened integer
+      return r;
+    }
+  }
+  // Throws the Error describing how given[0..n) (return type first) differs from the signature.
+  [[noreturn]] void invoke_mismatch(const detail::ArgCode *given, const detail::TypeNameFn *names,
+                                    std::size_t n, const char *what) const;
+  // [return, params...] as detail::ArgCode, computed when the Function is made; ncodes_ is 0 for
+  // an empty Function so that every invoke takes the error path.
+  std::shared_ptr<const detail::ArgCode[]> codes_;
+  std::uint32_t ncodes_ = 0;
+  std::uint64_t packed_ = 0;  // detail::packed_codes of codes_ (0: does not fit, or empty)
   // The stub itself when a call needs nothing else (see call()); null otherwise.
   RawCall fast_ = nullptr;
   void *fn_ = nullptr;
@@ -93,6 +239,29 @@ class Function {
   // JITFFI_STATS counting, fixed when the Function is made (the flag is read at load time).
   bool count_calls_ = false;
 };
+
+template <class R, class... A>
+class Function::Typed<R(A...)> {
+ public:
+  Typed() = default;
+  R operator()(A... a) const { return f_.call_typed<R, A...>(a...); }
+  const Function &function() const noexcept { return f_; }
+  explicit operator bool() const noexcept { return bool(f_); }
+
+ private:
+  friend class Function;
+  explicit Typed(const Function &f) : f_(f) {}
+  Function f_;
+};
+
+template <class F>
+Function::Typed<F> Function::as() const {
+  using Codes = typename detail::FunctionCodes<F>::type;
+  constexpr std::size_t n = sizeof(Codes::codes) / sizeof(detail::ArgCode);
+  if (ncodes_ != n || std::memcmp(codes_.get(), Codes::codes, sizeof(Codes::codes)) != 0)
+    invoke_mismatch(Codes::codes, Codes::names, n, "as");
+  return Typed<F>(*this);
+}
 
 // A closure: code() is a native function pointer with the given signature; calling it calls the
 // handler with boxed arguments. The handler writes the result into ret (at least return_size()
