@@ -187,6 +187,23 @@ ExecMemory &ExecMemory::global() {
   return *mem;
 }
 
+const std::string &ExecMemory::refused() noexcept {
+  static const std::string *why = [] {
+    try {
+      ExecMemory &mem = global();
+      Block b = mem.alloc(16);
+      std::memset(b.rw, 0xc3, b.size);  // never run: only whether the pages can be executable
+      mem.release(mem.commit(b));
+      return new std::string;
+    } catch (const std::exception &ex) {
+      return new std::string(ex.what());
+    } catch (...) {
+      return new std::string("unknown error while mapping code");
+    }
+  }();
+  return *why;
+}
+
 ExecMemory &ExecMemory::near(const void *code) {
   ExecMemory &g = global();
 #if defined(__x86_64__)

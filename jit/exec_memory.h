@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -46,6 +47,10 @@ class ExecMemory {
 
   // The process-wide instance used by the JIT back end (never destroyed: stubs live until exit).
   static ExecMemory &global();
+
+  // Why this process cannot run code it writes (a seccomp filter or SELinux deny_execmem refusing
+  // PROT_EXEC), or empty when it can: probed once, with one small block of global().
+  static const std::string &refused() noexcept;
 
   // Memory whose code runs within a few GiB of `code`: global() when it already is, else an
   // instance of its own for that part of the address space (never destroyed either).

@@ -14,6 +14,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "jit/exec_memory.h"
 #include "src/api_internal.h"
 
 namespace jitffi {
@@ -195,6 +196,29 @@ Stats &stats() noexcept {
   return s;
 }
 
+const std::string &exec_memory_refused() noexcept {
+  static const std::string &why = []() -> const std::string & {
+    const std::string &w = jit::ExecMemory::refused();
+    const char *d = std::getenv("JITFFI_DEBUG");
+    if (!w.empty() && d && *d && std::strcmp(d, "0") != 0)
+      std::fprintf(stderr,
+                   "jitffi: executable memory is refused (%s): Auto serves every Function from "
+                   "libffi, and closures cannot be made\n",
+                   w.c_str());
+    return w;
+  }();
+  return why;
+}
+
+void check_closures_possible(const Signature &sig) {
+  const std::string &why = exec_memory_refused();
+  if (!why.empty())
+    throw Error("Closure " + sig.canonical() +
+                ": this process refuses executable memory, which closures need on every back end "
+                "(libffi's too): " +
+                why);
+}
+
 Backend &choose_backend(const Signature &sig, BackendChoice choice) {
   if (choice == BackendChoice::Auto) choice = default_backend();
   if (choice == BackendChoice::Libffi) return libffi_backend();
@@ -208,7 +232,8 @@ Backend &choose_backend(const Signature &sig, BackendChoice choice) {
       throw UnsupportedError("the JIT back end cannot serve " + sig.canonical());
     return *jit;
   }
-  if (jit && jit->supports(sig)) return *jit;
+  // Where the process may not map code (seccomp, SELinux deny_execmem), libffi still calls.
+  if (jit && jit->supports(sig) && exec_memory_refused().empty()) return *jit;
   return libffi_backend();
 }
 

@@ -168,6 +168,7 @@ std::size_t Function::return_size() const noexcept {
 Closure::Closure(Signature sig, ClosureHandler handler, void *user_data, CallOptions options)
     : sig_(std::make_unique<Signature>(std::move(sig))) {
   if (!handler) throw Error("Closure: null handler for " + sig_->canonical());
+  detail::check_closures_possible(*sig_);
   detail::Backend &backend = detail::choose_backend(*sig_, options.backend);
   impl_ = backend.make_closure(*sig_, handler, user_data);
   g_live_closures.fetch_add(1, std::memory_order_relaxed);

@@ -14,6 +14,8 @@
 // the code of a real libffi closure when the JIT does not serve the signature. Either way the
 // client's fun is called with the cif, fun and user_data read from the writable ffi_closure at
 // call time, as libffi does.
+#include <alloca.h>
+
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
@@ -37,7 +39,14 @@ struct Rec {
   bool dual = false;                    // closure and exec: two views of one ExecMemory block
   ffi_closure *real_closure = nullptr;  // a real libffi closure serving this one
   void *real_code = nullptr;
+  std::atomic<const Entry *> spread{nullptr};  // the entry when its cif has void arguments
 };
+
+// The handler's args[] in the client's numbering (void arguments have no slot in ours).
+inline void **spread_args(const Rec *r, void **args, void **out) {
+  const Entry *e = r->spread.load(std::memory_order_acquire);
+  return e ? client_args(*e, args, out) : args;
+}
 static_assert(offsetof(Rec, entry) == kRecEntryOffset, "the trampoline jumps through the entry");
 
 // Where an unprepared closure jumps: there is no cif to decode anything with.
@@ -47,7 +56,10 @@ extern "C" void jitffi_compat_unprepared_closure() {
 
 // The JIT upcall's handler: user_data is the Rec.
 void jit_handler(void *ret, void **args, void *user_data) {
-  ffi_closure *c = static_cast<Rec *>(user_data)->closure;
+  const Rec *r = static_cast<Rec *>(user_data);
+  ffi_closure *c = r->closure;
+  if (r->spread.load(std::memory_order_relaxed))
+    args = spread_args(r, args, static_cast<void **>(alloca(c->cif->nargs * sizeof(void *) + 1)));
   if (detail::g_stats_enabled)
     detail::stats().closure_calls[int(BackendKind::Jit)].fetch_add(1, std::memory_order_relaxed);
   c->fun(c->cif, ret, args, c->user_data);
@@ -55,7 +67,10 @@ void jit_handler(void *ret, void **args, void *user_data) {
 
 // The real libffi closure's function: the client's fun with the client's cif.
 void real_handler(ffi_cif *, void *ret, void **args, void *user_data) {
-  ffi_closure *c = static_cast<Rec *>(user_data)->closure;
+  const Rec *r = static_cast<Rec *>(user_data);
+  ffi_closure *c = r->closure;
+  if (r->spread.load(std::memory_order_relaxed))
+    args = spread_args(r, args, static_cast<void **>(alloca(c->cif->nargs * sizeof(void *) + 1)));
   if (detail::g_stats_enabled)
     detail::stats().closure_calls[int(BackendKind::Libffi)].fetch_add(1, std::memory_order_relaxed);
   c->fun(c->cif, ret, args, c->user_data);
@@ -90,6 +105,7 @@ void drop_real(Rec *r) {
 ffi_status arm(Rec *r, ffi_cif *cif) {
   Entry *e = entry_of(cif);
   if (!e) return FFI_BAD_ABI;  // libffi's answer for a cif it cannot use
+  r->spread.store(e->has_void ? e : nullptr, std::memory_order_release);
   if (const void *up = e->upcall_entry()) {
     drop_real(r);
     r->entry.store(up, std::memory_order_release);

@@ -57,6 +57,11 @@ struct Entry {
   bool variadic = false;
   std::size_t ret_buf = 0;  // scratch size for a null rvalue (0 for void)
   unsigned bytes = 0;       // cif->bytes
+  // libffi gives a void argument no register or stack slot: the client's index of each real
+  // argument when the cif has void ones (empty otherwise). Downcalls pick avalue[] through it,
+  // closures spread args[] back (void ones point at a dummy byte).
+  std::vector<unsigned> slots;
+  bool has_void = false;
 
   // The JIT's downcall (null when the real libffi serves this signature).
   RawCall raw = nullptr;
@@ -97,6 +102,15 @@ struct Entry {
   // The real go closure, prepared on first use; null (status in real_go_status) when it cannot be.
   ffi_go_closure *real_go_closure();
 };
+
+// avalue[] without the void arguments' entries (into `out`, slots.size() long), or avalue itself.
+inline void **real_args(const Entry &e, void **avalue, void **out) noexcept {
+  if (!e.has_void) return avalue;
+  for (std::size_t i = 0; i < e.slots.size(); ++i) out[i] = avalue[e.slots[i]];
+  return out;
+}
+// args[] with the client's numbering (into `out`, e.nargs long) from the real arguments' args.
+void **client_args(const Entry &e, void **args, void **out) noexcept;
 
 // The entry a prepared cif designates, or null when `cif` was not prepared here.
 Entry *entry_of(const ffi_cif *cif) noexcept;

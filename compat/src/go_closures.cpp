@@ -219,6 +219,7 @@ ffi_status ffi_prep_go_closure(ffi_go_closure *closure, ffi_cif *cif,
   if (!closure) return FFI_BAD_TYPEDEF;
   Entry *e = entry_of(cif);
   if (!e) return FFI_BAD_ABI;
+  if (e->has_void) return FFI_BAD_TYPEDEF;  // void arguments: not for go closures (docs)
   jitffi::BackendKind kind = jitffi::BackendKind::Jit;
   void *tramp = const_cast<void *>(e->go_jit() ? e->go_entry : nullptr);
   if (!tramp) {
@@ -238,6 +239,9 @@ void ffi_call_go(ffi_cif *cif, void (*fn)(void), void *rvalue, void **avalue, vo
   Entry &e = entry_or_die(cif, "ffi_call_go");
   // libffi accepts a null rvalue for any result type and discards the result.
   if (!rvalue && e.ret_buf) rvalue = alloca(e.ret_buf);
+  if (e.has_void)
+    avalue =
+        real_args(e, avalue, static_cast<void **>(alloca(e.slots.size() * sizeof(void *) + 1)));
   if (e.go_jit()) {
     count_call(jitffi::BackendKind::Jit);
     e.go_call(reinterpret_cast<void *>(fn), rvalue, avalue, closure);

@@ -121,7 +121,10 @@ void try_jit(Entry &e, ffi_type *rtype, ffi_type **atypes) {
       return;
     }
     std::vector<TypeRef> params;
+    unsigned nfixed = 0;  // the fixed part without void arguments
     for (unsigned i = 0; i < e.nargs; ++i) {
+      if (atypes[i]->type == FFI_TYPE_VOID) continue;
+      if (i < e.nfixed) ++nfixed;
       TypeRef p = to_jitffi(atypes[i], why);
       if (!p) {
         e.why_fallback = "argument " + std::to_string(i + 1) + ": " + why;
@@ -134,11 +137,11 @@ void try_jit(Entry &e, ffi_type *rtype, ffi_type **atypes) {
     // libffi sets %al on every SysV call, variadic or not, and clients call printf through
     // non-variadic cifs: the downcall is always prepared as variadic (`...` after the fixed
     // part), which makes the stub load %al.
-    Signature down = Signature::variadic(*abi, ret, params, e.variadic ? e.nfixed : e.nargs);
+    Signature down = Signature::variadic(*abi, ret, params, e.variadic ? nfixed : params.size());
 #else
     // AAPCS64 passes variadic arguments as fixed ones (only Apple's and Windows' variants
     // differ), so a variadic callee through a plain cif works as with libffi.
-    Signature down = e.variadic ? Signature::variadic(*abi, ret, params, e.nfixed) : plain;
+    Signature down = e.variadic ? Signature::variadic(*abi, ret, params, nfixed) : plain;
 #endif
     if (!jit->supports(down)) {
       e.why_fallback = jit::StubCache::global().entry(down).error;
@@ -170,7 +173,17 @@ std::unique_ptr<Entry> make_entry(ffi_abi abi, bool variadic, unsigned nfixed, u
   e->variadic = variadic;
   e->ret_buf = rtype->type == FFI_TYPE_VOID ? 0 : (rtype->size + 15) / 16 * 16 + 16;
   e->real_rtype = e->types.copy(rtype);
-  for (unsigned i = 0; i < nargs; ++i) e->real_atypes.push_back(e->types.copy(atypes[i]));
+  bool any_void = false;
+  for (unsigned i = 0; i < nargs; ++i) {
+    if (atypes[i]->type == FFI_TYPE_VOID) {
+      any_void = true;
+      continue;
+    }
+    e->slots.push_back(i);
+    e->real_atypes.push_back(e->types.copy(atypes[i]));
+  }
+  e->has_void = any_void;
+  if (!any_void) e->slots.clear();
   try_jit(*e, rtype, atypes);
   if (!e->raw) {
     if (debug_enabled())
@@ -238,7 +251,7 @@ ffi_status prep(ffi_cif *cif, ffi_abi abi, bool variadic, unsigned nfixed, unsig
   for (unsigned i = 0; i < nargs; ++i) {
     ffi_type *t = atypes[i];
     if (!t || (t->size == 0 && initialize_aggregate(t, nullptr) != FFI_OK)) return FFI_BAD_TYPEDEF;
-    if (t->type == FFI_TYPE_VOID) return FFI_BAD_TYPEDEF;  // void is no argument
+    // A void argument is accepted, as libffi does (Ruby's fiddle passes one): it has no slot.
   }
   if (variadic) {
     if (nfixed > nargs) return FFI_BAD_ARGTYPE;
@@ -342,10 +355,19 @@ ffi_cif *Entry::real() {
       real_status = FFI_BAD_TYPEDEF;
       return;
     }
+    // Over the real arguments only: libffi's x86-64 closures would give a void one a register.
+    const unsigned n = unsigned(real_atypes.size());
+    unsigned fixed = n;
+    if (variadic && has_void) {
+      fixed = 0;
+      while (fixed < n && slots[fixed] < nfixed) ++fixed;
+    } else if (variadic) {
+      fixed = nfixed;
+    }
     if (variadic)
-      real_status = r->prep_cif_var(&real_cif, abi, nfixed, nargs, real_rtype, real_atypes.data());
+      real_status = r->prep_cif_var(&real_cif, abi, fixed, n, real_rtype, real_atypes.data());
     else
-      real_status = r->prep_cif(&real_cif, abi, nargs, real_rtype, real_atypes.data());
+      real_status = r->prep_cif(&real_cif, abi, n, real_rtype, real_atypes.data());
   });
   return real_status == FFI_OK ? &real_cif : nullptr;
 }
@@ -360,6 +382,13 @@ const void *Entry::upcall_entry() {
     }
   });
   return upcall.load(std::memory_order_acquire);
+}
+
+void **client_args(const Entry &e, void **args, void **out) noexcept {
+  static unsigned char dummy[16];  // what a void argument's pointer points at
+  for (unsigned i = 0; i < e.nargs; ++i) out[i] = dummy;
+  for (std::size_t i = 0; i < e.slots.size(); ++i) out[e.slots[i]] = args[i];
+  return out;
 }
 
 Entry *entry_of(const ffi_cif *cif) noexcept {
@@ -395,6 +424,9 @@ void ffi_call(ffi_cif *cif, void (*fn)(void), void *rvalue, void **avalue) {
   Entry &e = entry_or_die(cif, "ffi_call");
   // libffi accepts a null rvalue for any result type and discards the result.
   if (!rvalue && e.ret_buf) rvalue = alloca(e.ret_buf);
+  if (e.has_void)
+    avalue =
+        real_args(e, avalue, static_cast<void **>(alloca(e.slots.size() * sizeof(void *) + 1)));
   if (e.raw) {
     count_call(jitffi::BackendKind::Jit);
     e.raw(reinterpret_cast<void *>(fn), rvalue, avalue);
@@ -422,6 +454,10 @@ ffi_call_plan *ffi_call_plan_alloc(ffi_cif *cif) {
 void ffi_call_plan_invoke(ffi_call_plan *plan, void (*fn)(void), void *rvalue, void **avalue) {
   if (!plan) die("ffi_call_plan_invoke", "null plan");
   if (!rvalue && plan->entry->ret_buf) rvalue = alloca(plan->entry->ret_buf);
+  if (plan->entry->has_void)
+    avalue =
+        real_args(*plan->entry, avalue,
+                  static_cast<void **>(alloca(plan->entry->slots.size() * sizeof(void *) + 1)));
   if (plan->raw) {
     count_call(jitffi::BackendKind::Jit);
     plan->raw(reinterpret_cast<void *>(fn), rvalue, avalue);

@@ -86,6 +86,11 @@ class Backend {
                                                     void *user_data) = 0;
 };
 
+// Why this process cannot run code it writes (probed once; JITFFI_DEBUG says it once), or empty.
+const std::string &exec_memory_refused() noexcept;
+// Throws Error saying why when closures cannot be made at all (exec_memory_refused()).
+void check_closures_possible(const Signature &sig);
+
 // The libffi back end (always available).
 Backend &libffi_backend();
 // The JIT back end for the host, or null when this build/host has none.

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -244,8 +245,6 @@ TEST(PrepCif, BadTypedef) {
   EXPECT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 0, &empty, nullptr), FFI_BAD_TYPEDEF);
   ffi_type *args[] = {&nested};
   EXPECT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &ffi_type_void, args), FFI_BAD_TYPEDEF);
-  ffi_type *voidarg[] = {&ffi_type_void};
-  EXPECT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &ffi_type_void, voidarg), FFI_BAD_TYPEDEF);
   ffi_type *nullarg[] = {nullptr};
   EXPECT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &ffi_type_void, nullarg), FFI_BAD_TYPEDEF);
 }
@@ -1244,6 +1243,166 @@ TEST(GoClosure, PrepAndCallGo) {
   EXPECT_EQ(int(r), 42);
   ffi_cif unprepared{};
   EXPECT_EQ(ffi_prep_go_closure(&gc, &unprepared, go_handler), FFI_BAD_ABI);
+}
+
+// ---- Void arguments (libffi accepts ffi_type_void in arg_types; Ruby's fiddle passes one) -------
+
+// Whether this process runs with JITFFI_BACKEND=libffi (ctest runs these tests both ways).
+bool libffi_forced() {
+  const char *b = std::getenv("JITFFI_BACKEND");
+  return b && std::strcmp(b, "libffi") == 0;
+}
+
+int void_mid(int a, int b) {
+  g_return_address = __builtin_return_address(0);
+  return a * 10 + b;
+}
+double void_mix(double a, int b, double c) {
+  return a * 100 + b * 10 + c;
+}
+double void_cx(__complex__ double z, int b) {
+  return __real__ z * 100 + __imag__ z * 10 + b;
+}
+
+TEST(VoidArgument, PrepAcceptsItWithoutASlot) {
+  ffi_cif cif;
+  ffi_type *only[] = {&ffi_type_void};
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &ffi_type_sint, only), FFI_OK);
+  EXPECT_EQ(cif.nargs, 1u);
+  EXPECT_EQ(cif.arg_types, only);
+  // Nine void arguments take no stack, as with libffi (bytes 0 on x86-64 and AArch64).
+  ffi_type *many[9];
+  std::fill(std::begin(many), std::end(many), &ffi_type_void);
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 9, &ffi_type_sint, many), FFI_OK);
+  EXPECT_EQ(cif.bytes, 0u);
+  // After `...` a void argument is no promoted type, as libffi's prep_cif_var says.
+  ffi_type *var[] = {&ffi_type_pointer, &ffi_type_void};
+  EXPECT_EQ(ffi_prep_cif_var(&cif, FFI_DEFAULT_ABI, 1, 2, &ffi_type_sint, var), FFI_BAD_ARGTYPE);
+}
+
+TEST(VoidArgument, DowncallSkipsIt) {
+  ffi_cif cif;
+  ffi_type *args[] = {&ffi_type_sint, &ffi_type_void, &ffi_type_sint};
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 3, &ffi_type_sint, args), FFI_OK);
+  int a = 3, b = 4;
+  char unused = 0;
+  void *vals[] = {&a, &unused, &b};
+  ffi_arg r = 0;
+  g_return_address = nullptr;
+  ffi_call(&cif, FFI_FN(void_mid), &r, vals);
+  EXPECT_EQ(int(r), 34);
+  EXPECT_EQ(in_jit_code(g_return_address), !libffi_forced());
+  // The void entry of avalue may be anything, null included: it is never read.
+  void *null_void[] = {&a, nullptr, &b};
+  ffi_call(&cif, FFI_FN(void_mid), &r, null_void);
+  EXPECT_EQ(int(r), 34);
+  ffi_call_plan *plan = ffi_call_plan_alloc(&cif);
+  ASSERT_NE(plan, nullptr);
+  r = 0;
+  ffi_call_plan_invoke(plan, FFI_FN(void_mid), &r, vals);
+  EXPECT_EQ(int(r), 34);
+  ffi_call_plan_free(plan);
+
+  ffi_type *mix[] = {&ffi_type_void, &ffi_type_double, &ffi_type_void,
+                     &ffi_type_sint, &ffi_type_double, &ffi_type_void};
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 6, &ffi_type_double, mix), FFI_OK);
+  double x = 1, z = 3;
+  int y = 2;
+  void *mvals[] = {nullptr, &x, nullptr, &y, &z, nullptr};
+  double d = 0;
+  ffi_call(&cif, FFI_FN(void_mix), &d, mvals);
+  EXPECT_EQ(d, 123.0);
+
+  // A complex argument sends the cif to the real libffi; the void one is skipped there too.
+  ffi_type *cx_args[] = {&ffi_type_complex_double, &ffi_type_void, &ffi_type_sint};
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 3, &ffi_type_double, cx_args), FFI_OK);
+  __complex__ double w = cx(4.0, 5.0);
+  int k = 6;
+  void *cvals[] = {&w, nullptr, &k};
+  ffi_call(&cif, FFI_FN(void_cx), &d, cvals);
+  EXPECT_EQ(d, 456.0);
+}
+
+// Records what a closure's handler saw in args[] (the client's numbering, void included).
+struct VoidSeen {
+  unsigned nargs = 0;
+  bool void_non_null = false;
+  double sum = 0;
+};
+void void_handler(ffi_cif *cif, void *ret, void **args, void *user_data) {
+  auto *seen = static_cast<VoidSeen *>(user_data);
+  seen->nargs = cif->nargs;
+  seen->void_non_null = true;
+  double v = 0;
+  for (unsigned i = 0; i < cif->nargs; ++i) {
+    switch (cif->arg_types[i]->type) {
+      case FFI_TYPE_VOID:
+        seen->void_non_null = seen->void_non_null && args[i] != nullptr;
+        break;
+      case FFI_TYPE_SINT32:
+        v = v * 10 + *static_cast<int *>(args[i]);
+        break;
+      case FFI_TYPE_DOUBLE:
+        v = v * 10 + *static_cast<double *>(args[i]);
+        break;
+      case FFI_TYPE_COMPLEX: {
+        auto z = *static_cast<__complex__ double *>(args[i]);
+        v = v * 100 + __real__ z * 10 + __imag__ z;
+        break;
+      }
+      default:
+        ADD_FAILURE() << "unexpected type " << cif->arg_types[i]->type;
+    }
+  }
+  seen->sum = v;
+  if (cif->rtype->type == FFI_TYPE_SINT32)
+    *static_cast<ffi_arg *>(ret) = static_cast<ffi_arg>(v + 42);
+  else
+    *static_cast<double *>(ret) = v;
+}
+
+TEST(VoidArgument, ClosureSeesTheClientsNumbering) {
+  void *code = nullptr;
+  auto *cl = static_cast<ffi_closure *>(ffi_closure_alloc(sizeof(ffi_closure), &code));
+  ASSERT_NE(cl, nullptr);
+  ffi_cif cif;
+  VoidSeen seen;
+  // fiddle's Closure.new(TYPE_INT, [TYPE_VOID]): a function of no argument.
+  ffi_type *only[] = {&ffi_type_void};
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &ffi_type_sint, only), FFI_OK);
+  ASSERT_EQ(ffi_prep_closure_loc(cl, &cif, void_handler, &seen, code), FFI_OK);
+  EXPECT_EQ(reinterpret_cast<int (*)()>(code)(), 42);
+  EXPECT_EQ(seen.nargs, 1u);
+  EXPECT_TRUE(seen.void_non_null);
+
+  ffi_type *mid[] = {&ffi_type_sint, &ffi_type_void, &ffi_type_sint};
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 3, &ffi_type_sint, mid), FFI_OK);
+  ASSERT_EQ(ffi_prep_closure_loc(cl, &cif, void_handler, &seen, code), FFI_OK);
+  EXPECT_EQ(reinterpret_cast<int (*)(int, int)>(code)(3, 4), 34 + 42);
+  EXPECT_TRUE(seen.void_non_null);
+
+  ffi_type *mix[] = {&ffi_type_double, &ffi_type_void, &ffi_type_sint, &ffi_type_void,
+                     &ffi_type_double};
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 5, &ffi_type_double, mix), FFI_OK);
+  ASSERT_EQ(ffi_prep_closure_loc(cl, &cif, void_handler, &seen, code), FFI_OK);
+  EXPECT_EQ(reinterpret_cast<double (*)(double, int, double)>(code)(1, 2, 3), 123.0);
+  EXPECT_EQ(seen.nargs, 5u);
+
+  // Served by the real libffi (complex): the same numbering.
+  ffi_type *cx_args[] = {&ffi_type_void, &ffi_type_complex_double, &ffi_type_void, &ffi_type_sint};
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 4, &ffi_type_double, cx_args), FFI_OK);
+  ASSERT_EQ(ffi_prep_closure_loc(cl, &cif, void_handler, &seen, code), FFI_OK);
+  EXPECT_EQ(reinterpret_cast<double (*)(__complex__ double, int)>(code)(cx(4.0, 5.0), 6), 456.0);
+  EXPECT_TRUE(seen.void_non_null);
+  ffi_closure_free(cl);
+}
+
+TEST(VoidArgument, GoClosuresRefuseIt) {
+  ffi_cif cif;
+  ffi_type *args[] = {&ffi_type_sint32, &ffi_type_void};
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 2, &ffi_type_sint32, args), FFI_OK);
+  ffi_go_closure gc;
+  EXPECT_EQ(ffi_prep_go_closure(&gc, &cif, go_handler), FFI_BAD_TYPEDEF);
 }
 
 }  // namespace

@@ -62,6 +62,11 @@ if(_compat_tests)
   target_compile_options(jitffi_test_compat PRIVATE -Wno-deprecated-declarations)
   gtest_discover_tests(jitffi_test_compat DISCOVERY_TIMEOUT 60 TEST_PREFIX compat.
                        PROPERTIES LABELS compat)
+  # The void-argument tests once more with the real libffi serving every cif and closure.
+  add_test(NAME compat.void_argument.libffi_backend
+    COMMAND jitffi_test_compat --gtest_filter=VoidArgument.*)
+  set_tests_properties(compat.void_argument.libffi_backend PROPERTIES LABELS compat
+    ENVIRONMENT "JITFFI_BACKEND=libffi")
 endif()
 
 # The "replacing the file" setup of docs/drop-in.md, for real: ours bind-mounted over the system's
