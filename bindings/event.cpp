@@ -3,6 +3,11 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 namespace jitffi::bindings::event {
 
@@ -14,6 +19,14 @@ constexpr std::string_view kDeclarations = R"(
   struct evbuffer_ptr_internal { void *chain; size_t pos_in_chain; };
   struct evbuffer_ptr { ssize_t pos; struct evbuffer_ptr_internal internal_; };
   typedef void (*event_callback_fn)(evutil_socket_t fd, short what, void *arg);
+  typedef void (*evconnlistener_cb)(void *lev, evutil_socket_t fd, void *addr, int len, void *arg);
+  typedef void (*bufferevent_data_cb)(void *bev, void *arg);
+  typedef void (*bufferevent_event_cb)(void *bev, short what, void *arg);
+  typedef unsigned short sa_family_t;
+  struct sockaddr_in {
+    sa_family_t sin_family; unsigned short sin_port; unsigned int sin_addr;
+    unsigned char sin_zero[8];
+  };
 )";
 
 constexpr FunctionEntry<Api> kFunctions[] = {
@@ -48,6 +61,25 @@ constexpr FunctionEntry<Api> kFunctions[] = {
      "struct evbuffer_ptr evbuffer_search(void *buf, const char *what, size_t n, "
      "const struct evbuffer_ptr *start)"},
     {&Api::evbuffer_add_printf, "int evbuffer_add_printf(void *buf, const char *fmt, ...)"},
+    {&Api::evbuffer_add_buffer, "int evbuffer_add_buffer(void *out, void *in)"},
+    {&Api::listener_new_bind,
+     "void *evconnlistener_new_bind(void *base, evconnlistener_cb cb, void *arg, unsigned flags, "
+     "int backlog, const void *sa, int len)",
+     kErrno},
+    {&Api::listener_free, "void evconnlistener_free(void *lev)"},
+    {&Api::listener_get_fd, "evutil_socket_t evconnlistener_get_fd(void *lev)"},
+    {&Api::bev_socket_new,
+     "void *bufferevent_socket_new(void *base, evutil_socket_t fd, int opts)"},
+    {&Api::bev_socket_connect,
+     "int bufferevent_socket_connect(void *bev, const void *sa, int len)"},
+    {&Api::bev_setcb,
+     "void bufferevent_setcb(void *bev, bufferevent_data_cb readcb, bufferevent_data_cb writecb, "
+     "bufferevent_event_cb eventcb, void *arg)"},
+    {&Api::bev_enable, "int bufferevent_enable(void *bev, short what)"},
+    {&Api::bev_free, "void bufferevent_free(void *bev)"},
+    {&Api::bev_get_input, "void *bufferevent_get_input(void *bev)"},
+    {&Api::bev_get_output, "void *bufferevent_get_output(void *bev)"},
+    {&Api::bev_write, "int bufferevent_write(void *bev, const void *data, size_t n)"},
 };
 
 const LibraryLocation kLocation{
@@ -69,6 +101,11 @@ Event::Event(std::string_view path) : api_(std::make_shared<Api>()) {
   scope.declare(kDeclarations);
   resolve_functions<Api>(a.lib, a, kFunctions);
   a.event_cb = scope.signature("void event_cb(evutil_socket_t fd, short what, void *arg)");
+  a.listener_cb = scope.signature(
+      "void listener_cb(void *lev, evutil_socket_t fd, void *addr, int len, void *arg)");
+  a.bev_data_cb = scope.signature("void data_cb(void *bev, void *arg)");
+  a.bev_event_cb = scope.signature("void event_cb(void *bev, short what, void *arg)");
+  a.sockaddr_in = StructLayout(scope.type("struct sockaddr_in"));
   a.timeval = StructLayout(scope.type("struct timeval"));
   a.evbuffer_ptr = StructLayout(scope.type("struct evbuffer_ptr"));
 }
@@ -182,6 +219,133 @@ void Handler::del() {
 bool Handler::pending(short what) const {
   return base_.api().event_pending.invoke<int>(static_cast<const void *>(ev_), what,
                                                static_cast<void *>(nullptr)) != 0;
+}
+
+// ---- Listener and BufferEvent ----
+
+namespace {
+
+// 127.0.0.1:port in network byte order, laid out from the declaration.
+std::unique_ptr<std::max_align_t[]> loopback(const Api &a, std::uint16_t port) {
+  auto sa = zeroed_storage(a.sockaddr_in.size());
+  a.sockaddr_in.set<unsigned short>(sa.get(), "sin_family", 2 /* AF_INET */);
+  a.sockaddr_in.set<unsigned short>(sa.get(), "sin_port",
+                                    static_cast<unsigned short>((port >> 8) | (port << 8)));
+  a.sockaddr_in.set<unsigned>(sa.get(), "sin_addr", 0x0100007fu);  // 127.0.0.1
+  return sa;
+}
+
+}  // namespace
+
+struct Listener::State {
+  std::function<void(int)> on_accept;
+  Closure closure;
+};
+
+Listener::Listener(Base &base, std::uint16_t port, std::function<void(int fd)> on_accept)
+    : base_(base), state_(std::make_unique<State>()) {
+  const Api &a = base.api();
+  State *s = state_.get();
+  s->on_accept = std::move(on_accept);
+  Base *b = &base;
+  s->closure = Closure(a.listener_cb, [s, b](void *, void **args) {
+    int fd = arg<int>(args, 1);
+    if (!b->callback_error().guard([&] { s->on_accept(fd); })) b->loopbreak();
+  });
+  auto sa = loopback(a, port);
+  unsigned flags = 0x2 /* CLOSE_ON_FREE */ | 0x8 /* REUSEABLE */;
+  lev_ = a.listener_new_bind.invoke<void *>(
+      base.raw(), s->closure.code(), static_cast<void *>(nullptr), flags, 64,
+      static_cast<const void *>(sa.get()), static_cast<int>(a.sockaddr_in.size()));
+  if (!lev_) {
+    int code = saved_errno();
+    throw EventError("evconnlistener_new_bind(127.0.0.1:" + std::to_string(port) +
+                     "): " + std::strerror(code) + " (errno " + std::to_string(code) + ")");
+  }
+}
+
+Listener::~Listener() {
+  if (lev_) base_.api().listener_free.invoke<void>(lev_);
+}
+
+std::uint16_t Listener::port() const {
+  int fd = base_.api().listener_get_fd.invoke<int>(lev_);
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (::getsockname(fd, reinterpret_cast<sockaddr *>(&ss), &len) != 0)
+    throw EventError("getsockname on the listener failed");
+  return ntohs(reinterpret_cast<sockaddr_in *>(&ss)->sin_port);
+}
+
+struct BufferEvent::State {
+  OnRead on_read;
+  OnEvent on_event;
+  Closure read, event;
+};
+
+BufferEvent::BufferEvent(Base &base, int fd, OnRead on_read, OnEvent on_event)
+    : base_(base), state_(std::make_unique<State>()) {
+  const Api &a = base.api();
+  State *s = state_.get();
+  s->on_read = std::move(on_read);
+  s->on_event = std::move(on_event);
+  Base *b = &base;
+  BufferEvent *self = this;
+  s->read = Closure(a.bev_data_cb, [s, b, self](void *, void **) {
+    if (s->on_read && !b->callback_error().guard([&] { s->on_read(*self); })) b->loopbreak();
+  });
+  s->event = Closure(a.bev_event_cb, [s, b, self](void *, void **args) {
+    short what = arg<short>(args, 1);
+    if (s->on_event && !b->callback_error().guard([&] { s->on_event(*self, what); }))
+      b->loopbreak();
+  });
+  bev_ = a.bev_socket_new.invoke<void *>(base.raw(), fd, 0x1 /* CLOSE_ON_FREE */);
+  if (!bev_) throw EventError("bufferevent_socket_new(fd " + std::to_string(fd) + ") failed");
+  a.bev_setcb.invoke<void>(bev_, s->read.code(), static_cast<void *>(nullptr), s->event.code(),
+                           static_cast<void *>(nullptr));
+}
+
+BufferEvent::~BufferEvent() {
+  if (bev_) base_.api().bev_free.invoke<void>(bev_);
+}
+
+void BufferEvent::connect_loopback(std::uint16_t port) {
+  const Api &a = base_.api();
+  auto sa = loopback(a, port);
+  if (a.bev_socket_connect.invoke<int>(bev_, static_cast<const void *>(sa.get()),
+                                       static_cast<int>(a.sockaddr_in.size())) != 0)
+    throw EventError("bufferevent_socket_connect(127.0.0.1:" + std::to_string(port) + ") failed");
+}
+
+void BufferEvent::enable(short what) {
+  if (base_.api().bev_enable.invoke<int>(bev_, what) != 0)
+    throw EventError("bufferevent_enable failed");
+}
+
+void BufferEvent::write(std::string_view data) {
+  const void *p = data.data();
+  if (base_.api().bev_write.invoke<int>(bev_, p, data.size()) != 0)
+    throw EventError("bufferevent_write failed");
+}
+
+std::string BufferEvent::read_all() {
+  const Api &a = base_.api();
+  void *in = a.bev_get_input.invoke<void *>(bev_);
+  std::string out(a.evbuffer_get_length.invoke<std::size_t>(static_cast<const void *>(in)), '\0');
+  void *p = out.data();
+  long n = a.evbuffer_copyout.invoke<long>(in, p, out.size());
+  if (n < 0) throw EventError("evbuffer_copyout failed");
+  out.resize(static_cast<std::size_t>(n));
+  a.evbuffer_drain.invoke<int>(in, out.size());
+  return out;
+}
+
+void BufferEvent::echo() {
+  const Api &a = base_.api();
+  void *in = a.bev_get_input.invoke<void *>(bev_);
+  void *out = a.bev_get_output.invoke<void *>(bev_);
+  if (a.evbuffer_add_buffer.invoke<int>(out, in) != 0)
+    throw EventError("evbuffer_add_buffer failed");
 }
 
 // ---- Buffer ----

@@ -170,3 +170,55 @@ TEST_F(Event, EvbufferAddDrainSearchPrintf) {
   EXPECT_EQ(big.search("needle"), std::optional<std::size_t>(40000));
   EXPECT_EQ(big.size(), 40006u);
 }
+
+// An echo server (evconnlistener + bufferevents) and 32 clients (bufferevents connecting), all in
+// one loop on an ephemeral loopback port; every byte each client gets back is checked.
+TEST_F(Event, BuffereventEchoServerWithManyClients) {
+  ev::Base base(*lib_);
+  std::vector<std::unique_ptr<ev::BufferEvent>> served;
+  ev::Listener listener(base, 0, [&](int fd) {
+    served.push_back(std::make_unique<ev::BufferEvent>(
+        base, fd, [](ev::BufferEvent &b) { b.echo(); },
+        [](ev::BufferEvent &, short what) { EXPECT_FALSE(what & ev::kBevEventError); }));
+    served.back()->enable(ev::kRead | ev::kWrite);
+  });
+  std::uint16_t port = listener.port();
+  ASSERT_NE(port, 0);
+
+  constexpr int kClients = 32;
+  std::vector<std::string> sent(kClients), got(kClients);
+  std::vector<std::unique_ptr<ev::BufferEvent>> clients;
+  int done = 0;
+  for (int i = 0; i < kClients; ++i) {
+    for (int k = 0; k < 200 + i * 37; ++k) sent[i] += static_cast<char>('A' + (i * 7 + k) % 61);
+    clients.push_back(std::make_unique<ev::BufferEvent>(
+        base, -1,
+        [&, i](ev::BufferEvent &b) {
+          got[i] += b.read_all();
+          if (got[i].size() >= sent[i].size() && ++done == kClients) base.loopexit();
+        },
+        [&, i](ev::BufferEvent &b, short what) {
+          ASSERT_FALSE(what & ev::kBevEventError) << "client " << i;
+          if (what & ev::kBevEventConnected) b.write(sent[i]);
+        }));
+    clients.back()->connect_loopback(port);
+    clients.back()->enable(ev::kRead | ev::kWrite);
+  }
+  base.loopexit(10s);  // the bound
+  base.dispatch();
+  EXPECT_EQ(done, kClients);
+  for (int i = 0; i < kClients; ++i) EXPECT_EQ(got[i], sent[i]) << "client " << i;
+  EXPECT_EQ(static_cast<int>(served.size()), kClients);
+}
+
+TEST_F(Event, ListenerOnAPortInUseIsAnError) {
+  ev::Base base(*lib_);
+  ev::Listener first(base, 0, [](int fd) { ::close(fd); });
+  // REUSEABLE is SO_REUSEADDR, which does not allow two listeners on one port.
+  try {
+    ev::Listener second(base, first.port(), [](int fd) { ::close(fd); });
+    ADD_FAILURE() << "a second listener bound port " << first.port();
+  } catch (const ev::EventError &e) {
+    EXPECT_NE(std::string(e.what()).find("Address already in use"), std::string::npos) << e.what();
+  }
+}

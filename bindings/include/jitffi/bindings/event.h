@@ -14,6 +14,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -37,9 +38,12 @@ struct Api {
       base_new_with_config, base_free, base_get_method, dispatch, loop, loopexit, loopbreak,
       got_exit, got_break, event_new, event_free, event_add, event_del, event_pending;
   Function evbuffer_new, evbuffer_free, evbuffer_add, evbuffer_drain, evbuffer_get_length,
-      evbuffer_copyout, evbuffer_search, evbuffer_add_printf;
-  Signature event_cb = unresolved_signature();
-  StructLayout timeval, evbuffer_ptr;
+      evbuffer_copyout, evbuffer_search, evbuffer_add_printf, evbuffer_add_buffer;
+  Function listener_new_bind, listener_free, listener_get_fd, bev_socket_new, bev_socket_connect,
+      bev_setcb, bev_enable, bev_free, bev_get_input, bev_get_output, bev_write;
+  Signature event_cb = unresolved_signature(), listener_cb = unresolved_signature(),
+            bev_data_cb = unresolved_signature(), bev_event_cb = unresolved_signature();
+  StructLayout timeval, evbuffer_ptr, sockaddr_in;
   Function variadic(const Function &fn, std::vector<TypeRef> varargs) const {
     return variadic_.get(fn, std::move(varargs));
   }
@@ -113,6 +117,50 @@ class Handler {
   Base &base_;
   std::unique_ptr<State> state_;
   void *ev_ = nullptr;
+};
+
+inline constexpr short kBevEventReading = 0x01, kBevEventWriting = 0x02, kBevEventEof = 0x10,
+                       kBevEventError = 0x20, kBevEventTimeout = 0x40, kBevEventConnected = 0x80;
+
+// An evconnlistener bound to 127.0.0.1:port (0: ephemeral); on_accept gets each new socket (the
+// callee owns it). A bind failure (port in use) throws EventError with errno's text.
+class Listener {
+ public:
+  Listener(Base &base, std::uint16_t port, std::function<void(int fd)> on_accept);
+  Listener(const Listener &) = delete;
+  Listener &operator=(const Listener &) = delete;
+  ~Listener();
+  std::uint16_t port() const;
+
+ private:
+  struct State;
+  Base &base_;
+  std::unique_ptr<State> state_;
+  void *lev_ = nullptr;
+};
+
+// A socket bufferevent (BEV_OPT_CLOSE_ON_FREE) with read and event callbacks as closures.
+class BufferEvent {
+ public:
+  using OnRead = std::function<void(BufferEvent &)>;
+  using OnEvent = std::function<void(BufferEvent &, short what)>;
+  // fd -1: not connected yet (see connect_loopback).
+  BufferEvent(Base &base, int fd, OnRead on_read, OnEvent on_event);
+  BufferEvent(const BufferEvent &) = delete;
+  BufferEvent &operator=(const BufferEvent &) = delete;
+  ~BufferEvent();
+  void connect_loopback(std::uint16_t port);
+  void enable(short what);
+  void write(std::string_view data);
+  std::string read_all();  // drains the input buffer
+  void echo();             // moves the input buffer to the output (evbuffer_add_buffer)
+  void *raw() const noexcept { return bev_; }
+
+ private:
+  struct State;
+  Base &base_;
+  std::unique_ptr<State> state_;
+  void *bev_ = nullptr;
 };
 
 // One argument of Buffer::printf (the promoted C types).
