@@ -759,10 +759,13 @@ std::string Libc::mkdtemp(std::string_view templ) const {
 }
 
 std::string Libc::realpath(const char *path) const {
-  char *resolved = api_->realpath.invoke<char *>(path, static_cast<char *>(nullptr));
-  if (!resolved) fail_errno(*api_, std::string("realpath(\"") + path + "\")");
-  std::string out(resolved);
-  api_->free.invoke<void>(static_cast<void *>(resolved));  // malloc'd by the C library
+  // Into our buffer (PATH_MAX on Linux), not realpath's malloc: that malloc may be another
+  // allocator's than the free this binding resolves from libc.so.6 (ASan interposes malloc).
+  std::string out(4096, '\0');
+  char *buf = out.data();
+  if (!api_->realpath.invoke<char *>(path, buf))
+    fail_errno(*api_, std::string("realpath(\"") + path + "\")");
+  out.resize(std::char_traits<char>::length(out.data()));
   return out;
 }
 
