@@ -1,7 +1,10 @@
 // libc binding: the C declarations (one place, below) and the C++ layer over them.
 #include "jitffi/bindings/libc.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
+#include <cstring>
 
 namespace jitffi::bindings::libc {
 
@@ -69,6 +72,11 @@ constexpr std::string_view kDeclarations = R"(
     int ai_flags; int ai_family; int ai_socktype; int ai_protocol; socklen_t ai_addrlen;
     struct sockaddr *ai_addr; char *ai_canonname; struct addrinfo *ai_next;
   };
+
+  typedef struct { int quot; int rem; } div_t;
+  typedef struct { long quot; long rem; } ldiv_t;
+  typedef struct { long long quot; long long rem; } lldiv_t;
+  typedef void (*atexit_fn)(void *);
 )" JITFFI_PTHREAD_SIZES;
 
 constexpr FunctionEntry<Api> kFunctions[] = {
@@ -163,6 +171,57 @@ constexpr FunctionEntry<Api> kFunctions[] = {
     {&Api::inet_ntop, "const char *inet_ntop(int family, const void *src, char *dst, socklen_t n)"},
     {&Api::htons, "in_port_t htons(in_port_t v)"},
     {&Api::ntohs, "in_port_t ntohs(in_port_t v)"},
+    // stdlib.h. The man pages' array parameters (unsigned short xsubi[3]) are written as the
+    // pointers they decay to.
+    {&Api::a64l, "long a64l(const char *s)"},
+    {&Api::l64a, "char *l64a(long v)"},
+    {&Api::abort, "void abort(void)"},
+    {&Api::abs, "int abs(int v)"},
+    {&Api::labs, "long labs(long v)"},
+    {&Api::llabs, "long long llabs(long long v)"},
+    // atexit itself is in libc_nonshared.a, not in libc.so.6: it is __cxa_atexit(fn, NULL, NULL)
+    // with the handler's argument unused (exit runs these with the atexit ones, in one list).
+    {&Api::atexit, "int __cxa_atexit(atexit_fn fn, void *arg, void *dso)"},
+    {&Api::atof, "double atof(const char *s)"},
+    {&Api::atoi, "int atoi(const char *s)"},
+    {&Api::atol, "long atol(const char *s)"},
+    {&Api::atoll, "long long atoll(const char *s)"},
+    {&Api::calloc, "void *calloc(size_t count, size_t size)", kErrno},
+    {&Api::realloc, "void *realloc(void *p, size_t size)", kErrno},
+    {&Api::div, "div_t div(int num, int den)"},
+    {&Api::ldiv, "ldiv_t ldiv(long num, long den)"},
+    {&Api::lldiv, "lldiv_t lldiv(long long num, long long den)"},
+    {&Api::drand48, "double drand48(void)"},
+    {&Api::erand48, "double erand48(unsigned short *xsubi)"},
+    {&Api::srand48, "void srand48(long seed)"},
+    {&Api::lrand48, "long lrand48(void)"},
+    {&Api::nrand48, "long nrand48(unsigned short *xsubi)"},
+    {&Api::mrand48, "long mrand48(void)"},
+    {&Api::jrand48, "long jrand48(unsigned short *xsubi)"},
+    {&Api::seed48, "unsigned short *seed48(unsigned short *seed)"},
+    {&Api::lcong48, "void lcong48(unsigned short *param)"},
+    {&Api::ecvt, "char *ecvt(double v, int ndigit, int *decpt, int *sign)"},
+    {&Api::fcvt, "char *fcvt(double v, int ndigit, int *decpt, int *sign)"},
+    {&Api::gcvt, "char *gcvt(double v, int ndigit, char *buf)"},
+    {&Api::exit, "void exit(int status)"},
+    {&Api::exit_now, "void _Exit(int status)"},
+    {&Api::getsubopt, "int getsubopt(char **options, char *const *tokens, char **value)"},
+    {&Api::initstate, "char *initstate(unsigned int seed, char *state, size_t n)", kErrno},
+    {&Api::setstate, "char *setstate(char *state)", kErrno},
+    {&Api::random, "long random(void)"},
+    {&Api::srandom, "void srandom(unsigned int seed)"},
+    {&Api::rand, "int rand(void)"},
+    {&Api::srand, "void srand(unsigned int seed)"},
+    {&Api::mblen, "int mblen(const char *s, size_t n)", kErrno},
+    {&Api::mbtowc, "int mbtowc(wchar_t *wc, const char *s, size_t n)", kErrno},
+    {&Api::wctomb, "int wctomb(char *s, wchar_t wc)", kErrno},
+    {&Api::mkstemp, "int mkstemp(char *templ)", kErrno},
+    {&Api::mkdtemp, "char *mkdtemp(char *templ)", kErrno},
+    {&Api::realpath, "char *realpath(const char *path, char *resolved)", kErrno},
+    {&Api::system, "int system(const char *command)", kErrno},
+    {&Api::strtof, "float strtof(const char *s, char **end)", kErrno},
+    {&Api::strtold, "long double strtold(const char *s, char **end)", kErrno},
+    {&Api::strtoull, "unsigned long long strtoull(const char *s, char **end, int base)", kErrno},
 };
 
 const LibraryLocation kLocation{"libc", "JITFFI_LIBC_PATH", {"libc.so.6", "c"}};
@@ -227,6 +286,10 @@ Libc::Libc(std::string_view path) : api_(std::make_shared<Api>()) {
   resolve_functions<Api>(a.lib, a, kFunctions);
   a.compare_fn = scope.signature("int compare(const void *a, const void *b)");
   a.start_routine = scope.signature("void *start_routine(void *arg)");
+  a.atexit_fn = scope.signature("void atexit_fn(void *arg)");
+  a.div_t = StructLayout(scope.type("div_t"));
+  a.ldiv_t = StructLayout(scope.type("ldiv_t"));
+  a.lldiv_t = StructLayout(scope.type("lldiv_t"));
   a.timespec = StructLayout(scope.type("struct timespec"));
   a.regex_t = StructLayout(scope.type("regex_t"));
   a.regmatch_t = StructLayout(scope.type("regmatch_t"));
@@ -424,6 +487,323 @@ TimeSpec Libc::clock_gettime(int clock) const {
   if (api_->clock_gettime.invoke<int>(clock, p) != 0)
     fail_errno(*api_, "clock_gettime(" + std::to_string(clock) + ")");
   return {api_->timespec.get<std::int64_t>(p, "tv_sec"), api_->timespec.get<long>(p, "tv_nsec")};
+}
+
+// ---- stdlib.h ----
+
+long Libc::a64l(const char *s) const {
+  return api_->a64l.invoke<long>(s);
+}
+
+std::string Libc::l64a(long v) const {
+  auto p = api_->l64a.invoke<const char *>(v);
+  return p ? std::string(p) : std::string();
+}
+
+int Libc::abs(int v) const {
+  return api_->abs.invoke<int>(v);
+}
+
+long Libc::labs(long v) const {
+  return api_->labs.invoke<long>(v);
+}
+
+long long Libc::llabs(long long v) const {
+  return api_->llabs.invoke<long long>(v);
+}
+
+double Libc::atof(std::string_view text) const {
+  std::string s(text);
+  return api_->atof.invoke<double>(static_cast<const char *>(s.c_str()));
+}
+
+int Libc::atoi(std::string_view text) const {
+  std::string s(text);
+  return api_->atoi.invoke<int>(static_cast<const char *>(s.c_str()));
+}
+
+long Libc::atol(std::string_view text) const {
+  std::string s(text);
+  return api_->atol.invoke<long>(static_cast<const char *>(s.c_str()));
+}
+
+long long Libc::atoll(std::string_view text) const {
+  std::string s(text);
+  return api_->atoll.invoke<long long>(static_cast<const char *>(s.c_str()));
+}
+
+Parsed<float> Libc::strtof(std::string_view text) const {
+  return parse_number<float>(api_->strtof, text, nullptr);
+}
+
+Parsed<long double> Libc::strtold(std::string_view text) const {
+  return parse_number<long double>(api_->strtold, text, nullptr);
+}
+
+Parsed<unsigned long long> Libc::strtoull(std::string_view text, int base) const {
+  return parse_number<unsigned long long>(api_->strtoull, text, &base);
+}
+
+void *Libc::calloc(std::size_t count, std::size_t size) const {
+  void *p = api_->calloc.invoke<void *>(count, size);
+  if (!p && count && size)
+    fail_errno(*api_, "calloc(" + std::to_string(count) + ", " + std::to_string(size) + ")");
+  return p;
+}
+
+void *Libc::realloc(void *p, std::size_t size) const {
+  void *q = api_->realloc.invoke<void *>(p, size);
+  if (!q && size) fail_errno(*api_, "realloc(" + std::to_string(size) + ")");
+  return q;
+}
+
+void Libc::free(void *p) const {
+  api_->free.invoke<void>(p);
+}
+
+namespace {
+
+// Calls a div-like function and reads quot/rem from the returned struct through its layout.
+template <class T>
+DivResult<T> call_div(const Function &fn, const StructLayout &layout, T num, T den,
+                      const char *name) {
+  if (den == 0) throw BindingError(std::string(name) + ": division by zero");
+  std::vector<unsigned char> ret(std::max<std::size_t>(fn.return_size(), layout.size()));
+  void *args[] = {&num, &den};
+  fn.call(ret.data(), args);
+  return {layout.get<T>(ret.data(), "quot"), layout.get<T>(ret.data(), "rem")};
+}
+
+}  // namespace
+
+DivResult<int> Libc::div(int num, int den) const {
+  return call_div<int>(api_->div, api_->div_t, num, den, "div");
+}
+
+DivResult<long> Libc::ldiv(long num, long den) const {
+  return call_div<long>(api_->ldiv, api_->ldiv_t, num, den, "ldiv");
+}
+
+DivResult<long long> Libc::lldiv(long long num, long long den) const {
+  return call_div<long long>(api_->lldiv, api_->lldiv_t, num, den, "lldiv");
+}
+
+double Libc::drand48() const {
+  return api_->drand48.invoke<double>();
+}
+
+long Libc::lrand48() const {
+  return api_->lrand48.invoke<long>();
+}
+
+long Libc::mrand48() const {
+  return api_->mrand48.invoke<long>();
+}
+
+void Libc::srand48(long seed) const {
+  api_->srand48.invoke<void>(seed);
+}
+
+Xsubi Libc::seed48(const Xsubi &seed) const {
+  Xsubi in = seed;  // seed48 takes a non-const pointer
+  unsigned short *p = in.data();
+  auto prev = api_->seed48.invoke<const unsigned short *>(p);
+  return {prev[0], prev[1], prev[2]};  // the C library's static buffer, copied out
+}
+
+void Libc::lcong48(const std::array<unsigned short, 7> &param) const {
+  std::array<unsigned short, 7> in = param;
+  unsigned short *p = in.data();
+  api_->lcong48.invoke<void>(p);
+}
+
+double Libc::erand48(Xsubi &state) const {
+  unsigned short *p = state.data();
+  return api_->erand48.invoke<double>(p);
+}
+
+long Libc::nrand48(Xsubi &state) const {
+  unsigned short *p = state.data();
+  return api_->nrand48.invoke<long>(p);
+}
+
+long Libc::jrand48(Xsubi &state) const {
+  unsigned short *p = state.data();
+  return api_->jrand48.invoke<long>(p);
+}
+
+long Libc::random() const {
+  return api_->random.invoke<long>();
+}
+
+void Libc::srandom(unsigned seed) const {
+  api_->srandom.invoke<void>(seed);
+}
+
+char *Libc::initstate(unsigned seed, std::span<char> state) const {
+  char *buf = state.data();
+  set_saved_errno(0);
+  char *prev = api_->initstate.invoke<char *>(seed, buf, state.size());
+  if (!prev && saved_errno() != 0)
+    fail_errno(*api_, "initstate(" + std::to_string(state.size()) + " bytes)");
+  return prev;
+}
+
+char *Libc::setstate(char *state) const {
+  set_saved_errno(0);
+  char *prev = api_->setstate.invoke<char *>(state);
+  if (!prev && saved_errno() != 0) fail_errno(*api_, "setstate");
+  return prev;
+}
+
+int Libc::rand() const {
+  return api_->rand.invoke<int>();
+}
+
+void Libc::srand(unsigned seed) const {
+  api_->srand.invoke<void>(seed);
+}
+
+namespace {
+
+Converted convert(const Function &fn, double v, int ndigit) {
+  int decpt = 0, sign = 0;
+  int *dp = &decpt, *sp = &sign;
+  auto p = fn.invoke<const char *>(v, ndigit, dp, sp);
+  return {p ? std::string(p) : std::string(), decpt, sign != 0};
+}
+
+}  // namespace
+
+Converted Libc::ecvt(double v, int ndigit) const {
+  return convert(api_->ecvt, v, ndigit);
+}
+
+Converted Libc::fcvt(double v, int ndigit) const {
+  return convert(api_->fcvt, v, ndigit);
+}
+
+std::string Libc::gcvt(double v, int ndigit) const {
+  if (ndigit < 0 || ndigit > 1000) throw BindingError("gcvt: ndigit " + std::to_string(ndigit));
+  // Digits, sign, point, "e+308" and the NUL.
+  std::string buf(static_cast<std::size_t>(ndigit) + 16, '\0');
+  char *b = buf.data();
+  api_->gcvt.invoke<char *>(v, ndigit, b);
+  buf.resize(std::char_traits<char>::length(buf.data()));
+  return buf;
+}
+
+std::vector<SubOption> Libc::getsubopt(std::string_view options,
+                                       std::span<const char *const> tokens) const {
+  std::string text(options);
+  std::vector<const char *> list(tokens.begin(), tokens.end());
+  list.push_back(nullptr);  // getsubopt's token list ends with NULL
+  char *cursor = text.data();
+  char **cp = &cursor;
+  const char *const *tp = list.data();
+  std::vector<SubOption> out;
+  while (*cursor != '\0') {
+    const char *start = cursor;
+    char *value = nullptr;
+    char **vp = &value;
+    SubOption o;
+    o.index = api_->getsubopt.invoke<int>(cp, tp, vp);
+    if (o.index >= 0) {
+      o.name = tokens[static_cast<std::size_t>(o.index)];
+      if (value) o.value = std::string(value);
+    } else {
+      o.name = value ? value : start;  // glibc points value at the unknown suboption
+    }
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+int Libc::mblen(std::string_view s) const {
+  const char *p = s.data();
+  int n = api_->mblen.invoke<int>(p, s.size());
+  if (n < 0) fail_errno(*api_, "mblen");
+  return n;
+}
+
+WideChar Libc::mbtowc(std::string_view s) const {
+  wchar_t wc = 0;
+  wchar_t *wp = &wc;
+  const char *p = s.data();
+  int n = api_->mbtowc.invoke<int>(wp, p, s.size());
+  if (n < 0) fail_errno(*api_, "mbtowc");
+  return {wc, n};
+}
+
+std::string Libc::wctomb(wchar_t wc) const {
+  char buf[16] = {0};  // at least MB_LEN_MAX
+  char *b = buf;
+  int n = api_->wctomb.invoke<int>(b, wc);
+  if (n < 0) fail_errno(*api_, "wctomb(" + std::to_string(wc) + ")");
+  return std::string(buf, static_cast<std::size_t>(n));
+}
+
+std::pair<Fd, std::string> Libc::mkstemp(std::string_view templ) const {
+  std::string name(templ);
+  char *p = name.data();
+  int fd = api_->mkstemp.invoke<int>(p);
+  if (fd < 0) fail_errno(*api_, "mkstemp(\"" + name + "\")");
+  return {Fd(*this, fd), name};
+}
+
+std::string Libc::mkdtemp(std::string_view templ) const {
+  std::string name(templ);
+  char *p = name.data();
+  if (!api_->mkdtemp.invoke<char *>(p)) fail_errno(*api_, "mkdtemp(\"" + name + "\")");
+  return name;
+}
+
+std::string Libc::realpath(const char *path) const {
+  // Into our buffer (PATH_MAX on Linux), not realpath's malloc: that malloc may be another
+  // allocator's than the free this binding resolves from libc.so.6 (ASan interposes malloc).
+  std::string out(4096, '\0');
+  char *buf = out.data();
+  if (!api_->realpath.invoke<char *>(path, buf))
+    fail_errno(*api_, std::string("realpath(\"") + path + "\")");
+  out.resize(std::char_traits<char>::length(out.data()));
+  return out;
+}
+
+int Libc::system(const char *command) const {
+  int status = api_->system.invoke<int>(command);
+  if (status == -1 && command) fail_errno(*api_, std::string("system(\"") + command + "\")");
+  return status;
+}
+
+void Libc::atexit(std::function<void()> fn) const {
+  // Kept until the process ends: the C library may call the closure in exit() at any later time.
+  static std::mutex lock;
+  static auto *kept = new std::vector<std::unique_ptr<Closure>>();
+  auto body = std::make_shared<std::function<void()>>(std::move(fn));
+  auto closure = std::make_unique<Closure>(api_->atexit_fn, [body](void *, void **) noexcept {
+    (*body)();  // noexcept: an exception at exit terminates (no C frame can be unwound)
+  });
+  void *code = closure->code();
+  std::lock_guard<std::mutex> g(lock);
+  void *none = nullptr;
+  if (api_->atexit.invoke<int>(code, none, none) != 0)
+    throw BindingError("atexit: registration failed");
+  kept->push_back(std::move(closure));
+}
+
+void Libc::exit(int status) const {
+  api_->exit.invoke<void>(status);
+  std::abort();  // exit does not return
+}
+
+void Libc::exit_now(int status) const {
+  api_->exit_now.invoke<void>(status);
+  std::abort();
+}
+
+void Libc::abort() const {
+  api_->abort.invoke<void>();
+  std::abort();
 }
 
 // ---- Fd ----

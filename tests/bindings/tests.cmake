@@ -16,4 +16,12 @@ if(TARGET jitffi_test_bindings)
       endforeach()
     endif()
   endforeach()
+  # The libevent example, under both back ends.
+  if(TARGET jitffi_example_event_echo)
+    foreach(_backend auto libffi)
+      add_test(NAME example.event_echo.${_backend} COMMAND jitffi_example_event_echo 16)
+      set_tests_properties(example.event_echo.${_backend} PROPERTIES
+        LABELS "bindings;examples" ENVIRONMENT JITFFI_BACKEND=${_backend} TIMEOUT 60)
+    endforeach()
+  endif()
 endif()

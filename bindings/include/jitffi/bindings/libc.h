@@ -9,6 +9,7 @@
 //   std::string s = c.format("%d-%s", 7, "seven");
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -57,9 +58,17 @@ struct Api {
   Function cond_init, cond_destroy, cond_wait, cond_timedwait, cond_signal, cond_broadcast;
   Function socket, bind, listen, accept, connect, send, recv, shutdown, getsockname, setsockopt,
       socketpair, getaddrinfo, freeaddrinfo, gai_strerror, inet_pton, inet_ntop, htons, ntohs;
+  // stdlib.h (the rest of it; strtol..getenv are above).
+  Function a64l, l64a, abort, abs, labs, llabs, atexit, atof, atoi, atol, atoll, calloc, realloc;
+  Function div, ldiv, lldiv, drand48, erand48, srand48, lrand48, nrand48, mrand48, jrand48, seed48,
+      lcong48, ecvt, fcvt, gcvt, exit, exit_now /* _Exit */, getsubopt, initstate, setstate, random,
+      srandom, rand, srand, mblen, mbtowc, wctomb, mkstemp, mkdtemp, realpath, system, strtof,
+      strtold, strtoull;
 
   // Closure signatures.
-  Signature compare_fn = unresolved_signature(), start_routine = unresolved_signature();
+  Signature compare_fn = unresolved_signature(), start_routine = unresolved_signature(),
+            atexit_fn = unresolved_signature();
+  StructLayout div_t, ldiv_t, lldiv_t;
   StructLayout timespec, regex_t, regmatch_t, termios, pollfd, sockaddr_in, sockaddr_in6,
       sockaddr_storage, addrinfo, pthread_mutex_t, pthread_cond_t;
 
@@ -117,10 +126,41 @@ struct Parsed {
 using FormatArg =
     std::variant<int, unsigned, long, unsigned long, long long, double, const char *, const void *>;
 
+// div/ldiv/lldiv's result (returned by value in C).
+template <class T>
+struct DivResult {
+  T quot{}, rem{};
+};
+
+// ecvt/fcvt: the digits without a point, where the point goes, and the sign.
+struct Converted {
+  std::string digits;
+  int decimal_point = 0;
+  bool negative = false;
+};
+
+// One suboption parsed by getsubopt: the token's index (-1: not in the list; name is then the
+// whole suboption text) and its value after '=' if there was one.
+struct SubOption {
+  int index = -1;
+  std::string name;
+  std::optional<std::string> value;
+};
+
+// mbtowc's result: the wide character and how many bytes it took (0 for the NUL character).
+struct WideChar {
+  wchar_t wc = 0;
+  int length = 0;
+};
+
+using Xsubi = std::array<unsigned short, 3>;  // the 48-bit state of erand48/nrand48/jrand48
+
 struct TimeSpec {
   std::int64_t sec = 0;
   long nsec = 0;
 };
+
+class Fd;
 
 // The C library. Copies share it.
 class Libc {
@@ -177,6 +217,88 @@ class Libc {
 
   std::int64_t time() const;
   TimeSpec clock_gettime(int clock) const;
+
+  // ---- stdlib.h ----
+  long a64l(const char *s) const;
+  std::string l64a(long v) const;  // copied out of l64a's static buffer
+  int abs(int v) const;
+  long labs(long v) const;
+  long long llabs(long long v) const;
+  // Plain conversions without error reporting, as in C (strto* report errors).
+  double atof(std::string_view text) const;
+  int atoi(std::string_view text) const;
+  long atol(std::string_view text) const;
+  long long atoll(std::string_view text) const;
+  Parsed<float> strtof(std::string_view text) const;
+  Parsed<long double> strtold(std::string_view text) const;
+  Parsed<unsigned long long> strtoull(std::string_view text, int base = 10) const;
+
+  // C heap memory (free with free()). calloc/realloc throw SystemError (ENOMEM, or EINVAL for a
+  // count*size overflow) where C returns NULL; realloc leaves `p` valid then, as C does.
+  void *calloc(std::size_t count, std::size_t size) const;
+  void *realloc(void *p, std::size_t size) const;
+  void free(void *p) const;
+
+  // div_t/ldiv_t/lldiv_t returned by value; the members are read through the declared layout.
+  DivResult<int> div(int num, int den) const;
+  DivResult<long> ldiv(long num, long den) const;
+  DivResult<long long> lldiv(long long num, long long den) const;
+
+  // The 48-bit linear congruential generators: the shared state (drand48, lrand48, mrand48,
+  // srand48, seed48, lcong48) and caller-held states (erand48, nrand48, jrand48).
+  double drand48() const;
+  long lrand48() const;
+  long mrand48() const;
+  void srand48(long seed) const;
+  Xsubi seed48(const Xsubi &seed) const;  // returns the previous state
+  void lcong48(const std::array<unsigned short, 7> &param) const;
+  double erand48(Xsubi &state) const;
+  long nrand48(Xsubi &state) const;
+  long jrand48(Xsubi &state) const;
+
+  // random(3) and its state arrays: initstate/setstate return the previous state (a pointer the
+  // C library owns or the caller's earlier buffer). initstate throws SystemError (EINVAL) for a
+  // buffer under 8 bytes; the buffer must outlive its use as the state.
+  long random() const;
+  void srandom(unsigned seed) const;
+  char *initstate(unsigned seed, std::span<char> state) const;
+  char *setstate(char *state) const;
+  int rand() const;
+  void srand(unsigned seed) const;
+
+  // Floating-point to text. ecvt/fcvt copy out of the C library's static buffer; gcvt writes
+  // into a buffer sized for `ndigit` digits.
+  Converted ecvt(double v, int ndigit) const;
+  Converted fcvt(double v, int ndigit) const;
+  std::string gcvt(double v, int ndigit) const;
+
+  // Parses "a,b=1,c" against the tokens (getsubopt(3)); the text is copied first.
+  std::vector<SubOption> getsubopt(std::string_view options,
+                                   std::span<const char *const> tokens) const;
+
+  // Multibyte characters in the current locale (LC_CTYPE). An invalid sequence throws
+  // SystemError (EILSEQ). mblen/mbtowc look at most MB_CUR_MAX bytes of `s`.
+  int mblen(std::string_view s) const;
+  WideChar mbtowc(std::string_view s) const;
+  std::string wctomb(wchar_t wc) const;
+
+  // mkstemp: the template ends in XXXXXX; returns the open file and its name. mkdtemp: the name
+  // of the directory made. realpath: the canonical absolute path (the C library allocates it).
+  std::pair<Fd, std::string> mkstemp(std::string_view templ) const;
+  std::string mkdtemp(std::string_view templ) const;
+  std::string realpath(const char *path) const;
+
+  // system(3): the wait status (use WIFEXITED/WEXITSTATUS); throws SystemError when no shell
+  // could be started. system(nullptr) answers whether a shell exists (nonzero: yes).
+  int system(const char *command) const;
+
+  // Registers `fn` to run at normal process exit (atexit(3)), as a closure that is kept for the
+  // rest of the process (it cannot be unregistered; Closure::live_count counts it). An exception
+  // thrown by `fn` at exit calls std::terminate, as C frames cannot be unwound through.
+  void atexit(std::function<void()> fn) const;
+  [[noreturn]] void exit(int status) const;      // runs the atexit handlers
+  [[noreturn]] void exit_now(int status) const;  // _Exit: no handlers, no stdio flush
+  [[noreturn]] void abort() const;               // SIGABRT
 
  private:
   std::shared_ptr<Api> api_;
