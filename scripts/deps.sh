@@ -6,6 +6,8 @@ set -eu
 
 packages="build-essential cmake pkg-config libffi-dev libasmjit-dev libgtest-dev
   libbenchmark-dev libsqlite3-dev libuv1-dev libcurl4-openssl-dev python3 valgrind"
+# The BSON binding's tests (libbson-1.0.so.0 and the headers its layout test compares against).
+packages="$packages libbson-dev"
 
 arch=$(dpkg --print-architecture)
 missing=""
