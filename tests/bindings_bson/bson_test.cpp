@@ -291,6 +291,23 @@ TEST_F(Bson, TruncatedOrCorruptBsonIsRejected) {
   std::vector<std::uint8_t> lying = copy;
   lying[0] ^= 0x01;
   EXPECT_THROW(bs::Document::from_data(lib_, lying), jitffi::bindings::BindingError);
+  // Whole by its lengths but corrupt inside: the "dbl" element (type byte at 4 + 9 + 13) retyped
+  // as an embedded document whose length is the double's bytes. Loading only checks the frame;
+  // bson_validate walks the elements and names the offset.
+  std::vector<std::uint8_t> inner = copy;
+  ASSERT_EQ(inner[26], 0x01);
+  inner[26] = 0x03;
+  auto corrupt = bs::Document::from_data(lib_, inner);
+  std::size_t off = 0;
+  EXPECT_FALSE(corrupt.is_valid(bs::kValidateNone, &off));
+  EXPECT_EQ(off, 26u + 1 + 4);  // libbson points at the bad value, after type byte and "dbl\0"
+  try {
+    corrupt.validate(bs::kValidateNone);
+    FAIL() << "corrupt document validated";
+  } catch (const bs::Error &e) {
+    EXPECT_EQ(e.domain(), 3u);  // BSON_ERROR_INVALID
+    EXPECT_NE(e.message().find("corrupt"), std::string::npos) << e.message();
+  }
   std::vector<std::uint8_t> no_nul = copy;
   no_nul.back() = 0x7f;
   EXPECT_THROW(bs::Document::from_data(lib_, no_nul), jitffi::bindings::BindingError);
