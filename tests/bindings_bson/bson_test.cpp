@@ -343,6 +343,14 @@ TEST_F(Bson, ValidateReportsTheBrokenRule) {
   dot.append_utf8("a.b", "x");
   EXPECT_THROW(dot.validate(bs::kValidateDotKeys), bs::Error);
 
+  // Invalid UTF-8 in a key. (libbson 1.23's BSON_VALIDATE_UTF8 checks keys; a string value with
+  // the same bytes passes its bson_validate, checked directly in C, so values are not tested.)
+  auto bad_key = bs::Document::create(lib_);
+  bad_key.append_int32("\xc3\x28", 1);
+  EXPECT_FALSE(bad_key.is_valid(bs::kValidateUtf8, &off));
+  EXPECT_EQ(off, 4u);  // the element's type byte, right after the length
+  EXPECT_THROW(bad_key.validate(bs::kValidateUtf8), bs::Error);
+
   auto empty = bs::Document::create(lib_);
   empty.append_int32("", 1);
   EXPECT_NO_THROW(empty.validate(bs::kValidateNone));
