@@ -8,6 +8,8 @@ packages="build-essential cmake pkg-config libffi-dev libasmjit-dev libgtest-dev
   libbenchmark-dev libsqlite3-dev libuv1-dev libcurl4-openssl-dev python3 valgrind"
 # The libevent binding's tests (tests/bindings/event_test.cpp) load libevent-2.1.so.7.
 packages="$packages libevent-dev"
+# The BSON binding's tests (libbson-1.0.so.0 and the headers its layout test compares against).
+packages="$packages libbson-dev"
 
 arch=$(dpkg --print-architecture)
 missing=""

@@ -1,0 +1,17 @@
+# libbson binding tests: the real libbson-1.0.so.0, loaded at run time. Registered twice, through
+# the default back end and through libffi alone. The layout test is compiled against libbson's
+# headers (include path only, nothing linked) to check the opaque buffer sizes in bson.h.
+jitffi_test_dir(bindings_bson jitffi_bindings ${CMAKE_DL_LIBS} Threads::Threads)
+if(TARGET jitffi_test_bindings_bson)
+  find_package(PkgConfig QUIET)
+  if(PkgConfig_FOUND)
+    pkg_check_modules(JITFFI_LIBBSON_HEADERS QUIET libbson-1.0)
+  endif()
+  if(JITFFI_LIBBSON_HEADERS_FOUND)
+    target_include_directories(jitffi_test_bindings_bson PRIVATE
+      ${JITFFI_LIBBSON_HEADERS_INCLUDE_DIRS})
+    target_compile_definitions(jitffi_test_bindings_bson PRIVATE JITFFI_HAVE_BSON_HEADERS=1)
+  endif()
+  gtest_discover_tests(jitffi_test_bindings_bson DISCOVERY_TIMEOUT 60 TEST_SUFFIX .libffi
+    PROPERTIES LABELS bindings_bson ENVIRONMENT JITFFI_BACKEND=libffi)
+endif()
