@@ -399,22 +399,9 @@ std::optional<std::size_t> Buffer::search(std::string_view what) const {
 }
 
 int Buffer::printf(const char *fmt, const std::vector<PrintfArg> &args) {
-  std::vector<TypeRef> types;
   std::vector<PrintfArg> values(args);
   std::vector<void *> boxed(2 + values.size());
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    types.push_back(std::visit(
-        [](auto v) -> TypeRef {
-          using T = decltype(v);
-          if constexpr (std::is_same_v<T, double>) return Type::scalar(TypeKind::F64);
-          if constexpr (std::is_pointer_v<T>) return Type::pointer();
-          if constexpr (sizeof(T) == 8)
-            return Type::scalar(std::is_signed_v<T> ? TypeKind::I64 : TypeKind::U64);
-          return Type::scalar(std::is_signed_v<T> ? TypeKind::I32 : TypeKind::U32);
-        },
-        values[i]));
-    boxed[2 + i] = std::visit([](auto &v) -> void * { return &v; }, values[i]);
-  }
+  std::vector<TypeRef> types = box_varargs(values, boxed, 2);
   Function fn = api_->variadic(api_->evbuffer_add_printf, std::move(types));
   void *b = buf_;
   boxed[0] = &b;

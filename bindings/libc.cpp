@@ -427,22 +427,9 @@ const void *Libc::bsearch(const void *key, const void *base, std::size_t count, 
 
 std::string Libc::format(const char *fmt, std::span<const FormatArg> args) const {
   // The variadic part's types are the promoted C types of the arguments given.
-  std::vector<TypeRef> types;
   std::vector<FormatArg> values(args.begin(), args.end());
   std::vector<void *> boxed(3 + values.size());
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    types.push_back(std::visit(
-        [](auto v) -> TypeRef {
-          using T = decltype(v);
-          if constexpr (std::is_same_v<T, double>) return Type::scalar(TypeKind::F64);
-          if constexpr (std::is_pointer_v<T>) return Type::pointer();
-          if constexpr (sizeof(T) == 8)
-            return Type::scalar(std::is_signed_v<T> ? TypeKind::I64 : TypeKind::U64);
-          return Type::scalar(std::is_signed_v<T> ? TypeKind::I32 : TypeKind::U32);
-        },
-        values[i]));
-    boxed[3 + i] = std::visit([](auto &v) -> void * { return &v; }, values[i]);
-  }
+  std::vector<TypeRef> types = box_varargs(values, boxed, 3);
   Function fn = api_->variadic(api_->snprintf, std::move(types));
   std::size_t n = 0;
   char *buf = nullptr;

@@ -13,6 +13,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "jitffi/function.h"
@@ -169,6 +171,29 @@ inline Signature unresolved_signature() {
 template <class T>
 T arg(void **args, std::size_t i) noexcept {
   return *static_cast<T *>(args[i]);
+}
+
+// The variadic part of a printf-family call: for each value (a std::variant of promoted C
+// types) its type, and its address boxed at boxed[first + i]. `values` must outlive the call.
+template <class Variant>
+std::vector<TypeRef> box_varargs(std::vector<Variant> &values, std::vector<void *> &boxed,
+                                 std::size_t first) {
+  std::vector<TypeRef> types;
+  types.reserve(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    types.push_back(std::visit(
+        [](auto v) -> TypeRef {
+          using T = decltype(v);
+          if constexpr (std::is_same_v<T, double>) return Type::scalar(TypeKind::F64);
+          if constexpr (std::is_pointer_v<T>) return Type::pointer();
+          if constexpr (sizeof(T) == 8)
+            return Type::scalar(std::is_signed_v<T> ? TypeKind::I64 : TypeKind::U64);
+          return Type::scalar(std::is_signed_v<T> ? TypeKind::I32 : TypeKind::U32);
+        },
+        values[i]));
+    boxed[first + i] = std::visit([](auto &v) -> void * { return &v; }, values[i]);
+  }
+  return types;
 }
 
 }  // namespace jitffi::bindings
