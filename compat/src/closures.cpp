@@ -41,12 +41,6 @@ struct Rec {
   void *real_code = nullptr;
   std::atomic<const Entry *> spread{nullptr};  // the entry when its cif has void arguments
 };
-
-// The handler's args[] in the client's numbering (void arguments have no slot in ours).
-inline void **spread_args(const Rec *r, void **args, void **out) {
-  const Entry *e = r->spread.load(std::memory_order_acquire);
-  return e ? client_args(*e, args, out) : args;
-}
 static_assert(offsetof(Rec, entry) == kRecEntryOffset, "the trampoline jumps through the entry");
 
 // Where an unprepared closure jumps: there is no cif to decode anything with.
@@ -58,8 +52,9 @@ extern "C" void jitffi_compat_unprepared_closure() {
 void jit_handler(void *ret, void **args, void *user_data) {
   const Rec *r = static_cast<Rec *>(user_data);
   ffi_closure *c = r->closure;
-  if (r->spread.load(std::memory_order_relaxed))
-    args = spread_args(r, args, static_cast<void **>(alloca(c->cif->nargs * sizeof(void *) + 1)));
+  // The client's numbering of args[] when the cif has void arguments (they have no slot here).
+  if (const Entry *e = r->spread.load(std::memory_order_acquire))
+    args = client_args(*e, args, static_cast<void **>(alloca(e->nargs * sizeof(void *) + 1)));
   if (detail::g_stats_enabled)
     detail::stats().closure_calls[int(BackendKind::Jit)].fetch_add(1, std::memory_order_relaxed);
   c->fun(c->cif, ret, args, c->user_data);
@@ -69,8 +64,9 @@ void jit_handler(void *ret, void **args, void *user_data) {
 void real_handler(ffi_cif *, void *ret, void **args, void *user_data) {
   const Rec *r = static_cast<Rec *>(user_data);
   ffi_closure *c = r->closure;
-  if (r->spread.load(std::memory_order_relaxed))
-    args = spread_args(r, args, static_cast<void **>(alloca(c->cif->nargs * sizeof(void *) + 1)));
+  // The client's numbering of args[] when the cif has void arguments (they have no slot here).
+  if (const Entry *e = r->spread.load(std::memory_order_acquire))
+    args = client_args(*e, args, static_cast<void **>(alloca(e->nargs * sizeof(void *) + 1)));
   if (detail::g_stats_enabled)
     detail::stats().closure_calls[int(BackendKind::Libffi)].fetch_add(1, std::memory_order_relaxed);
   c->fun(c->cif, ret, args, c->user_data);
