@@ -17,7 +17,8 @@ stamp() { echo "== [cross-aarch64 $(( $(date +%s) - start ))s] $*"; }
 stamp "dependencies"
 host_pkgs="g++-aarch64-linux-gnu qemu-user cmake pkg-config python3"
 arm_pkgs="libasmjit-dev:arm64 libffi-dev:arm64 libgtest-dev:arm64 libbenchmark-dev:arm64
-  libsqlite3-dev:arm64 libuv1-dev:arm64 libcurl4-openssl-dev:arm64"
+  libsqlite3-dev:arm64 libuv1-dev:arm64 libcurl4-openssl-dev:arm64
+  libevent-dev:arm64 libbson-dev:arm64"
 missing=""
 for p in $host_pkgs $arm_pkgs; do
   status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
