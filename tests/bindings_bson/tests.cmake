@@ -3,9 +3,17 @@
 # headers (include path only, nothing linked) to check the opaque buffer sizes in bson.h.
 jitffi_test_dir(bindings_bson jitffi_bindings ${CMAKE_DL_LIBS} Threads::Threads)
 if(TARGET jitffi_test_bindings_bson)
-  find_package(PkgConfig QUIET)
-  if(PkgConfig_FOUND)
-    pkg_check_modules(JITFFI_LIBBSON_HEADERS QUIET libbson-1.0)
+  # JITFFI_LIBBSON_INCLUDE_DIRS names the headers directly (the cross build unpacks arm64's
+  # libbson privately: Debian 12 cannot install it beside the host's); otherwise pkg-config.
+  set(JITFFI_LIBBSON_INCLUDE_DIRS "" CACHE PATH "libbson headers for the layout test (default: pkg-config)")
+  if(JITFFI_LIBBSON_INCLUDE_DIRS)
+    set(JITFFI_LIBBSON_HEADERS_FOUND TRUE)
+    set(JITFFI_LIBBSON_HEADERS_INCLUDE_DIRS ${JITFFI_LIBBSON_INCLUDE_DIRS})
+  else()
+    find_package(PkgConfig QUIET)
+    if(PkgConfig_FOUND)
+      pkg_check_modules(JITFFI_LIBBSON_HEADERS QUIET libbson-1.0)
+    endif()
   endif()
   if(JITFFI_LIBBSON_HEADERS_FOUND)
     target_include_directories(jitffi_test_bindings_bson PRIVATE
