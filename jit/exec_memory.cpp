@@ -69,6 +69,16 @@ std::unique_ptr<JitAllocator> make_dual_allocator(std::atomic<const void *> &sam
   return a;
 }
 
+// JITFFI_NO_DUAL_MAP=1 (any value but empty or "0"): no writable view of code at all. Every block
+// gets pages of its own, written while RW and made RX before first use (docs/security.md).
+bool dual_mapping_forbidden() {
+  static const bool forbidden = [] {
+    const char *v = std::getenv("JITFFI_NO_DUAL_MAP");
+    return v != nullptr && *v != '\0' && std::strcmp(v, "0") != 0;
+  }();
+  return forbidden;
+}
+
 std::size_t page_round(std::size_t n) {
   const std::size_t page = VirtMem::info().pageGranularity;
   return (n + page - 1) / page * page;
@@ -183,7 +193,8 @@ void ExecMemory::release(void *rx) noexcept {
 
 ExecMemory &ExecMemory::global() {
   // Leaked on purpose: cached stubs may be called by static destructors of other objects.
-  static ExecMemory *mem = new ExecMemory(Mode::DualMapping);
+  static ExecMemory *mem =
+      new ExecMemory(dual_mapping_forbidden() ? Mode::Mprotect : Mode::DualMapping);
   return *mem;
 }
 
@@ -207,6 +218,7 @@ const std::string &ExecMemory::refused() noexcept {
 ExecMemory &ExecMemory::near(const void *code) {
   ExecMemory &g = global();
 #if defined(__x86_64__)
+  if (g.mode() != Mode::DualMapping) return g;  // placed memories are dual mappings
   const void *at = g.sample_.load(std::memory_order_relaxed);
   if (!at) at = reinterpret_cast<const void *>(&ExecMemory::global);  // our library's text
   if (!code || distance(code, at) < kNear) return g;

@@ -46,6 +46,7 @@ class ExecMemory {
   void release(void *rx) noexcept;
 
   // The process-wide instance used by the JIT back end (never destroyed: stubs live until exit).
+  // Mprotect mode when the environment has JITFFI_NO_DUAL_MAP=1 (no writable view of any code).
   static ExecMemory &global();
 
   // Why this process cannot run code it writes (a seccomp filter or SELinux deny_execmem refusing
@@ -59,7 +60,8 @@ class ExecMemory {
   // ~0.5-0.8 ns more than one within 64 GiB, whatever the instructions. mmap puts JIT code next
   // to the shared libraries, ~40 TiB from a PIE program's own text, so a closure whose caller
   // and handler are in the program paid that twice per call (docs/performance.md). A closure's
-  // trampoline and its entry are therefore placed near the handler. Other ISAs: global().
+  // trampoline and its entry are therefore placed near the handler. Other ISAs, and global() in
+  // Mprotect mode: global().
   static ExecMemory &near(const void *code);
 
  private:

@@ -230,6 +230,10 @@ Backend &choose_backend(const Signature &sig, BackendChoice choice) {
                              ")");
     if (!jit->supports(sig))
       throw UnsupportedError("the JIT back end cannot serve " + sig.canonical());
+    if (const std::string &why = exec_memory_refused(); !why.empty())
+      throw UnsupportedError("the JIT back end was requested for " + sig.canonical() +
+                             " but this process refuses executable memory (" + why +
+                             "); BackendChoice::Auto would use libffi");
     return *jit;
   }
   // Where the process may not map code (seccomp, SELinux deny_execmem), libffi still calls.

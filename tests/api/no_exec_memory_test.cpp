@@ -17,6 +17,7 @@
 #include <string>
 
 #include "api_test_util.h"
+#include "jitffi.h"
 
 using namespace jt;
 
@@ -90,6 +91,40 @@ TEST(NoExecMemory, DISABLED_Child) {
     EXPECT_NE(std::string(e.what()).find("refuses executable memory"), std::string::npos)
         << e.what();
   }
+  // Asking for the JIT explicitly is refused with the reason, not a failed mprotect.
+  try {
+    CallOptions jit_only;
+    jit_only.backend = BackendChoice::Jit;
+    auto add = fn("jt_add_i32", T(TypeKind::I32), {T(TypeKind::I32), T(TypeKind::I32)}, jit_only);
+    ADD_FAILURE() << "the JIT back end served a call without executable memory";
+  } catch (const UnsupportedError &e) {
+    EXPECT_NE(std::string(e.what()).find("refuses executable memory"), std::string::npos)
+        << e.what();
+  }
+  // The C API reports the same: libffi serves its calls, a closure fails with the reason.
+  jitffi_lib *lib = nullptr;
+  ASSERT_EQ(jitffi_lib_open(JITFFI_TESTLIB, &lib), JITFFI_OK) << jitffi_last_error();
+  jitffi_fn *add = nullptr;
+  ASSERT_EQ(jitffi_lib_function(lib, "int jt_add_i32(int, int)", nullptr, &add), JITFFI_OK)
+      << jitffi_last_error();
+  EXPECT_STREQ(jitffi_fn_backend(add), "libffi");
+  std::int32_t a = 20, b = 22;
+  void *args[] = {&a, &b};
+  std::int64_t r = 0;
+  EXPECT_EQ(jitffi_fn_call(add, &r, args), JITFFI_OK) << jitffi_last_error();
+  EXPECT_EQ(static_cast<std::int32_t>(r), 42);
+  jitffi_fn_free(add);
+  jitffi_sig *sig = nullptr;
+  ASSERT_EQ(jitffi_sig_parse("int(int)", &sig), JITFFI_OK) << jitffi_last_error();
+  jitffi_closure *c = nullptr;
+  EXPECT_NE(jitffi_closure_create(
+                sig, [](void *, void **, void *) {}, nullptr, &c),
+            JITFFI_OK);
+  EXPECT_EQ(c, nullptr);
+  EXPECT_NE(std::string(jitffi_last_error()).find("refuses executable memory"), std::string::npos)
+      << jitffi_last_error();
+  jitffi_sig_free(sig);
+  jitffi_lib_close(lib);
   std::printf("child done\n");
   std::fflush(stdout);
 #else
