@@ -36,8 +36,9 @@ int count_members(const Type &t, TypeKind &base) {
       if (base == TypeKind::Void) base = t.kind();
       return base == t.kind() ? 1 : -1;
     case TypeKind::Array: {
+      // The element is counted once; over kMaxHfa members it is no HFA, whatever the count.
       const int c = count_members(*t.element(), base);
-      if (c < 0) return -1;
+      if (c < 0 || t.count() > kMaxHfa) return -1;
       count = c * static_cast<int>(t.count());
       break;
     }
@@ -47,6 +48,7 @@ int count_members(const Type &t, TypeKind &base) {
         const int c = count_members(*f.type, base);
         if (c < 0) return -1;
         count = t.kind() == TypeKind::Struct ? count + c : std::max(count, c);
+        if (count > static_cast<int>(kMaxHfa)) return -1;  // no HFA: stop early
       }
       break;
     default:
@@ -116,12 +118,8 @@ class Aapcs64Classifier {
       throw UnsupportedError(std::string(abi_name(sig_.abi())) + ": " + where + " of " +
                              sig_.canonical() + " is too large");
     if (!apple_) return;
-    bool has_ld = false;
-    t.for_each_scalar([&](std::size_t, const Type &s) {
-      if (s.kind() == TypeKind::LongDouble) has_ld = true;
-    });
     // Apple: "The long double type is a double precision IEEE754 binary floating-point type".
-    if (has_ld)
+    if (t.contains(TypeKind::LongDouble))
       throw UnsupportedError("apple_arm64: " + where + " of " + sig_.canonical() +
                              " has long double, which is double on Apple platforms");
   }

@@ -1,6 +1,7 @@
 // x86-64 System V psABI (v1.0) §3.2.3: register and stack assignment of arguments and results.
 // The eightbyte classification itself is in sysv_x64_classes.cpp.
 #include <algorithm>
+#include <cstdint>
 #include <string>
 
 #include "abi/call_plan.h"
@@ -131,6 +132,11 @@ void plan_result(CallPlan &plan, Assigner &assign, const Type &t) {
     plan.ret_kind = RetKind::Void;
     return;
   }
+  // The plan holds sizes in 32 bits (as Win64 and AAPCS64 do); refused rather than truncated.
+  if (t.size() > UINT32_MAX)
+    throw UnsupportedError("sysv_x64: the result " + t.canonical() + " is " +
+                           std::to_string(t.size()) + " bytes; results of at most " +
+                           std::to_string(UINT32_MAX) + " bytes (4 GiB - 1) are supported");
   Classification c = sysv::classify(t);
   if (c.in_memory()) {
     // Step 2: the caller passes the buffer in rdi; the callee returns it in rax.

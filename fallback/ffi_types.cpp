@@ -199,11 +199,9 @@ ffi_type *build_generic(const Type &t, Abi abi, Cache &cache, std::unique_ptr<Bu
   } else if (t.kind() == TypeKind::Union) {
     // A union of one float kind only is a homogeneous aggregate of that kind (AAPCS64 §5.9.5).
     TypeKind fk = TypeKind::Void;
-    bool same_float = true;
-    t.for_each_scalar([&](std::size_t, const Type &s) {
-      if (!s.is_float() || (fk != TypeKind::Void && s.kind() != fk)) same_float = false;
-      fk = s.kind();
-    });
+    for (TypeKind k : {TypeKind::F32, TypeKind::F64, TypeKind::LongDouble})
+      if (t.leaf_kinds() == (std::uint32_t{1} << static_cast<unsigned>(k))) fk = k;
+    const bool same_float = fk != TypeKind::Void;
     const Type &ft = *Type::scalar(same_float ? fk : TypeKind::U8);
     if (same_float && t.size() % ft.size() == 0) {
       for (std::size_t i = 0; i < t.size() / ft.size(); ++i) elems.push_back(scalar(fk));
@@ -299,11 +297,14 @@ std::string unsupported_reason(const Type &type, Abi abi) {
   if (!ffi_abi_for(abi))
     return "the libffi back end cannot call the " + std::string(abi_name(abi)) +
            " ABI on this host (" + std::string(abi_name(host_abi())) + ")";
-  bool wide = false;
-  if (type.kind() == TypeKind::I128 || type.kind() == TypeKind::U128) wide = true;
-  type.for_each_scalar([&](std::size_t, const Type &s) {
-    if (s.kind() == TypeKind::I128 || s.kind() == TypeKind::U128) wide = true;
-  });
+  // libffi needs an ffi_type element per member, which for an array means one per element (and
+  // ffi_call copies a by-value argument onto its own stack): bounded, so that preparing a
+  // call costs no more than a sane argument would.
+  if (type.is_aggregate() && type.size() > kMaxByValueBytes)
+    return "the libffi back end passes aggregates of at most " + std::to_string(kMaxByValueBytes) +
+           " bytes (1 MiB) by value; " + type.canonical() + " has " + std::to_string(type.size()) +
+           " bytes (pass a pointer)";
+  const bool wide = type.contains(TypeKind::I128) || type.contains(TypeKind::U128);
   // 128-bit integers are two words aligned to 16, checked against gcc on SysV and on AAPCS64
   // (where the back end adds the even-register-pair rule libffi lacks); Win64 (gcc passes
   // __int128 by reference and returns it in xmm0) and Apple arm64 are not checked.

@@ -14,7 +14,11 @@ namespace jitffi::detail::ffi {
 // The libffi ABI that implements `abi` on this host, or nullopt when libffi cannot call it here.
 std::optional<ffi_abi> ffi_abi_for(Abi abi) noexcept;
 
-// Why `type` cannot be passed through libffi under `abi` (empty when it can).
+// The largest aggregate the libffi back end passes or returns by value.
+inline constexpr std::size_t kMaxByValueBytes = std::size_t{1} << 20;
+
+// Why `type` cannot be passed through libffi under `abi` (empty when it can). Constant time:
+// it reads the facts the Type computed when it was built.
 std::string unsupported_reason(const Type &type, Abi abi);
 
 // The ffi_type to hand to ffi_prep_cif for a parameter or result of this type. Never freed.

@@ -2,7 +2,11 @@
 # Installs the Debian packages jitffi needs to build and test, skipping those already present.
 # Run as root on Debian 12 (apt-get update only runs when something is missing).
 #   scripts/deps.sh            build, test and benchmark dependencies
+#   scripts/deps.sh --check    only report what is missing (exit 1 if anything is)
 set -eu
+
+check_only=false
+[ "${1:-}" = --check ] && check_only=true
 
 packages="build-essential cmake pkg-config libffi-dev libasmjit-dev libgtest-dev
   libbenchmark-dev libsqlite3-dev libuv1-dev libcurl4-openssl-dev python3 valgrind"
@@ -12,18 +16,26 @@ packages="$packages libevent-dev"
 packages="$packages libbson-dev"
 
 arch=$(dpkg --print-architecture)
+# Whether package $1 is installed for this machine: its native-architecture copy, or an
+# `Architecture: all` one (Multi-Arch foreign/all packages answer by name). A foreign copy
+# (libasmjit-dev:arm64 from the cross build) does not count: a bare name lists one line per
+# installed architecture, and only ours will do.
+installed() {
+  dpkg-query -W -f='${Architecture} ${db:Status-Status}\n' "$1" 2>/dev/null |
+    grep -qx -e "$arch installed" -e "all installed"
+}
 missing=""
 for p in $packages; do
-  # Ask for the native architecture's package: with a foreign architecture added (arm64 for the
-  # cross build) a bare name answers once per installed architecture.
-  status=$(dpkg-query -W -f='${db:Status-Status}' "$p:$arch" 2>/dev/null ||
-    dpkg-query -W -f='${db:Status-Status}\n' "$p" 2>/dev/null | head -n 1 || true)
-  [ "$status" = installed ] || missing="$missing $p"
+  installed "$p" || missing="$missing $p"
 done
 
 if [ -z "$missing" ]; then
   echo "deps: all $(echo $packages | wc -w) packages present"
   exit 0
+fi
+if $check_only; then
+  echo "deps: missing ($arch):$missing" >&2
+  exit 1
 fi
 
 echo "deps: installing$missing"

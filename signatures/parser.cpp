@@ -8,8 +8,29 @@ namespace jitffi {
 using parse::CType;
 using parse::Tok;
 
+namespace {
+
+// The length bound comes first: everything after it (tokens, types, messages) is then bounded.
+std::string_view bounded(std::string_view input) {
+  if (input.size() > kMaxTextLength)
+    throw ParseError(std::string(input), kMaxTextLength,
+                     "at most " + std::to_string(kMaxTextLength) + " characters of text, got " +
+                         std::to_string(input.size()));
+  return input;
+}
+
+bool ends_with(std::string_view s, std::string_view tail) {
+  return s.size() >= tail.size() && s.substr(s.size() - tail.size()) == tail;
+}
+
+}  // namespace
+
 Parser::Parser(std::string_view input, Abi abi, const Scope &base, Scope &overlay)
-    : input_(input), toks_(parse::tokenize(input_)), abi_(abi), base_(base), overlay_(overlay) {}
+    : input_(bounded(input)),
+      toks_(parse::tokenize(input_)),
+      abi_(abi),
+      base_(base),
+      overlay_(overlay) {}
 
 Parser::Nest::Nest(Parser &p) : p_(p) {
   constexpr int kMaxNesting = 200;
@@ -74,6 +95,10 @@ void Parser::find_text_abi() {
       std::optional<Abi> named;
       if (a.text == "ms_abi" || a.text == "__ms_abi__") named = Abi::Win64;
       if (a.text == "sysv_abi" || a.text == "__sysv_abi__") named = Abi::SysV_x64;
+      // A misspelt convention must not quietly mean the default one.
+      if (!named && (ends_with(a.text, "_abi") || ends_with(a.text, "_abi__")))
+        fail(a.pos, "a known calling-convention attribute (ms_abi or sysv_abi), got '" +
+                        std::string(a.text) + "'");
       if (!named) continue;
       if (attr && *attr != *named)
         fail(a.pos, "one calling-convention attribute, got '" + std::string(a.text) + "' after '" +

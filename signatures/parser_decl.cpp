@@ -267,6 +267,7 @@ CType Parser::aggregate_body(bool is_union, const std::string &tag, std::size_t 
   if (is("}"))
     fail_here(std::string("a member, got '}' (an empty ") + kw + " has size 0 and is not C)");
   std::vector<Field> fields;
+  std::set<std::string, std::less<>> names;  // a lookup per member, not a scan of the others
   while (!is("}")) {
     if (cur().kind == Tok::End) fail_here("a member or '}', got end of input");
     Specs s = specs(Ctx::Member);
@@ -286,9 +287,8 @@ CType Parser::aggregate_body(bool is_union, const std::string &tag, std::size_t 
                         (m.self ? std::string("is still being defined (use a pointer)")
                                 : std::string("is declared but not defined (use a pointer)")));
       if (m.type->is_void()) fail(m.pos, "a member type other than void, got 'void'");
-      if (named)
-        for (const Field &f : fields)
-          if (f.name == d.name) fail(d.name_pos, "a new member name, got '" + d.name + "' again");
+      if (named && !names.insert(d.name).second)
+        fail(d.name_pos, "a new member name, got '" + d.name + "' again");
       fields.push_back({d.name, m.type, 0});
       if (accept(",")) {
         // After a named member a comma starts another declarator of the same type (C); after

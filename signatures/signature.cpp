@@ -55,9 +55,28 @@ std::optional<Abi> abi_from_name(std::string_view name) noexcept {
   return std::nullopt;
 }
 
+namespace {
+
+// what() is a C string: a NUL in the input (or in a token quoted from it) is written \0 so
+// that the message does not end there.
+std::string escape_nul(std::string text) {
+  if (text.find('\0') == std::string::npos) return text;
+  std::string out;
+  out.reserve(text.size() + 16);
+  for (char c : text) {
+    if (c)
+      out.push_back(c);
+    else
+      out.append("\\0");
+  }
+  return out;
+}
+
+}  // namespace
+
 ParseError::ParseError(std::string input, std::size_t position, std::string expected)
-    : Error("expected " + expected + " at position " + std::to_string(position) + " in \"" + input +
-            "\""),
+    : Error(escape_nul("expected " + expected + " at position " + std::to_string(position) +
+                       " in \"" + input + "\"")),
       input_(std::move(input)),
       position_(position),
       expected_(std::move(expected)) {}
@@ -85,14 +104,6 @@ std::uint64_t fnv1a(std::string_view s) {
   return h;
 }
 
-bool contains_long_double(const Type &t) {
-  bool found = false;
-  t.for_each_scalar([&](std::size_t, const Type &s) {
-    if (s.kind() == TypeKind::LongDouble) found = true;
-  });
-  return found;
-}
-
 }  // namespace
 
 Signature Signature::make(Abi abi, TypeRef ret, std::vector<TypeRef> params, std::size_t fixed,
@@ -102,12 +113,22 @@ Signature Signature::make(Abi abi, TypeRef ret, std::vector<TypeRef> params, std
   if (fixed > params.size()) throw TypeError("fixed parameter count exceeds parameter count");
   const bool ld_is_double = abi == Abi::Win64 || abi == Abi::Apple_arm64;
   auto check_ld = [&](const Type &t, const std::string &where) {
-    if (ld_is_double && contains_long_double(t))
+    if (ld_is_double && t.contains(TypeKind::LongDouble))
       throw TypeError(where + ": long double is double on " + std::string(abi_name(abi)) +
                       "; use f64");
   };
   check_ld(*ret, "return type");
-  std::string canon = std::string(abi_name(abi)) + ":" + ret->canonical() + "(";
+  // The canonical text is bounded like a type's: parameters that share one large type would
+  // otherwise multiply it (and every later step that reads the parameters) by their number.
+  std::size_t canon_length = abi_name(abi).size() + ret->canonical().size() + 7;
+  for (const TypeRef &p : params) canon_length += p ? p->canonical().size() + 1 : 0;
+  if (canon_length > kMaxCanonicalLength)
+    throw TypeError("signature with " + std::to_string(params.size()) +
+                    " parameters has a canonical form of about " + std::to_string(canon_length) +
+                    " characters; at most " + std::to_string(kMaxCanonicalLength) + " are allowed");
+  std::string canon;
+  canon.reserve(canon_length);
+  canon = std::string(abi_name(abi)) + ":" + ret->canonical() + "(";
   for (std::size_t i = 0; i < params.size(); ++i) {
     const std::string where = "parameter " + std::to_string(i + 1);
     if (!params[i]) throw TypeError(where + " has no type");

@@ -27,6 +27,25 @@ std::size_t align_up(std::size_t n, std::size_t a) {
   return (n + a - 1) / a * a;
 }
 
+// The bounds of types.h, checked as a type is built; `label` names the type in messages.
+void check_depth(std::size_t depth, const std::string &label) {
+  if (depth > kMaxTypeDepth)
+    throw TypeError(label + " is nested " + std::to_string(depth) +
+                    " levels deep (struct, union and array levels); at most " +
+                    std::to_string(kMaxTypeDepth) + " are allowed");
+}
+
+void check_canonical_length(std::size_t length, const std::string &label) {
+  if (length > kMaxCanonicalLength)
+    throw TypeError(label + " has a canonical form of " + std::to_string(length) +
+                    " characters; at most " + std::to_string(kMaxCanonicalLength) + " are allowed");
+}
+
+[[noreturn]] void too_large(const std::string &label, const std::string &size) {
+  throw TypeError(label + " is " + size + " bytes, larger than the 2^48 (" +
+                  std::to_string(kMaxTypeSize) + ") bytes a type may have");
+}
+
 }  // namespace
 
 std::string_view kind_name(TypeKind kind) noexcept {
@@ -50,6 +69,7 @@ Type::Type(Private, TypeKind kind) : kind_(kind) {
     size_ = kScalars[k].size;
     align_ = kScalars[k].align;
     canonical_ = std::string(kScalars[k].name);
+    leaf_kinds_ = std::uint32_t{1} << k;
   }
 }
 
@@ -80,10 +100,19 @@ TypeRef Type::array(TypeRef element, std::size_t count) {
   if (!element) throw TypeError("array of a null type");
   if (element->is_void()) throw TypeError("array of void");
   if (count == 0) throw TypeError("array of " + element->canonical() + " with 0 elements");
+  const std::string count_text = std::to_string(count);
+  auto label = [&] { return "array " + element->canonical() + "[" + count_text + "]"; };
+  // Checked before multiplying: element->size() * count must not wrap.
+  if (count > kMaxTypeSize / element->size())
+    too_large(label(), count_text + " x " + std::to_string(element->size()));
+  check_depth(element->depth() + 1, label());
+  check_canonical_length(element->canonical().size() + count_text.size() + 2, "an array");
   auto t = std::make_shared<Type>(Private{}, TypeKind::Array);
   t->size_ = element->size() * count;
   t->align_ = element->align();
   t->count_ = count;
+  t->leaf_kinds_ = element->leaf_kinds();
+  t->depth_ = element->depth() + 1;
   // C order: the outermost dimension first, so i32[2][3] is 2 arrays of 3 i32.
   std::string base = element->canonical(), dims;
   if (element->kind() == TypeKind::Array) {
@@ -93,7 +122,7 @@ TypeRef Type::array(TypeRef element, std::size_t count) {
     dims = base.substr(pos);
     base = base.substr(0, pos);
   }
-  t->canonical_ = base + "[" + std::to_string(count) + "]" + dims;
+  t->canonical_ = base + "[" + count_text + "]" + dims;
   t->element_ = std::move(element);
   return t;
 }
@@ -111,14 +140,15 @@ TypeRef Type::make_aggregate(TypeKind kind, std::vector<Field> members, std::str
   std::string label = std::string(what) + (tag.empty() ? "" : " " + tag);
   if (members.empty()) throw TypeError(label + " has no members (zero-size aggregates are not C)");
   auto t = std::make_shared<Type>(Private{}, kind);
-  std::size_t size = 0, align = 1;
-  std::string canon = kind == TypeKind::Struct ? "{" : "union{";
+  std::size_t size = 0, align = 1, depth = 0, canon_length = kind == TypeKind::Struct ? 2 : 7;
+  std::uint32_t leaf_kinds = 0;
   for (std::size_t i = 0; i < members.size(); ++i) {
     Field &f = members[i];
     if (!f.type) throw TypeError(label + ": member " + std::to_string(i) + " has no type");
     if (f.type->is_void()) throw TypeError(label + ": member '" + f.name + "' has type void");
     if (f.type->size() == 0) throw TypeError(label + ": member '" + f.name + "' has size 0");
     align = std::max(align, f.type->align());
+    // Every size below 2^48 + 2^48, so nothing wraps before the check.
     if (kind == TypeKind::Struct) {
       f.offset = align_up(size, f.type->align());
       size = f.offset + f.type->size();
@@ -126,12 +156,26 @@ TypeRef Type::make_aggregate(TypeKind kind, std::vector<Field> members, std::str
       f.offset = 0;
       size = std::max(size, f.type->size());
     }
+    if (size > kMaxTypeSize) too_large(label, "over " + std::to_string(size));
+    depth = std::max(depth, f.type->depth() + 1);
+    leaf_kinds |= f.type->leaf_kinds();
+    // Counted before the text is built: members sharing a tagged type can double it per level.
+    canon_length += f.type->canonical().size() + (i ? 1 : 0);
+    check_canonical_length(canon_length, label);
+  }
+  check_depth(depth, label);
+  std::string canon = kind == TypeKind::Struct ? "{" : "union{";
+  canon.reserve(canon_length);
+  for (std::size_t i = 0; i < members.size(); ++i) {
     if (i) canon += ',';
-    canon += f.type->canonical();
+    canon += members[i].type->canonical();
   }
   canon += '}';
   t->size_ = align_up(size, align);
+  if (t->size_ > kMaxTypeSize) too_large(label, std::to_string(t->size_));
   t->align_ = align;
+  t->leaf_kinds_ = leaf_kinds;
+  t->depth_ = depth;
   t->fields_ = std::move(members);
   t->tag_ = std::move(tag);
   t->canonical_ = std::move(canon);

@@ -39,6 +39,18 @@ thread_local std::string t_error;
 thread_local std::size_t t_position = JITFFI_NO_POSITION;
 thread_local bool t_error_is_oom = false;  // the message itself could not be stored
 
+// Appends `text` with each NUL written as \0: the message is handed out as a C string, which
+// would otherwise end at the first NUL of an input given with its length (jitffi_sig_parse_n).
+void append_escaped(std::string &out, std::string_view text) {
+  for (std::size_t at = 0;;) {
+    const std::size_t nul = text.find('\0', at);
+    out.append(text.substr(at, nul - at));
+    if (nul == std::string_view::npos) return;
+    out.append("\\0");
+    at = nul + 1;
+  }
+}
+
 // "where: what suffix"; never throws (an allocation failure is remembered instead).
 void set_error(const char *where, std::string_view what, std::size_t position,
                std::string_view suffix = {}) noexcept {
@@ -46,8 +58,8 @@ void set_error(const char *where, std::string_view what, std::size_t position,
   try {
     t_error.assign(where);
     t_error.append(": ");
-    t_error.append(what);
-    t_error.append(suffix);
+    append_escaped(t_error, what);
+    append_escaped(t_error, suffix);
     t_error_is_oom = false;
   } catch (...) {
     t_error_is_oom = true;

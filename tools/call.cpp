@@ -1,4 +1,5 @@
 // `jitffi call LIBRARY 'PROTOTYPE' ARG...`: one call from the shell.
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -31,9 +32,12 @@ jitffi::BackendChoice backend_from(const std::string &name) {
 }
 
 // Options come first; the first operand ends them, so that `-5` is an argument, not an option.
+// A `--` ends them too, wherever it stands (`call libc.so.6 'int abs(int)' -- -7`, as with
+// getopt): the first one is dropped, any later one is an argument.
 CallCommand parse_command_line(const std::vector<std::string> &argv) {
   CallCommand cmd;
   std::size_t i = 0;
+  bool options_ended = false;
   auto value_of = [&](const std::string &opt) -> std::string {
     if (i + 1 >= argv.size()) throw CliError(kExitUsage, "option " + opt + " needs a value");
     return argv[++i];
@@ -42,6 +46,7 @@ CallCommand parse_command_line(const std::vector<std::string> &argv) {
     const std::string &a = argv[i];
     if (a == "--") {
       ++i;
+      options_ended = true;
       break;
     }
     if (a.size() < 2 || a[0] != '-') break;
@@ -65,11 +70,15 @@ CallCommand parse_command_line(const std::vector<std::string> &argv) {
       throw CliError(kExitUsage, "unknown option '" + a + "' (see jitffi call --help)");
     }
   }
-  if (argv.size() - i < 2)
+  std::vector<std::string> operands(argv.begin() + static_cast<std::ptrdiff_t>(i), argv.end());
+  if (!options_ended)
+    if (auto dashes = std::find(operands.begin(), operands.end(), "--"); dashes != operands.end())
+      operands.erase(dashes);
+  if (operands.size() < 2)
     throw CliError(kExitUsage, "call needs a LIBRARY and a 'PROTOTYPE' (see jitffi call --help)");
-  cmd.library = argv[i];
-  cmd.prototype = argv[i + 1];
-  cmd.args.assign(argv.begin() + static_cast<std::ptrdiff_t>(i) + 2, argv.end());
+  cmd.library = operands[0];
+  cmd.prototype = operands[1];
+  cmd.args.assign(operands.begin() + 2, operands.end());
   return cmd;
 }
 
@@ -116,6 +125,8 @@ void print_call_help() {
       "      --lazy                      open LIBRARY with RTLD_LAZY (default RTLD_NOW)\n"
       "  -v, --verbose                   print the signature and back end to stderr\n"
       "  -h, --help                      this help\n"
+      "  --                              ends the options, here or among the ARGs (the\n"
+      "                                  first one only): ... 'int abs(int)' -- -7\n"
       "\n"
       "Exit status: 0 after the call, 1 when the library, the symbol or the back end fails,\n"
       "2 for a bad command line, prototype or argument.\n"

@@ -29,6 +29,10 @@ class ParseError : public Error {
   std::string expected_;
 };
 
+// The longest text the parser reads (Signature::parse, Scope): longer input is a ParseError
+// before any other work, so that what parsing costs is bounded (DESIGN.md, "Untrusted input").
+inline constexpr std::size_t kMaxTextLength = std::size_t{1} << 21;
+
 // An immutable, cheaply copied function signature.
 //
 // For a variadic call the parameter list holds the fixed parameters followed by the types of the

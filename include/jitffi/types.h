@@ -64,6 +64,12 @@ enum class TypeKind : std::uint8_t {
   Array,  // only as a member of a struct or union
 };
 
+// Bounds on a Type, so that the work and memory spent on a type stay proportional to the text
+// that describes it (DESIGN.md, "Untrusted input"). The factories throw TypeError beyond them.
+inline constexpr std::size_t kMaxTypeDepth = 200;  // nested struct, union and array levels
+inline constexpr std::size_t kMaxTypeSize = std::size_t{1} << 48;         // bytes
+inline constexpr std::size_t kMaxCanonicalLength = std::size_t{1} << 22;  // characters
+
 class Type;
 using TypeRef = std::shared_ptr<const Type>;
 
@@ -83,10 +89,12 @@ class Type {
   // bindings); it does not change how the pointer is passed and is not part of the canonical form.
   static TypeRef pointer(bool cstr = false);
   static TypeRef cstr() { return pointer(true); }
-  // Fixed-size array, as a member only. Throws TypeError for count 0 or an element of size 0.
+  // Fixed-size array, as a member only. Throws TypeError for count 0 or an element of size 0,
+  // and beyond the bounds above.
   static TypeRef array(TypeRef element, std::size_t count);
   // Struct and union with C layout (natural alignment, no packing). Throws TypeError when there
-  // is no member, or a member is void or has size 0. `tag` is for display only.
+  // is no member, or a member is void or has size 0, and beyond the bounds above. `tag` is for
+  // display only.
   static TypeRef struct_(std::vector<Field> members, std::string tag = {});
   static TypeRef union_(std::vector<Field> members, std::string tag = {});
 
@@ -118,8 +126,22 @@ class Type {
   // an array of 2 arrays of 3 ints is `i32[2][3]`). Member names and tags are not part of it.
   const std::string &canonical() const noexcept { return canonical_; }
 
+  // Facts computed once, when the type is built, so that no check walks the type (let alone
+  // every element of an array) again.
+  // Whether some scalar leaf (this type itself, a member, an array element, at any depth) has
+  // kind `k` (Void .. Pointer).
+  bool contains(TypeKind k) const noexcept {
+    return static_cast<unsigned>(k) < 32 && (leaf_kinds_ >> static_cast<unsigned>(k)) & 1u;
+  }
+  // Bit k set when contains(TypeKind(k)).
+  std::uint32_t leaf_kinds() const noexcept { return leaf_kinds_; }
+  // Struct, union and array levels: 0 for a scalar, 1 for `{i32}` or `i32[4]`, 2 for `{i32[4]}`.
+  std::size_t depth() const noexcept { return depth_; }
+
   // Visits every scalar leaf of this type in memory order with its byte offset from the start of
-  // this type (arrays expanded element by element; every member of a union at offset 0+).
+  // this type (arrays expanded element by element; every member of a union at offset 0+). The
+  // work is proportional to the number of leaves, which an array multiplies: use it only on
+  // types known to be small, and contains() for questions about the kinds of leaves.
   template <class F>
   void for_each_scalar(F &&visit, std::size_t base = 0) const {
     switch (kind_) {
@@ -148,6 +170,8 @@ class Type {
   std::vector<Field> fields_;
   TypeRef element_;
   std::size_t count_ = 0;
+  std::uint32_t leaf_kinds_ = 0;
+  std::size_t depth_ = 0;
   std::string tag_;
   std::string canonical_;
 

@@ -326,3 +326,25 @@ jitffi_cli_test(stats_quiet_without_calls NO_ERR "jitffi stats" OUT "usage: jitf
   ENV JITFFI_STATS=1 ARGS --help)
 jitffi_cli_test(stats_after_a_call STDOUT "1" ERR "^jitffi stats: .*calls: jit [0-9]+, libffi [0-9]+"
   ENV JITFFI_STATS=1 ARGS call libm.so.6 "double cos(double)" 0)
+
+# ---- hostile input and `--` (issue 14 items 1 and 6) -------------------------------------------
+# `--` ends the options wherever it stands: before the library, or before arguments that look
+# like options; the first one only, a second is an argument.
+jitffi_cli_test(dashes_before_arguments STDOUT "7" ARGS call libc.so.6 "int abs(int)" -- -7)
+jitffi_cli_test(dashes_before_library STDOUT "7" ARGS call -- libc.so.6 "int abs(int)" -7)
+jitffi_cli_test(second_dashes_is_an_argument STDOUT "--|3"
+                ARGS call libc.so.6 "int printf(const char *, ...)" -- "%s|" --)
+# A 2^40-byte array costs no more to plan than its text (the long double check once walked
+# every element for minutes).
+jitffi_cli_test(plan_huge_array_win64 STATUS 1
+                ERR "^jitffi: the JIT cannot serve win64:void\\(\\{u8\\[1099511627776\\]\\}\\): .*larger than 65536 bytes"
+                ARGS plan "win64:void({u8[1099511627776]})")
+# A memory result of 4 GiB or more is refused, not planned with its size cut to 32 bits.
+jitffi_cli_test(plan_sysv_result_over_4gib STATUS 1
+                ERR "the result \\{u8\\[4294967304\\]\\} is 4294967304 bytes; results of at most 4294967295 bytes"
+                NO_OUT "returns in memory"
+                ARGS plan "sysv:{u8[4294967304]}()")
+# A misspelt calling-convention attribute is an error, not SysV.
+jitffi_cli_test(plan_unknown_abi_attribute STATUS 2
+                ERR "^jitffi: bad signature: expected a known calling-convention attribute \\(ms_abi or sysv_abi\\), got 'foo_abi' at position 15$"
+                ARGS plan "__attribute__((foo_abi)) int f(int)")
