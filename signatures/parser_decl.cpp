@@ -24,7 +24,8 @@ constexpr std::size_t kMaxArrayBytes = std::size_t{1} << 40;
 bool is_qualifier(std::string_view w) {
   return w == "const" || w == "volatile" || w == "restrict" || w == "__restrict" ||
          w == "__restrict__" || w == "__const" || w == "__const__" || w == "__volatile" ||
-         w == "__volatile__";
+         w == "__volatile__" || w == "_Nullable" || w == "_Nonnull" ||
+         w == "_Null_unspecified";  // clang's nullability, in man-pages 6 synopses
 }
 
 // The C keywords that build an arithmetic type, counted as C allows them in any order.
