@@ -25,6 +25,8 @@
 // An integer or pointer typedef: size, alignment and, for integers, signedness ((T)-1 < 0 is
 // the test; that it is constant for unsigned types is the point).
 #pragma GCC diagnostic ignored "-Wtype-limits"
+// Laid out as tables, several names a line.
+// clang-format off
 #define BT_INT(T) {#T, sizeof(T), _Alignof(T), (T)-1 < (T)0, 0},
 #define BT_PTR(T) {#T, sizeof(T), _Alignof(T), 0, 1},
 
@@ -52,9 +54,11 @@ const struct bt_scalar jitffi_bt_zlib[1];
 const size_t jitffi_bt_zlib_count = 0;
 #endif
 
-#define BT_DIV(T) {#T, sizeof(T), _Alignof(T), offsetof(T, quot), offsetof(T, rem), sizeof(((T *)0)->quot)},
+#define BT_DIV(T) \
+  {#T, sizeof(T), _Alignof(T), offsetof(T, quot), offsetof(T, rem), sizeof(((T *)0)->quot)},
 const struct bt_div jitffi_bt_div[] = {BT_DIV(div_t) BT_DIV(ldiv_t) BT_DIV(lldiv_t)};
 const size_t jitffi_bt_div_count = 3;
+// clang-format on
 
 // FILE and DIR are declared (the pointers below compile) but their layout is the library's own.
 FILE *jitffi_bt_file_ptr;
