@@ -119,8 +119,10 @@ void Parser::find_text_abi() {
 parse::SigParts Parser::signature() {
   find_text_abi();
   parse::Specs s = specs(Ctx::Sig);
-  if (!s.any) fail_here("a type name, got " + parse::describe(cur()));
+  if (!s.any) fail_no_type("a type name");
+  compact_names_declarable_ = !s.compact;  // `int u8(void)` names a function u8
   parse::Declarator d = declarator(true);
+  compact_names_declarable_ = false;
   attributes();
   const Token after = cur();
   accept(";");
@@ -134,8 +136,7 @@ parse::SigParts Parser::signature() {
   }
   const parse::FnType &fn = *t.fn;
   if (fn.ret.kind == CType::Incomplete)
-    fail(fn.ret.pos, "a complete return type, got '" + fn.ret.what +
-                         "', which is declared but not defined (return a pointer)");
+    fail(fn.ret.pos, "a complete return type, " + incomplete(fn.ret, "return a pointer"));
   parse::SigParts out;
   out.abi = abi_;
   out.ret = fn.ret.type;
@@ -145,8 +146,7 @@ parse::SigParts Parser::signature() {
   for (std::size_t i = 0; i < fn.params.size(); ++i) {
     const parse::Param &p = fn.params[i];
     if (p.type.kind == CType::Incomplete)
-      fail(p.type.pos, "a complete parameter type, got '" + p.type.what +
-                           "', which is declared but not defined (pass a pointer)");
+      fail(p.type.pos, "a complete parameter type, " + incomplete(p.type, "pass a pointer"));
     const Type &pt = *p.type.type;
     if (pt.kind() == TypeKind::Array)
       fail(p.type.pos, "a parameter that is not an array, got " + pt.canonical() +
@@ -162,14 +162,14 @@ parse::SigParts Parser::signature() {
 
 TypeRef Parser::type_name() {
   parse::Specs s = specs(Ctx::TypeName);
-  if (!s.any) fail_here("a type name, got " + parse::describe(cur()));
+  if (!s.any) fail_no_type("a type name");
   parse::Declarator d = declarator(false);
   if (cur().kind != Tok::End) fail_here("end of input, got " + parse::describe(cur()));
   CType t = apply(s.base, d);
   if (t.kind == CType::Function)
     fail(t.pos, "a type, got a function type (a pointer to it is 'ret (*)(params)')");
   if (t.kind == CType::Incomplete)
-    fail(t.pos, "a complete type, got '" + t.what + "', which is declared but not defined");
+    fail(t.pos, "a complete type, " + incomplete(t, "use a pointer to it"));
   return t.type;
 }
 

@@ -166,7 +166,7 @@ long long Parser::unary_expr() {
       ++i_;
       expect("(", "'(' and a type name");
       parse::Specs s = specs(Ctx::TypeName);
-      if (!s.any) fail_here("a type name, got " + parse::describe(cur()));
+      if (!s.any) fail_no_type("a type name");
       parse::CType ct = apply(s.base, declarator(false));
       expect(")", "')' after the type name");
       if (ct.kind != parse::CType::Complete || ct.type->is_void())

@@ -24,7 +24,8 @@ constexpr std::size_t kMaxArrayBytes = std::size_t{1} << 40;
 bool is_qualifier(std::string_view w) {
   return w == "const" || w == "volatile" || w == "restrict" || w == "__restrict" ||
          w == "__restrict__" || w == "__const" || w == "__const__" || w == "__volatile" ||
-         w == "__volatile__";
+         w == "__volatile__" || w == "_Nullable" || w == "_Nonnull" ||
+         w == "_Null_unspecified";  // clang's nullability, in man-pages 6 synopses
 }
 
 // The C keywords that build an arithmetic type, counted as C allows them in any order.
@@ -166,6 +167,12 @@ Specs Parser::specs(Ctx ctx) {
       if (ctx != Ctx::Decl && ctx != Ctx::Sig && !(ctx == Ctx::Param && w == "register"))
         fail(t.pos, "a type name, got '" + std::string(w) + "'");
       ++i_;
+    } else if (w == "bool" && given()) {
+      // `bool` is a macro name before C23, so after a type it is the declared name, as in
+      // `struct { int bool; }`; `_Bool` stays a keyword.
+      if (s.compact && !s.is_typedef)
+        fail(t.pos, "one type, got '" + std::string(w) + "' after '" + words + "'");
+      break;
     } else if (KeywordCounts next = kw; next.add(w)) {
       if (named) fail(t.pos, "one type, got '" + std::string(w) + "' after '" + words + "'");
       if (!next.possible()) fail(t.pos, "a C type, got '" + words + " " + std::string(w) + "'");
@@ -182,9 +189,10 @@ Specs Parser::specs(Ctx ctx) {
       s.declared_tag = true;
     } else {
       // A typedef or compact name is a type only when none was given yet, as in C: in
-      // `int size_t`, size_t would be the declared name.
+      // `int size_t` and `void *ptr`, size_t and ptr are the declared names. After a compact
+      // type (`i32(ptr f64)`) a compact name is a missing comma, not a name.
       if (given()) {
-        if (parse::is_compact_name(w) && !s.is_typedef)
+        if (parse::is_compact_name(w) && s.compact && !s.is_typedef)
           fail(t.pos, "one type, got '" + std::string(w) + "' after '" + words + "'");
         break;
       }
@@ -193,6 +201,7 @@ Specs Parser::specs(Ctx ctx) {
       type_pos = t.pos;
       named = std::move(td);
       words = std::string(w);
+      s.compact = parse::is_compact_name(w);
       ++i_;
     }
   }
@@ -213,7 +222,7 @@ CType Parser::tagged(std::size_t kw_pos, std::string_view kw) {
   attributes();
   std::string tag;
   std::size_t tag_pos = cur().pos;
-  if (cur().kind == Tok::Ident && !parse::is_reserved(cur().text)) {
+  if (cur().kind == Tok::Ident && !parse::is_keyword(cur().text)) {
     tag = std::string(cur().text);
     ++i_;
     attributes();
@@ -239,6 +248,7 @@ CType Parser::tagged(std::size_t kw_pos, std::string_view kw) {
   std::optional<TypeRef> found = lookup_tag(tag);
   if (!found) {
     t.kind = CType::Incomplete;
+    t.undeclared = true;
     // C declares an unknown struct tag on first use; an enum must be defined first.
     if (kw != "enum") overlay_.tags_[tag] = nullptr;
     return t;
@@ -268,11 +278,14 @@ CType Parser::aggregate_body(bool is_union, const std::string &tag, std::size_t 
     fail_here(std::string("a member, got '}' (an empty ") + kw + " has size 0 and is not C)");
   std::vector<Field> fields;
   std::set<std::string, std::less<>> names;  // a lookup per member, not a scan of the others
+  const bool declarable = compact_names_declarable_, in_param = param_declarator_;
+  param_declarator_ = false;  // a member array keeps its layout
   while (!is("}")) {
     if (cur().kind == Tok::End) fail_here("a member or '}', got end of input");
     Specs s = specs(Ctx::Member);
-    if (!s.any) fail_here("a member type, got " + parse::describe(cur()));
+    if (!s.any) fail_no_type("a member type");
     for (bool more = true; more;) {
+      compact_names_declarable_ = !s.compact;
       Declarator d = declarator(true);
       attributes();
       if (is(":")) fail_here("a member without a bit-field width (not supported), got ':'");
@@ -283,9 +296,7 @@ CType Parser::aggregate_body(bool is_union, const std::string &tag, std::size_t 
       if (m.kind == CType::Function)
         fail(m.pos, "a member type, got a function type (use a pointer to the function)");
       if (m.kind == CType::Incomplete)
-        fail(m.pos, "a complete member type, got '" + m.what + "', which " +
-                        (m.self ? std::string("is still being defined (use a pointer)")
-                                : std::string("is declared but not defined (use a pointer)")));
+        fail(m.pos, "a complete member type, " + incomplete(m, "use a pointer"));
       if (m.type->is_void()) fail(m.pos, "a member type other than void, got 'void'");
       if (named && !names.insert(d.name).second)
         fail(d.name_pos, "a new member name, got '" + d.name + "' again");
@@ -305,6 +316,8 @@ CType Parser::aggregate_body(bool is_union, const std::string &tag, std::size_t 
     }
   }
   ++i_;  // '}'
+  compact_names_declarable_ = declarable;
+  param_declarator_ = in_param;
   defining_.erase(tag);
   TypeRef t;
   try {
@@ -390,8 +403,9 @@ Declarator Parser::declarator(bool allow_name) {
     ++i_;
     inner = declarator(allow_name);
     expect(")", "')' to close the declarator");
-  } else if (cur().kind == Tok::Ident && !parse::is_keyword(cur().text) &&
-             (compact_names_declarable_ || !parse::is_compact_name(cur().text)) &&
+  } else if (cur().kind == Tok::Ident &&
+             (compact_names_declarable_ ? !parse::is_keyword(cur().text) || cur().text == "bool"
+                                        : !parse::is_reserved(cur().text)) &&
              !is("__attribute__") && !is("__attribute") && !is("__asm__") && !is("__asm") &&
              !is("asm")) {
     if (!allow_name) fail_here("no name in a type, got " + parse::describe(cur()));
@@ -404,6 +418,10 @@ Declarator Parser::declarator(bool allow_name) {
     if (is("[")) {
       const std::size_t open = cur().pos;
       ++i_;
+      if (param_declarator_) {
+        suffixes.push_back({DeclOp::Array, open, param_array_size(), nullptr});
+        continue;
+      }
       if (is("]")) fail_here("an array size, got ']' (arrays without a size are not supported)");
       const std::size_t at = cur().pos;
       const long long n = constant();
@@ -428,13 +446,47 @@ Declarator Parser::declarator(bool allow_name) {
   return d;
 }
 
+std::size_t Parser::param_array_size() {
+  // C11 6.7.6.2/6.7.6.3: `[static const 10]`, `[]`, `[*]`, a variable length `[n]` and the man
+  // pages' `[.count]` or `[restrict .size * .nmemb]`. The size does not matter, the parameter is
+  // a pointer; a constant size is still checked. 0 stands for a size that is not a constant.
+  while (cur().kind == Tok::Ident && (cur().text == "static" || is_qualifier(cur().text))) ++i_;
+  if (accept("]")) return 0;
+  if (is("*") && peek().kind == Tok::Punct && peek().text == "]") {
+    i_ += 2;
+    return 0;
+  }
+  const std::size_t at = cur().pos;
+  bool is_constant = true;
+  std::size_t end = i_;
+  for (int depth = 0;; ++end) {
+    const Token &t = toks_[end];
+    if (t.kind == Tok::End) fail(at, "']' to close the array size");
+    if (t.kind == Tok::Punct && (t.text == "[" || t.text == "(")) ++depth;
+    if (t.kind == Tok::Punct && (t.text == "]" || t.text == ")") && depth-- == 0) break;
+    long long v = 0;
+    if ((t.kind == Tok::Punct && t.text == ".") || t.kind == Tok::String ||
+        (t.kind == Tok::Ident && !lookup_constant(t.text, &v)))
+      is_constant = false;
+  }
+  if (toks_[end].text != "]") fail(toks_[end].pos, "']' to close the array size");
+  if (!is_constant) {
+    i_ = end + 1;
+    return 0;
+  }
+  const long long n = constant();
+  if (n <= 0) fail(at, "a positive array size, got " + std::to_string(n));
+  expect("]", "']' to close the array size");
+  return static_cast<std::size_t>(n);
+}
+
 std::shared_ptr<FnType> Parser::params() {
   const Nest nest(*this);
   auto fn = std::make_shared<FnType>();
   fn->pos = cur().pos;
   ++i_;  // '('
   ++param_depth_;
-  const bool declarable = compact_names_declarable_;
+  const bool declarable = compact_names_declarable_, in_param = param_declarator_;
   compact_names_declarable_ = false;
   if (!is(")")) {
     for (;;) {
@@ -448,11 +500,25 @@ std::shared_ptr<FnType> Parser::params() {
         Param p;
         p.pos = cur().pos;
         Specs s = specs(Ctx::Param);
-        if (!s.any) fail_here("a type name, got " + parse::describe(cur()));
+        if (!s.any) fail_no_type("a type name");
+        // After a C type, C's rules: `void *ptr`, and arrays adjusted to pointers. A compact
+        // type keeps the compact rules: `i32(ptr f64)` is a missing comma, `i32(u8[4])` an error.
+        compact_names_declarable_ = param_declarator_ = !s.compact;
         Declarator d = declarator(true);
+        compact_names_declarable_ = param_declarator_ = false;
         attributes();
+        // C adjusts a parameter of array type to a pointer to its element (C11 6.7.6.3p7).
+        if (!s.compact && !d.ops.empty() && d.ops.back().kind == DeclOp::Array)
+          d.ops.back().kind = DeclOp::Pointer;
         p.type = apply(s.base, d);
         p.name = std::move(d.name);
+        if (!s.compact && p.type.kind == CType::Complete &&
+            p.type.type->kind() == TypeKind::Array) {  // a typedef of an array type: uuid_t
+          const std::size_t at = p.type.pos;
+          p.type = CType{};
+          p.type.type = Type::pointer();
+          p.type.pos = at;
+        }
         // C adjusts a parameter of function type to a pointer to the function.
         if (p.type.kind == CType::Function) {
           const std::size_t at = p.type.pos;
@@ -470,6 +536,7 @@ std::shared_ptr<FnType> Parser::params() {
   ++i_;  // ')'
   --param_depth_;
   compact_names_declarable_ = declarable;
+  param_declarator_ = in_param;
   auto is_void = [](const Param &p) {
     return p.type.kind == CType::Complete && p.type.type->is_void();
   };
@@ -501,8 +568,16 @@ CType Parser::apply(CType t, const Declarator &d) const {
         if (t.kind == CType::Function)
           fail(op.pos, "an array element type, got a function type (use a pointer)");
         if (t.kind == CType::Incomplete)
-          fail(t.pos, "a complete array element type, got '" + t.what + "' (use a pointer)");
+          fail(t.pos, "a complete array element type, " + incomplete(t, "use a pointer"));
         if (t.type->is_void()) fail(op.pos, "an array element type other than void, got 'void'");
+        if (op.count == 0) {
+          // A variable length array inside a parameter (`int m[n][n]`): only ever under the
+          // pointer the parameter becomes, so any placeholder of nonzero size serves.
+          t = CType{};
+          t.type = Type::pointer();
+          t.pos = op.pos;
+          break;
+        }
         if (op.count > kMaxArrayBytes / t.type->size())
           fail(op.pos, "an array of at most 2^40 bytes, got " + std::to_string(op.count) +
                            " elements of " + std::to_string(t.type->size()) + " bytes");
@@ -601,13 +676,45 @@ std::optional<CType> Parser::lookup_typedef(std::string_view name, std::size_t p
     if (name == "ldouble" && (abi_ == Abi::Win64 || abi_ == Abi::Apple_arm64))
       fail(pos, std::string("f64, got 'ldouble' (long double is double on ") +
                     std::string(abi_name(abi_)) + ")");
-    return std::nullopt;
+    const parse::LibraryTypedef lib = parse::library_typedef(name, abi_);
+    if (lib.kind == parse::LibraryTypedef::Opaque) {
+      CType c;
+      c.kind = CType::Incomplete;
+      c.opaque = true;
+      c.what = std::string(name);
+      c.pos = pos;
+      return c;
+    }
+    if (lib.kind != parse::LibraryTypedef::Complete) return std::nullopt;
+    t = lib.type;
+    plain_char = lib.plain_char;
   }
   CType c;
   c.type = std::move(t);
   c.plain_char = plain_char;
   c.pos = pos;
   return c;
+}
+
+void Parser::fail_no_type(const std::string &expected) const {
+  const Token &t = cur();
+  if (t.kind != Tok::Ident || parse::is_keyword(t.text))
+    fail_here(expected + ", got " + parse::describe(t));
+  const std::string name(t.text);
+  const std::string declare = "declare it first: 'typedef <its type> " + name + ";'";
+  if (parse::library_typedef(name, abi_).kind == parse::LibraryTypedef::Absent)
+    fail_here(expected + ", got '" + name + "', a type that " + std::string(abi_name(abi_)) +
+              "'s C library does not define (" + declare + ")");
+  fail_here(expected + ", got '" + name + "', an unknown type (" + declare + ")");
+}
+
+std::string Parser::incomplete(const CType &t, const std::string &fix) {
+  if (t.opaque) return "got '" + t.what + "', which is opaque (" + fix + ")";
+  if (t.self) return "got '" + t.what + "', which is still being defined (" + fix + ")";
+  if (t.undeclared)
+    return "got '" + t.what + "', an unknown " + t.what.substr(0, t.what.find(' ')) +
+           " (never declared: define it first, or " + fix + ")";
+  return "got '" + t.what + "', which is declared but not defined (" + fix + ")";
 }
 
 CType Parser::resolve_typedef(const TypeRef &t, std::size_t pos) const {
@@ -662,7 +769,9 @@ void Parser::define_typedef(const std::string &name, std::size_t pos, const CTyp
     return x->canonical();
   };
   bool plain_char = false;
-  if (TypeRef builtin = parse::builtin_name(name, abi_, &plain_char)) {
+  TypeRef builtin = parse::builtin_name(name, abi_, &plain_char);
+  if (name == "bool") builtin = Type::scalar(TypeKind::Bool);  // `typedef _Bool bool;`
+  if (builtin) {
     if (!same(builtin))
       fail(pos, "a typedef that agrees with the built-in '" + name + "' (" + show(builtin) +
                     "), got " + show(stored));

@@ -29,6 +29,8 @@ struct CType {
   TypeRef type;                      // Complete
   std::string what;                  // Incomplete: "struct sqlite3", for messages
   bool self = false;                 // Incomplete because it is still being defined
+  bool undeclared = false;           // Incomplete: a tag first named here, never declared
+  bool opaque = false;               // Incomplete: FILE or DIR, the C library's opaque types
   std::shared_ptr<const FnType> fn;  // Function
   bool plain_char = false;           // written `char`: a pointer to it is a cstr
   bool anonymous_aggregate = false;  // `struct { ... }` / `{ ... }` with no tag
@@ -70,6 +72,7 @@ struct Specs {
   CType base;
   bool any = false;  // a type was given
   bool is_typedef = false;
+  bool compact = false;  // written as a compact name (i32, ptr, ...): no C declarator rules
   bool declared_tag =
       false;  // `struct x {...}`, `struct x`, `enum e {...}`: a declaration of its own
 };
@@ -110,6 +113,10 @@ class Parser {
   bool accept(std::string_view punct_or_word);
   void expect(std::string_view punct, std::string_view what);
   [[noreturn]] void fail_here(std::string expected) const;
+  // "<expected>, got 'x'" where a type is missing; says when 'x' is an unknown type name.
+  [[noreturn]] void fail_no_type(const std::string &expected) const;
+  // "got 'struct x', which is declared but not defined (<fix>)" and its variants.
+  static std::string incomplete(const CType &t, const std::string &fix);
 
   // The ABI named by a `sysv:` prefix or `__attribute__((ms_abi))` outside any parentheses.
   void find_text_abi();
@@ -122,6 +129,7 @@ class Parser {
   CType aggregate_body(bool is_union, const std::string &tag, std::size_t tag_pos);
   CType enum_body(const std::string &tag, std::size_t tag_pos);
   parse::Declarator declarator(bool allow_name);
+  std::size_t param_array_size();
   bool nested_declarator_follows() const;
   std::shared_ptr<parse::FnType> params();
   CType apply(CType base, const parse::Declarator &d) const;
@@ -157,8 +165,13 @@ class Parser {
     ~Nest() { --p_.nesting_; }
     Parser &p_;
   };
-  // While reading typedef names: `typedef int32_t i32;` may restate a compact name.
+  // While reading typedef names (`typedef int32_t i32;` may restate a compact name) and the
+  // declarator after a C type (`void free(void *ptr)`, `int f(int i8)`): compact names and
+  // `bool` are then the declared name, as C reads them.
   bool compact_names_declarable_ = false;
+  // While reading a parameter's declarator: its array suffix becomes a pointer (C11 6.7.6.3p7),
+  // so `[]`, `[static 10]`, `[n]` and the man pages' `[.count]` are accepted.
+  bool param_declarator_ = false;
 };
 
 }  // namespace jitffi

@@ -16,8 +16,8 @@ bool is_ident_char(char c) {
 
 // Longest match first, so that `<<` is not read as two `<`.
 constexpr std::string_view kPuncts[] = {
-    "...", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "(", ")", "{", "}", "[", "]", ",",
-    ";",   "*",  ":",  "=",  "+",  "-",  "~",  "!",  "/",  "%", "<", ">", "&", "^", "|", "?"};
+    "...", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "(", ")", "{", "}", "[", "]", ",", ";",
+    "*",   ":",  "=",  "+",  "-",  "~",  "!",  "/",  "%",  "<", ">", "&", "^", "|", "?", "."};
 
 // Skips a quoted literal starting at `i` (the quote); returns the index after the closing quote.
 std::size_t skip_quoted(std::string_view in, std::size_t i) {

@@ -35,16 +35,99 @@ constexpr std::pair<std::string_view, TypeKind> kFixedTypedefs[] = {
 };
 
 constexpr std::string_view kKeywords[] = {
-    "void",          "_Bool",      "bool",         "char",       "short",         "int",
-    "long",          "signed",     "__signed",     "__signed__", "unsigned",      "float",
-    "double",        "__int128",   "struct",       "union",      "enum",          "typedef",
-    "const",         "volatile",   "restrict",     "__restrict", "__restrict__",  "__const",
-    "__const__",     "__volatile", "__volatile__", "extern",     "static",        "inline",
-    "__inline",      "__inline__", "register",     "auto",       "_Atomic",       "_Complex",
-    "__complex__",   "_Imaginary", "_Alignas",     "alignas",    "__attribute__", "__attribute",
-    "__extension__", "sizeof",     "_Alignof",     "alignof",    "__alignof__",   "__cdecl",
-    "__asm__",       "__asm",      "asm",
+    "void",          "_Bool",         "bool",
+    "char",          "short",         "int",
+    "long",          "signed",        "__signed",
+    "__signed__",    "unsigned",      "float",
+    "double",        "__int128",      "struct",
+    "union",         "enum",          "typedef",
+    "const",         "volatile",      "restrict",
+    "__restrict",    "__restrict__",  "__const",
+    "__const__",     "__volatile",    "__volatile__",
+    "extern",        "static",        "inline",
+    "__inline",      "__inline__",    "register",
+    "auto",          "_Atomic",       "_Complex",
+    "__complex__",   "_Imaginary",    "_Alignas",
+    "alignas",       "__attribute__", "__attribute",
+    "__extension__", "sizeof",        "_Alignof",
+    "alignof",       "__alignof__",   "__cdecl",
+    "__asm__",       "__asm",         "asm",
+    "_Nullable",     "_Nonnull",      "_Null_unspecified",
 };
+
+// The C library's and zlib's usual typedefs, per ABI, in the order of the Abi enum: SysV x86-64
+// (glibc), Win64 (MSVC's UCRT, else mingw-w64), AAPCS64 (glibc), Apple arm64 (Darwin libc).
+// Void marks a name that ABI's C library does not define. Sources:
+//  - glibc: bits/typesizes.h (x86_64) and the generic one (aarch64: nlink_t and blksize_t are
+//    32-bit there); checked against the compiler by tests/signatures/test_builtin_typedefs.cpp
+//    on the x86-64 host and under qemu in the aarch64 cross build.
+//  - UCRT (Windows SDK 10): corecrt.h (time_t = __time64_t, wint_t = unsigned short),
+//    time.h (clock_t = long), sys/types.h (_off_t long, _ino_t unsigned short, _dev_t unsigned
+//    int), ws2tcpip.h (socklen_t int); pid_t is int, the type of _getpid (the UCRT has no
+//    pid_t; mingw-w64's is __int64 on Win64 — declare it to call such a library). mode_t,
+//    off64_t and useconds_t are mingw-w64's (sys/types.h); uid_t, gid_t, suseconds_t, nlink_t,
+//    blksize_t, blkcnt_t, key_t and id_t exist in neither.
+//  - Darwin: sys/_types.h and arm/_types.h (off_t __int64_t, clock_t unsigned long, mode_t
+//    __uint16_t, dev_t __int32_t, nlink_t __uint16_t, ino_t __uint64_t with 64-bit inodes,
+//    suseconds_t __int32_t, socklen_t __uint32_t, wint_t int); there is no off64_t.
+//  - zlib: zconf.h (Byte unsigned char, uInt unsigned int, uLong unsigned long, z_size_t
+//    size_t, z_crc_t unsigned int where that has 32 bits, z_off_t long or off_t: long on every
+//    ABI here), zlib.h (gzFile, z_streamp and the *_func callbacks are pointers).
+struct LibName {
+  std::string_view name;
+  TypeKind kind[kAbiCount];
+};
+using K = TypeKind;
+constexpr K kNone = K::Void;
+constexpr LibName kLibraryTypedefs[] = {
+    {"time_t", {K::I64, K::I64, K::I64, K::I64}},
+    {"clock_t", {K::I64, K::I32, K::I64, K::U64}},
+    {"pid_t", {K::I32, K::I32, K::I32, K::I32}},
+    {"uid_t", {K::U32, kNone, K::U32, K::U32}},
+    {"gid_t", {K::U32, kNone, K::U32, K::U32}},
+    {"id_t", {K::U32, kNone, K::U32, K::U32}},
+    {"off_t", {K::I64, K::I32, K::I64, K::I64}},
+    {"off64_t", {K::I64, K::I64, K::I64, kNone}},
+    {"mode_t", {K::U32, K::U16, K::U32, K::U16}},
+    {"socklen_t", {K::U32, K::I32, K::U32, K::U32}},
+    {"wint_t", {K::U32, K::U16, K::U32, K::I32}},
+    {"suseconds_t", {K::I64, kNone, K::I64, K::I32}},
+    {"useconds_t", {K::U32, K::U32, K::U32, K::U32}},
+    {"ino_t", {K::U64, K::U16, K::U64, K::U64}},
+    {"dev_t", {K::U64, K::U32, K::U64, K::I32}},
+    {"nlink_t", {K::U64, kNone, K::U32, K::U16}},
+    {"blksize_t", {K::I64, kNone, K::I32, K::I32}},
+    {"blkcnt_t", {K::I64, kNone, K::I64, K::I64}},
+    {"key_t", {K::I32, kNone, K::I32, K::I32}},
+    {"sig_atomic_t", {K::I32, K::I32, K::I32, K::I32}},
+    // zlib (zconf.h, zlib.h)
+    {"Byte", {K::U8, K::U8, K::U8, K::U8}},
+    {"Bytef", {K::U8, K::U8, K::U8, K::U8}},
+    {"uInt", {K::U32, K::U32, K::U32, K::U32}},
+    {"uIntf", {K::U32, K::U32, K::U32, K::U32}},
+    {"uLong", {K::U64, K::U32, K::U64, K::U64}},
+    {"uLongf", {K::U64, K::U32, K::U64, K::U64}},
+    {"intf", {K::I32, K::I32, K::I32, K::I32}},
+    {"z_size_t", {K::U64, K::U64, K::U64, K::U64}},
+    {"z_crc_t", {K::U32, K::U32, K::U32, K::U32}},
+    {"z_off_t", {K::I64, K::I32, K::I64, K::I64}},
+    {"z_off64_t", {K::I64, K::I64, K::I64, K::I64}},
+    {"voidp", {K::Pointer, K::Pointer, K::Pointer, K::Pointer}},
+    {"voidpf", {K::Pointer, K::Pointer, K::Pointer, K::Pointer}},
+    {"voidpc", {K::Pointer, K::Pointer, K::Pointer, K::Pointer}},
+    {"gzFile", {K::Pointer, K::Pointer, K::Pointer, K::Pointer}},
+    {"z_streamp", {K::Pointer, K::Pointer, K::Pointer, K::Pointer}},
+    {"gz_headerp", {K::Pointer, K::Pointer, K::Pointer, K::Pointer}},
+    {"alloc_func", {K::Pointer, K::Pointer, K::Pointer, K::Pointer}},
+    {"free_func", {K::Pointer, K::Pointer, K::Pointer, K::Pointer}},
+    {"in_func", {K::Pointer, K::Pointer, K::Pointer, K::Pointer}},
+    {"out_func", {K::Pointer, K::Pointer, K::Pointer, K::Pointer}},
+};
+
+// div_t, ldiv_t and lldiv_t: `{ T quot; T rem; }` in every C library here (C11 7.22).
+TypeRef div_struct(TypeKind k) {
+  return Type::struct_({{"quot", Type::scalar(k), 0}, {"rem", Type::scalar(k), 0}});
+}
 
 }  // namespace
 
@@ -78,6 +161,35 @@ TypeRef builtin_name(std::string_view name, Abi abi, bool *plain_char) {
     return Type::scalar(abi == Abi::AAPCS64 ? TypeKind::U32 : TypeKind::I32);
   }
   return nullptr;
+}
+
+LibraryTypedef library_typedef(std::string_view name, Abi abi) {
+  LibraryTypedef out;
+  if (name == "FILE" || name == "DIR") {
+    out.kind = LibraryTypedef::Opaque;
+    return out;
+  }
+  out.kind = LibraryTypedef::Complete;
+  if (name == "div_t") {
+    out.type = div_struct(TypeKind::I32);
+  } else if (name == "ldiv_t") {
+    out.type = div_struct(long_kind(abi, false));
+  } else if (name == "lldiv_t") {
+    out.type = div_struct(TypeKind::I64);
+  } else if (name == "charf") {
+    out.type = Type::scalar(plain_char_kind(abi));
+    out.plain_char = true;
+  } else {
+    out.kind = LibraryTypedef::Unknown;
+    for (const LibName &n : kLibraryTypedefs) {
+      if (n.name != name) continue;
+      const TypeKind k = n.kind[static_cast<int>(abi)];
+      out.kind = k == kNone ? LibraryTypedef::Absent : LibraryTypedef::Complete;
+      if (k != kNone) out.type = k == TypeKind::Pointer ? Type::pointer() : Type::scalar(k);
+      break;
+    }
+  }
+  return out;
 }
 
 bool is_compact_name(std::string_view name) {

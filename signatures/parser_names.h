@@ -2,6 +2,7 @@
 // standard typedefs, with the C names whose meaning depends on the ABI resolved per ABI.
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 
 #include "jitffi/types.h"
@@ -19,6 +20,18 @@ TypeKind long_double_kind(Abi abi);
 // int32_t, wchar_t, ...), resolved for `abi`; null for any other name. `ldouble` is null on an ABI
 // without a long double of its own. `plain_char` is set for names that mean plain char.
 TypeRef builtin_name(std::string_view name, Abi abi, bool *plain_char);
+
+// A typedef of the C library or zlib (time_t, pid_t, FILE, div_t, uLong, Bytef, ...) as the
+// system's headers declare it for `abi` (the table in parser_names.cpp cites each value). Unlike
+// builtin_name, a user typedef of the same name replaces it in its Scope.
+struct LibraryTypedef {
+  enum Kind : std::uint8_t { Unknown, Absent, Complete, Opaque } kind = Unknown;
+  TypeRef type;             // Complete
+  bool plain_char = false;  // zlib's charf is plain char
+};
+// Unknown: no such name. Absent: the name is a C library type, but not on this ABI (uid_t on
+// win64). Opaque: FILE and DIR, usable only behind a pointer.
+LibraryTypedef library_typedef(std::string_view name, Abi abi);
 
 bool is_compact_name(std::string_view name);
 // C keywords that can never be a declared name.

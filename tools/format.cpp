@@ -183,8 +183,23 @@ std::string explain_parse_error(const jitffi::ParseError &e, std::string_view wh
   std::string line = in.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
   for (char &c : line)
     if (c == '\t' || c == '\r') c = ' ';
-  return std::string(what) + ": expected " + e.expected() + " at position " +
-         std::to_string(e.position()) + "\n  " + line + "\n  " + std::string(pos - begin, ' ') +
+  std::string head = "expected " + e.expected() + " at position " + std::to_string(e.position());
+  // The parser's hint for a type it does not know becomes the -d option that declares it.
+  const std::string hint = " (declare it first: '";
+  const std::size_t h = e.expected().find(hint), got = e.expected().find(", got '");
+  if (h != std::string::npos && got != std::string::npos && got < h &&
+      e.expected().compare(e.expected().size() - 2, 2, "')") == 0) {
+    const std::size_t name_end = e.expected().find('\'', got + 7);
+    const std::string name = e.expected().substr(got + 7, name_end - got - 7);
+    const std::string declaration =
+        e.expected().substr(h + hint.size(), e.expected().size() - 2 - h - hint.size());
+    std::string why = e.expected().substr(name_end + 1, h - name_end - 1);  // ", an unknown type"
+    why = why.rfind(", an unknown type", 0) == 0 ? "unknown type '" + name + "'"
+                                                 : "'" + name + "'" + why;
+    head = why + " at position " + std::to_string(e.position()) + "; declare it: -d '" +
+           declaration + "'";
+  }
+  return std::string(what) + ": " + head + "\n  " + line + "\n  " + std::string(pos - begin, ' ') +
          "^";
 }
 

@@ -430,8 +430,12 @@ CASE(declarations) {
   int64_t r = -1;
   CHECK_OK(jitffi_lib_open("libc.so.6", &libc));
   if (!libc) return;
-  /* FILE is unknown until declared (opaque, usable behind a pointer). */
-  CHECK_STATUS(jitffi_lib_parse(libc, "int fileno(FILE *stream)", &sig), JITFFI_PARSE_ERROR);
+  /* A type is unknown until declared; FILE is built in (opaque, usable behind a pointer), and a
+     declaration of it replaces the built-in one. */
+  CHECK_STATUS(jitffi_lib_parse(libc, "int f(my_file *stream)", &sig), JITFFI_PARSE_ERROR);
+  CHECK_OK(jitffi_lib_parse(libc, "int fileno(FILE *stream)", &sig));
+  jitffi_sig_free(sig);
+  sig = NULL;
   CHECK_OK(jitffi_lib_declare(libc, "typedef struct _IO_FILE FILE;"));
   CHECK_OK(jitffi_lib_function(libc, "int fileno(FILE *stream)", NULL, &fn));
   args[0] = &out;

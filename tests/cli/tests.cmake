@@ -132,8 +132,18 @@ jitffi_cli_test(missing_symbol STATUS 1 ERR "jitffi_no_such_function"
 jitffi_cli_test(bad_prototype STATUS 2 ERR "^jitffi: bad prototype: expected .* at position 17$"
                 "^  double cos\\(double$" "^ {19}\\^$"
                 ARGS call libm.so.6 "double cos(double" 0)
-jitffi_cli_test(unknown_type STATUS 2 ERR "^jitffi: bad prototype: expected" "^ {13}\\^$"
+jitffi_cli_test(unknown_type STATUS 2
+                ERR "^jitffi: bad prototype: unknown type 'doubel' at position 11; declare it: -d 'typedef <its type> doubel;'$" "^ {13}\\^$"
                 ARGS call libm.so.6 "double cos(doubel)" 0)
+# Man-page prototypes: compact names as parameter names, [.count] arrays, built-in typedefs.
+jitffi_cli_test(manpage_prototype STDOUT "-42"
+                ARGS call libc.so.6 "long strtol(const char *restrict nptr, char **restrict endptr, int base);"
+                     " -42" null 10)
+jitffi_cli_test(manpage_array_parameter STDOUT "0"
+                ARGS call libc.so.6 "ssize_t write(int fd, const void buf[.count], size_t count);"
+                     1 null 0)
+jitffi_cli_test(struct_never_declared STATUS 2 ERR "got 'struct nope', an unknown struct \\(never declared"
+                ARGS call libc.so.6 "int f(struct nope x)" 1)
 jitffi_cli_test(bad_declaration STATUS 2 ERR "^jitffi: bad declaration: expected"
                 ARGS call -d "struct p { int x" libm.so.6 "double cos(double)" 0)
 jitffi_cli_test(prototype_without_name STATUS 2 ERR "has no function name"
@@ -223,7 +233,7 @@ jitffi_cli_test(plan_upcall_only OUT "^upcall entry" NO_OUT "^downcall stub" "^b
                 ARGS plan --upcall "sysv:void(ptr)")
 # Errors: a bad signature with a caret (exit 2), one the JIT cannot serve with the reason (exit 1).
 jitffi_cli_test(plan_bad_signature STATUS 2
-                ERR "^jitffi: bad signature: expected .*'doubel' at position 4$"
+                ERR "^jitffi: bad signature: unknown type 'doubel' at position 4; declare it: -d 'typedef <its type> doubel;'$"
                 "^  int\\(doubel\\)$" "^ {6}\\^$" ARGS plan "int(doubel)")
 jitffi_cli_test(plan_bad_abi STATUS 2 ERR "^jitffi: bad signature: expected an ABI name"
                 ARGS plan "foo:i32()")

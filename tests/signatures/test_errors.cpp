@@ -54,6 +54,15 @@ TEST(ParseErrors, UnknownTypeNames) {
   sig_error("void({i32, foo})", 11, "a member type, got 'foo'");
   sig_error("int f(sqlite3 *db)", 6, "a type name, got 'sqlite3'");
   sig_error("i32(const)", 9, "a type name, got ')'");
+  // An unknown name says so and how to declare it (issue 15.11).
+  sig_error("uLongz crc(uLongz crc)", 0,
+            "a type name, got 'uLongz', an unknown type (declare it first: 'typedef <its type> "
+            "uLongz;')");
+  const std::string c = "int f(const foo_t *p)";
+  sig_error(c, at(c, "foo_t"), "got 'foo_t', an unknown type");
+  // A C library name that this ABI's C library lacks says that instead.
+  expect_error([] { Signature::parse("uid_t getuid(void)", Abi::Win64); }, "uid_t getuid(void)", 0,
+               "got 'uid_t', a type that win64's C library does not define (declare it first");
 }
 
 TEST(ParseErrors, UnbalancedBrackets) {
@@ -104,7 +113,13 @@ TEST(ParseErrors, OpaqueStructByValue) {
   err("int f(int, struct fwd x)", 11, "'struct fwd', which is declared but not defined");
   err("sqlite3 f(void)", 0, "a complete return type, got 'struct sqlite3'");
   err("int f(struct never_seen)", 6, "a complete parameter type, got 'struct never_seen'");
+  // A tag never declared is not "declared but not defined" (issue 15.13).
+  err("int f(struct never_seen2)", 6,
+      "got 'struct never_seen2', an unknown struct (never declared: define it first, or pass a "
+      "pointer)");
+  err("union nope f(void)", 0, "got 'union nope', an unknown union (never declared");
   err("enum undefined f(void)", 0, "a complete return type, got 'enum undefined'");
+  err("enum undefined f(void)", 0, "an unknown enum");
   const std::string d = "struct holder { struct fwd inner; };";
   expect_error([&] { s.declare(d); }, d, 16, "a complete member type, got 'struct fwd'");
   // Behind a pointer an opaque type is fine.
@@ -137,9 +152,17 @@ TEST(ParseErrors, VoidParameters) {
 }
 
 TEST(ParseErrors, ArrayParameters) {
+  // A compact element type keeps the compact rule: no array parameters (C types are adjusted
+  // to pointers, see test_manpage_prototypes.cpp).
   sig_error("i32(i32[4])", 7, "pass a pointer");
-  sig_error("int f(int a[10])", 11, "a parameter that is not an array, got i32[10]");
-  sig_error("int f(char s[2][3])", 12, "pass a pointer");
+  sig_error("i32(u8[])", 7, "an array size, got ']'");
+  sig_error("void f(u8 buf[.count])", 14, "an integer constant, got '.'");
+  // In a C parameter the size is not used, but a constant one is still checked, and the
+  // brackets must close.
+  sig_error("int f(int a[0])", 12, "a positive array size, got 0");
+  sig_error("int f(int a[-1])", 12, "a positive array size, got -1");
+  sig_error("int f(int a[3)", 13, "']' to close the array size");
+  sig_error("int f(int a[.n", 12, "']' to close the array size");
   // In C, `a[2](int)` is an array of functions.
   sig_error("i32[2](i32)", 3, "an array element type, got a function type");
   sig_error("int (*f(int))(int)(int)", 13, "a function returning a pointer, not a function");
@@ -178,7 +201,9 @@ TEST(ParseErrors, TypeSpecifierCombinations) {
   sig_error("long long long f(void)", 10, "a C type, got 'long long long'");
   sig_error("signed unsigned f(void)", 7, "a C type, got 'signed unsigned'");
   sig_error("i32 int (void)", 4, "one type, got 'int' after 'i32'");
-  sig_error("int u32(void)", 4, "one type, got 'u32' after 'int'");
+  sig_error("i32 u32(void)", 4, "one type, got 'u32' after 'i32'");
+  sig_error("i32(ptr f64)", 8, "one type, got 'f64' after 'ptr'");
+  sig_error("void({i32 bool})", 10, "one type, got 'bool' after 'i32'");
   sig_error("int struct x f(void)", 4, "one type, got 'struct'");
   sig_error("_Complex double f(void)", 0, "not supported");
   sig_error("typedef int f(void)", 0, "typedefs go to Scope::declare");
