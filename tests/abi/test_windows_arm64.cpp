@@ -55,6 +55,14 @@ TEST(WindowsArm64Fixed, FloatsAndHfasInVectorRegisters) {
             "a3[0,4] v4");
 }
 
+// [MS] Definitions says an HFA has "2 to 4 identical floating-point members"; AAPCS64 counts 1
+// to 4, and so does clang for aarch64-pc-windows-msvc (the oracle sees struct {double} in d0).
+// The plan follows AAPCS64 and clang; MSVC itself is not checked here.
+TEST(WindowsArm64Fixed, OneMemberHfaAsInAapcs64) {
+  EXPECT_EQ(pieces(win(v(), {S({f64()}), S({f32()})})), "a0[0,8] v0 | a1[0,4] v1");
+  EXPECT_EQ(results(win(S({f64()}), {})), "v0 [0,8]");
+}
+
 // [MS] B.2 then B.3: an HFA is "used unmodified" even over 16 bytes; any other composite over 16
 // bytes "is copied to memory allocated by the caller, and the argument is replaced by a pointer
 // to the copy".

@@ -1,8 +1,9 @@
 // The AArch64 emitter on windows_arm64 plans, on any host. No machine here runs Windows code, so
-// what is checked is what the listing shows: every stub kind assembles for a wide set of plans
-// and never names x18, which Windows reserves ("x18 | Non-volatile | Platform register: ... in
-// user mode, points to TEB", Microsoft, "Overview of ARM64 ABI conventions"), and the static
-// chain forms, which pass the chain in x18, are refused.
+// what is checked is what the listing shows: every stub kind assembles for a wide set of plans,
+// keeps sp 16-byte aligned, stores nothing below sp (the red zone) and never names x18, which
+// Windows reserves ("x18 | Non-volatile | Platform register: ... in user mode, points to TEB",
+// Microsoft, "Overview of ARM64 ABI conventions"), and the static chain forms, which pass the chain
+// in x18, are refused.
 #include <gtest/gtest.h>
 
 #include <regex>
@@ -58,8 +59,9 @@ std::vector<std::string> signatures() {
   return out;
 }
 
-TEST(A64WindowsArm64, NoStubNamesX18) {
+TEST(A64WindowsArm64, NoStubNamesX18OrStoresBelowSp) {
   const std::regex x18("\\b[wx]18\\b");
+  const std::regex sp_adjust("(?:sub|add) sp, sp, ([0-9]+)");
   static const char target = 0;
   unsigned listings = 0, variadic = 0;
   for (const std::string &text : signatures()) {
@@ -72,6 +74,12 @@ TEST(A64WindowsArm64, NoStubNamesX18) {
       // A real listing: the stub reaches its target or handler.
       ASSERT_TRUE(std::regex_search(t, std::regex("\\bb(lr|r) x1[06]\\b"))) << text << "\n" << t;
       EXPECT_FALSE(std::regex_search(t, x18)) << text << "\n" << t;
+      // [MS] Red zone: the 16 bytes below sp are reserved, so nothing is stored below sp
+      // (a negative sp offset only with writeback, the push itself); [MS] Stack: sp stays
+      // 16-byte aligned, so every adjustment is a multiple of 16.
+      EXPECT_FALSE(std::regex_search(t, std::regex("\\[sp, -[0-9]+\\](?!!)"))) << text << "\n" << t;
+      for (std::sregex_iterator it(t.begin(), t.end(), sp_adjust), end; it != end; ++it)
+        EXPECT_EQ(std::stoul((*it)[1].str()) % 16, 0u) << text << "\n" << t;
       ++listings;
     }
   }
