@@ -1,8 +1,12 @@
-// AAPCS64 classifier (Arm IHI 0055, "Parameter passing", stages A-C) and Apple's arm64 variant
-// ("Writing ARM64 code for Apple platforms") as a policy flag: Signature -> CallPlan.
+// AAPCS64 classifier (Arm IHI 0055, "Parameter passing", stages A-C) with two policy flags:
+// Apple's arm64 variant ("Writing ARM64 code for Apple platforms") and Windows on ARM64
+// (Microsoft's "Overview of ARM64 ABI conventions", cited below as [MS]): Signature -> CallPlan.
 //
 // Rule numbers are those of the 2023Q3 AAPCS64 (C.1-C.17); clang --target=aarch64-linux-gnu /
-// arm64-apple-macos was used to confirm each case the tests cover.
+// arm64-apple-macos was used to confirm each case the tests cover. [MS] quotes an older AAPCS64
+// whose stage C has 15 rules (its C.12-C.15 are the 2023Q3 C.14-C.17); where [MS] is cited, its
+// own numbers are used. tests/abi_oracle compares the Windows plans with clang's
+// aarch64-pc-windows-msvc on a generated set of signatures.
 #include <algorithm>
 #include <cstdint>
 #include <optional>
@@ -70,7 +74,11 @@ std::optional<Hfa> hfa_of(const Type &t) {
 class Aapcs64Classifier {
  public:
   explicit Aapcs64Classifier(const Signature &sig)
-      : sig_(sig), apple_(sig.abi() == Abi::Apple_arm64) {
+      : sig_(sig),
+        apple_(sig.abi() == Abi::Apple_arm64),
+        // [MS] "Addendum: Variadic functions" covers every argument of a variadic function, the
+        // named ones too (clang: IsWinVariadic is a property of the function, not the argument).
+        windows_variadic_(sig.abi() == Abi::Windows_arm64 && sig.is_variadic()) {
     plan_.abi = sig.abi();
     plan_.isa = Isa::A64;
     plan_.variadic = sig.is_variadic();
@@ -91,6 +99,8 @@ class Aapcs64Classifier {
           {static_cast<std::uint32_t>(t.size()), static_cast<std::uint32_t>(t.align()), false, 0});
       if (apple_ && i >= sig_.fixed_count())
         apple_vararg(arg, t);
+      else if (windows_variadic_)
+        windows_vararg(arg, t);
       else
         classify_arg(arg, t);
     }
@@ -117,11 +127,12 @@ class Aapcs64Classifier {
     if (t.size() > UINT32_MAX)
       throw UnsupportedError(std::string(abi_name(sig_.abi())) + ": " + where + " of " +
                              sig_.canonical() + " is too large");
-    if (!apple_) return;
-    // Apple: "The long double type is a double precision IEEE754 binary floating-point type".
+    if (!apple_ && sig_.abi() != Abi::Windows_arm64) return;
+    // Apple: "The long double type is a double precision IEEE754 binary floating-point type";
+    // Windows (LLP64, MSVC): long double is double. Signature::make already refuses both.
     if (t.contains(TypeKind::LongDouble))
-      throw UnsupportedError("apple_arm64: " + where + " of " + sig_.canonical() +
-                             " has long double, which is double on Apple platforms");
+      throw UnsupportedError(std::string(abi_name(sig_.abi())) + ": " + where + " of " +
+                             sig_.canonical() + " has long double, which is double there");
   }
 
   // ---- Results: "as if it were the first named argument", else the indirect result in x8 ----
@@ -252,6 +263,46 @@ class Aapcs64Classifier {
     to_stack(arg, size, align, align_up(size, 8), narrow_arg_ext(t));
   }
 
+  // Windows on ARM64, every argument of a variadic function. [MS] "Addendum: Variadic functions":
+  // "All composites are treated alike; no special treatment of HFAs or HVAs", "SIMD and
+  // Floating-point Registers aren't used"; "effectively, it's the same as following rules
+  // C.12-C.15 to allocate arguments to an imaginary stack, where the first 64 bytes of the stack
+  // are loaded into x0-x7, and any remaining stack arguments are placed normally". So a double
+  // goes in an x register, and a composite at imaginary offset 56 is split: x7 and [sp+0].
+  void windows_vararg(std::uint16_t arg, const Type &t) {
+    const auto size = static_cast<std::uint32_t>(t.size());
+    if (t.is_aggregate() && size > 16) {
+      // [MS] B.3: a composite over 16 bytes (an HFA too: B.2 no longer applies) is copied by the
+      // caller and replaced by a pointer to the copy, which takes one 8-byte slot.
+      ArgInfo &info = plan_.args[arg];
+      info.by_reference = true;
+      info.copy_offset = plan_.copy_bytes;
+      plan_.copy_bytes += align_up(size, 16);
+      nisa_ = align_up(nisa_, 8);
+      piece(PieceKind::Address, arg, 0, 8, Ext::None, imaginary(nisa_));
+      nisa_ += 8;
+      nsaa_ = nisa_ > kImaginaryRegBytes ? nisa_ - kImaginaryRegBytes : 0;
+      return;
+    }
+    // [MS] B.4: a composite's size rounded up to 8; C.12: the address rounded up to the larger
+    // of 8 and the natural alignment (a 16-aligned argument starts at an even x register);
+    // C.14: a smaller scalar takes 8 bytes; C.13/C.15: copied there.
+    const std::uint32_t align = std::max<std::uint32_t>(static_cast<std::uint32_t>(t.align()), 8);
+    nisa_ = align_up(nisa_, align);
+    const Ext ext = t.is_aggregate() ? Ext::None : narrow_arg_ext(t);
+    for (std::uint32_t off = 0; off < size; off += 8)
+      piece(PieceKind::Value, arg, off, std::min<std::uint32_t>(8, size - off), ext,
+            imaginary(nisa_ + off));
+    nisa_ += align_up(size, 8);
+    nsaa_ = nisa_ > kImaginaryRegBytes ? nisa_ - kImaginaryRegBytes : 0;
+  }
+
+  // [MS]: the imaginary stack's first 64 bytes are x0-x7, the rest is the stack from sp.
+  static constexpr std::uint32_t kImaginaryRegBytes = 8 * kArgRegs;
+  static Slot imaginary(std::uint32_t offset) {
+    return offset < kImaginaryRegBytes ? gpr(offset / 8) : stack(offset - kImaginaryRegBytes);
+  }
+
   // Copies `size` bytes of the argument to the stack at NSAA aligned to `align`, in pieces of
   // at most 8 bytes; NSAA then advances by `slot` bytes. `ext` widens a lone scalar to 8 bytes.
   void to_stack(std::uint16_t arg, std::uint32_t size, std::uint32_t align, std::uint32_t slot,
@@ -277,10 +328,12 @@ class Aapcs64Classifier {
 
   const Signature &sig_;
   const bool apple_;
+  const bool windows_variadic_;
   CallPlan plan_;
   unsigned ngrn_ = 0;       // next general-purpose register number
   unsigned nsrn_ = 0;       // next SIMD and floating-point register number
   std::uint32_t nsaa_ = 0;  // next stacked argument address, as an offset from SP
+  std::uint32_t nisa_ = 0;  // Windows variadic: next address on [MS]'s imaginary stack
 };
 
 }  // namespace

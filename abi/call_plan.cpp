@@ -101,6 +101,7 @@ CallPlan classify(const Signature &sig) {
       return classify_win64(sig);
     case Abi::AAPCS64:
     case Abi::Apple_arm64:
+    case Abi::Windows_arm64:
       return classify_aapcs64(sig);
   }
   throw UnsupportedError("unknown ABI");

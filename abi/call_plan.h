@@ -65,7 +65,9 @@ enum class PieceKind : std::uint8_t {
 // the stack is two pieces); Vec pieces are 4, 8 or 16 (long double, HFA of long doubles). Apple
 // packs non-variadic stack arguments at natural alignment: a Stack piece may be 1, 2 or 4 bytes
 // (ext None: store exactly `size` bytes), and a float HFA's 8-byte piece may sit at a 4-aligned
-// offset (sp+12): A64 emitters need the unscaled forms (stur/ldur) there.
+// offset (sp+12): A64 emitters need the unscaled forms (stur/ldur) there. Windows on ARM64
+// variadic functions put every argument in x registers and the stack: a Gpr piece may carry a
+// float (4 bytes) or a double, and a composite at x7 continues at [sp+0].
 struct ArgPiece {
   PieceKind kind = PieceKind::Value;
   std::uint16_t arg = 0;
@@ -140,7 +142,8 @@ CallPlan classify(const Signature &sig);
 // Per-ABI classifiers (abi/sysv_x64.cpp, abi/win64.cpp, abi/aapcs64.cpp).
 CallPlan classify_sysv_x64(const Signature &sig);
 CallPlan classify_win64(const Signature &sig);
-CallPlan classify_aapcs64(const Signature &sig);  // also Apple_arm64 (policy flag inside)
+// Also Apple_arm64 and Windows_arm64 (policy flags inside).
+CallPlan classify_aapcs64(const Signature &sig);
 
 // Shared by the classifiers.
 //

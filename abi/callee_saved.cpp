@@ -26,7 +26,12 @@ CalleeSaved callee_saved(Abi abi) noexcept {
       return {bit(3) | bit(5) | bit(6) | bit(7) | range(12, 15), range(6, 15), 16};
     case Abi::AAPCS64:
     case Abi::Apple_arm64:
+    case Abi::Windows_arm64:
       // AAPCS64 6.1.1/6.1.2: x19-x29 (x29 the frame pointer) and the low 64 bits of v8-v15.
+      // Microsoft's "Overview of ARM64 ABI conventions" (Integer and Floating-point/SIMD
+      // registers) has the same table plus x18, the platform register pointing to the TEB: no
+      // one saves or restores it, it is simply never written, and the stubs never name it
+      // (the static chain forms, which use it on Linux, refuse windows_arm64).
       return {range(19, 29), range(8, 15), 8};
   }
   return {};

@@ -220,7 +220,8 @@ void pop_frame(Assembler &a, std::uint32_t header, std::vector<CfiOp> &cfi) {
 // ---- plan checks --------------------------------------------------------------------------
 
 void check_plan(const CallPlan &plan) {
-  if (plan.isa != abi::Isa::A64 || (plan.abi != Abi::AAPCS64 && plan.abi != Abi::Apple_arm64))
+  if (plan.isa != abi::Isa::A64 ||
+      (plan.abi != Abi::AAPCS64 && plan.abi != Abi::Apple_arm64 && plan.abi != Abi::Windows_arm64))
     bad_plan(plan, "ABI " + std::string(abi_name(plan.abi)) + " is not an AArch64 convention");
   if (plan.stack_bytes % 16 || plan.stack_bytes > (1u << 20) || plan.copy_bytes > (1u << 20))
     bad_plan(plan, "stack area of " + std::to_string(plan.stack_bytes) + " bytes");
@@ -286,6 +287,16 @@ void check_plan(const CallPlan &plan) {
 // ---- downcall -----------------------------------------------------------------------------
 
 namespace {
+
+// The static chain travels in x18, which Windows reserves: "x18 | Non-volatile | Platform
+// register: ... in user mode, points to TEB" (Microsoft, "Overview of ARM64 ABI conventions",
+// Integer registers). No windows_arm64 stub may write it.
+void refuse_chain_on_windows(const CallPlan &plan) {
+  if (plan.abi == Abi::Windows_arm64)
+    throw UnsupportedError(
+        "jitffi: no static chain stub for windows_arm64: the chain travels in x18, which Windows "
+        "reserves for the TEB pointer");
+}
 
 // The downcall; `chain`: the stub's fourth argument (x3) goes to the callee in x18.
 void downcall(Assembler &a, const CallPlan &plan, const void *target, bool chain,
@@ -414,6 +425,7 @@ void emit_downcall(Assembler &a, const CallPlan &plan, const void *target,
 }
 
 void emit_chain_downcall(Assembler &a, const CallPlan &plan, std::vector<CfiOp> &cfi) {
+  refuse_chain_on_windows(plan);
   downcall(a, plan, nullptr, /*chain=*/true, cfi);
 }
 
@@ -510,6 +522,7 @@ void emit_upcall(Assembler &a, const CallPlan &plan, std::vector<CfiOp> &cfi) {
 void emit_chain_upcall(Assembler &a, const CallPlan &plan, const void *handler,
                        std::vector<CfiOp> &cfi) {
   if (!handler) throw Error("jitffi: a static chain entry needs a handler");
+  refuse_chain_on_windows(plan);
   upcall(a, plan, handler, cfi);
 }
 

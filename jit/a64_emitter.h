@@ -2,9 +2,10 @@
 //
 // The emitter executes the plan and holds no ABI rule, like jit/x64_emitter: where each byte goes
 // comes from the plan. The stubs themselves are host (AAPCS64) functions; the plan's ABI
-// (AAPCS64 or Apple's arm64 variant) is the convention of the function on the other side. Both
-// conventions keep the same registers (x19-x29, low halves of v8-v15), so the stubs save none
-// beyond their frame record.
+// (AAPCS64, Apple's arm64 or Windows on ARM64) is the convention of the function on the other
+// side. All keep the same registers (x19-x29, low halves of v8-v15), so the stubs save none
+// beyond their frame record; Windows also reserves x18 (the TEB), which only the static chain
+// forms name, and those refuse windows_arm64 plans.
 //
 // Registers the stubs use for themselves (never an argument or result register of AAPCS64):
 //   downcall: x9 = args, x10 = target, x14 = ret until the frame holds it, x11 = argument pointer,

@@ -72,8 +72,9 @@ void Parser::find_text_abi() {
       toks_[1].text == ":") {
     prefix = abi_from_name(toks_[0].text);
     if (!prefix)
-      fail(toks_[0].pos, "an ABI name (sysv, win64, aapcs64, apple_arm64 or an alias), got '" +
-                             std::string(toks_[0].text) + "'");
+      fail(toks_[0].pos,
+           "an ABI name (sysv, win64, aapcs64, apple_arm64, windows_arm64 or an alias), got '" +
+               std::string(toks_[0].text) + "'");
     i_ = 2;
   }
   // Only attributes outside every parenthesis name the convention of the function itself; those

@@ -673,7 +673,7 @@ std::optional<CType> Parser::lookup_typedef(std::string_view name, std::size_t p
   bool plain_char = false;
   TypeRef t = parse::builtin_name(name, abi_, &plain_char);
   if (!t) {
-    if (name == "ldouble" && (abi_ == Abi::Win64 || abi_ == Abi::Apple_arm64))
+    if (name == "ldouble" && parse::long_double_kind(abi_) != TypeKind::LongDouble)
       fail(pos, std::string("f64, got 'ldouble' (long double is double on ") +
                     std::string(abi_name(abi_)) + ")");
     const parse::LibraryTypedef lib = parse::library_typedef(name, abi_);

@@ -136,12 +136,15 @@ TypeKind plain_char_kind(Abi abi) {
 }
 
 TypeKind long_kind(Abi abi, bool is_unsigned) {
-  if (abi == Abi::Win64) return is_unsigned ? TypeKind::U32 : TypeKind::I32;
+  if (abi == Abi::Win64 || abi == Abi::Windows_arm64)
+    return is_unsigned ? TypeKind::U32 : TypeKind::I32;
   return is_unsigned ? TypeKind::U64 : TypeKind::I64;
 }
 
 TypeKind long_double_kind(Abi abi) {
-  return abi == Abi::Win64 || abi == Abi::Apple_arm64 ? TypeKind::F64 : TypeKind::LongDouble;
+  return abi == Abi::Win64 || abi == Abi::Apple_arm64 || abi == Abi::Windows_arm64
+             ? TypeKind::F64
+             : TypeKind::LongDouble;
 }
 
 TypeRef builtin_name(std::string_view name, Abi abi, bool *plain_char) {
@@ -156,8 +159,9 @@ TypeRef builtin_name(std::string_view name, Abi abi, bool *plain_char) {
   for (auto &[n, k] : kFixedTypedefs)
     if (n == name) return Type::scalar(k);
   if (name == "wchar_t") {
-    // Win64: unsigned short; AAPCS64: unsigned int; SysV x86-64 and Apple arm64: int.
-    if (abi == Abi::Win64) return Type::scalar(TypeKind::U16);
+    // Win64 and Windows on ARM64: unsigned short; AAPCS64: unsigned int; SysV x86-64 and Apple
+    // arm64: int.
+    if (abi == Abi::Win64 || abi == Abi::Windows_arm64) return Type::scalar(TypeKind::U16);
     return Type::scalar(abi == Abi::AAPCS64 ? TypeKind::U32 : TypeKind::I32);
   }
   return nullptr;

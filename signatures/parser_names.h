@@ -9,11 +9,13 @@
 
 namespace jitffi::parse {
 
-// `char` is unsigned on AAPCS64 (Linux) and signed on SysV x86-64, Win64 and Apple arm64.
+// `char` is unsigned on AAPCS64 (Linux) and signed on SysV x86-64, Win64, Apple arm64 and Windows
+// on ARM64 (MSVC's char is signed on every target).
 TypeKind plain_char_kind(Abi abi);
-// `long` is 32 bits on Win64 (LLP64), 64 bits elsewhere (LP64).
+// `long` is 32 bits on Win64 and Windows on ARM64 (LLP64), 64 bits elsewhere (LP64).
 TypeKind long_kind(Abi abi, bool is_unsigned);
-// `long double` is its own 16-byte type on SysV x86-64 and AAPCS64, double on Win64/Apple arm64.
+// `long double` is its own 16-byte type on SysV x86-64 and AAPCS64, double on Win64, Apple arm64
+// and Windows on ARM64.
 TypeKind long_double_kind(Abi abi);
 
 // A compact name (i8 ... u128, f32, f64, ldouble, ptr, cstr) or a standard typedef (size_t,

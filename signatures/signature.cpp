@@ -8,6 +8,8 @@ Abi host_abi() noexcept {
   return Abi::Win64;
 #elif defined(__x86_64__)
   return Abi::SysV_x64;
+#elif defined(__aarch64__) && defined(_WIN32)
+  return Abi::Windows_arm64;
 #elif defined(__aarch64__) && defined(__APPLE__)
   return Abi::Apple_arm64;
 #elif defined(__aarch64__)
@@ -27,6 +29,8 @@ std::string_view abi_name(Abi abi) noexcept {
       return "aapcs64";
     case Abi::Apple_arm64:
       return "apple_arm64";
+    case Abi::Windows_arm64:
+      return "windows_arm64";
   }
   return "?";
 }
@@ -49,6 +53,12 @@ std::optional<Abi> abi_from_name(std::string_view name) noexcept {
       {"apple_arm64", Abi::Apple_arm64},
       {"darwin_arm64", Abi::Apple_arm64},
       {"apple", Abi::Apple_arm64},
+      {"windows_arm64", Abi::Windows_arm64},
+      {"win_arm64", Abi::Windows_arm64},
+      {"arm64_win64", Abi::Windows_arm64},
+      {"win64_arm64", Abi::Windows_arm64},
+      {"arm64_windows", Abi::Windows_arm64},
+      {"woa64", Abi::Windows_arm64},
   };
   for (auto &[n, a] : kNames)
     if (n == name) return a;
@@ -111,7 +121,8 @@ Signature Signature::make(Abi abi, TypeRef ret, std::vector<TypeRef> params, std
   if (!ret) throw TypeError("signature has no return type");
   if (ret->kind() == TypeKind::Array) throw TypeError("a function cannot return an array");
   if (fixed > params.size()) throw TypeError("fixed parameter count exceeds parameter count");
-  const bool ld_is_double = abi == Abi::Win64 || abi == Abi::Apple_arm64;
+  const bool ld_is_double =
+      abi == Abi::Win64 || abi == Abi::Apple_arm64 || abi == Abi::Windows_arm64;
   auto check_ld = [&](const Type &t, const std::string &where) {
     if (ld_is_double && t.contains(TypeKind::LongDouble))
       throw TypeError(where + ": long double is double on " + std::string(abi_name(abi)) +

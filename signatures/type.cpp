@@ -14,8 +14,8 @@ struct ScalarInfo {
 };
 
 // Sizes and alignments shared by every ABI we support (LP64/LLP64, 8-byte pointers).
-// long double is 16/16 where it exists as its own type (SysV x87, AAPCS64 binary128); on Win64
-// and Apple arm64 the C name maps to f64 at parse time.
+// long double is 16/16 where it exists as its own type (SysV x87, AAPCS64 binary128); on Win64,
+// Apple arm64 and Windows on ARM64 the C name maps to f64 at parse time.
 constexpr ScalarInfo kScalars[] = {
     {"void", 0, 1}, {"bool", 1, 1}, {"i8", 1, 1},        {"u8", 1, 1},
     {"i16", 2, 2},  {"u16", 2, 2},  {"i32", 4, 4},       {"u32", 4, 4},

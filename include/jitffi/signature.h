@@ -42,7 +42,8 @@ inline constexpr std::size_t kMaxTextLength = std::size_t{1} << 21;
 class Signature {
  public:
   // A non-variadic signature. Throws TypeError for an array or void parameter, an array return,
-  // or a long double on an ABI where it does not exist as its own type (win64, apple_arm64).
+  // or a long double on an ABI where it does not exist as its own type (win64, apple_arm64,
+  // windows_arm64).
   Signature(Abi abi, TypeRef ret, std::vector<TypeRef> params);
   // A variadic signature: params[0, fixed_count) are fixed, the rest are this call's varargs.
   static Signature variadic(Abi abi, TypeRef ret, std::vector<TypeRef> params,
@@ -89,8 +90,9 @@ class Signature {
 
 // A set of C declarations (struct/union/enum definitions and typedefs) against which C types and
 // prototypes are parsed. The C names whose meaning depends on the ABI are resolved with the
-// scope's ABI: `long` is i32 on win64 and i64 elsewhere, `long double` is f64 on win64 and
-// apple_arm64. Opaque types (`typedef struct sqlite3 sqlite3;`) can be used behind pointers.
+// scope's ABI: `long` is i32 on win64 and windows_arm64 and i64 elsewhere, `long double` is f64
+// on win64, apple_arm64 and windows_arm64. Opaque types (`typedef struct sqlite3 sqlite3;`) can be
+// used behind pointers.
 class Scope {
  public:
   explicit Scope(Abi abi = host_abi());

@@ -17,17 +17,18 @@
 
 namespace jitffi {
 
-// Calling conventions. Apple's arm64 is AAPCS64 with Apple's deviations (a policy flag in the
-// classifier, a separate value here so that signatures and the stub cache tell them apart).
-enum class Abi : std::uint8_t { SysV_x64, Win64, AAPCS64, Apple_arm64 };
-inline constexpr int kAbiCount = 4;
+// Calling conventions. Apple's arm64 and Windows on ARM64 are AAPCS64 with their deviations
+// (policy flags in the classifier, separate values here so that signatures and the stub cache
+// tell them apart).
+enum class Abi : std::uint8_t { SysV_x64, Win64, AAPCS64, Apple_arm64, Windows_arm64 };
+inline constexpr int kAbiCount = 5;
 
 // The ABI of the machine this library was compiled for.
 Abi host_abi() noexcept;
-// Canonical names: "sysv", "win64", "aapcs64", "apple_arm64".
+// Canonical names: "sysv", "win64", "aapcs64", "apple_arm64", "windows_arm64".
 std::string_view abi_name(Abi abi) noexcept;
 // Accepts the canonical names and aliases ("sysv_x64", "x86_64", "ms_abi", "msabi", "arm64",
-// "aarch64", "darwin_arm64", ...). Returns nullopt for anything else.
+// "aarch64", "darwin_arm64", "win_arm64", ...). Returns nullopt for anything else.
 std::optional<Abi> abi_from_name(std::string_view name) noexcept;
 
 // Base of every error jitffi throws.

@@ -116,11 +116,14 @@ inline std::string pieces(const abi::CallPlan &p) {
         out += "sret " + slot(p.isa, a.to);
         break;
       case abi::PieceKind::Address:
-        out += "a" + std::to_string(a.arg) + " &copy@" +
-               std::to_string(p.args.at(a.arg).copy_offset) + " " + slot(p.isa, a.to);
+        // Appended piecewise: gcc 12 warns falsely (-Wrestrict) on "a" + std::string inlined.
+        out += 'a';
+        out += std::to_string(a.arg) + " &copy@" + std::to_string(p.args.at(a.arg).copy_offset) +
+               " " + slot(p.isa, a.to);
         break;
       case abi::PieceKind::Value:
-        out += "a" + std::to_string(a.arg) + "[" + std::to_string(a.offset) + "," +
+        out += 'a';
+        out += std::to_string(a.arg) + "[" + std::to_string(a.offset) + "," +
                std::to_string(a.size) + "]" + ext(a.ext) + " " + slot(p.isa, a.to);
         break;
     }

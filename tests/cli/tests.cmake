@@ -103,7 +103,8 @@ jitffi_cli_test(help OUT "^usage: jitffi COMMAND" "^  call LIBRARY" "^  plan 'SI
 # Every command listed is one that exists.
 jitffi_cli_test(help_lists_only_real_commands OUT "^Commands:" NO_OUT "not available|not yet"
                 ARGS help)
-jitffi_cli_test(plan_help OUT "^usage: jitffi plan" "--bound" "apple_arm64:" ARGS plan --help)
+jitffi_cli_test(plan_help OUT "^usage: jitffi plan" "--bound" "apple_arm64:" "windows_arm64:"
+                ARGS plan --help)
 jitffi_cli_test(help_plan OUT "^usage: jitffi plan" ARGS help plan)
 jitffi_cli_test(bench_help OUT "^usage: jitffi bench" "--seconds S" "ffi_call" ARGS bench --help)
 jitffi_cli_test(help_bench OUT "^usage: jitffi bench" ARGS help bench)
@@ -220,6 +221,11 @@ jitffi_cli_test(plan_aapcs64_double OUT "^aapcs64:f64\\(f64\\)$" "^  arg0 .*-> v
 # Apple arm64: a variadic double goes on the stack, not in v0.
 jitffi_cli_test(plan_apple_variadic OUT "^apple_arm64:" "^  arg1 .*-> \\[sp\\+0\\]$"
                 ARGS plan --downcall "apple_arm64:i32(cstr, ..., f64)")
+# Windows on ARM64: a variadic double goes in x1 (no v register in a variadic call), loaded as
+# an integer; the result still comes back in d0; the stubs never name x18 (the TEB).
+jitffi_cli_test(plan_windows_arm64_variadic OUT "^windows_arm64:f64\\(ptr,\\.\\.\\.,f64\\)$"
+                "^  arg1 .*-> x1$" "<- v0$" "^ldr x1, " "^str d0, " NO_OUT "x18|w18"
+                ARGS plan "windows_arm64:f64(ptr,...,f64)")
 # Win64: the first four slots in rcx, xmm1, r8, r9; the fifth above the 32-byte shadow space.
 jitffi_cli_test(plan_win64 OUT "^win64:i32\\(i32,f64,i32,i32,i32\\)$" "\\(shadow 32\\)"
                 "^  arg0 .*-> rcx$" "^  arg1 .*-> xmm1$" "^  arg4 .*-> \\[sp\\+32\\]$"

@@ -183,8 +183,9 @@ TEST(ParseErrors, VariadicArgumentsMustBePromoted) {
 }
 
 TEST(ParseErrors, Abi) {
-  sig_error("foo:i32()", 0,
-            "an ABI name (sysv, win64, aapcs64, apple_arm64 or an alias), got 'foo'");
+  sig_error(
+      "foo:i32()", 0,
+      "an ABI name (sysv, win64, aapcs64, apple_arm64, windows_arm64 or an alias), got 'foo'");
   const std::string two = "int __attribute__((ms_abi)) f(int) __attribute__((sysv_abi))";
   sig_error(two, at(two, "sysv_abi"), "one calling-convention attribute, got 'sysv_abi'");
   const std::string conflict = "win64: int __attribute__((sysv_abi)) f(int)";
