@@ -319,6 +319,11 @@ jitffi_status jitffi_closure_create_full(const jitffi_sig *sig, jitffi_handler h
 jitffi_status jitffi_closure_create_with(const jitffi_sig *sig, jitffi_handler handler,
                                          void *user_data, jitffi_backend backend,
                                          jitffi_closure **out) {
+  jitffi::BackendChoice unused;
+  if (!to_choice(backend, unused)) {
+    if (out) *out = nullptr;
+    return bad_backend("jitffi_closure_create", "backend", raw_int(backend));
+  }
   jitffi_fn_options options = {backend, 0};
   return jitffi_closure_create_full(sig, handler, user_data, nullptr, &options, out);
 }

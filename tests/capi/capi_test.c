@@ -543,6 +543,7 @@ CASE(closure_direct) {
   jitffi_closure_free(closure);
   CHECK_STATUS(jitffi_closure_create_with(sig, add_doubles, &bias, (jitffi_backend)77, &closure),
                JITFFI_INVALID_ARGUMENT);
+  CHECK(contains(jitffi_last_error(), "backend is 77, not a jitffi_backend"));
   jitffi_sig_free(sig);
 }
 
