@@ -10,7 +10,8 @@
 
 #include "src/capi_internal.h"
 
-struct jitffi_fn {
+// The handles are opaque to C; their C++ innards stay out of libjitffi's exports (hidden).
+struct __attribute__((visibility("hidden"))) jitffi_fn {
   jitffi_fn(jitffi::Function f) : fn(std::move(f)), sig(fn.signature()) {
     nargs = sig.sig.params().size();
     returns_void = sig.sig.ret()->is_void();
@@ -22,7 +23,7 @@ struct jitffi_fn {
   bool returns_void;
 };
 
-struct jitffi_closure {
+struct __attribute__((visibility("hidden"))) jitffi_closure {
   ~jitffi_closure() {
     closure = jitffi::Closure();  // the code goes first: nothing may call into user_data after
     if (destroy) destroy(user_data);
@@ -32,7 +33,7 @@ struct jitffi_closure {
   void *user_data = nullptr;
 };
 
-struct jitffi_lib {
+struct __attribute__((visibility("hidden"))) jitffi_lib {
   jitffi::Library lib;
 };
 

@@ -10,6 +10,9 @@
 #include "jitffi.h"
 #include "jitffi/jitffi.hpp"
 
+// Internal to libjitffi.so: none of this is exported (the version script exports *jitffi::*).
+#pragma GCC visibility push(hidden)
+
 namespace jitffi::capi {
 class TypeArena;
 }
@@ -17,7 +20,7 @@ class TypeArena;
 // A type handle. Three sorts, told apart by the fields: the shared scalar handles (arena and own
 // null), handles owned by a signature or a type (arena set, own null), and builder handles the
 // caller frees (own set; arena == own.get()).
-struct jitffi_type {
+struct __attribute__((visibility("hidden"))) jitffi_type {
   jitffi::TypeRef type;
   // Where the handles of this type's members and element live.
   jitffi::capi::TypeArena *arena = nullptr;
@@ -69,9 +72,11 @@ jitffi_status guard(const char *where, F &&body) noexcept {
 
 }  // namespace jitffi::capi
 
-struct jitffi_sig {
+struct __attribute__((visibility("hidden"))) jitffi_sig {
   explicit jitffi_sig(jitffi::Signature s) : sig(std::move(s)) {}
   jitffi::Signature sig;
   // Handles for introspection, made on demand (a const jitffi_sig may be read by many threads).
   mutable jitffi::capi::TypeArena types;
 };
+
+#pragma GCC visibility pop
