@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int failures = 0;
 
@@ -760,6 +761,77 @@ CASE(builder_errors) {
   jitffi_type_free(NULL);
 }
 
+/* Real C library types: glibc's struct tm and ldiv_t as its headers lay them out, read from
+ * declarations and checked against <time.h>/<stdlib.h>; ldiv called through a built signature. */
+CASE(libc_structs_against_the_headers) {
+  jitffi_lib *libc = NULL;
+  jitffi_type *tm = NULL, *ldt = NULL, *i64 = NULL;
+  jitffi_sig *sig = NULL, *named = NULL;
+  jitffi_fn *fn = NULL;
+  CHECK_OK(jitffi_lib_open("libc.so.6", &libc));
+  if (!libc) return;
+  CHECK_OK(jitffi_lib_declare(libc,
+                              "struct tm { int tm_sec, tm_min, tm_hour, tm_mday, tm_mon, tm_year,"
+                              " tm_wday, tm_yday, tm_isdst; long tm_gmtoff; const char *tm_zone; };"
+                              "typedef struct { long quot; long rem; } ldiv_t;"));
+  CHECK_OK(jitffi_lib_type(libc, "struct tm", &tm));
+  {
+    static const struct expected_member want[] = {
+        MEMBER(struct tm, tm_sec, JITFFI_KIND_I32),
+        MEMBER(struct tm, tm_min, JITFFI_KIND_I32),
+        MEMBER(struct tm, tm_hour, JITFFI_KIND_I32),
+        MEMBER(struct tm, tm_mday, JITFFI_KIND_I32),
+        MEMBER(struct tm, tm_mon, JITFFI_KIND_I32),
+        MEMBER(struct tm, tm_year, JITFFI_KIND_I32),
+        MEMBER(struct tm, tm_wday, JITFFI_KIND_I32),
+        MEMBER(struct tm, tm_yday, JITFFI_KIND_I32),
+        MEMBER(struct tm, tm_isdst, JITFFI_KIND_I32),
+        MEMBER(struct tm, tm_gmtoff, JITFFI_KIND_I64),
+        MEMBER(struct tm, tm_zone, JITFFI_KIND_POINTER),
+    };
+    check_members(tm, JITFFI_KIND_STRUCT, sizeof(struct tm), _Alignof(struct tm), want, 11);
+  }
+  CHECK_OK(jitffi_lib_type(libc, "ldiv_t", &ldt));
+  {
+    static const struct expected_member want[] = {
+        MEMBER(ldiv_t, quot, JITFFI_KIND_I64),
+        MEMBER(ldiv_t, rem, JITFFI_KIND_I64),
+    };
+    check_members(ldt, JITFFI_KIND_STRUCT, sizeof(ldiv_t), _Alignof(ldiv_t), want, 2);
+  }
+  /* ldiv_t ldiv(long, long), built from the handles, called in libc. */
+  CHECK_OK(jitffi_type_scalar(JITFFI_KIND_I64, &i64));
+  {
+    const jitffi_type *p[2];
+    jitffi_sig *parsed = NULL;
+    p[0] = i64;
+    p[1] = i64;
+    CHECK_OK(jitffi_sig_build(JITFFI_ABI_HOST, ldt, p, 2, &sig));
+    CHECK_OK(jitffi_sig_with_name(sig, "ldiv", &named));
+    CHECK_OK(jitffi_lib_parse(libc, "ldiv_t ldiv(long numer, long denom)", &parsed));
+    CHECK(jitffi_sig_equal(named, parsed) && jitffi_sig_hash(named) == jitffi_sig_hash(parsed));
+    jitffi_sig_free(parsed);
+  }
+  CHECK_OK(jitffi_lib_function_sig(libc, named, NULL, &fn));
+  if (fn) {
+    long num = -47, den = 5;
+    void *args[2];
+    ldiv_t r, want = ldiv(-47, 5);
+    args[0] = &num;
+    args[1] = &den;
+    memset(&r, 0, sizeof r);
+    CHECK_OK(jitffi_fn_call(fn, &r, args));
+    CHECK(r.quot == want.quot && r.rem == want.rem);
+  }
+  jitffi_fn_free(fn);
+  jitffi_sig_free(named);
+  jitffi_sig_free(sig);
+  jitffi_type_free(i64);
+  jitffi_type_free(ldt);
+  jitffi_type_free(tm);
+  jitffi_lib_close(libc);
+}
+
 /* Shared types reached along many paths: one handle each, so work stays linear in the text. */
 CASE(shared_types_one_handle) {
   jitffi_lib *self = NULL;
@@ -837,6 +909,7 @@ static const struct case_entry cases[] = {
     ENTRY(closure_with_built_signature),
     ENTRY(types_from_text_per_abi),
     ENTRY(builder_errors),
+    ENTRY(libc_structs_against_the_headers),
     ENTRY(shared_types_one_handle),
     ENTRY(introspection_from_many_threads),
 };

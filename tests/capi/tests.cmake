@@ -31,3 +31,7 @@ foreach(_case IN LISTS _capi_type_cases)
   add_test(NAME capi_types.${_case} COMMAND jitffi_capi_types_test ${_case})
   set_tests_properties(capi_types.${_case} PROPERTIES LABELS capi TIMEOUT 60)
 endforeach()
+
+# The case lists come from the sources: a new CASE re-runs the configure step.
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
+             ${CMAKE_CURRENT_LIST_DIR}/capi_test.c ${CMAKE_CURRENT_LIST_DIR}/capi_types_test.c)
