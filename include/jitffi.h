@@ -1,7 +1,8 @@
 /* jitffi C API: the C++ API (jitffi/function.h) for language runtimes and C programs.
  *
  * Every handle is opaque and owned by the caller: free it with its _free/_close function
- * (passing NULL is a no-op). Functions that can fail return a jitffi_status; on failure
+ * (passing NULL is a no-op). The exception: `const jitffi_type *` handles read from a signature
+ * or a type belong to it (see jitffi_type). Functions that can fail return a jitffi_status; on failure
  * jitffi_last_error() holds a message for this thread (and, for JITFFI_PARSE_ERROR, the 0-based
  * character position in jitffi_last_error_position()). No C++ exception ever leaves the library
  * through this API. See docs/c-api.md.
