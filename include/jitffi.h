@@ -1,7 +1,8 @@
 /* jitffi C API: the C++ API (jitffi/function.h) for language runtimes and C programs.
  *
  * Every handle is opaque and owned by the caller: free it with its _free/_close function
- * (passing NULL is a no-op). Functions that can fail return a jitffi_status; on failure
+ * (passing NULL is a no-op). The exception: `const jitffi_type *` handles read from a signature
+ * or a type belong to it (see jitffi_type). Functions that can fail return a jitffi_status; on failure
  * jitffi_last_error() holds a message for this thread (and, for JITFFI_PARSE_ERROR, the 0-based
  * character position in jitffi_last_error_position()). No C++ exception ever leaves the library
  * through this API. See docs/c-api.md.
@@ -104,6 +105,162 @@ JITFFI_API const char *jitffi_sig_name(const jitffi_sig *sig);
 /* Non-zero if both describe the same call (same canonical form). */
 JITFFI_API int jitffi_sig_equal(const jitffi_sig *a, const jitffi_sig *b);
 
+/* ---- Types: introspection ------------------------------------------------------------- */
+
+/* A calling convention. JITFFI_ABI_HOST is accepted where an ABI is given (the ABI this library
+ * was compiled for) and never returned. */
+typedef enum jitffi_abi {
+  JITFFI_ABI_HOST = 0,
+  JITFFI_ABI_SYSV_X64 = 1,   /* "sysv": x86-64 System V */
+  JITFFI_ABI_WIN64 = 2,      /* "win64": x64 Windows (ms_abi) */
+  JITFFI_ABI_AAPCS64 = 3,    /* "aapcs64": ARM64 Linux */
+  JITFFI_ABI_APPLE_ARM64 = 4 /* "apple_arm64" */
+} jitffi_abi;
+
+/* What a type is. The integer kinds have fixed widths; C's names whose width depends on the ABI
+ * (long, long double, size_t, wchar_t, ...) are resolved to one of these when text is parsed
+ * (jitffi_type_parse). LONG_DOUBLE is the 16-byte type (x87 extended on sysv, binary128 on
+ * aapcs64); on win64 and apple_arm64 C's `long double` is F64. ARRAY occurs only as a member of
+ * a struct or union. The type model has no _Complex and no bit-fields: text using them is a
+ * parse error. */
+typedef enum jitffi_kind {
+  JITFFI_KIND_VOID = 0,
+  JITFFI_KIND_BOOL = 1,
+  JITFFI_KIND_I8 = 2,
+  JITFFI_KIND_U8 = 3,
+  JITFFI_KIND_I16 = 4,
+  JITFFI_KIND_U16 = 5,
+  JITFFI_KIND_I32 = 6,
+  JITFFI_KIND_U32 = 7,
+  JITFFI_KIND_I64 = 8,
+  JITFFI_KIND_U64 = 9,
+  JITFFI_KIND_I128 = 10,
+  JITFFI_KIND_U128 = 11,
+  JITFFI_KIND_F32 = 12,
+  JITFFI_KIND_F64 = 13,
+  JITFFI_KIND_LONG_DOUBLE = 14,
+  JITFFI_KIND_POINTER = 15,
+  JITFFI_KIND_STRUCT = 16,
+  JITFFI_KIND_UNION = 17,
+  JITFFI_KIND_ARRAY = 18
+} jitffi_kind;
+
+/* A type. Lifetimes: a `const jitffi_type *` from jitffi_sig_return/jitffi_sig_param is owned
+ * by that signature, and one from jitffi_type_member_at/jitffi_type_element by the type it came
+ * from (so, in the end, by the signature or by the builder handle at the root): valid until the
+ * owner is freed, never freed itself. A `jitffi_type *` from a builder function
+ * (jitffi_type_scalar, _pointer, _array, _struct, _union, _parse, jitffi_lib_type) is the
+ * caller's: free it with jitffi_type_free. Types are immutable: any handle may be read from many
+ * threads at once, and a type used to build another may be freed right after (the new type
+ * keeps what it needs). */
+typedef struct jitffi_type jitffi_type;
+
+JITFFI_API jitffi_abi jitffi_host_abi(void);
+/* "sysv", "win64", "aapcs64", "apple_arm64" (the host's name for JITFFI_ABI_HOST); NULL for a
+ * value outside the enum. */
+JITFFI_API const char *jitffi_abi_name(jitffi_abi abi);
+/* The signature's ABI (never JITFFI_ABI_HOST); JITFFI_ABI_HOST if sig is NULL. */
+JITFFI_API jitffi_abi jitffi_sig_abi(const jitffi_sig *sig);
+/* The return type, owned by sig. NULL if sig is NULL. */
+JITFFI_API const jitffi_type *jitffi_sig_return(const jitffi_sig *sig);
+/* The type of parameter `index` (0-based, fixed then variadic), owned by sig. NULL if sig is
+ * NULL or index >= jitffi_sig_nargs(sig). */
+JITFFI_API const jitffi_type *jitffi_sig_param(const jitffi_sig *sig, size_t index);
+/* The name of parameter `index` in a C prototype ("" where none was given), owned by sig. NULL
+ * if sig is NULL or index is out of range. */
+JITFFI_API const char *jitffi_sig_param_name(const jitffi_sig *sig, size_t index);
+
+/* Accessors; for a NULL type they return VOID, 0, "" or NULL as fits. */
+JITFFI_API jitffi_kind jitffi_type_kind(const jitffi_type *type);
+/* In bytes, as sizeof and _Alignof give them (0 and 1 for void). */
+JITFFI_API size_t jitffi_type_size(const jitffi_type *type);
+JITFFI_API size_t jitffi_type_align(const jitffi_type *type);
+/* Non-zero for BOOL and the integer kinds (not POINTER). */
+JITFFI_API int jitffi_type_is_integer(const jitffi_type *type);
+/* Non-zero for I8, I16, I32, I64, I128. */
+JITFFI_API int jitffi_type_is_signed(const jitffi_type *type);
+/* Non-zero for F32, F64, LONG_DOUBLE. */
+JITFFI_API int jitffi_type_is_float(const jitffi_type *type);
+/* Non-zero for a pointer spelt `char *` or `const char *` (a string to a runtime that converts
+ * arguments; passed like any pointer, and not part of the canonical text). */
+JITFFI_API int jitffi_type_is_cstr(const jitffi_type *type);
+/* The canonical text ("i32", "ptr", "{i32,f64}", "union{i32,f32}", "u8[16]"), owned by type. */
+JITFFI_API const char *jitffi_type_canonical(const jitffi_type *type);
+/* A struct's or union's tag ("point" for `struct point`), "" if none; owned by type. */
+JITFFI_API const char *jitffi_type_tag(const jitffi_type *type);
+/* The kind's short name as in the canonical text: "void", "i32", "ldouble", "ptr", "struct",
+ * "union", "array"; NULL for a value outside the enum. */
+JITFFI_API const char *jitffi_kind_name(jitffi_kind kind);
+
+/* Members of a struct or union (0 for any other kind). */
+JITFFI_API size_t jitffi_type_member_count(const jitffi_type *type);
+/* Member `index` of a struct or union: its name ("" if unnamed; owned by type), its type (owned
+ * by type) and its byte offset (the offset C's offsetof gives; 0 for every member of a union).
+ * Any of name, member_type and offset may be NULL. JITFFI_INVALID_ARGUMENT when type is NULL or
+ * not a struct or union, or index >= jitffi_type_member_count(type). */
+JITFFI_API jitffi_status jitffi_type_member_at(const jitffi_type *type, size_t index,
+                                               const char **name, const jitffi_type **member_type,
+                                               size_t *offset);
+/* An array's element type (owned by type) and element count; NULL and 0 for other kinds. */
+JITFFI_API const jitffi_type *jitffi_type_element(const jitffi_type *type);
+JITFFI_API size_t jitffi_type_count(const jitffi_type *type);
+
+/* ---- Types and signatures: builder ----------------------------------------------------- */
+
+/* A member for jitffi_type_struct / jitffi_type_union: name may be NULL (unnamed). This struct
+ * is part of the ABI of libjitffi: later needs (bit-fields, alignment overrides) will come as
+ * new functions with their own member type, never as new fields here. */
+typedef struct jitffi_member {
+  const char *name;
+  const jitffi_type *type;
+} jitffi_member;
+
+/* The scalar type of `kind` (VOID .. POINTER). JITFFI_INVALID_ARGUMENT for STRUCT, UNION,
+ * ARRAY (they have their own builders) and for a value outside the enum. */
+JITFFI_API jitffi_status jitffi_type_scalar(jitffi_kind kind, jitffi_type **out);
+/* A pointer; non-zero cstr marks it as a C string (see jitffi_type_is_cstr). */
+JITFFI_API jitffi_status jitffi_type_pointer(int cstr, jitffi_type **out);
+/* `count` elements of `element` (a member type only: parameters and results are refused by
+ * jitffi_sig_build). JITFFI_TYPE_ERROR for count 0, an element of void, or more than 2^40
+ * bytes in all. */
+JITFFI_API jitffi_status jitffi_type_array(const jitffi_type *element, size_t count,
+                                           jitffi_type **out);
+/* A struct or union with C's layout for the members in this order (natural alignment, no
+ * packing: the offsets, size and alignment the C compiler gives on every supported ABI). tag
+ * may be NULL. JITFFI_INVALID_ARGUMENT for a NULL members array or member type;
+ * JITFFI_TYPE_ERROR for no members, a member of type void (an incomplete type), or more than
+ * 2^40 bytes in all. */
+JITFFI_API jitffi_status jitffi_type_struct(const char *tag, const jitffi_member *members,
+                                            size_t count, jitffi_type **out);
+JITFFI_API jitffi_status jitffi_type_union(const char *tag, const jitffi_member *members,
+                                           size_t count, jitffi_type **out);
+/* A type name in either syntax ("long", "unsigned char", "struct { int a; double b; }",
+ * "{i32,f64}", "char[16]"), with C's ABI-dependent names resolved for `abi`. */
+JITFFI_API jitffi_status jitffi_type_parse(jitffi_abi abi, const char *text, jitffi_type **out);
+/* Frees a handle from a builder function. Handles owned by a signature or by another type are
+ * left alone, so are the shared scalar handles; NULL is a no-op. */
+JITFFI_API void jitffi_type_free(jitffi_type *type);
+
+/* A signature from types, the same as one parsed from text (same canonical text and hash) and
+ * usable wherever a parsed one is. params may be NULL when count is 0. JITFFI_TYPE_ERROR (naming
+ * the parameter) for a void or array parameter, an array result, or a LONG_DOUBLE on win64 or
+ * apple_arm64. */
+JITFFI_API jitffi_status jitffi_sig_build(jitffi_abi abi, const jitffi_type *ret,
+                                          const jitffi_type *const *params, size_t count,
+                                          jitffi_sig **out);
+/* A variadic one: params[0, fixed_count) are the fixed parameters, the rest this call's
+ * variadic arguments (already default-promoted: no BOOL, I8, U8, I16, U16 or F32 there). */
+JITFFI_API jitffi_status jitffi_sig_build_variadic(jitffi_abi abi, const jitffi_type *ret,
+                                                   const jitffi_type *const *params, size_t count,
+                                                   size_t fixed_count, jitffi_sig **out);
+/* jitffi_sig_with_varargs with types instead of type names. */
+JITFFI_API jitffi_status jitffi_sig_with_vararg_types(const jitffi_sig *sig,
+                                                      const jitffi_type *const *types, size_t count,
+                                                      jitffi_sig **out);
+/* The same signature with the function name `name` (what jitffi_lib_function_sig looks up). */
+JITFFI_API jitffi_status jitffi_sig_with_name(const jitffi_sig *sig, const char *name,
+                                              jitffi_sig **out);
+
 /* ---- Functions ------------------------------------------------------------------------- */
 
 /* A function at `address` with signature `sig` (sig may be freed afterwards). */
@@ -132,6 +289,23 @@ JITFFI_API jitffi_status jitffi_closure_create(const jitffi_sig *sig, jitffi_han
 /* Same with an explicit back end. */
 JITFFI_API jitffi_status jitffi_closure_create_with(const jitffi_sig *sig, jitffi_handler handler,
                                                     void *user_data, jitffi_backend backend,
+                                                    jitffi_closure **out);
+/* Frees a closure's user_data (see jitffi_closure_create_full). */
+typedef void (*jitffi_destroy)(void *user_data);
+
+/* A closure with every option:
+ * - options->backend as for a function; options->capture_errno non-zero: the handler runs
+ *   between the C caller's errno and the runtime's own. On entry jitffi_saved_errno() is the
+ *   caller's errno; on return the caller's errno is jitffi_saved_errno() as the handler left it
+ *   (so the caller sees its own errno back, or what the handler set with
+ *   jitffi_set_saved_errno, whatever the runtime did to errno meanwhile), and this thread's
+ *   saved value is restored to what it was before the call. options may be NULL (AUTO, no
+ *   capture).
+ * - destroy, if not NULL, is called with user_data exactly once, by jitffi_closure_free, after
+ *   the code is released. When this function fails it is not called: user_data stays yours. */
+JITFFI_API jitffi_status jitffi_closure_create_full(const jitffi_sig *sig, jitffi_handler handler,
+                                                    void *user_data, jitffi_destroy destroy,
+                                                    const jitffi_fn_options *options,
                                                     jitffi_closure **out);
 /* The code pointer: cast it to the function pointer type of the signature. It must not be
  * called after jitffi_closure_free. */
@@ -162,7 +336,8 @@ JITFFI_API jitffi_status jitffi_lib_symbol(const jitffi_lib *lib, const char *na
  * "typedef struct sqlite3 sqlite3; struct point { double x, y; };". */
 JITFFI_API jitffi_status jitffi_lib_declare(jitffi_lib *lib, const char *declarations);
 /* Parses a C prototype with the library's declarations, resolves its name and prepares the
- * call. The function keeps the library loaded: it may outlive the jitffi_lib handle. */
+ * call. The function keeps the library loaded (as a C++ Function from Library::function does):
+ * it may outlive the jitffi_lib handle. */
 JITFFI_API jitffi_status jitffi_lib_function(const jitffi_lib *lib, const char *prototype,
                                              const jitffi_fn_options *options, jitffi_fn **out);
 /* Same with a signature already parsed (its name is the symbol), e.g. from
@@ -172,6 +347,11 @@ JITFFI_API jitffi_status jitffi_lib_function_sig(const jitffi_lib *lib, const ji
 /* Parses a prototype with the library's declarations without resolving it. */
 JITFFI_API jitffi_status jitffi_lib_parse(const jitffi_lib *lib, const char *prototype,
                                           jitffi_sig **out);
+/* A type name parsed with the library's declarations ("struct point", "sqlite3_int64"), for
+ * the library's layouts; the caller frees it with jitffi_type_free. An incomplete type (a
+ * struct declared but not defined) is a JITFFI_PARSE_ERROR naming it; a pointer to one is fine. */
+JITFFI_API jitffi_status jitffi_lib_type(const jitffi_lib *lib, const char *text,
+                                         jitffi_type **out);
 /* The name the library was opened by; owned by lib. */
 JITFFI_API const char *jitffi_lib_name(const jitffi_lib *lib);
 /* Releases this handle; dlclose runs when no function from it remains either. */

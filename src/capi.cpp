@@ -1,37 +1,43 @@
 // The C API (include/jitffi.h) on top of the C++ API. Every entry point catches everything:
 // no exception may cross into C, so each failure becomes a status plus a thread-local message.
-#include "jitffi.h"
-
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <new>
-#include <optional>
 #include <string>
 #include <vector>
 
-#include "jitffi/jitffi.hpp"
+#include "src/capi_internal.h"
 
-struct jitffi_sig {
-  jitffi::Signature sig;
-};
-
-struct jitffi_fn {
+// The handles are opaque to C; their C++ innards stay out of libjitffi's exports (hidden).
+struct __attribute__((visibility("hidden"))) jitffi_fn {
+  jitffi_fn(jitffi::Function f) : fn(std::move(f)), sig(fn.signature()) {
+    nargs = sig.sig.params().size();
+    returns_void = sig.sig.ret()->is_void();
+  }
+  // A Function from Library::function keeps its library loaded (runtimes free in any order).
   jitffi::Function fn;
   jitffi_sig sig;
-  // Keeps the library loaded while a function from it exists (runtimes free in any order).
-  std::optional<jitffi::Library> lib;
   std::size_t nargs;
   bool returns_void;
 };
 
-struct jitffi_closure {
+struct __attribute__((visibility("hidden"))) jitffi_closure {
+  ~jitffi_closure() {
+    closure = jitffi::Closure();  // the code goes first: nothing may call into user_data after
+    if (destroy) destroy(user_data);
+  }
   jitffi::Closure closure;
+  jitffi_destroy destroy = nullptr;
+  void *user_data = nullptr;
 };
 
-struct jitffi_lib {
+struct __attribute__((visibility("hidden"))) jitffi_lib {
   jitffi::Library lib;
 };
+
+namespace jitffi::capi {
 
 namespace {
 
@@ -51,9 +57,11 @@ void append_escaped(std::string &out, std::string_view text) {
   }
 }
 
+}  // namespace
+
 // "where: what suffix"; never throws (an allocation failure is remembered instead).
 void set_error(const char *where, std::string_view what, std::size_t position,
-               std::string_view suffix = {}) noexcept {
+               std::string_view suffix) noexcept {
   t_position = position;
   try {
     t_error.assign(where);
@@ -71,7 +79,6 @@ jitffi_status fail(const char *where, jitffi_status status, std::string_view wha
   return status;
 }
 
-// Maps the exception in flight to a status; called only from a catch block.
 jitffi_status translate(const char *where) noexcept {
   try {
     throw;
@@ -95,21 +102,16 @@ jitffi_status translate(const char *where) noexcept {
   }
 }
 
-// Runs body, turning any exception into a status.
-template <class F>
-jitffi_status guard(const char *where, F &&body) noexcept {
-  try {
-    body();
-    return JITFFI_OK;
-  } catch (...) {
-    return translate(where);
-  }
-}
-
 jitffi_status null_arg(const char *where, std::string_view name) noexcept {
   set_error(where, name, JITFFI_NO_POSITION, " is NULL");
   return JITFFI_INVALID_ARGUMENT;
 }
+
+}  // namespace jitffi::capi
+
+namespace {
+
+using namespace jitffi::capi;
 
 jitffi_status bad_backend(const char *where, std::string_view name, int value) noexcept {
   char text[64];
@@ -150,15 +152,6 @@ jitffi_status to_options(const char *where, const jitffi_fn_options *o,
     return bad_backend(where, "options->backend", raw_int(o->backend));
   out.capture_errno = o->capture_errno != 0;
   return JITFFI_OK;
-}
-
-jitffi_fn *wrap(jitffi::Function fn, const jitffi::Library *lib) {
-  jitffi_sig sig{fn.signature()};
-  std::size_t nargs = sig.sig.params().size();
-  bool returns_void = sig.sig.ret()->is_void();
-  auto *out = new jitffi_fn{std::move(fn), std::move(sig), std::nullopt, nargs, returns_void};
-  if (lib) out->lib = *lib;
-  return out;
 }
 
 const char *name_of(jitffi::BackendKind kind) noexcept {
@@ -284,7 +277,7 @@ jitffi_status jitffi_fn_create(const jitffi_sig *sig, void *address,
   if (!address) return null_arg(kWhere, "address");
   jitffi::CallOptions opts;
   if (jitffi_status s = to_options(kWhere, options, opts)) return s;
-  return guard(kWhere, [&] { *out = wrap(jitffi::Function(sig->sig, address, opts), nullptr); });
+  return guard(kWhere, [&] { *out = new jitffi_fn(jitffi::Function(sig->sig, address, opts)); });
 }
 
 jitffi_status jitffi_fn_call(const jitffi_fn *fn, void *ret, void **args) {
@@ -317,24 +310,41 @@ void jitffi_fn_free(jitffi_fn *fn) {
 
 // ---- Closures ----------------------------------------------------------------------------
 
-jitffi_status jitffi_closure_create_with(const jitffi_sig *sig, jitffi_handler handler,
-                                         void *user_data, jitffi_backend backend,
-                                         jitffi_closure **out) {
+jitffi_status jitffi_closure_create_full(const jitffi_sig *sig, jitffi_handler handler,
+                                         void *user_data, jitffi_destroy destroy,
+                                         const jitffi_fn_options *options, jitffi_closure **out) {
   static const char kWhere[] = "jitffi_closure_create";
   if (!out) return null_arg(kWhere, "out");
   *out = nullptr;
   if (!sig) return null_arg(kWhere, "sig");
   if (!handler) return null_arg(kWhere, "handler");
   jitffi::CallOptions opts;
-  if (!to_choice(backend, opts.backend)) return bad_backend(kWhere, "backend", raw_int(backend));
+  if (jitffi_status s = to_options(kWhere, options, opts)) return s;
   return guard(kWhere, [&] {
-    *out = new jitffi_closure{jitffi::Closure(sig->sig, handler, user_data, opts)};
+    auto c = std::make_unique<jitffi_closure>();
+    c->closure = jitffi::Closure(sig->sig, handler, user_data, opts);
+    // Set last: until *out is handed over, a failure must not call destroy.
+    c->destroy = destroy;
+    c->user_data = user_data;
+    *out = c.release();
   });
+}
+
+jitffi_status jitffi_closure_create_with(const jitffi_sig *sig, jitffi_handler handler,
+                                         void *user_data, jitffi_backend backend,
+                                         jitffi_closure **out) {
+  jitffi::BackendChoice unused;
+  if (!to_choice(backend, unused)) {
+    if (out) *out = nullptr;
+    return bad_backend("jitffi_closure_create", "backend", raw_int(backend));
+  }
+  jitffi_fn_options options = {backend, 0};
+  return jitffi_closure_create_full(sig, handler, user_data, nullptr, &options, out);
 }
 
 jitffi_status jitffi_closure_create(const jitffi_sig *sig, jitffi_handler handler, void *user_data,
                                     jitffi_closure **out) {
-  return jitffi_closure_create_with(sig, handler, user_data, JITFFI_BACKEND_AUTO, out);
+  return jitffi_closure_create_full(sig, handler, user_data, nullptr, nullptr, out);
 }
 
 void *jitffi_closure_code(const jitffi_closure *closure) {
@@ -407,7 +417,7 @@ jitffi_status jitffi_lib_function(const jitffi_lib *lib, const char *prototype,
   if (!prototype) return null_arg(kWhere, "prototype");
   jitffi::CallOptions opts;
   if (jitffi_status s = to_options(kWhere, options, opts)) return s;
-  return guard(kWhere, [&] { *out = wrap(lib->lib.function(prototype, opts), &lib->lib); });
+  return guard(kWhere, [&] { *out = new jitffi_fn(lib->lib.function(prototype, opts)); });
 }
 
 jitffi_status jitffi_lib_function_sig(const jitffi_lib *lib, const jitffi_sig *sig,
@@ -419,7 +429,7 @@ jitffi_status jitffi_lib_function_sig(const jitffi_lib *lib, const jitffi_sig *s
   if (!sig) return null_arg(kWhere, "sig");
   jitffi::CallOptions opts;
   if (jitffi_status s = to_options(kWhere, options, opts)) return s;
-  return guard(kWhere, [&] { *out = wrap(lib->lib.function(sig->sig, opts), &lib->lib); });
+  return guard(kWhere, [&] { *out = new jitffi_fn(lib->lib.function(sig->sig, opts)); });
 }
 
 jitffi_status jitffi_lib_parse(const jitffi_lib *lib, const char *prototype, jitffi_sig **out) {
@@ -429,6 +439,15 @@ jitffi_status jitffi_lib_parse(const jitffi_lib *lib, const char *prototype, jit
   if (!lib) return null_arg(kWhere, "lib");
   if (!prototype) return null_arg(kWhere, "prototype");
   return guard(kWhere, [&] { *out = new jitffi_sig{lib->lib.scope().signature(prototype)}; });
+}
+
+jitffi_status jitffi_lib_type(const jitffi_lib *lib, const char *text, jitffi_type **out) {
+  static const char kWhere[] = "jitffi_lib_type";
+  if (!out) return null_arg(kWhere, "out");
+  *out = nullptr;
+  if (!lib) return null_arg(kWhere, "lib");
+  if (!text) return null_arg(kWhere, "text");
+  return guard(kWhere, [&] { *out = owned_handle(lib->lib.scope().type(text)); });
 }
 
 const char *jitffi_lib_name(const jitffi_lib *lib) {

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <optional>
 #include <sstream>
+#include <utility>
 
 #include "jitffi/function.h"
 #include "src/api_internal.h"
@@ -105,6 +106,15 @@ Function::Function(const Signature &sig, void *fn, CallOptions options)
   if (!capture_errno_ && !count_calls_) fast_ = impl_->raw();
 }
 
+void Function::keep_alive(std::shared_ptr<const void> owner) {
+  if (!impl_) return;
+  // One control block owns both the prepared call and the owner; impl_ still points at the call,
+  // so the hot path and the back ends' caches see no difference.
+  using Both = std::pair<std::shared_ptr<const detail::CallImpl>, std::shared_ptr<const void>>;
+  auto both = std::make_shared<const Both>(impl_, std::move(owner));
+  impl_ = std::shared_ptr<const detail::CallImpl>(both, both->first.get());
+}
+
 void Function::call_slow(void *ret, void **args) const {
   if (!impl_) throw Error("Function::call on an empty Function");
   if (count_calls_)
@@ -165,9 +175,17 @@ std::size_t Function::return_size() const noexcept {
   return r.size();
 }
 
-Closure::Closure(Signature sig, ClosureHandler handler, void *user_data, CallOptions options)
-    : sig_(std::make_unique<Signature>(std::move(sig))) {
-  if (!handler) throw Error("Closure: null handler for " + sig_->canonical());
+Closure::Closure(Signature sig, ClosureHandler handler, void *user_data, CallOptions options) {
+  if (!handler) throw Error("Closure: null handler for " + sig.canonical());
+  if (options.capture_errno) {
+    // The errno exchange lives in the Fn path's trampoline; the handler rides inside an Fn.
+    *this =
+        Closure(std::move(sig),
+                Fn([handler, user_data](void *ret, void **args) { handler(ret, args, user_data); }),
+                options);
+    return;
+  }
+  sig_ = std::make_unique<Signature>(std::move(sig));
   detail::check_closures_possible(*sig_);
   detail::Backend &backend = detail::choose_backend(*sig_, options.backend);
   impl_ = backend.make_closure(*sig_, handler, user_data);
@@ -176,11 +194,35 @@ Closure::Closure(Signature sig, ClosureHandler handler, void *user_data, CallOpt
     detail::stats().closures[int(impl_->kind())].fetch_add(1, std::memory_order_relaxed);
 }
 
+namespace {
+
+// capture_errno for a closure, the mirror of Function's: the C caller's errno becomes the saved
+// value for the handler to read (saved_errno()) and, on return, the saved value becomes the
+// caller's errno, so what the host runtime does to errno in between stays invisible unless the
+// handler sets it (set_saved_errno()). The thread's saved value from before is put back, so a
+// callback does not disturb what the host last saved from its own calls.
+struct ClosureErrnoScope {
+  int outer = t_saved_errno;
+  ClosureErrnoScope() noexcept { t_saved_errno = errno; }
+  ~ClosureErrnoScope() {
+    errno = t_saved_errno;
+    t_saved_errno = outer;
+  }
+};
+
+}  // namespace
+
 Closure::Closure(Signature sig, Fn fn, CallOptions options) {
   if (!fn) throw Error("Closure: empty std::function for " + sig.canonical());
   auto owned = std::make_unique<Fn>(std::move(fn));
   auto trampoline = [](void *ret, void **args, void *ud) { (*static_cast<Fn *>(ud))(ret, args); };
-  Closure tmp(std::move(sig), trampoline, owned.get(), options);
+  auto errno_trampoline = [](void *ret, void **args, void *ud) {
+    ClosureErrnoScope scope;
+    (*static_cast<Fn *>(ud))(ret, args);
+  };
+  const bool capture = options.capture_errno;
+  options.capture_errno = false;  // handled here, by the trampoline
+  Closure tmp(std::move(sig), capture ? +errno_trampoline : +trampoline, owned.get(), options);
   *this = std::move(tmp);
   fn_ = std::move(owned);
 }

@@ -274,8 +274,11 @@ Function Library::function(const Signature &sig, std::string_view version,
     throw Error("Library::function: the signature " + sig.canonical() +
                 " has no function name to look up (use a C prototype such as "
                 "'double cos(double)')");
-  if (version.empty()) return Function(sig, symbol(sig.name()), options);
-  return Function(sig, symbol(sig.name() + "@" + std::string(version)), options);
+  void *address =
+      version.empty() ? symbol(sig.name()) : symbol(sig.name() + "@" + std::string(version));
+  Function f(sig, address, options);
+  f.keep_alive(h_);  // one rule for both APIs: a function keeps its library loaded
+  return f;
 }
 
 Scope &Library::scope() noexcept {

@@ -20,8 +20,12 @@ namespace jitffi {
 struct CallOptions {
   // Which back end; Auto follows default_backend() at construction time.
   BackendChoice backend = BackendChoice::Auto;
-  // ctypes' use_errno: before each call errno is set to this thread's saved value
-  // (jitffi::saved_errno()), after the call the new errno is saved there.
+  // ctypes' use_errno. For a Function: before each call errno is set to this thread's saved
+  // value (jitffi::saved_errno()), after the call the new errno is saved there. For a Closure,
+  // the mirror image: on entry the native caller's errno is saved there for the handler to
+  // read, on return errno is set from it (the caller gets its own errno back, or what the
+  // handler stored with set_saved_errno(), whatever the host did to errno meanwhile), and the
+  // thread's saved value from before the call is put back.
   bool capture_errno = false;
 };
 
@@ -208,6 +212,9 @@ class Function {
 #endif
     return p;
   }
+  friend class Library;
+  // Keeps `owner` (a library's handle) alive as long as this Function or a copy of it exists.
+  void keep_alive(std::shared_ptr<const void> owner);
   void call_slow(void *ret, void **args) const;
   template <class R, class... A>
   R call_typed(A... a) const {
@@ -329,7 +336,9 @@ struct OpenOptions {
 // A shared library opened with dlopen. open("sqlite3"), open("libsqlite3.so"),
 // open("libsqlite3.so.0") and open("/path/to/lib.so") all work: a bare name is tried as given,
 // then as lib<name>.so, then as the highest lib<name>.so.N found in the library directories.
-// Copies share the handle; dlclose runs when the last copy goes.
+// Copies share the handle; dlclose runs when the last copy goes and no Function made by
+// function() remains: such a Function keeps its library loaded, so it may outlive every Library
+// copy (a Function made from a raw address, e.g. Function(sig, lib.symbol(...)), does not).
 //
 // Versioned symbols: a name "memcpy@GLIBC_2.2.5" (or "memcpy@@GLIBC_2.14") is looked up with
 // dlvsym(handle, "memcpy", "GLIBC_2.2.5"), in symbol(), find() and function(); in a prototype
@@ -354,8 +363,7 @@ class Library {
   // Same with a signature already parsed (its name() is the symbol).
   Function function(const Signature &sig, CallOptions options = {}) const;
   // Same, the symbol looked up as sig.name()@version (an empty version: plain dlsym).
-  Function function(const Signature &sig, std::string_view version,
-                    CallOptions options = {}) const;
+  Function function(const Signature &sig, std::string_view version, CallOptions options = {}) const;
 
   // Splits "TEXT@VERSION(..." the way function(prototype) does: returns the prototype without
   // "@VERSION" and stores the version (empty when there is none). Throws ParseError for an '@'

@@ -2,6 +2,7 @@
 // closure as a pthread start routine, lifetime and moves.
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstring>
 #include <thread>
 #include <vector>
@@ -177,6 +178,58 @@ TEST_P(Closures, NullHandlerIsAnError) {
       Closure(Signature(host_abi(), Type::void_(), {}), ClosureHandler{nullptr}, nullptr, opts()),
       Error);
   EXPECT_THROW(Closure(Signature(host_abi(), Type::void_(), {}), Closure::Fn{}, opts()), Error);
+}
+
+// capture_errno on a closure mirrors Function's: the C caller's errno is the saved value inside
+// the handler, and the saved value becomes the caller's errno on return, whatever the host did to
+// errno in between (here: EBADF, as a runtime's own I/O might leave it).
+TEST_P(Closures, CaptureErrnoKeepsTheCallersErrnoOrSetsIt) {
+  auto run = fn("jt_errno_after_cb", T(K::I32), {P(), T(K::I32)});
+  const Signature cb_sig(host_abi(), T(K::I32), {T(K::I32)});
+  int seen = -1;
+  bool set_it = false;
+  auto handler = [&](void *ret, void **) {
+    seen = saved_errno();
+    errno = EBADF;
+    if (set_it) set_saved_errno(ERANGE);
+    std::int64_t r = 0;
+    std::memcpy(ret, &r, sizeof r);
+  };
+  Closure captured(cb_sig, handler, {GetParam(), true});
+  Closure plain(cb_sig, handler, opts());
+  void *code = captured.code();
+
+  set_saved_errno(99);
+  EXPECT_EQ(run.invoke<std::int32_t>(code, std::int32_t{EINTR}), EINTR) << "errno preserved";
+  EXPECT_EQ(seen, EINTR) << "the handler sees the caller's errno as the saved value";
+  EXPECT_EQ(saved_errno(), 99) << "the host's saved value is put back";
+
+  set_it = true;
+  EXPECT_EQ(run.invoke<std::int32_t>(code, std::int32_t{EINTR}), ERANGE) << "set by the handler";
+  EXPECT_EQ(saved_errno(), 99);
+
+  // Without capture_errno the caller sees whatever the handler left in errno.
+  set_it = false;
+  seen = -1;
+  EXPECT_EQ(run.invoke<std::int32_t>(plain.code(), std::int32_t{EINTR}), EBADF);
+  EXPECT_EQ(seen, 99);
+
+  // The same through a raw handler with user_data.
+  struct State {
+    int seen = -1;
+  } state;
+  Closure raw(cb_sig,
+              [](void *ret, void **, void *ud) {
+                static_cast<State *>(ud)->seen = saved_errno();
+                errno = EBADF;
+                set_saved_errno(EDOM);
+                std::int64_t r = 0;
+                std::memcpy(ret, &r, sizeof r);
+              },
+              &state, {GetParam(), true});
+  EXPECT_EQ(run.invoke<std::int32_t>(raw.code(), std::int32_t{ENOENT}), EDOM);
+  EXPECT_EQ(state.seen, ENOENT);
+  EXPECT_EQ(saved_errno(), 99);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, Closures, testing::ValuesIn(backends()), choice_name);

@@ -1,4 +1,6 @@
 // Library loading and errors, errno capture, back-end selection and stats, Win64 calls.
+#include <dlfcn.h>
+
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -86,6 +88,44 @@ TEST(Library, FunctionFromAPrototype) {
   Function sum = t.function("double jt_D2_sum(struct d2 v)");
   D2 v{1.5, 4.0};
   EXPECT_EQ(sum.invoke<double>(v), 1.5 + 8.0);
+}
+
+// Whether the library at `path` is loaded in this process (RTLD_NOLOAD: never loads it).
+bool is_loaded(const char *path) {
+  void *h = dlopen(path, RTLD_NOW | RTLD_NOLOAD);
+  if (h) dlclose(h);
+  return h != nullptr;
+}
+
+// One lifetime rule for the C++ and C APIs: a Function from Library::function keeps its library
+// loaded; dlclose runs when the last Library copy and the last such Function are gone.
+TEST(Library, FunctionKeepsItsLibraryLoaded) {
+  ASSERT_FALSE(is_loaded(JITFFI_TESTLIB)) << "this test needs a process without the test library";
+  Function add;
+  {
+    Library t = Library::open(JITFFI_TESTLIB);
+    add = t.function("int jt_add_i32(int, int)");
+    EXPECT_TRUE(is_loaded(JITFFI_TESTLIB));
+  }
+  EXPECT_TRUE(is_loaded(JITFFI_TESTLIB)) << "the Function keeps it";
+  EXPECT_EQ(add.invoke<std::int32_t>(std::int32_t{40}, std::int32_t{2}), 42);
+  Function copy = add;
+  add = Function();
+  EXPECT_TRUE(is_loaded(JITFFI_TESTLIB)) << "so does a copy";
+  EXPECT_EQ(copy.invoke<std::int32_t>(std::int32_t{1}, std::int32_t{2}), 3);
+  auto typed = copy.as<std::int32_t(std::int32_t, std::int32_t)>();
+  copy = Function();
+  EXPECT_TRUE(is_loaded(JITFFI_TESTLIB)) << "and a typed handle";
+  EXPECT_EQ(typed(5, 6), 11);
+  typed = {};
+  EXPECT_FALSE(is_loaded(JITFFI_TESTLIB)) << "dlclose ran with the last one";
+
+  // A Function made from a raw address does not keep the library: that is the caller's business.
+  {
+    Library t = Library::open(JITFFI_TESTLIB);
+    add = Function(Signature::parse("i32(i32, i32)"), t.symbol("jt_add_i32"));
+  }
+  EXPECT_FALSE(is_loaded(JITFFI_TESTLIB));
 }
 
 // One test, in this order: once jitffi_testlib is global it stays so for the process.

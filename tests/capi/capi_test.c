@@ -1,10 +1,11 @@
 /* The C API (jitffi.h) used from C99, as a language runtime would use it.
  * Each CASE(name) is one ctest test (tests.cmake reads the names from this file):
  * `jitffi_capi_test NAME` runs one case, exit status 0 when every check in it holds. */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* RTLD_NOLOAD */
 
 #include "jitffi.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -546,6 +547,7 @@ CASE(closure_direct) {
   jitffi_closure_free(closure);
   CHECK_STATUS(jitffi_closure_create_with(sig, add_doubles, &bias, (jitffi_backend)77, &closure),
                JITFFI_INVALID_ARGUMENT);
+  CHECK(contains(jitffi_last_error(), "backend is 77, not a jitffi_backend"));
   jitffi_sig_free(sig);
 }
 
@@ -579,6 +581,154 @@ CASE(errno_capture) {
                JITFFI_INVALID_ARGUMENT);
   CHECK(contains(jitffi_last_error(), "backend"));
   jitffi_lib_close(libc);
+}
+
+/* A C caller that relies on errno around its callback (as jt_errno_after_cb in the test
+ * library does): sets errno, calls cb, reads errno after. */
+static int errno_after(int (*cb)(int), int before) {
+  errno = before;
+  cb(before);
+  return errno;
+}
+
+struct errno_state {
+  int seen;   /* jitffi_saved_errno() inside the handler */
+  int set_to; /* non-zero: the handler sets the saved value to it */
+};
+
+static void errno_handler(void *ret, void **args, void *user_data) {
+  struct errno_state *st = (struct errno_state *)user_data;
+  int64_t r = 0;
+  (void)args;
+  st->seen = jitffi_saved_errno();
+  errno = EBADF; /* what a runtime's own work might leave in errno */
+  if (st->set_to) jitffi_set_saved_errno(st->set_to);
+  memcpy(ret, &r, sizeof r);
+}
+
+CASE(closure_capture_errno) {
+  static const jitffi_backend backends[] = {JITFFI_BACKEND_LIBFFI, JITFFI_BACKEND_AUTO};
+  jitffi_sig *sig = NULL;
+  size_t b;
+  CHECK_OK(jitffi_sig_parse("int(int)", &sig));
+  if (!sig) return;
+  for (b = 0; b < 2; ++b) {
+    jitffi_fn_options opts;
+    jitffi_closure *captured = NULL, *plain = NULL;
+    struct errno_state st = {-1, 0};
+    int (*cb)(int);
+    opts.backend = backends[b];
+    opts.capture_errno = 1;
+    CHECK_OK(jitffi_closure_create_full(sig, errno_handler, &st, NULL, &opts, &captured));
+    opts.capture_errno = 0;
+    CHECK_OK(jitffi_closure_create_full(sig, errno_handler, &st, NULL, &opts, &plain));
+    if (!captured || !plain) continue;
+    *(void **)&cb = jitffi_closure_code(captured);
+    jitffi_set_saved_errno(99);
+    CHECK(errno_after(cb, EINTR) == EINTR); /* the caller's errno is preserved */
+    CHECK(st.seen == EINTR);                /* and was the saved value in the handler */
+    CHECK(jitffi_saved_errno() == 99);      /* the runtime's own saved value is put back */
+    st.set_to = ERANGE;
+    CHECK(errno_after(cb, EINTR) == ERANGE); /* set by the handler */
+    CHECK(jitffi_saved_errno() == 99);
+    /* Without capture_errno the caller sees what the handler left. */
+    st.seen = -1;
+    *(void **)&cb = jitffi_closure_code(plain);
+    CHECK(errno_after(cb, EINTR) == EBADF);
+    CHECK(st.seen == 99);
+    jitffi_closure_free(captured);
+    jitffi_closure_free(plain);
+  }
+  jitffi_sig_free(sig);
+}
+
+struct destroy_state {
+  int destroyed;
+  int calls;
+};
+
+static void count_destroy(void *user_data) {
+  ((struct destroy_state *)user_data)->destroyed++;
+}
+
+static void count_call(void *ret, void **args, void *user_data) {
+  (void)ret;
+  (void)args;
+  ((struct destroy_state *)user_data)->calls++;
+}
+
+CASE(closure_destroy) {
+  jitffi_sig *sig = NULL;
+  jitffi_closure *c = NULL;
+  struct destroy_state st = {0, 0};
+  jitffi_fn_options bad;
+  void (*fp)(void);
+  CHECK_OK(jitffi_sig_parse("void(void)", &sig));
+  if (!sig) return;
+  CHECK_OK(jitffi_closure_create_full(sig, count_call, &st, count_destroy, NULL, &c));
+  if (!c) return;
+  *(void **)&fp = jitffi_closure_code(c);
+  fp();
+  fp();
+  CHECK(st.calls == 2 && st.destroyed == 0);
+  jitffi_closure_free(c);
+  CHECK(st.destroyed == 1); /* exactly once, when freed */
+  CHECK(st.calls == 2);
+  /* A failed creation does not call it: user_data stays the caller's. */
+  bad.backend = (jitffi_backend)42;
+  bad.capture_errno = 0;
+  c = (jitffi_closure *)&c;
+  CHECK_STATUS(jitffi_closure_create_full(sig, count_call, &st, count_destroy, &bad, &c),
+               JITFFI_INVALID_ARGUMENT);
+  CHECK(c == NULL);
+  CHECK_STATUS(jitffi_closure_create_full(sig, NULL, &st, count_destroy, NULL, &c),
+               JITFFI_INVALID_ARGUMENT);
+  CHECK(contains(jitffi_last_error(), "handler is NULL"));
+  CHECK_STATUS(jitffi_closure_create_full(NULL, count_call, &st, count_destroy, NULL, &c),
+               JITFFI_INVALID_ARGUMENT);
+  CHECK(st.destroyed == 1);
+  /* No destroy function, and the older constructors: nothing is called. */
+  CHECK_OK(jitffi_closure_create_full(sig, count_call, &st, NULL, NULL, &c));
+  jitffi_closure_free(c);
+  CHECK_OK(jitffi_closure_create(sig, count_call, &st, &c));
+  jitffi_closure_free(c);
+  CHECK(st.destroyed == 1);
+  jitffi_closure_free(NULL);
+  jitffi_sig_free(sig);
+}
+
+/* Whether the library at `path` is loaded (RTLD_NOLOAD never loads it). */
+static int is_loaded(const char *path) {
+  void *h = dlopen(path, RTLD_NOW | RTLD_NOLOAD);
+  if (h) dlclose(h);
+  return h != NULL;
+}
+
+/* A function keeps its library loaded (the same rule as the C++ API's): dlclose runs when the
+ * jitffi_lib handle and the last function from it are gone. */
+CASE(fn_keeps_library) {
+  jitffi_lib *lib = NULL;
+  jitffi_fn *add = NULL, *add2 = NULL;
+  int32_t a = 40, b = 2;
+  void *args[2];
+  int64_t r = 0;
+  args[0] = &a;
+  args[1] = &b;
+  CHECK(!is_loaded(JITFFI_TESTLIB));
+  CHECK_OK(jitffi_lib_open(JITFFI_TESTLIB, &lib));
+  CHECK_OK(jitffi_lib_function(lib, "int jt_add_i32(int, int)", NULL, &add));
+  CHECK_OK(jitffi_lib_function(lib, "int jt_add_i32(int, int)", NULL, &add2));
+  if (!lib || !add || !add2) return;
+  jitffi_lib_close(lib);
+  CHECK(is_loaded(JITFFI_TESTLIB));
+  CHECK_OK(jitffi_fn_call(add, &r, args));
+  CHECK(r == 42);
+  jitffi_fn_free(add);
+  CHECK(is_loaded(JITFFI_TESTLIB));
+  CHECK_OK(jitffi_fn_call(add2, &r, args));
+  CHECK(r == 42);
+  jitffi_fn_free(add2);
+  CHECK(!is_loaded(JITFFI_TESTLIB));
 }
 
 CASE(default_backend) {
@@ -659,6 +809,9 @@ static const struct case_entry cases[] = {
     ENTRY(closure_qsort),
     ENTRY(closure_direct),
     ENTRY(errno_capture),
+    ENTRY(closure_capture_errno),
+    ENTRY(closure_destroy),
+    ENTRY(fn_keeps_library),
     ENTRY(default_backend),
     ENTRY(error_is_thread_local),
     ENTRY(status_names),

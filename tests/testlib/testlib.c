@@ -255,6 +255,12 @@ API int jt_set_errno(int e) {
 API int jt_get_errno(void) {
   return errno;
 }
+/* A C caller of a callback that relies on errno: sets it, calls cb, returns errno after. */
+API int jt_errno_after_cb(int (*cb)(int), int before) {
+  errno = before;
+  cb(before);
+  return errno;
+}
 
 /* ---- Win64 (ms_abi) targets, called through Abi::Win64 (x86-64 hosts only) ---- */
 #if defined(__x86_64__)
