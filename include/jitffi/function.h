@@ -2,6 +2,7 @@
 // that calls back into C++), Library (a shared library opened at run time).
 #pragma once
 
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -135,6 +136,86 @@ struct FunctionCodes<R(A...)> {
   using type = InvokeCodes<std::remove_cv_t<R>, std::decay_t<A>...>;
 };
 
+// Calls a value or slot entry whose result comes back as `s` says and stores the result's bytes
+// at `out` (at least 16 bytes, or the result's size if larger; narrow integers not widened).
+struct RegsGG {
+  std::uint64_t a, b;
+};
+struct RegsVV {
+  double a, b;
+};
+struct RegsGV {
+  std::uint64_t a;
+  double b;
+};
+struct RegsVG {
+  double a;
+  std::uint64_t b;
+};
+inline void call_shaped(void *entry, const ValueShape &s, void *fn, const void *in, void *out) {
+  alignas(16) unsigned char regs[16];
+  using In = const void *;
+  switch (s.kind) {
+    case ValueShape::Void:
+    case ValueShape::None:
+      reinterpret_cast<void (*)(void *, In)>(entry)(fn, in);
+      return;
+    case ValueShape::G: {
+      std::uint64_t r = reinterpret_cast<std::uint64_t (*)(void *, In)>(entry)(fn, in);
+      std::memcpy(regs, &r, 8);
+      break;
+    }
+    case ValueShape::V: {
+      double r = reinterpret_cast<double (*)(void *, In)>(entry)(fn, in);
+      std::memcpy(regs, &r, 8);
+      break;
+    }
+    case ValueShape::X: {
+      long double r = reinterpret_cast<long double (*)(void *, In)>(entry)(fn, in);
+      std::memcpy(out, &r, sizeof r < 16 ? sizeof r : 16);
+      return;
+    }
+    case ValueShape::GG: {
+      RegsGG r = reinterpret_cast<RegsGG (*)(void *, In)>(entry)(fn, in);
+      std::memcpy(regs, &r, 16);
+      break;
+    }
+    case ValueShape::VV: {
+      RegsVV r = reinterpret_cast<RegsVV (*)(void *, In)>(entry)(fn, in);
+      std::memcpy(regs, &r, 16);
+      break;
+    }
+    case ValueShape::GV: {
+      RegsGV r = reinterpret_cast<RegsGV (*)(void *, In)>(entry)(fn, in);
+      std::memcpy(regs, &r, 16);
+      break;
+    }
+    case ValueShape::VG: {
+      RegsVG r = reinterpret_cast<RegsVG (*)(void *, In)>(entry)(fn, in);
+      std::memcpy(regs, &r, 16);
+      break;
+    }
+  }
+  for (unsigned i = 0; i < s.count; ++i)
+    std::memcpy(static_cast<unsigned char *>(out) + s.offset[i], regs + 8 * i, s.size[i]);
+}
+
+// A Function's entry pointer, looked up on first use (0: not yet, 1: none) and copied with it.
+class LazyEntry {
+ public:
+  LazyEntry() = default;
+  LazyEntry(const LazyEntry &o) noexcept : v_(o.get()) {}
+  LazyEntry &operator=(const LazyEntry &o) noexcept {
+    v_.store(o.get(), std::memory_order_release);
+    return *this;
+  }
+  std::uintptr_t get() const noexcept { return v_.load(std::memory_order_acquire); }
+  void set(std::uintptr_t v) const noexcept { v_.store(v, std::memory_order_release); }
+
+ private:
+  mutable std::atomic<std::uintptr_t> v_{0};
+};
+
 }  // namespace detail
 
 // A foreign function: a signature, a target address and the prepared call.
@@ -189,6 +270,24 @@ class Function {
   template <class F>
   Typed<F> as() const;
 
+  // The other entries into the compiled signature (see EntryKind in backend.h). Both return the
+  // result in registers, narrow integers unwidened; a signature whose result comes back in memory
+  // has neither (value_shape().kind is None). The entry pointers (null when there is none) take
+  // the target as their first argument, address(); with capture_errno they swap errno like call()
+  // does, and with JITFFI_STATS on they count their calls.
+  //   auto add = reinterpret_cast<int (*)(void *, const std::uint64_t *)>(f.slots_entry());
+  //   std::uint64_t slots[] = {2, std::uint64_t(-3)};  // int(int, int): values sign-extended
+  //   int r = add(f.address(), slots);
+  void *value_entry() const { return entry_ptr(EntryKind::Value); }
+  void *slots_entry() const { return entry_ptr(EntryKind::Slots); }
+  const ValueShape &value_shape() const noexcept { return impl_->value_shape(); }
+  // Calls through the value / slot entry and stores the result's own bytes at ret (narrow
+  // integers not widened; at least max(16, return_size()) bytes). Where there is no such entry
+  // (a result in memory) they make the boxed call (call_slots boxes the slots first), so they
+  // serve every signature.
+  void call_value(void *ret, void **args) const;
+  void call_slots(void *ret, const std::uint64_t *slots) const;
+
   const Signature &signature() const noexcept { return impl_->signature(); }
   void *address() const noexcept { return fn_; }
   BackendKind backend() const noexcept { return impl_->kind(); }
@@ -209,10 +308,47 @@ class Function {
     return p;
   }
   void call_slow(void *ret, void **args) const;
+  void *entry_ptr(EntryKind kind) const;
+  // The value entry, looked up (and compiled) on first use: null when there is none.
+  void *value_fast() const {
+    const std::uintptr_t e = value_.get();
+    if (e > 1) [[likely]]
+      return reinterpret_cast<void *>(e);
+    return e == 0 ? resolve_value() : nullptr;
+  }
+  void *resolve_value() const;
+  // Results a C++ function returns the way the entry does (rax or xmm0; x0 or v0).
+  template <class R>
+  static constexpr bool direct_result() {
+    if constexpr (std::is_void_v<R>)
+      return true;
+    else if constexpr (std::is_floating_point_v<R>)
+      return sizeof(R) <= 8;
+    else
+      return (std::is_integral_v<R> || std::is_enum_v<R> || std::is_pointer_v<R> ||
+              std::is_null_pointer_v<R>)&&sizeof(R) <= 8;
+  }
   template <class R, class... A>
   R call_typed(A... a) const {
     // Exactly one slot per argument (a spare slot would be one more store on every call).
     void *args[sizeof...(A) ? sizeof...(A) : 1] = {slot(&a)...};
+    if (void *e = value_fast()) [[likely]] {
+      // The result arrives in its registers: a scalar the way a C++ function returns it (rax or
+      // xmm0; x0 or v0), anything else as the signature's ABI left it (value_shape()).
+      if constexpr (direct_result<R>()) {
+        return reinterpret_cast<R (*)(void *, void **)>(e)(fn_, args);
+      } else {
+        alignas(16) unsigned char buf[sizeof(R) < 16 ? 16 : sizeof(R)];
+        detail::call_shaped(e, impl_->value_shape(), fn_, args, buf);
+        R r;
+        std::memcpy(&r, buf, sizeof(R));
+        return r;
+      }
+    }
+    return call_boxed<R>(args);
+  }
+  template <class R>
+  R call_boxed(void **args) const {
     if constexpr (std::is_void_v<R>) {
       call(nullptr, args);
     } else {
@@ -233,6 +369,8 @@ class Function {
   std::uint64_t packed_ = 0;  // detail::packed_codes of codes_ (0: does not fit, or empty)
   // The stub itself when a call needs nothing else (see call()); null otherwise.
   RawCall fast_ = nullptr;
+  // The value entry for typed calls (with errno capture when asked for): see value_fast().
+  detail::LazyEntry value_;
   void *fn_ = nullptr;
   std::shared_ptr<const detail::CallImpl> impl_;
   bool capture_errno_ = false;
@@ -260,6 +398,7 @@ Function::Typed<F> Function::as() const {
   constexpr std::size_t n = sizeof(Codes::codes) / sizeof(detail::ArgCode);
   if (ncodes_ != n || std::memcmp(codes_.get(), Codes::codes, sizeof(Codes::codes)) != 0)
     invoke_mismatch(Codes::codes, Codes::names, n, "as");
+  (void)value_fast();  // the handle's calls find the entry ready
   return Typed<F>(*this);
 }
 
@@ -354,8 +493,7 @@ class Library {
   // Same with a signature already parsed (its name() is the symbol).
   Function function(const Signature &sig, CallOptions options = {}) const;
   // Same, the symbol looked up as sig.name()@version (an empty version: plain dlsym).
-  Function function(const Signature &sig, std::string_view version,
-                    CallOptions options = {}) const;
+  Function function(const Signature &sig, std::string_view version, CallOptions options = {}) const;
 
   // Splits "TEXT@VERSION(..." the way function(prototype) does: returns the prototype without
   // "@VERSION" and stores the version (empty when there is none). Throws ParseError for an '@'
