@@ -221,6 +221,16 @@ jitffi_cli_test(plan_bound OUT "^bound downcall stub \\(void \\*ret, void \\*\\*
                 NO_OUT "^downcall stub" "^upcall entry" ARGS plan "sysv:int(int,int)" --bound)
 jitffi_cli_test(plan_upcall_only OUT "^upcall entry" NO_OUT "^downcall stub" "^bound"
                 ARGS plan --upcall "sysv:void(ptr)")
+# --value / --slots: the entries that leave the result in its registers; int(int,int) needs no
+# stack area, so both end in a jump to the target; the slot entry reads each value from its slot.
+jitffi_cli_test(plan_value_slots
+                OUT "^value entry \\(void \\*fn, void \\*\\*args\\)"
+                "^slot entry \\(void \\*fn, const uint64_t \\*slots\\)"
+                "^mov edi, dword ptr \\[rsi\\] " "^mov esi, dword ptr \\[rsi\\+8\\] " "^jmp r10 "
+                NO_OUT "^downcall stub" "^upcall entry" "^call "
+                ARGS plan --value --slots "sysv:int(int,int)")
+jitffi_cli_test(plan_value_memory_result STATUS 1 ERR "comes back in memory: it has no value"
+                ARGS plan --value "sysv:{i64,i64,i64}(i32)")
 # Errors: a bad signature with a caret (exit 2), one the JIT cannot serve with the reason (exit 1).
 jitffi_cli_test(plan_bad_signature STATUS 2
                 ERR "^jitffi: bad signature: expected .*'doubel' at position 4$"
