@@ -166,6 +166,8 @@ ValueShape value_shape(const CallPlan &plan) noexcept {
     }
   }
   s.count = std::uint8_t(plan.ret_pieces.size());
+  s.packed = true;
+  for (unsigned i = 0; i < s.count; ++i) s.packed &= s.offset[i] == 8 * i;
   const std::string_view k(cls, s.count);
   s.kind = k == "G"    ? ValueShape::G
            : k == "V"  ? ValueShape::V

@@ -69,6 +69,9 @@ struct ValueShape {
   };
   Kind kind = None;
   std::uint8_t count = 0;  // registers used
+  // Register i holds bytes [8i, 8i + 8) of the result (every x86-64 shape): a caller may copy
+  // the registers' bytes as the result's.
+  bool packed = false;
   std::uint8_t offset[2] = {0, 0};
   std::uint8_t size[2] = {0, 0};
 };

@@ -338,14 +338,48 @@ class Function {
       if constexpr (direct_result<R>()) {
         return reinterpret_cast<R (*)(void *, void **)>(e)(fn_, args);
       } else {
-        alignas(16) unsigned char buf[sizeof(R) < 16 ? 16 : sizeof(R)];
-        detail::call_shaped(e, impl_->value_shape(), fn_, args, buf);
+        const ValueShape &s = impl_->value_shape();
         R r;
+        if constexpr (sizeof(R) <= 16) {
+          // The registers' bytes are the result's (a copy of constant size, no buffer).
+          if (s.packed) {
+            switch (s.kind) {
+              case ValueShape::G:
+                return from_regs<R>(
+                    reinterpret_cast<std::uint64_t (*)(void *, void **)>(e)(fn_, args));
+              case ValueShape::V:
+                return from_regs<R>(reinterpret_cast<double (*)(void *, void **)>(e)(fn_, args));
+              case ValueShape::GG:
+                return from_regs<R>(
+                    reinterpret_cast<detail::RegsGG (*)(void *, void **)>(e)(fn_, args));
+              case ValueShape::VV:
+                return from_regs<R>(
+                    reinterpret_cast<detail::RegsVV (*)(void *, void **)>(e)(fn_, args));
+              case ValueShape::GV:
+                return from_regs<R>(
+                    reinterpret_cast<detail::RegsGV (*)(void *, void **)>(e)(fn_, args));
+              case ValueShape::VG:
+                return from_regs<R>(
+                    reinterpret_cast<detail::RegsVG (*)(void *, void **)>(e)(fn_, args));
+              default:
+                break;
+            }
+          }
+        }
+        alignas(16) unsigned char buf[sizeof(R) < 16 ? 16 : sizeof(R)];
+        detail::call_shaped(e, s, fn_, args, buf);
         std::memcpy(&r, buf, sizeof(R));
         return r;
       }
     }
     return call_boxed<R>(args);
+  }
+  // The first sizeof(R) bytes of the registers' values.
+  template <class R, class Regs>
+  static R from_regs(const Regs &regs) noexcept {
+    R r;
+    std::memcpy(&r, &regs, sizeof(R) < sizeof(Regs) ? sizeof(R) : sizeof(Regs));
+    return r;
   }
   template <class R>
   R call_boxed(void **args) const {
