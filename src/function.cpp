@@ -133,13 +133,17 @@ void *Function::entry_ptr(EntryKind kind) const {
 
 void *Function::resolve_value() const {
   if (!impl_) return nullptr;  // call_boxed throws the error
-  void *e = impl_->entry(EntryKind::Value, capture_errno_);
-  value_.set(e ? reinterpret_cast<std::uintptr_t>(e) : 1);
+  void *e = impl_->entry(EntryKind::Slots, capture_errno_);
+  const ValueShape &s = impl_->value_shape();
+  value_.set(e ? reinterpret_cast<std::uintptr_t>(e) : 1,
+             s.packed ? std::uint8_t(s.kind) : std::uint8_t(ValueShape::None));
   return e;
 }
 
 void Function::call_value(void *ret, void **args) const {
-  if (void *e = value_fast()) return detail::call_shaped(e, impl_->value_shape(), fn_, args, ret);
+  if (!impl_) throw Error("Function::call_value on an empty Function");
+  if (void *e = impl_->entry(EntryKind::Value, capture_errno_))
+    return detail::call_shaped(e, impl_->value_shape(), fn_, args, ret);
   call(ret, args);
 }
 

@@ -200,20 +200,27 @@ inline void call_shaped(void *entry, const ValueShape &s, void *fn, const void *
     std::memcpy(static_cast<unsigned char *>(out) + s.offset[i], regs + 8 * i, s.size[i]);
 }
 
-// A Function's entry pointer, looked up on first use (0: not yet, 1: none) and copied with it.
+// A Function's entry pointer, looked up on first use (0: not yet, 1: none) and copied with it,
+// with the entry's ValueShape kind when its registers are the result's bytes (packed), else None.
 class LazyEntry {
  public:
   LazyEntry() = default;
-  LazyEntry(const LazyEntry &o) noexcept : v_(o.get()) {}
+  LazyEntry(const LazyEntry &o) noexcept : v_(o.get()), kind_(o.kind()) {}
   LazyEntry &operator=(const LazyEntry &o) noexcept {
-    v_.store(o.get(), std::memory_order_release);
+    set(o.get(), o.kind());
     return *this;
   }
   std::uintptr_t get() const noexcept { return v_.load(std::memory_order_acquire); }
-  void set(std::uintptr_t v) const noexcept { v_.store(v, std::memory_order_release); }
+  // Valid once get() returned an entry.
+  std::uint8_t kind() const noexcept { return kind_.load(std::memory_order_relaxed); }
+  void set(std::uintptr_t v, std::uint8_t kind) const noexcept {
+    kind_.store(kind, std::memory_order_relaxed);
+    v_.store(v, std::memory_order_release);
+  }
 
  private:
   mutable std::atomic<std::uintptr_t> v_{0};
+  mutable std::atomic<std::uint8_t> kind_{0};
 };
 
 }  // namespace detail
@@ -328,51 +335,79 @@ class Function {
       return (std::is_integral_v<R> || std::is_enum_v<R> || std::is_pointer_v<R> ||
               std::is_null_pointer_v<R>)&&sizeof(R) <= 8;
   }
+  // An argument as the slot entry takes it: a value of at most 8 bytes itself (integers
+  // extended per their C++ type, floating values in the low bits), anything else by address. The
+  // empty asm keeps each slot its own 8-byte store (see slot()).
+  template <class T>
+  static std::uint64_t to_slot(const T &a) noexcept {
+    std::uint64_t v;
+    if constexpr (std::is_class_v<T> || std::is_union_v<T> || sizeof(T) > 8)
+      v = reinterpret_cast<std::uintptr_t>(&a);
+    else if constexpr (std::is_pointer_v<T>)
+      v = reinterpret_cast<std::uintptr_t>(a);
+    else if constexpr (std::is_null_pointer_v<T>)
+      v = 0;
+    else if constexpr (std::is_enum_v<T>)
+      return to_slot(static_cast<std::underlying_type_t<T>>(a));
+    else if constexpr (std::is_integral_v<T>)
+      v = std::is_signed_v<T> ? std::uint64_t(std::int64_t(a)) : std::uint64_t(a);
+    else {
+      v = 0;
+      std::memcpy(&v, &a, sizeof(T));
+    }
+#if defined(__GNUC__)
+    asm("" : "+r"(v));
+#endif
+    return v;
+  }
   template <class R, class... A>
   R call_typed(A... a) const {
+    // Typed calls go through the slot entry: one store per argument here and one load in the stub
+    // (the value entry's args[] costs a store of the value and of its address, and two loads).
+    if (void *e = value_fast()) [[likely]] {
+      const std::uint64_t slots[sizeof...(A) ? sizeof...(A) : 1] = {to_slot(a)...};
+      return via_entry<R>(e, static_cast<const std::uint64_t *>(slots));
+    }
     // Exactly one slot per argument (a spare slot would be one more store on every call).
     void *args[sizeof...(A) ? sizeof...(A) : 1] = {slot(&a)...};
-    if (void *e = value_fast()) [[likely]] {
-      // The result arrives in its registers: a scalar the way a C++ function returns it (rax or
-      // xmm0; x0 or v0), anything else as the signature's ABI left it (value_shape()).
-      if constexpr (direct_result<R>()) {
-        return reinterpret_cast<R (*)(void *, void **)>(e)(fn_, args);
-      } else {
-        const ValueShape &s = impl_->value_shape();
-        R r;
-        if constexpr (sizeof(R) <= 16) {
-          // The registers' bytes are the result's (a copy of constant size, no buffer).
-          if (s.packed) {
-            switch (s.kind) {
-              case ValueShape::G:
-                return from_regs<R>(
-                    reinterpret_cast<std::uint64_t (*)(void *, void **)>(e)(fn_, args));
-              case ValueShape::V:
-                return from_regs<R>(reinterpret_cast<double (*)(void *, void **)>(e)(fn_, args));
-              case ValueShape::GG:
-                return from_regs<R>(
-                    reinterpret_cast<detail::RegsGG (*)(void *, void **)>(e)(fn_, args));
-              case ValueShape::VV:
-                return from_regs<R>(
-                    reinterpret_cast<detail::RegsVV (*)(void *, void **)>(e)(fn_, args));
-              case ValueShape::GV:
-                return from_regs<R>(
-                    reinterpret_cast<detail::RegsGV (*)(void *, void **)>(e)(fn_, args));
-              case ValueShape::VG:
-                return from_regs<R>(
-                    reinterpret_cast<detail::RegsVG (*)(void *, void **)>(e)(fn_, args));
-              default:
-                break;
-            }
+    return call_boxed<R>(args);
+  }
+  // Calls a value or slot entry `e` with `in`, taking the result from its registers: a scalar the
+  // way a C++ function returns it (rax or xmm0; x0 or v0), anything else as the signature's ABI
+  // left it (value_shape()).
+  // `e` is value_'s entry (its kind is the shape's when the registers are the result's bytes).
+  template <class R, class In>
+  R via_entry(void *e, In in) const {
+    if constexpr (direct_result<R>()) {
+      return reinterpret_cast<R (*)(void *, In)>(e)(fn_, in);
+    } else {
+      R r;
+      if constexpr (sizeof(R) <= 16) {
+        // The registers' bytes are the result's (a copy of constant size, no buffer).
+        {
+          switch (value_.kind()) {
+            case ValueShape::G:
+              return from_regs<R>(reinterpret_cast<std::uint64_t (*)(void *, In)>(e)(fn_, in));
+            case ValueShape::V:
+              return from_regs<R>(reinterpret_cast<double (*)(void *, In)>(e)(fn_, in));
+            case ValueShape::GG:
+              return from_regs<R>(reinterpret_cast<detail::RegsGG (*)(void *, In)>(e)(fn_, in));
+            case ValueShape::VV:
+              return from_regs<R>(reinterpret_cast<detail::RegsVV (*)(void *, In)>(e)(fn_, in));
+            case ValueShape::GV:
+              return from_regs<R>(reinterpret_cast<detail::RegsGV (*)(void *, In)>(e)(fn_, in));
+            case ValueShape::VG:
+              return from_regs<R>(reinterpret_cast<detail::RegsVG (*)(void *, In)>(e)(fn_, in));
+            default:
+              break;
           }
         }
-        alignas(16) unsigned char buf[sizeof(R) < 16 ? 16 : sizeof(R)];
-        detail::call_shaped(e, s, fn_, args, buf);
-        std::memcpy(&r, buf, sizeof(R));
-        return r;
       }
+      alignas(16) unsigned char buf[sizeof(R) < 16 ? 16 : sizeof(R)];
+      detail::call_shaped(e, impl_->value_shape(), fn_, in, buf);
+      std::memcpy(&r, buf, sizeof(R));
+      return r;
     }
-    return call_boxed<R>(args);
   }
   // The first sizeof(R) bytes of the registers' values.
   template <class R, class Regs>
