@@ -172,11 +172,11 @@ typedef enum jitffi_value_shape {
   JITFFI_SHAPE_FLOAT_INT = 8
 } jitffi_value_shape;
 JITFFI_API jitffi_value_shape jitffi_fn_value_shape(const jitffi_fn *fn);
-/* The raw entries, for runtimes that generate their own call sites (NULL when the shape is NONE
- * or fn is NULL): R value_entry(void *address, void **args) and
- * R slots_entry(void *address, const uint64_t *slots), called with the host's C convention,
- * address being jitffi_fn_address(fn). They stay valid while fn (or any function with the same
- * signature) exists. */
+/* The raw entries, for runtimes that generate their own call sites (NULL when the shape is NONE,
+ * when fn is NULL, or where the back end has none: the AArch64 JIT does not emit them yet): R
+ * value_entry(void *address, void **args) and R slots_entry(void *address, const uint64_t *slots),
+ * called with the host's C convention, address being jitffi_fn_address(fn). They stay valid while
+ * fn (or any function with the same signature) exists. */
 JITFFI_API void *jitffi_fn_value_entry(const jitffi_fn *fn);
 JITFFI_API void *jitffi_fn_slots_entry(const jitffi_fn *fn);
 
