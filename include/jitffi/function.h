@@ -136,8 +136,10 @@ struct FunctionCodes<R(A...)> {
   using type = InvokeCodes<std::remove_cv_t<R>, std::decay_t<A>...>;
 };
 
-// Calls a value or slot entry whose result comes back as `s` says and stores the result's bytes
-// at `out` (at least 16 bytes, or the result's size if larger; narrow integers not widened).
+// Calls a value or slot entry whose result comes back as `s` says and stores the result registers'
+// bytes at `out` (at least 16 bytes, or the result's size if larger): the result in the first
+// bytes, narrow integers not widened, the bytes past the result unspecified. Every copy has a
+// constant size: a copy of the shape's runtime piece size measured ~30 ns a call on Zen 5.
 struct RegsGG {
   std::uint64_t a, b;
 };
@@ -153,8 +155,9 @@ struct RegsVG {
   std::uint64_t b;
 };
 inline void call_shaped(void *entry, const ValueShape &s, void *fn, const void *in, void *out) {
-  alignas(16) unsigned char regs[16];
   using In = const void *;
+  unsigned char *o = static_cast<unsigned char *>(out);
+  alignas(16) unsigned char regs[16];
   switch (s.kind) {
     case ValueShape::Void:
     case ValueShape::None:
@@ -172,7 +175,7 @@ inline void call_shaped(void *entry, const ValueShape &s, void *fn, const void *
     }
     case ValueShape::X: {
       long double r = reinterpret_cast<long double (*)(void *, In)>(entry)(fn, in);
-      std::memcpy(out, &r, sizeof r < 16 ? sizeof r : 16);
+      std::memcpy(o, &r, sizeof r < 16 ? sizeof r : 16);
       return;
     }
     case ValueShape::GG: {
@@ -196,8 +199,13 @@ inline void call_shaped(void *entry, const ValueShape &s, void *fn, const void *
       break;
     }
   }
-  for (unsigned i = 0; i < s.count; ++i)
-    std::memcpy(static_cast<unsigned char *>(out) + s.offset[i], regs + 8 * i, s.size[i]);
+  if (s.packed) {  // register i is bytes [8i, 8i + 8): copy whole registers
+    std::memcpy(o, regs, 8);
+    if (s.count > 1) std::memcpy(o + 8, regs + 8, 8);
+    return;
+  }
+  for (unsigned i = 0; i < s.count && i < 2; ++i)  // pieces at other offsets (AArch64 float HFAs)
+    for (unsigned k = 0; k < s.size[i] && k < 8; ++k) o[s.offset[i] + k] = regs[8 * i + k];
 }
 
 // A Function's entry pointer, looked up on first use (0: not yet, 1: none) and copied with it,
@@ -288,8 +296,9 @@ class Function {
   void *value_entry() const { return entry_ptr(EntryKind::Value); }
   void *slots_entry() const { return entry_ptr(EntryKind::Slots); }
   const ValueShape &value_shape() const noexcept { return impl_->value_shape(); }
-  // Calls through the value / slot entry and stores the result's own bytes at ret (narrow
-  // integers not widened; at least max(16, return_size()) bytes). Where there is no such entry
+  // Calls through the value / slot entry and stores the result registers' bytes at ret: the
+  // result first (narrow integers not widened), then unspecified bytes up to 16; ret must hold
+  // max(16, return_size()) bytes. Where there is no such entry
   // (a result in memory) they make the boxed call (call_slots boxes the slots first), so they
   // serve every signature.
   void call_value(void *ret, void **args) const;

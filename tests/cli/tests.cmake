@@ -254,6 +254,7 @@ set(_jitffi_ns "[0-9]+\\.[0-9]+ ns/call  \\(min [0-9]+\\.[0-9]+\\)")
 jitffi_cli_test(bench_cos
                 OUT "^cos in libm\\.so\\.6: ${_jitffi_host_abi}:f64\\(f64\\)$" "^result \\(jit\\): 1$"
                     "^calls of cos:$" "^  jit +${_jitffi_ns}  jitffi::Function::call, JIT stub$"
+                    "^  jit-value +${_jitffi_ns}  JIT value entry" "^  jit-slots +${_jitffi_ns}  JIT slot entry"
                     "^  jit-bound +${_jitffi_ns}" "^  libffi +${_jitffi_ns}  jitffi::Function::call, libffi"
                     "^  ffi_call +${_jitffi_ns}" "^calls of an empty function"
                     "^  direct +${_jitffi_ns}  an empty void\\(void\\) function"

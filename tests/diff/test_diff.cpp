@@ -340,9 +340,9 @@ class DiffTest : public testing::TestWithParam<Mode> {
     lib_->reset();
     if (!sig.ret()->is_void() && e.check_ret(ret.data()))
       why << "\nwrong result: " << lib_->first_failure();
-    // Narrow integers: only their own bytes; a boxed fallback widens to 8 (none here: results
-    // in memory are aggregates).
-    const std::size_t written = std::max<std::size_t>(rsize, raw ? 0 : f.return_size());
+    // Through an entry: the registers' bytes, at most 16 (or the result's size); the boxed
+    // fallback writes return_size().
+    const std::size_t written = std::max<std::size_t>(rsize, raw ? 16 : f.return_size());
     if (!ret.guard_intact(written))
       why << "\nthe call wrote past the " << written << "-byte result";
     for (std::size_t i = 0; i < params.size(); ++i)
