@@ -277,7 +277,8 @@ class Function {
   }
 
   // A typed handle, checked once here (as invoke<>() would, throwing the same Error): its calls
-  // go straight to call(), converting the arguments to A... as any C++ call does.
+  // convert the arguments to A... as any C++ call does and go, like invoke's, through the slot
+  // entry when the signature has one (the result comes back in registers), else to call().
   //   auto pow = libm.function("double pow(double, double)").as<double(double, double)>();
   //   double r = pow(2, 10);  // 1024
   template <class F>
