@@ -93,7 +93,9 @@ std::string CallPlan::describe() const {
   return out;
 }
 
-CallPlan classify(const Signature &sig) {
+namespace {
+
+CallPlan classify_for_abi(const Signature &sig) {
   switch (sig.abi()) {
     case Abi::SysV_x64:
       return classify_sysv_x64(sig);
@@ -105,6 +107,77 @@ CallPlan classify(const Signature &sig) {
       return classify_aapcs64(sig);
   }
   throw UnsupportedError("unknown ABI");
+}
+
+}  // namespace
+
+CallPlan classify(const Signature &sig) {
+  CallPlan plan = classify_for_abi(sig);
+  // Not an ABI rule: how the slot entry hands each argument over (slot_holds_value).
+  const auto &params = sig.params();
+  for (std::size_t i = 0; i < plan.args.size() && i < params.size(); ++i)
+    plan.args[i].slot_value = slot_holds_value(*params[i]);
+  return plan;
+}
+
+ValueShape value_shape(const CallPlan &plan) noexcept {
+  ValueShape s;
+  if (plan.ret_kind == RetKind::Void) {
+    s.kind = ValueShape::Void;
+    return s;
+  }
+  if (plan.ret_kind != RetKind::Regs || plan.ret_pieces.empty() || plan.ret_pieces.size() > 2)
+    return s;
+  char cls[2] = {0, 0};
+  for (std::size_t i = 0; i < plan.ret_pieces.size(); ++i) {
+    const RetPiece &r = plan.ret_pieces[i];
+    if (r.size == 0 || r.offset > 255) return s;
+    switch (r.from.loc) {
+      case Loc::Gpr:
+        if (r.size > 8) return s;
+        cls[i] = 'G';
+        break;
+      case Loc::Vec:
+        if (r.size > 8) return s;
+        cls[i] = 'V';
+        break;
+      case Loc::X87:
+        if (plan.ret_pieces.size() != 1) return s;
+        cls[i] = 'X';
+        break;
+      case Loc::Stack:
+        return s;
+    }
+    s.offset[i] = std::uint8_t(r.offset);
+    s.size[i] = std::uint8_t(r.from.loc == Loc::X87 ? 16 : r.size);
+  }
+  // The registers must be the ones a host caller reads for these members: the first and second
+  // general register (rax/rdx, x0/x1) and vector register (xmm0/xmm1, v0/v1) in order.
+  unsigned ng = 0, nv = 0;
+  for (std::size_t i = 0; i < plan.ret_pieces.size(); ++i) {
+    const RetPiece &r = plan.ret_pieces[i];
+    if (cls[i] == 'G') {
+      static const unsigned kX64[] = {0, 2};  // rax, rdx
+      const unsigned want = plan.isa == Isa::X64 ? kX64[ng] : ng;
+      if (r.from.reg != want) return s;
+      ++ng;
+    } else if (cls[i] == 'V') {
+      if (r.from.reg != nv) return s;
+      ++nv;
+    }
+  }
+  s.count = std::uint8_t(plan.ret_pieces.size());
+  s.packed = true;
+  for (unsigned i = 0; i < s.count; ++i) s.packed &= s.offset[i] == 8 * i;
+  const std::string_view k(cls, s.count);
+  s.kind = k == "G"    ? ValueShape::G
+           : k == "V"  ? ValueShape::V
+           : k == "X"  ? ValueShape::X
+           : k == "GG" ? ValueShape::GG
+           : k == "VV" ? ValueShape::VV
+           : k == "GV" ? ValueShape::GV
+                       : ValueShape::VG;
+  return s;
 }
 
 Ext narrow_arg_ext(const Type &t) noexcept {

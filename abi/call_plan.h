@@ -85,6 +85,8 @@ struct ArgInfo {
   // frame's copy area; the upcall hands the incoming pointer to the handler as args[i].
   bool by_reference = false;
   std::uint32_t copy_offset = 0;
+  // The slot entry's slot holds this argument's value (slot_holds_value), not its address.
+  bool slot_value = false;
 };
 
 // One part of the result.
@@ -131,6 +133,10 @@ struct CallPlan {
   // A readable listing, one line per piece, for `jitffi plan` and test failure messages.
   std::string describe() const;
 };
+
+// Where the value and slot entries leave this plan's result (ValueShape::None when the result is
+// in memory or in registers those entries do not hand back: x87 pairs, 16-byte vector pieces).
+ValueShape value_shape(const CallPlan &plan) noexcept;
 
 // Register names for listings ("rdi", "xmm0", "x0", "v0", "st0").
 std::string reg_name(Isa isa, Loc loc, unsigned reg);

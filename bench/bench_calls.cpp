@@ -9,6 +9,7 @@
 
 #include "abi/call_plan.h"
 #include "bench/cases.h"
+#include "bench/invoke.h"
 #include "jit/closure.h"
 #include "jit/stub.h"
 #include "jit/stub_cache.h"
@@ -91,6 +92,73 @@ void register_boxed() {
                                    }
                                  });
   }
+}
+
+// jit_value/S* and jit_slots/S* (issue 12): the raw value entry `R (fn, args)` with the boxed
+// arguments prepared once, and the raw slot entry `R (fn, slots)` with the slots prepared once,
+// each result taken in its registers as the C++ return type. S7 returns in memory and has no
+// entry: its rows make Function::call_value's boxed call (marked in docs/performance.md).
+template <int K>
+void register_entry_case() {
+  const Case &c = kCases[K];
+  benchmark::RegisterBenchmark(
+      (std::string("jit_value/") + c.name).c_str(), [](benchmark::State &st) {
+        const Case &c = kCases[K];
+        void *target = targets().symbol(c.symbol);
+        jitffi::Function fn(jitffi::Signature::parse(c.sig), target, {jitffi::BackendChoice::Jit});
+        Args a(K);
+        void *e = fn.value_entry();
+        if (!e) {
+          for (auto _ : st) {
+            fn.call_value(g_ret, a.argv);
+            benchmark::ClobberMemory();
+          }
+          return;
+        }
+        for (auto _ : st) call_entry<K>(e, target, a.argv);
+      });
+  benchmark::RegisterBenchmark(
+      (std::string("jit_slots/") + c.name).c_str(), [](benchmark::State &st) {
+        const Case &c = kCases[K];
+        void *target = targets().symbol(c.symbol);
+        jitffi::Function fn(jitffi::Signature::parse(c.sig), target, {jitffi::BackendChoice::Jit});
+        Args a(K);
+        void *e = fn.slots_entry();
+        if (!e) {
+          for (auto _ : st) {
+            fn.call_slots(g_ret, a.slots);
+            benchmark::ClobberMemory();
+          }
+          return;
+        }
+        for (auto _ : st) call_entry<K>(e, target, static_cast<const std::uint64_t *>(a.slots));
+      });
+  // jit_invoke/S*: the typed handle (Function::as<F>()), which now goes through the value entry;
+  // jit_invoke_boxed/S*: the same call made the way invoke made it before (boxed call into a
+  // buffer, then a copy), for comparison in one process.
+  benchmark::RegisterBenchmark((std::string("jit_invoke/") + c.name).c_str(),
+                               [](benchmark::State &st) {
+                                 Invoke<K> inv(targets().symbol(kCases[K].symbol));
+                                 auto h = inv.fn.template as<typename Invoke<K>::F>();
+                                 for (auto _ : st) inv.run(h);
+                               });
+  benchmark::RegisterBenchmark(
+      (std::string("jit_invoke_boxed/") + c.name).c_str(), [](benchmark::State &st) {
+        Invoke<K> inv(targets().symbol(kCases[K].symbol));
+        for (auto _ : st)
+          inv.run([&](auto... a) { return boxed_invoke<typename Invoke<K>::R>(inv.fn, a...); });
+      });
+}
+
+void register_entries() {
+  register_entry_case<0>();
+  register_entry_case<1>();
+  register_entry_case<2>();
+  register_entry_case<3>();
+  register_entry_case<4>();
+  register_entry_case<5>();
+  register_entry_case<6>();
+  register_entry_case<7>();
 }
 
 // Closures: a native caller calls int(int,int) that ends in a C++ handler.
@@ -333,6 +401,7 @@ void register_win64() {
 int main(int argc, char **argv) {
   register_direct();
   register_boxed();
+  register_entries();
   register_closures();
   register_prepare();
 #if defined(__x86_64__)

@@ -13,6 +13,7 @@
 
 #include "abi/call_plan.h"
 #include "bench/cases.h"
+#include "bench/invoke.h"
 #include "jit/stub.h"
 #include "jitffi/jitffi.hpp"
 
@@ -72,6 +73,46 @@ void boxed_cases(int k) {
       std::memcpy(argv, a.argv, sizeof(void *) * unsigned(a.n));  // libffi may rewrite argv
       ffi_call(&cif, FFI_FN(target), g_ret, argv);
       benchmark::ClobberMemory();
+    }
+  });
+}
+
+// The value and slot entries (raw pointers, arguments prepared once), and Function::invoke
+// through a typed handle against the same call made the way invoke made it before (boxed).
+template <int K>
+void entry_cases() {
+  const Case &c = kCases[K];
+  void *target = targets().symbol(c.symbol);
+  Args a(K);
+  jitffi::Function fn(jitffi::Signature::parse(c.sig), target, {jitffi::BackendChoice::Jit});
+  void *ve = fn.value_entry(), *se = fn.slots_entry();
+  section(std::string("jit_value/") + c.name, [&](long n) {
+    for (long i = 0; i < n; ++i) {
+      if (ve) {
+        call_entry<K>(ve, target, a.argv);
+      } else {
+        fn.call_value(g_ret, a.argv);
+        benchmark::ClobberMemory();
+      }
+    }
+  });
+  Invoke<K> inv(target);
+  auto h = inv.fn.template as<typename Invoke<K>::F>();
+  section(std::string("jit_invoke/") + c.name, [&](long n) {
+    for (long i = 0; i < n; ++i) inv.run(h);
+  });
+  section(std::string("jit_invoke_boxed/") + c.name, [&](long n) {
+    for (long i = 0; i < n; ++i)
+      inv.run([&](auto... x) { return boxed_invoke<typename Invoke<K>::R>(inv.fn, x...); });
+  });
+  section(std::string("jit_slots/") + c.name, [&](long n) {
+    for (long i = 0; i < n; ++i) {
+      if (se) {
+        call_entry<K>(se, target, static_cast<const std::uint64_t *>(a.slots));
+      } else {
+        fn.call_slots(g_ret, a.slots);
+        benchmark::ClobberMemory();
+      }
     }
   });
 }
@@ -186,6 +227,14 @@ int main(int argc, char **argv) {
   direct_case<6>();
   direct_case<7>();
   for (int k = 0; k < kCaseCount; ++k) boxed_cases(k);
+  entry_cases<0>();
+  entry_cases<1>();
+  entry_cases<2>();
+  entry_cases<3>();
+  entry_cases<4>();
+  entry_cases<5>();
+  entry_cases<6>();
+  entry_cases<7>();
   closure_cases();
   cxx_closure_case();
   prepare_cases();

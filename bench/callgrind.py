@@ -42,6 +42,21 @@ def main():
                f"{f / j:.1f}x" if f and j else "-"]
         print("| " + " | ".join(row) + " |")
     print()
+    print("The value and slot entries (issue 12), and invoke through a typed handle against the")
+    print("same call made the way invoke made it before (boxed):\n")
+    print("| sig | direct | jit_value | jit_slots | value - direct | slots - direct "
+          "| jit_invoke | jit_invoke_boxed | libffi/jit_value |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for k in range(1, 9):
+        s = f"S{k}"
+        d, v, sl, i, ib, f = (per(f"{p}/{s}") for p in ("direct", "jit_value", "jit_slots",
+                                                         "jit_invoke", "jit_invoke_boxed",
+                                                         "libffi"))
+        row = [s, fmt(d), fmt(v), fmt(sl), fmt(v - d) if v and d else "-",
+               fmt(sl - d) if sl and d else "-", fmt(i), fmt(ib),
+               f"{f / v:.1f}x" if f and v else "-"]
+        print("| " + " | ".join(row) + " |")
+    print()
     print("| other | instructions |")
     print("|---|---:|")
     prep_n = n // 100 + 1

@@ -7,6 +7,8 @@
 #include <ffi.h>
 
 #include <cstdint>
+#include <cstring>
+#include <type_traits>
 #include <vector>
 
 namespace bench {
@@ -47,10 +49,23 @@ struct Args {
   I3 t1{1, 2, 3}, t2{4, 5, 6};
   const char *fmt = "x";
   void *argv[12] = {};
+  // The same arguments for the slot entry: values (signed integers sign-extended), structs by
+  // address.
+  std::uint64_t slots[12] = {};
   int n = 0;
 
   explicit Args(int which) {
-    auto push = [&](void *a) { argv[n++] = a; };
+    auto push = [&](auto *a) {
+      using T = std::remove_cv_t<std::remove_pointer_t<decltype(a)>>;
+      argv[n] = a;
+      if constexpr (std::is_class_v<T>)
+        slots[n] = reinterpret_cast<std::uintptr_t>(a);
+      else if constexpr (std::is_integral_v<T> && std::is_signed_v<T>)
+        slots[n] = std::uint64_t(std::int64_t(*a));
+      else
+        std::memcpy(&slots[n], a, sizeof(T));
+      ++n;
+    };
     switch (which) {
       case 0:
         break;
@@ -143,6 +158,52 @@ using BoxedHandler = void (*)(void *ret, void **args, void *user_data);
 extern BoxedHandler g_cxx_closure_handler;
 extern void *g_cxx_closure_user_data;
 int cxx_closure_s2(int a, int b);
+
+// The result type of each case, to call its value and slot entries (S7's result is in memory:
+// it has none).
+template <int K>
+struct Ret {
+  using type = int;
+};
+template <>
+struct Ret<0> {
+  using type = void;
+};
+template <>
+struct Ret<2> {
+  using type = double;
+};
+template <>
+struct Ret<3> {
+  using type = std::int64_t;
+};
+template <>
+struct Ret<4> {
+  using type = double;
+};
+template <>
+struct Ret<5> {
+  using type = V2;
+};
+template <>
+struct Ret<6> {
+  using type = I3;
+};
+
+// One call of case K's value entry (In = void **) or slot entry (In = const std::uint64_t *),
+// the result taken as the C++ return type.
+template <int K, class In>
+[[gnu::always_inline]] inline void call_entry(void *entry, void *fn, In in) {
+  using R = typename Ret<K>::type;
+  auto f = reinterpret_cast<R (*)(void *, In)>(entry);
+  benchmark::DoNotOptimize(f);
+  if constexpr (std::is_void_v<R>) {
+    f(fn, in);
+  } else {
+    R r = f(fn, in);
+    benchmark::DoNotOptimize(r);
+  }
+}
 
 // One direct call of case K through a function pointer the compiler cannot see through, with
 // the same arguments as the boxed rows. `Direct<K> d(fn); d();` inside a timing loop.

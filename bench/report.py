@@ -67,6 +67,30 @@ def main():
         if j and f:
             ffi_over_jit.append(f / j)
     out.append("")
+    # Issue 12: the value and slot entries, and invoke (typed handle) before and after.
+    value_ratios, slot_ratios, ffi_over_value = [], [], []
+    if any(n.startswith("jit_value/") for n in t):
+        out.append("Value and slot entries (raw entry pointers, arguments prepared once; S7 "
+                   "returns in memory and has neither: its rows are the boxed call), and typed "
+                   "calls through `Function::as<F>()` now and as `invoke` made them before:\n")
+        out.append("| sig | direct ns | jit_value ns | value/direct | jit_slots ns | slots/direct "
+                   "| jit_invoke ns | jit_invoke_boxed ns | libffi/jit_value |")
+        out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for c in cases:
+            d, v, s_, f = (t.get(f"{k}/{c}") for k in ("direct", "jit_value", "jit_slots", "libffi"))
+            i, ib = t.get(f"jit_invoke/{c}"), t.get(f"jit_invoke_boxed/{c}")
+            row = [c, f"{d:.2f}" if d else "-", f"{v:.2f}" if v else "-",
+                   f"{v / d:.2f}x" if v and d else "-", f"{s_:.2f}" if s_ else "-",
+                   f"{s_ / d:.2f}x" if s_ and d else "-", f"{i:.2f}" if i else "-",
+                   f"{ib:.2f}" if ib else "-", f"{f / v:.1f}x" if f and v else "-"]
+            out.append("| " + " | ".join(row) + " |")
+            if v and d:
+                value_ratios.append(v / d)
+            if s_ and d:
+                slot_ratios.append(s_ / d)
+            if f and v:
+                ffi_over_value.append(f / v)
+        out.append("")
     win = sorted({n.split("/")[1] for n in t if n.startswith("direct_win64/")})
     if win:
         out.append("Win64 (targets compiled with `__attribute__((ms_abi))`, JIT with `win64:` plans, "
@@ -81,7 +105,8 @@ def main():
             out.append("| " + " | ".join(row) + " |")
         out.append("")
     other = [n for n in sorted(t) if n.split("/")[0] not in (
-        "direct", "jit", "libffi", "cxx_stub", "direct_win64", "jit_win64", "libffi_win64")]
+        "direct", "jit", "libffi", "cxx_stub", "direct_win64", "jit_win64", "libffi_win64",
+        "jit_value", "jit_slots", "jit_invoke", "jit_invoke_boxed")]
     if other:
         out.append("| benchmark | ns |")
         out.append("|---|---:|")
@@ -95,6 +120,15 @@ def main():
     if ffi_over_jit:
         g = geomean(ffi_over_jit)
         checks.append(("geomean libffi/jit", f"{g:.1f}x", ">= 10x", g >= 10))
+    if value_ratios:
+        m = statistics.median(value_ratios)
+        checks.append(("median jit_value/direct over S1-S8", f"{m:.2f}x", "<= 1.10x", m <= 1.10))
+    if slot_ratios:
+        m = statistics.median(slot_ratios)
+        checks.append(("median jit_slots/direct over S1-S8", f"{m:.2f}x", "<= 1.10x", m <= 1.10))
+    if ffi_over_value:
+        g = geomean(ffi_over_value)
+        checks.append(("geomean libffi/jit_value", f"{g:.1f}x", ">= 12x", g >= 12))
     if "jit_closure/S2" in t and "direct/S2" in t:
         r = t["jit_closure/S2"] / t["direct/S2"]
         checks.append(("jit_closure/S2 / direct/S2", f"{r:.2f}x", "<= 1.2x", r <= 1.2))

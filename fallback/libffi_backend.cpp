@@ -2,10 +2,14 @@
 #include <alloca.h>
 #include <ffi.h>
 
+#include <atomic>
 #include <cstring>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
+#include "abi/call_plan.h"
 #include "fallback/ffi_types.h"
 #include "jitffi/backend.h"
 
@@ -255,9 +259,130 @@ struct Cif {
   bool widen_ret = false;
 };
 
+// The shape the JIT's entries return in, from the same plan (abi/), so that both back ends' entries
+// are called alike; None where the plan cannot be made.
+ValueShape shape_of(const Signature &sig) {
+  try {
+    return abi::value_shape(abi::classify(sig));
+  } catch (const std::exception &) {
+    return {};
+  }
+}
+
+// A host type whose return registers are the shape's (see ValueShape), for the adapter's closure.
+ffi_type *proxy_type(ValueShape::Kind k) {
+  static ffi_type *gg[] = {&ffi_type_uint64, &ffi_type_uint64, nullptr};
+  static ffi_type *vv[] = {&ffi_type_double, &ffi_type_double, nullptr};
+  static ffi_type *gv[] = {&ffi_type_uint64, &ffi_type_double, nullptr};
+  static ffi_type *vg[] = {&ffi_type_double, &ffi_type_uint64, nullptr};
+  static ffi_type pairs[4] = {{0, 0, FFI_TYPE_STRUCT, gg},
+                              {0, 0, FFI_TYPE_STRUCT, vv},
+                              {0, 0, FFI_TYPE_STRUCT, gv},
+                              {0, 0, FFI_TYPE_STRUCT, vg}};
+  switch (k) {
+    case ValueShape::Void:
+      return &ffi_type_void;
+    case ValueShape::G:
+      return &ffi_type_uint64;
+    case ValueShape::V:
+      return &ffi_type_double;
+    case ValueShape::X:
+      return &ffi_type_longdouble;
+    case ValueShape::GG:
+      return &pairs[0];
+    case ValueShape::VV:
+      return &pairs[1];
+    case ValueShape::GV:
+      return &pairs[2];
+    case ValueShape::VG:
+      return &pairs[3];
+    case ValueShape::None:
+      break;
+  }
+  return nullptr;
+}
+
+// The generic adapter behind the libffi back end's value and slot entries: a libffi closure
+// `R entry(void *fn, void **args_or_slots)` returning through the shape's proxy type, which
+// boxes the slots (if any), makes the boxed call and moves the result into the proxy's registers.
+class EntryAdapter {
+ public:
+  EntryAdapter(const CallImpl &call, EntryKind kind, bool capture_errno)
+      : call_(call), slots_(kind == EntryKind::Slots), errno_(capture_errno) {
+    const Signature &sig = call.signature();
+    for (const TypeRef &p : sig.params()) slot_value_.push_back(slot_holds_value(*p));
+    atypes_[0] = atypes_[1] = &ffi_type_pointer;
+    if (ffi_prep_cif(&cif_, FFI_DEFAULT_ABI, 2, proxy_type(call.value_shape().kind), atypes_) !=
+        FFI_OK)
+      throw UnsupportedError("libffi cannot prepare the entry adapter for " + sig.canonical());
+    closure_ = static_cast<ffi_closure *>(ffi_closure_alloc(sizeof(ffi_closure), &code_));
+    if (!closure_) throw Error("ffi_closure_alloc failed for " + sig.canonical());
+    if (ffi_prep_closure_loc(closure_, &cif_, &EntryAdapter::run, this, code_) != FFI_OK) {
+      ffi_closure_free(closure_);
+      throw UnsupportedError("libffi cannot make the entry adapter for " + sig.canonical());
+    }
+  }
+  ~EntryAdapter() { ffi_closure_free(closure_); }
+  EntryAdapter(const EntryAdapter &) = delete;
+  EntryAdapter &operator=(const EntryAdapter &) = delete;
+  void *code() const noexcept { return code_; }
+
+ private:
+  static void run(ffi_cif *cif, void *ret, void **cargs, void *self_) {
+    const auto *self = static_cast<const EntryAdapter *>(self_);
+    void *fn = *static_cast<void **>(cargs[0]);
+    void *in = *static_cast<void **>(cargs[1]);
+    void **args = static_cast<void **>(in);
+    const std::size_t n = self->slot_value_.size();
+    if (self->slots_ && n) {
+      auto *slots = static_cast<std::uint64_t *>(in);
+      args = static_cast<void **>(alloca(n * sizeof(void *)));
+      for (std::size_t i = 0; i < n; ++i)
+        args[i] = self->slot_value_[i] ? static_cast<void *>(&slots[i])
+                                       : reinterpret_cast<void *>(slots[i]);
+    }
+    if (g_stats_enabled)
+      stats().calls[int(BackendKind::Libffi)].fetch_add(1, std::memory_order_relaxed);
+    alignas(16) unsigned char buf[64] = {};
+    if (self->errno_) errno_enter();
+    self->call_.call(fn, buf, args);
+    if (self->errno_) errno_leave();
+    if (cif->rtype->size) std::memset(ret, 0, cif->rtype->size);
+    const ValueShape &s = self->call_.value_shape();
+    for (unsigned i = 0; i < s.count; ++i)
+      std::memcpy(static_cast<unsigned char *>(ret) + 8 * i, buf + s.offset[i], s.size[i]);
+  }
+
+  const CallImpl &call_;
+  bool slots_, errno_;
+  std::vector<bool> slot_value_;
+  ffi_type *atypes_[2];
+  ffi_cif cif_{};
+  ffi_closure *closure_ = nullptr;
+  void *code_ = nullptr;
+};
+
 class LibffiCall final : public CallImpl {
  public:
-  explicit LibffiCall(const Signature &sig) : CallImpl(sig, BackendKind::Libffi), cif_(sig, true) {}
+  explicit LibffiCall(const Signature &sig) : CallImpl(sig, BackendKind::Libffi), cif_(sig, true) {
+    shape_ = shape_of(sig);
+  }
+
+  // Made on first use, once per kind; null where libffi cannot make closures.
+  void *entry(EntryKind kind, bool capture_errno) const override {
+    if (shape_.kind == ValueShape::None) return nullptr;
+    Lazy &e = entries_[(kind == EntryKind::Slots ? 1 : 0) + (capture_errno ? 2 : 0)];
+    if (void *code = e.code.load(std::memory_order_acquire)) return code;
+    try {
+      std::call_once(e.once, [&] {
+        e.adapter = std::make_unique<EntryAdapter>(*this, kind, capture_errno);
+        e.code.store(e.adapter->code(), std::memory_order_release);
+      });
+    } catch (const Error &) {
+      return nullptr;  // the boxed call still works
+    }
+    return e.code.load(std::memory_order_acquire);
+  }
 
   void call(void *fn, void *ret, void **args) const override {
     const unsigned n = cif_.cif.nargs;
@@ -271,7 +396,13 @@ class LibffiCall final : public CallImpl {
   }
 
  private:
+  struct Lazy {
+    std::once_flag once;
+    std::atomic<void *> code{nullptr};
+    std::unique_ptr<EntryAdapter> adapter;
+  };
   Cif cif_;
+  mutable Lazy entries_[4];
 };
 
 class LibffiClosure final : public ClosureImpl {

@@ -280,6 +280,63 @@ JITFFI_API void *jitffi_fn_address(const jitffi_fn *fn);
 JITFFI_API const jitffi_sig *jitffi_fn_sig(const jitffi_fn *fn);
 JITFFI_API void jitffi_fn_free(jitffi_fn *fn);
 
+/* ---- Value and slot calls (for runtimes: results as values, arguments as values) ------------
+ * Slots: slots[i] holds the i-th argument's value itself: integers and bool sign- or
+ * zero-extended to 64 bits per their type, float and double in the low bits, pointers; an
+ * argument that does not fit a slot (a struct or union, long double, __int128) is passed as its
+ * address. Results come back as the value: no widening of narrow integers into a buffer. All of
+ * them work for every signature (a result that comes back in memory takes the boxed call behind
+ * the scenes), keep errno capture and JITFFI_STATS, and are safe to call from many threads. */
+
+/* The result's bytes (the first 16; unused bytes zero): a struct of up to 16 bytes, __int128. */
+typedef struct jitffi_pair {
+  uint64_t word[2];
+} jitffi_pair;
+
+/* Like jitffi_fn_call with the arguments in slots; narrow integer results are written with their
+ * own size (not widened). ret may be NULL for void. */
+JITFFI_API jitffi_status jitffi_fn_call_slots(const jitffi_fn *fn, void *ret,
+                                              const uint64_t *slots);
+/* The result as an int64_t (integer, bool and pointer results, sign- or zero-extended per type),
+ * a double (float and double results) or a pair (any result of at most 16 bytes). Another result
+ * type is JITFFI_TYPE_ERROR naming it. args / slots may be NULL when there are no parameters. */
+JITFFI_API jitffi_status jitffi_fn_call_i64(const jitffi_fn *fn, void **args, int64_t *out);
+JITFFI_API jitffi_status jitffi_fn_call_f64(const jitffi_fn *fn, void **args, double *out);
+JITFFI_API jitffi_status jitffi_fn_call_pair(const jitffi_fn *fn, void **args, jitffi_pair *out);
+JITFFI_API jitffi_status jitffi_fn_call_slots_i64(const jitffi_fn *fn, const uint64_t *slots,
+                                                  int64_t *out);
+JITFFI_API jitffi_status jitffi_fn_call_slots_f64(const jitffi_fn *fn, const uint64_t *slots,
+                                                  double *out);
+JITFFI_API jitffi_status jitffi_fn_call_slots_pair(const jitffi_fn *fn, const uint64_t *slots,
+                                                   jitffi_pair *out);
+
+/* Where the raw entries below leave the result, as the signature's ABI returns it: INT in the
+ * first integer register (rax, x0; read it as the C return type, or int64_t/uint64_t), FLOAT
+ * in the first vector register (read it as float or double), X87 in st0 (long double), a pair
+ * of registers for a result of two parts: a struct { uint64_t; uint64_t; } (INT_INT), { double;
+ * double; } (FLOAT_FLOAT), { uint64_t; double; } (INT_FLOAT), { double; uint64_t; } (FLOAT_INT)
+ * holding the result's bytes 0-7 and 8-15. NONE: the result comes back in memory, and the
+ * function has no raw entries. */
+typedef enum jitffi_value_shape {
+  JITFFI_SHAPE_NONE = 0,
+  JITFFI_SHAPE_VOID = 1,
+  JITFFI_SHAPE_INT = 2,
+  JITFFI_SHAPE_FLOAT = 3,
+  JITFFI_SHAPE_X87 = 4,
+  JITFFI_SHAPE_INT_INT = 5,
+  JITFFI_SHAPE_FLOAT_FLOAT = 6,
+  JITFFI_SHAPE_INT_FLOAT = 7,
+  JITFFI_SHAPE_FLOAT_INT = 8
+} jitffi_value_shape;
+JITFFI_API jitffi_value_shape jitffi_fn_value_shape(const jitffi_fn *fn);
+/* The raw entries, for runtimes that generate their own call sites (NULL when the shape is NONE,
+ * when fn is NULL, or where the back end has none: the AArch64 JIT does not emit them yet): R
+ * value_entry(void *address, void **args) and R slots_entry(void *address, const uint64_t *slots),
+ * called with the host's C convention, address being jitffi_fn_address(fn). They stay valid while
+ * fn (or any function with the same signature) exists. */
+JITFFI_API void *jitffi_fn_value_entry(const jitffi_fn *fn);
+JITFFI_API void *jitffi_fn_slots_entry(const jitffi_fn *fn);
+
 /* ---- Closures -------------------------------------------------------------------------- */
 
 /* A native function pointer with signature `sig` that calls handler(ret, args, user_data).

@@ -26,9 +26,28 @@ class KeepError : public asmjit::ErrorHandler {
   }
 };
 
+// The hooks of an entry stub: errno capture for the *Errno kinds, the call counter when
+// JITFFI_STATS is on (fixed at load time, like Function's).
+x64::EntryHooks entry_hooks(StubKind kind) {
+  x64::EntryHooks h;
+  if (detail::g_stats_enabled)
+    h.counter = reinterpret_cast<std::uint64_t *>(&detail::stats().calls[int(BackendKind::Jit)]);
+  if (kind == StubKind::ValueErrno || kind == StubKind::SlotsErrno) {
+    h.errno_enter = reinterpret_cast<const void *>(&detail::errno_enter);
+    h.errno_leave = reinterpret_cast<const void *>(&detail::errno_leave);
+  }
+  return h;
+}
+
 void emit(x64::CodeOut &out, const abi::CallPlan &plan, StubKind kind, const void *target,
           std::vector<x64::CfiOp> &cfi) {
   switch (kind) {
+    case StubKind::Value:
+    case StubKind::ValueErrno:
+      return x64::emit_entry(out, plan, EntryKind::Value, entry_hooks(kind), cfi);
+    case StubKind::Slots:
+    case StubKind::SlotsErrno:
+      return x64::emit_entry(out, plan, EntryKind::Slots, entry_hooks(kind), cfi);
     case StubKind::Upcall:
       return x64::emit_upcall(out, plan, cfi);
     case StubKind::ChainDowncall:
@@ -51,6 +70,11 @@ void emit(asmjit::a64::Assembler &a, const abi::CallPlan &plan, StubKind kind, c
       return a64::emit_chain_downcall(a, plan, cfi);
     case StubKind::ChainUpcall:
       return a64::emit_chain_upcall(a, plan, target, cfi);
+    case StubKind::Value:
+    case StubKind::Slots:
+    case StubKind::ValueErrno:
+    case StubKind::SlotsErrno:
+      throw UnsupportedError("the AArch64 emitter has no value or slot entries yet");
     case StubKind::Downcall:
     case StubKind::Bound:
       break;

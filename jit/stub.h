@@ -22,6 +22,12 @@ enum class StubKind : std::uint8_t {
   // static chain register, r10 (x64) or x18 (a64).
   ChainDowncall,  // void stub(void *fn, void *ret, void **args, void *chain)
   ChainUpcall,    // shared entry, calls target(ret, args, chain): target is the handler
+  // The value and slot entries (jitffi::EntryKind), plain or with errno capture; each counts its
+  // calls itself when JITFFI_STATS is on.
+  Value,       // R stub(void *fn, void **args)
+  Slots,       // R stub(void *fn, const uint64_t *slots)
+  ValueErrno,  // Value, swapping errno with the thread's saved copy around the call
+  SlotsErrno,
 };
 
 class Stub {

@@ -10,12 +10,38 @@ class JitCall final : public detail::CallImpl {
  public:
   JitCall(const Signature &sig, const abi::CallPlan &plan)
       : CallImpl(sig, BackendKind::Jit),
+        plan_(plan),
         stub_(plan, StubKind::Downcall, "jitffi:" + sig.canonical()) {
     raw_ = reinterpret_cast<RawCall>(stub_.code());
+    shape_ = abi::value_shape(plan);
+  }
+
+  // Compiled on first use (most signatures are only ever called boxed), once per kind.
+  void *entry(EntryKind kind, bool capture_errno) const override {
+    if (shape_.kind == ValueShape::None || plan_.isa != abi::Isa::X64) return nullptr;
+    const int k = (kind == EntryKind::Slots ? 1 : 0) + (capture_errno ? 2 : 0);
+    Lazy &e = entries_[k];
+    if (void *code = e.code.load(std::memory_order_acquire)) return code;
+    static const StubKind kKinds[] = {StubKind::Value, StubKind::Slots, StubKind::ValueErrno,
+                                      StubKind::SlotsErrno};
+    static const char *const kNames[] = {
+        "jitffi-value:", "jitffi-slots:", "jitffi-value-errno:", "jitffi-slots-errno:"};
+    std::call_once(e.once, [&] {
+      e.stub = std::make_unique<Stub>(plan_, kKinds[k], kNames[k] + signature().canonical());
+      e.code.store(e.stub->code(), std::memory_order_release);
+    });
+    return e.code.load(std::memory_order_acquire);
   }
 
  private:
+  struct Lazy {
+    std::once_flag once;
+    std::atomic<void *> code{nullptr};
+    std::unique_ptr<Stub> stub;
+  };
+  abi::CallPlan plan_;
   Stub stub_;
+  mutable Lazy entries_[4];
 };
 
 std::string classify_error(StubCache::Classifier classify, const Signature &sig,

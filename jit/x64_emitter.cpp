@@ -173,6 +173,13 @@ class Emit {
     *p++ = 0xC3;
     done(p);
   }
+  // lock add qword [r11], 1 (a JITFFI_STATS counter).
+  void lock_inc_r11() {
+    if (!own()) return void(as().lock().add(qword_ptr(r11), 1));
+    std::uint8_t *p = room();
+    for (std::uint8_t b : {0xF0, 0x49, 0x83, 0x03, 0x01}) *p++ = b;
+    done(p);
+  }
   void shl(const Gp &r, const Imm &i) { as().shl(r, i); }
   void shr(const Gp &r, const Imm &i) { as().shr(r, i); }
   void or_(const Gp &d, const Gp &r) { as().or_(d, r); }
@@ -563,15 +570,23 @@ bool odd_size(std::uint32_t size) {
   return size == 3 || size == 5 || size == 6 || size == 7;
 }
 
-// The downcall; `chain`: the stub's fourth argument (rcx) goes to the callee in r10.
+// The downcall; `chain`: the stub's fourth argument (rcx) goes to the callee in r10. With
+// `entry` (value or slot entry; never bound or chained), args[] or slots[] arrive in rsi and the
+// result stays in its registers; `hooks` as for emit_entry.
 void downcall(CodeOut &out, const CallPlan &plan, const void *target, bool chain,
-              std::vector<CfiOp> &cfi_ops) {
+              std::vector<CfiOp> &cfi_ops, const EntryKind *entry = nullptr,
+              const EntryHooks &hooks = {}) {
   check_plan(plan);
   Emit a(out);
   const bool bound = target != nullptr;
-  const Gp ret_in = bound ? rdi : rsi;
-  const Gp args_in = bound ? rsi : rdx;
-  const bool ret_after = plan.ret_kind == RetKind::Regs && !plan.ret_pieces.empty();
+  const bool boxed = entry == nullptr;
+  const bool slots = entry && *entry == EntryKind::Slots;
+  const bool errno_hooks = entry && hooks.errno_enter && hooks.errno_leave;
+  const Gp ret_in = bound ? rdi : rsi;  // boxed only (entries have no result pointer)
+  const Gp args_in = bound || !boxed ? rsi : rdx;
+  const bool ret_after = boxed && plan.ret_kind == RetKind::Regs && !plan.ret_pieces.empty();
+  // Where argument `arg`'s piece at `offset` is read when the slot holds the value itself.
+  auto in_slot = [&](unsigned arg) { return slots && plan.args[arg].slot_value; };
 
   // Which registers the pieces write, and how many register pieces each argument has.
   std::uint32_t written = 0;
@@ -610,11 +625,31 @@ void downcall(CodeOut &out, const CallPlan &plan, const void *target, bool chain
   const std::uint32_t chain_off = copy_base + round16(plan.copy_bytes);
   const std::uint32_t area = chain_off + (chain ? 16 : 0);
   // Nothing to do after the call: jump to the target, which returns to our caller.
-  const bool tail = saved == 0 && area == 0;
+  const bool tail = saved == 0 && area == 0 && !errno_hooks;
   // At the call rsp is 16-byte aligned: 8 (return address) + saved slots + frame.
   const std::uint32_t frame = tail ? 0 : area + (saved % 2 ? 0 : 8);
 
   Cfi cfi{a, cfi_ops};
+  if (hooks.counter && entry) {  // r11 is free until the arguments are loaded
+    a.mov(r11, Imm(reinterpret_cast<std::uint64_t>(hooks.counter)));
+    a.lock_inc_r11();
+  }
+  if (errno_hooks) {  // fn and args[] wait on the stack; the call needs rsp 16-byte aligned
+    a.push(rdi);
+    cfi.offset(8);
+    a.push(rsi);
+    cfi.offset(8);
+    a.sub(rsp, 8);
+    cfi.offset(8);
+    a.mov(r11, Imm(reinterpret_cast<std::uint64_t>(hooks.errno_enter)));
+    a.call(r11);
+    a.add(rsp, 8);
+    cfi.offset(-8);
+    a.pop(rsi);
+    cfi.offset(-8);
+    a.pop(rdi);
+    cfi.offset(-8);
+  }
   if (ret_after) {
     a.push(ret_in);
     cfi.offset(8);
@@ -651,15 +686,20 @@ void downcall(CodeOut &out, const CallPlan &plan, const void *target, bool chain
     if (p.to.loc != Loc::Stack) continue;
     const Mem dst = ptr(rsp, std::int32_t(p.to.stack_offset));
     switch (p.kind) {
-      case PieceKind::Value:
-        ptr_in_r11(p.arg);
+      case PieceKind::Value: {
+        Mem src = ptr(base, std::int32_t(8 * p.arg + p.offset));
+        if (!in_slot(p.arg)) {
+          ptr_in_r11(p.arg);
+          src = ptr(r11, std::int32_t(p.offset));
+        }
         if (p.ext != Ext::None) {  // 1, 2 or 4 bytes (check_plan): r11 survives
-          load_gpr(a, r10, ptr(r11, std::int32_t(p.offset)), p.size, p.ext);
+          load_gpr(a, r10, src, p.size, p.ext);
           a.mov(qword_ptr(rsp, std::int32_t(p.to.stack_offset)), r10);
         } else {
-          copy_bytes(a, dst, ptr(r11, std::int32_t(p.offset)), p.size, r10);
+          copy_bytes(a, dst, src, p.size, r10);
         }
         break;
+      }
       case PieceKind::Address:
         a.lea(r10, ptr(rsp, std::int32_t(copy_base + plan.args[p.arg].copy_offset)));
         a.mov(qword_ptr(rsp, std::int32_t(p.to.stack_offset)), r10);
@@ -676,6 +716,14 @@ void downcall(CodeOut &out, const CallPlan &plan, const void *target, bool chain
     if (p.kind == PieceKind::SretPtr && p.to.loc == Loc::Gpr && p.to.reg != ret_in.id())
       a.mov(gpq(p.to.reg), ret_in);
   auto load_piece = [&](const ArgPiece &p) {
+    if (p.kind == PieceKind::Value && in_slot(p.arg)) {  // the value is in slots[arg] itself
+      const Mem src = ptr(base, std::int32_t(8 * p.arg + p.offset));
+      if (p.to.loc == Loc::Gpr)
+        load_gpr(a, gpq(p.to.reg), src, p.size, p.ext);  // 1, 2, 4 or 8 bytes: no r11
+      else if (p.to.loc == Loc::Vec)
+        load_vec(a, xmm(p.to.reg), src, p.size);
+      return;
+    }
     if (p.to.loc == Loc::Gpr) {
       const Gp dst = gpq(p.to.reg);
       if (p.kind == PieceKind::Value) {
@@ -784,10 +832,45 @@ void downcall(CodeOut &out, const CallPlan &plan, const void *target, bool chain
     a.add(rsp, 8);  // the saved `ret`
     cfi.offset(-8);
   }
+  if (errno_hooks) {
+    // errno_leave() may use every caller-saved register: the result waits in 16-byte slots.
+    a.sub(rsp, 40);
+    cfi.offset(40);
+    auto keep = [&](bool save) {
+      for (std::size_t i = 0; i < plan.ret_pieces.size(); ++i) {
+        const RetPiece &r = plan.ret_pieces[i];
+        const Mem m = ptr(rsp, std::int32_t(16 * i));
+        if (r.from.loc == Loc::Gpr)
+          save ? a.mov(qword_ptr(rsp, std::int32_t(16 * i)), gpq(r.from.reg))
+               : a.mov(gpq(r.from.reg), qword_ptr(rsp, std::int32_t(16 * i)));
+        else if (r.from.loc == Loc::Vec)
+          save ? store_vec(a, m, xmm(r.from.reg), r.size == 16 ? 16 : 8)
+               : load_vec(a, xmm(r.from.reg), m, r.size == 16 ? 16 : 8);
+        else if (r.from.loc == Loc::X87)
+          save ? a.fstp(tword_ptr(rsp, std::int32_t(16 * i)))
+               : a.fld(tword_ptr(rsp, std::int32_t(16 * i)));
+      }
+    };
+    keep(true);
+    a.mov(r11, Imm(reinterpret_cast<std::uint64_t>(hooks.errno_leave)));
+    a.call(r11);
+    keep(false);
+    a.add(rsp, 40);
+    cfi.offset(-40);
+  }
   a.ret();
 }
 
 }  // namespace
+
+void emit_entry(CodeOut &out, const CallPlan &plan, EntryKind kind, const EntryHooks &hooks,
+                std::vector<CfiOp> &cfi) {
+  if (abi::value_shape(plan).kind == ValueShape::None || plan.ret_pieces.size() > 2)
+    bad_plan(plan, "its result does not come back in registers a value entry can leave it in");
+  if ((hooks.errno_enter == nullptr) != (hooks.errno_leave == nullptr))
+    throw Error("jitffi: an entry with errno capture needs both hooks");
+  downcall(out, plan, nullptr, /*chain=*/false, cfi, &kind, hooks);
+}
 
 void emit_downcall(CodeOut &out, const CallPlan &plan, const void *target,
                    std::vector<CfiOp> &cfi) {
@@ -931,6 +1014,10 @@ void emit_chain_upcall(CodeOut &out, const CallPlan &plan, const void *handler,
 bool encoding_matches(const CallPlan &plan, std::string *why) {
   // Bytes of one stub kind (0 downcall, 1 bound, 2 upcall, 3 and 4 their static chain forms),
   // compiled as a stub is (own encodings, asmjit where needed) or by asmjit alone.
+  const bool entries = abi::value_shape(plan).kind != ValueShape::None;
+  static std::uint64_t counter;  // never incremented: only encoded
+  static const char hook = 0;
+  const EntryHooks all{&counter, &hook, &hook};
   auto bytes = [&](int kind, bool own) {
     CodeHolder code;
     std::optional<Assembler> alone;
@@ -950,6 +1037,9 @@ bool encoding_matches(const CallPlan &plan, std::string *why) {
         emit_chain_downcall(*out, plan, cfi);
       else if (kind == 4)
         emit_chain_upcall(*out, plan, &dummy, cfi);
+      else if (kind >= 5)
+        emit_entry(*out, plan, kind % 2 ? EntryKind::Value : EntryKind::Slots,
+                   kind >= 7 ? all : EntryHooks{}, cfi);
       else
         emit_downcall(*out, plan, kind == 1 ? &dummy : nullptr, cfi);
     }
@@ -957,9 +1047,16 @@ bool encoding_matches(const CallPlan &plan, std::string *why) {
     const CodeBuffer &buf = code.textSection()->buffer();
     return std::vector<std::uint8_t>(buf.data(), buf.data() + buf.size());
   };
-  static const char *const kKinds[] = {"downcall", "bound downcall", "upcall",
-                                       "static chain downcall", "static chain upcall"};
-  for (int kind = 0; kind < 5; ++kind) {
+  static const char *const kKinds[] = {"downcall",
+                                       "bound downcall",
+                                       "upcall",
+                                       "static chain downcall",
+                                       "static chain upcall",
+                                       "value entry",
+                                       "slot entry",
+                                       "value entry with errno and count",
+                                       "slot entry with errno and count"};
+  for (int kind = 0; kind < (entries ? 9 : 5); ++kind) {
     const std::vector<std::uint8_t> mine = bytes(kind, true), theirs = bytes(kind, false);
     if (mine == theirs) continue;
     if (why) {

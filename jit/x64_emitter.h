@@ -79,6 +79,20 @@ class CodeOut {
 void emit_downcall(CodeOut &out, const abi::CallPlan &plan, const void *target,
                    std::vector<CfiOp> &cfi);
 
+// The value and slot entries (jitffi::EntryKind): `R stub(void *fn, void **args)` and
+// `R stub(void *fn, const uint64_t *slots)`, the result left in the plan's result registers (the
+// plan's result must be in registers or void). Without hooks and stack area the stub ends in
+// `jmp target`. Hooks: `counter` is incremented (lock add) on each call; with `errno_enter`
+// and `errno_leave` the stub calls them (host convention, no arguments) before loading the
+// arguments and after the target returns, keeping the result registers.
+struct EntryHooks {
+  std::uint64_t *counter = nullptr;
+  const void *errno_enter = nullptr;
+  const void *errno_leave = nullptr;
+};
+void emit_entry(CodeOut &out, const abi::CallPlan &plan, EntryKind kind, const EntryHooks &hooks,
+                std::vector<CfiOp> &cfi);
+
 // What a closure's trampoline hands the shared entry in r10.
 struct ClosureContext {
   void (*handler)(void *ret, void **args, void *user_data);

@@ -15,12 +15,24 @@ struct __attribute__((visibility("hidden"))) jitffi_fn {
   jitffi_fn(jitffi::Function f) : fn(std::move(f)), sig(fn.signature()) {
     nargs = sig.sig.params().size();
     returns_void = sig.sig.ret()->is_void();
+    const jitffi::Type &r = *sig.sig.ret();
+    ret_size = r.is_void() ? 0 : r.size();
+    if ((r.is_integer() && r.size() <= 8) || r.kind() == jitffi::TypeKind::Pointer) {
+      ret_int_size = std::uint8_t(r.size());
+      ret_signed = r.is_integer() && r.is_signed();
+    }
+    if (r.is_float() && (r.size() == 4 || r.size() == 8)) ret_float_size = std::uint8_t(r.size());
   }
   // A Function from Library::function keeps its library loaded (runtimes free in any order).
   jitffi::Function fn;
   jitffi_sig sig;
   std::size_t nargs;
   bool returns_void;
+  // The result type for the value calls: integer/pointer (size, signedness), float or double.
+  std::uint8_t ret_int_size = 0;  // 0: not an integer, bool or pointer
+  bool ret_signed = false;
+  std::uint8_t ret_float_size = 0;  // 4 or 8; 0: neither float nor double
+  std::size_t ret_size = 0;
 };
 
 struct __attribute__((visibility("hidden"))) jitffi_closure {
@@ -286,6 +298,126 @@ jitffi_status jitffi_fn_call(const jitffi_fn *fn, void *ret, void **args) {
   if (!args && fn->nargs) return null_arg(kWhere, "args");
   if (!ret && !fn->returns_void) return null_arg(kWhere, "ret");
   return guard(kWhere, [&] { fn->fn.call(ret, args); });
+}
+
+namespace {
+
+// The value calls: check the arguments and the result type, then call through the value or slot
+// entry into a buffer and convert from it.
+enum class ValueOut { I64, F64, Pair };
+
+jitffi_status value_call(const char *where, const jitffi_fn *fn, void **args,
+                         const std::uint64_t *slots, bool use_slots, ValueOut as, void *out) {
+  if (!fn) return null_arg(where, "fn");
+  if (!out) return null_arg(where, "out");
+  if (use_slots ? !slots && fn->nargs : !args && fn->nargs)
+    return null_arg(where, use_slots ? "slots" : "args");
+  const bool ok = as == ValueOut::I64   ? fn->ret_int_size != 0
+                  : as == ValueOut::F64 ? fn->ret_float_size != 0
+                                        : fn->ret_size > 0 && fn->ret_size <= 16;
+  if (!ok) {
+    const char *want = as == ValueOut::I64   ? "an integer, bool or pointer"
+                       : as == ValueOut::F64 ? "a float or double"
+                                             : "a non-void result of at most 16 bytes";
+    return fail(where, JITFFI_TYPE_ERROR,
+                "the result type " + fn->sig.sig.ret()->canonical() + " of " +
+                    fn->sig.sig.canonical() + " is not " + want);
+  }
+  return guard(where, [&] {
+    alignas(16) unsigned char buf[32] = {};
+    if (use_slots)
+      fn->fn.call_slots(buf, slots);
+    else
+      fn->fn.call_value(buf, args);
+    switch (as) {
+      case ValueOut::I64: {
+        std::uint64_t v = 0;
+        std::memcpy(&v, buf, fn->ret_int_size);
+        const unsigned bits = 8u * fn->ret_int_size;
+        if (bits < 64 && fn->ret_signed && ((v >> (bits - 1)) & 1)) v |= ~std::uint64_t(0) << bits;
+        std::memcpy(out, &v, 8);
+        break;
+      }
+      case ValueOut::F64: {
+        double d;
+        if (fn->ret_float_size == 4) {
+          float f;
+          std::memcpy(&f, buf, 4);
+          d = f;
+        } else {
+          std::memcpy(&d, buf, 8);
+        }
+        *static_cast<double *>(out) = d;
+        break;
+      }
+      case ValueOut::Pair:
+        std::memset(buf + fn->ret_size, 0, 16 - fn->ret_size);
+        std::memcpy(out, buf, 16);
+        break;
+    }
+  });
+}
+
+}  // namespace
+
+jitffi_status jitffi_fn_call_slots(const jitffi_fn *fn, void *ret, const uint64_t *slots) {
+  static const char kWhere[] = "jitffi_fn_call_slots";
+  if (!fn) return null_arg(kWhere, "fn");
+  if (!slots && fn->nargs) return null_arg(kWhere, "slots");
+  if (!ret && !fn->returns_void) return null_arg(kWhere, "ret");
+  return guard(kWhere, [&] {
+    if (fn->returns_void || fn->ret_size >= 16) return fn->fn.call_slots(ret, slots);
+    // call_slots may write up to 16 bytes (a register's worth): the caller's buffer need only
+    // hold the result.
+    alignas(16) unsigned char buf[32];
+    fn->fn.call_slots(buf, slots);
+    std::memcpy(ret, buf, fn->ret_size);
+  });
+}
+
+jitffi_status jitffi_fn_call_i64(const jitffi_fn *fn, void **args, int64_t *out) {
+  return value_call("jitffi_fn_call_i64", fn, args, nullptr, false, ValueOut::I64, out);
+}
+jitffi_status jitffi_fn_call_f64(const jitffi_fn *fn, void **args, double *out) {
+  return value_call("jitffi_fn_call_f64", fn, args, nullptr, false, ValueOut::F64, out);
+}
+jitffi_status jitffi_fn_call_pair(const jitffi_fn *fn, void **args, jitffi_pair *out) {
+  return value_call("jitffi_fn_call_pair", fn, args, nullptr, false, ValueOut::Pair, out);
+}
+jitffi_status jitffi_fn_call_slots_i64(const jitffi_fn *fn, const uint64_t *slots, int64_t *out) {
+  return value_call("jitffi_fn_call_slots_i64", fn, nullptr, slots, true, ValueOut::I64, out);
+}
+jitffi_status jitffi_fn_call_slots_f64(const jitffi_fn *fn, const uint64_t *slots, double *out) {
+  return value_call("jitffi_fn_call_slots_f64", fn, nullptr, slots, true, ValueOut::F64, out);
+}
+jitffi_status jitffi_fn_call_slots_pair(const jitffi_fn *fn, const uint64_t *slots,
+                                        jitffi_pair *out) {
+  return value_call("jitffi_fn_call_slots_pair", fn, nullptr, slots, true, ValueOut::Pair, out);
+}
+
+jitffi_value_shape jitffi_fn_value_shape(const jitffi_fn *fn) {
+  if (!fn) return JITFFI_SHAPE_NONE;
+  // ValueShape::Kind and jitffi_value_shape list the same shapes in the same order.
+  static_assert(int(jitffi::ValueShape::VG) == int(JITFFI_SHAPE_FLOAT_INT));
+  return jitffi_value_shape(int(fn->fn.value_shape().kind));
+}
+
+void *jitffi_fn_value_entry(const jitffi_fn *fn) {
+  if (!fn) return nullptr;
+  try {
+    return fn->fn.value_entry();
+  } catch (...) {
+    return nullptr;  // compiling it failed: the calls above still work (boxed)
+  }
+}
+
+void *jitffi_fn_slots_entry(const jitffi_fn *fn) {
+  if (!fn) return nullptr;
+  try {
+    return fn->fn.slots_entry();
+  } catch (...) {
+    return nullptr;
+  }
 }
 
 size_t jitffi_fn_return_size(const jitffi_fn *fn) {

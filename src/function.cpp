@@ -88,6 +88,15 @@ std::string describe(detail::ArgCode code) {
 
 }  // namespace
 
+namespace detail {
+void errno_enter() noexcept {
+  errno = t_saved_errno;
+}
+void errno_leave() noexcept {
+  t_saved_errno = errno;
+}
+}  // namespace detail
+
 int saved_errno() noexcept {
   return t_saved_errno;
 }
@@ -125,6 +134,48 @@ void Function::call_slow(void *ret, void **args) const {
   else
     impl_->call(fn_, ret, args);
   if (capture_errno_) t_saved_errno = errno;
+}
+
+void *Function::entry_ptr(EntryKind kind) const {
+  if (!impl_) throw Error("Function: entry of an empty Function");
+  return impl_->entry(kind, capture_errno_);
+}
+
+void *Function::resolve_value() const {
+  if (!impl_) return nullptr;  // call_boxed throws the error
+  void *e = impl_->entry(EntryKind::Slots, capture_errno_);
+  const ValueShape &s = impl_->value_shape();
+  value_.set(e ? reinterpret_cast<std::uintptr_t>(e) : 1,
+             s.packed ? std::uint8_t(s.kind) : std::uint8_t(ValueShape::None));
+  return e;
+}
+
+void Function::call_value(void *ret, void **args) const {
+  if (!impl_) throw Error("Function::call_value on an empty Function");
+  if (void *e = impl_->entry(EntryKind::Value, capture_errno_))
+    return detail::call_shaped(e, impl_->value_shape(), fn_, args, ret);
+  call(ret, args);
+}
+
+void Function::call_slots(void *ret, const std::uint64_t *slots) const {
+  if (!impl_) throw Error("Function::call_slots on an empty Function");
+  if (void *e = impl_->entry(EntryKind::Slots, capture_errno_))
+    return detail::call_shaped(e, impl_->value_shape(), fn_, slots, ret);
+  // No slot entry: box the slots and make the boxed call.
+  const auto &params = impl_->signature().params();
+  const std::size_t n = params.size();
+  void *small[16];
+  std::unique_ptr<void *[]> many;
+  void **args = small;
+  if (n > 16) {
+    many.reset(new void *[n]);
+    args = many.get();
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    args[i] = slot_holds_value(*params[i])
+                  ? const_cast<void *>(static_cast<const void *>(&slots[i]))
+                  : reinterpret_cast<void *>(slots[i]);
+  call(ret, args);
 }
 
 void Function::invoke_mismatch(const detail::ArgCode *given, const detail::TypeNameFn *names,

@@ -200,6 +200,47 @@ std::vector<Way> ways_to_call(const jitffi::Signature &sig, void *target, void *
       for (std::uint64_t i = 0; i < n; ++i) f->call(ret, args);
     };
   });
+  // The value and slot entries (issue 12): the result stays in its registers, stored here from
+  // them as call_value does; unavailable when the result comes back in memory.
+  auto entry_of = [&](jitffi::EntryKind kind) {
+    auto fn = std::make_shared<jitffi::Function>(
+        sig, target, jitffi::CallOptions{jitffi::BackendChoice::Jit, false});
+    keep.push_back(fn);
+    void *e = kind == jitffi::EntryKind::Value ? fn->value_entry() : fn->slots_entry();
+    if (!e)
+      throw jitffi::UnsupportedError(
+          "the result comes back in memory: no " +
+          std::string(kind == jitffi::EntryKind::Value ? "value" : "slot") + " entry");
+    return std::make_pair(fn, e);
+  };
+  add("jit-value", "JIT value entry, R(fn, args), result in registers", [&]() -> Loop {
+    auto [fn, e] = entry_of(jitffi::EntryKind::Value);
+    return [e = e, shape = fn->value_shape(), target, ret, args](std::uint64_t n) {
+      for (std::uint64_t i = 0; i < n; ++i)
+        jitffi::detail::call_shaped(e, shape, target, args, ret);
+    };
+  });
+  add("jit-slots", "JIT slot entry, R(fn, slots), argument values in 8-byte slots", [&]() -> Loop {
+    auto [fn, e] = entry_of(jitffi::EntryKind::Slots);
+    auto slots = std::make_shared<std::vector<std::uint64_t>>();
+    for (std::size_t i = 0; i < sig.params().size(); ++i) {
+      const jitffi::Type &t = *sig.params()[i];
+      std::uint64_t v = 0;
+      if (!jitffi::slot_holds_value(t)) {
+        v = reinterpret_cast<std::uintptr_t>(args[i]);
+      } else {
+        std::memcpy(&v, args[i], t.size());
+        const unsigned bits = unsigned(8 * t.size());
+        if (t.is_integer() && t.is_signed() && bits < 64 && ((v >> (bits - 1)) & 1))
+          v |= ~std::uint64_t(0) << bits;
+      }
+      slots->push_back(v);
+    }
+    keep.push_back(slots);
+    return [e = e, shape = fn->value_shape(), target, ret, in = slots->data()](std::uint64_t n) {
+      for (std::uint64_t i = 0; i < n; ++i) jitffi::detail::call_shaped(e, shape, target, in, ret);
+    };
+  });
   add("jit-bound", "JIT stub with the target built in, void(ret, args)", [&]() -> Loop {
     auto bound = std::make_shared<jitffi::jit::BoundCall>(sig, target);
     keep.push_back(bound);
@@ -261,6 +302,9 @@ void print_bench_help() {
       "Times calls of one function, with the arguments converted as `jitffi call` does,\n"
       "through each way jitffi and libffi can make them:\n"
       "  jit        jitffi::Function::call on the JIT back end (the boxed stub)\n"
+      "  jit-value  the JIT's value entry R(fn, args): the result stays in its registers\n"
+      "  jit-slots  the JIT's slot entry R(fn, slots): argument values in 8-byte slots\n"
+      "             (neither exists for a result that comes back in memory)\n"
       "  jit-bound  a JIT stub with the function's address built in\n"
       "  libffi     jitffi::Function::call on the libffi back end\n"
       "  ffi_call   libffi's ffi_call on a cif prepared once (libffi without jitffi)\n"
@@ -309,7 +353,8 @@ int run_bench(const std::vector<std::string> &argv) {
     throw CliError(kExitFailure, e.what());
   }
 
-  std::size_t ret_size = sig.ret()->is_void() ? 0 : std::max<std::size_t>(sig.ret()->size(), 8);
+  // 16 at least: the value and slot entries store whole result registers.
+  std::size_t ret_size = sig.ret()->is_void() ? 0 : std::max<std::size_t>(sig.ret()->size(), 16);
   RetBuffer ret(ret_size);
   std::vector<std::shared_ptr<void>> keep;  // what the loops call through
   std::vector<Way> ways = ways_to_call(sig, target, call.boxed.data(), ret.get(), keep);

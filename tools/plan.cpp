@@ -16,7 +16,7 @@ constexpr std::uintptr_t kPlaceholderTarget = 0x7f0123456780;
 
 struct PlanCommand {
   std::vector<std::string> declarations;
-  bool downcall = false, bound = false, upcall = false;
+  bool downcall = false, bound = false, upcall = false, value = false, slots = false;
   std::string signature;
 };
 
@@ -39,6 +39,10 @@ PlanCommand parse_command_line(const std::vector<std::string> &argv) {
       cmd.bound = true;
     } else if (a == "--upcall") {
       cmd.upcall = true;
+    } else if (a == "--value") {
+      cmd.value = true;
+    } else if (a == "--slots") {
+      cmd.slots = true;
     } else if (a == "-d" || a == "--declare") {
       if (i + 1 >= argv.size()) throw CliError(kExitUsage, "option " + a + " needs a value");
       cmd.declarations.push_back(argv[++i]);
@@ -88,6 +92,19 @@ std::string selected_listing(const jitffi::Signature &sig, const PlanCommand &cm
     out += upcall_header(plan.isa);
     out += jitffi::jit::disassemble(plan, StubKind::Upcall);
   }
+  const bool entries = jitffi::abi::value_shape(plan).kind != jitffi::ValueShape::None;
+  if ((cmd.value || cmd.slots) && !entries)
+    throw jitffi::UnsupportedError(
+        "the result of " + sig.canonical() +
+        " comes back in memory: it has no value or slot entry, only the boxed downcall");
+  if (cmd.value) {
+    out += "value entry (void *fn, void **args), result left in its registers:\n";
+    out += jitffi::jit::disassemble(plan, StubKind::Value);
+  }
+  if (cmd.slots) {
+    out += "slot entry (void *fn, const uint64_t *slots), result left in its registers:\n";
+    out += jitffi::jit::disassemble(plan, StubKind::Slots);
+  }
   return out;
 }
 
@@ -113,6 +130,10 @@ void print_plan_help() {
       "  --bound                      the bound downcall stub, void stub(ret, args), with\n"
       "                               a placeholder address as its built-in target\n"
       "  --upcall                     the shared closure entry\n"
+      "  --value                      the value entry, R stub(fn, args): the result stays in\n"
+      "                               its registers (results in memory have none)\n"
+      "  --slots                      the slot entry, R stub(fn, slots): argument values in\n"
+      "                               8-byte slots, aggregates by address\n"
       "  -d, --declare 'DECLARATIONS' struct/typedef declarations the signature uses\n"
       "  -h, --help                   this help\n"
       "\n"
@@ -139,7 +160,7 @@ int run_plan(const std::vector<std::string> &argv) {
   std::string text;
   try {
     // jit::listing() already holds the canonical form and the plan ahead of both stubs.
-    if (!cmd.downcall && !cmd.bound && !cmd.upcall)
+    if (!cmd.downcall && !cmd.bound && !cmd.upcall && !cmd.value && !cmd.slots)
       text = jitffi::jit::listing(sig);
     else
       text = selected_listing(sig, cmd);

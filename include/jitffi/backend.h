@@ -35,6 +35,47 @@ class UnsupportedError : public Error {
 // value, ret to a buffer for the result (see Function::call for its size).
 using RawCall = void (*)(void *fn, void *ret, void **args);
 
+// The other ways into a compiled signature (docs/api.md, "Entries"). Both are host functions that
+// hand the result back in registers, so that a typed caller receives it directly (the stub can end
+// in a jump to the target):
+//  - value: `R entry(void *fn, void **args)`, args[i] points to the i-th argument as for RawCall;
+//  - slots: `R entry(void *fn, const std::uint64_t *slots)`, slots[i] holds the i-th argument's
+//    value itself (integers sign- or zero-extended per their type to 64 bits, float and double in
+//    the low bits, pointers); an argument that does not fit a slot (an aggregate, long double,
+//    __int128) is passed as its address.
+// Narrow integer results are not widened. A result that comes back in memory has neither entry.
+enum class EntryKind : std::uint8_t { Value, Slots };
+
+// Whether the slot entry passes an argument of this type as its value (else as its address).
+inline bool slot_holds_value(const Type &t) noexcept {
+  return !t.is_aggregate() && t.size() <= 8;
+}
+
+// Where the value and slot entries leave the result, as the signature's ABI returns it: up to two
+// registers, each holding `size` bytes of the result at `offset` (in the low bytes). A host C++
+// or C caller receives G as a 64-bit integer (rax, x0), V as a double (xmm0, v0), X as a long
+// double (st0), and a pair as a struct of two such members (rax:rdx, xmm0:xmm1, rax:xmm0, ...).
+struct ValueShape {
+  enum Kind : std::uint8_t {
+    None,  // no value entry: the result comes back in memory, or in a form not listed here
+    Void,
+    G,
+    V,
+    X,
+    GG,
+    VV,
+    GV,
+    VG,
+  };
+  Kind kind = None;
+  std::uint8_t count = 0;  // registers used
+  // Register i holds bytes [8i, 8i + 8) of the result (every x86-64 shape): a caller may copy
+  // the registers' bytes as the result's.
+  bool packed = false;
+  std::uint8_t offset[2] = {0, 0};
+  std::uint8_t size[2] = {0, 0};
+};
+
 // The host side of a closure: called with the result buffer, the boxed arguments and the
 // closure's user data.
 using ClosureHandler = void (*)(void *ret, void **args, void *user_data);
@@ -57,8 +98,20 @@ class CallImpl {
   const Signature &signature() const noexcept { return sig_; }
   BackendKind kind() const noexcept { return kind_; }
 
+  // How the value and slot entries return (kind None: neither exists for this signature).
+  const ValueShape &value_shape() const noexcept { return shape_; }
+  // The value or slot entry (see EntryKind), made on first use and kept; with `capture_errno`
+  // the entry also swaps errno with the thread's saved copy around the call (see CallOptions),
+  // and with JITFFI_STATS on it counts the call. Null when value_shape() is None or the back
+  // end cannot make one here (then Function uses the boxed call).
+  virtual void *entry(EntryKind kind, bool capture_errno) const {
+    (void)kind, (void)capture_errno;
+    return nullptr;
+  }
+
  protected:
   RawCall raw_ = nullptr;
+  ValueShape shape_;
 
  private:
   Signature sig_;
@@ -107,6 +160,11 @@ struct Stats {
 };
 Stats &stats() noexcept;
 extern bool g_stats_enabled;  // set from JITFFI_STATS at load time
+
+// errno = the thread's saved errno (before a call with errno capture), and the reverse after it:
+// what the entries with errno capture call around the target.
+void errno_enter() noexcept;
+void errno_leave() noexcept;
 
 }  // namespace detail
 }  // namespace jitffi

@@ -2,6 +2,7 @@
 // that calls back into C++), Library (a shared library opened at run time).
 #pragma once
 
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -139,6 +140,101 @@ struct FunctionCodes<R(A...)> {
   using type = InvokeCodes<std::remove_cv_t<R>, std::decay_t<A>...>;
 };
 
+// Calls a value or slot entry whose result comes back as `s` says and stores the result registers'
+// bytes at `out` (at least 16 bytes, or the result's size if larger): the result in the first
+// bytes, narrow integers not widened, the bytes past the result unspecified. Every copy has a
+// constant size: a copy of the shape's runtime piece size measured ~30 ns a call on Zen 5.
+struct RegsGG {
+  std::uint64_t a, b;
+};
+struct RegsVV {
+  double a, b;
+};
+struct RegsGV {
+  std::uint64_t a;
+  double b;
+};
+struct RegsVG {
+  double a;
+  std::uint64_t b;
+};
+inline void call_shaped(void *entry, const ValueShape &s, void *fn, const void *in, void *out) {
+  using In = const void *;
+  unsigned char *o = static_cast<unsigned char *>(out);
+  alignas(16) unsigned char regs[16];
+  switch (s.kind) {
+    case ValueShape::Void:
+    case ValueShape::None:
+      reinterpret_cast<void (*)(void *, In)>(entry)(fn, in);
+      return;
+    case ValueShape::G: {
+      std::uint64_t r = reinterpret_cast<std::uint64_t (*)(void *, In)>(entry)(fn, in);
+      std::memcpy(regs, &r, 8);
+      break;
+    }
+    case ValueShape::V: {
+      double r = reinterpret_cast<double (*)(void *, In)>(entry)(fn, in);
+      std::memcpy(regs, &r, 8);
+      break;
+    }
+    case ValueShape::X: {
+      long double r = reinterpret_cast<long double (*)(void *, In)>(entry)(fn, in);
+      std::memcpy(o, &r, sizeof r < 16 ? sizeof r : 16);
+      return;
+    }
+    case ValueShape::GG: {
+      RegsGG r = reinterpret_cast<RegsGG (*)(void *, In)>(entry)(fn, in);
+      std::memcpy(regs, &r, 16);
+      break;
+    }
+    case ValueShape::VV: {
+      RegsVV r = reinterpret_cast<RegsVV (*)(void *, In)>(entry)(fn, in);
+      std::memcpy(regs, &r, 16);
+      break;
+    }
+    case ValueShape::GV: {
+      RegsGV r = reinterpret_cast<RegsGV (*)(void *, In)>(entry)(fn, in);
+      std::memcpy(regs, &r, 16);
+      break;
+    }
+    case ValueShape::VG: {
+      RegsVG r = reinterpret_cast<RegsVG (*)(void *, In)>(entry)(fn, in);
+      std::memcpy(regs, &r, 16);
+      break;
+    }
+  }
+  if (s.packed) {  // register i is bytes [8i, 8i + 8): copy whole registers
+    std::memcpy(o, regs, 8);
+    if (s.count > 1) std::memcpy(o + 8, regs + 8, 8);
+    return;
+  }
+  for (unsigned i = 0; i < s.count && i < 2; ++i)  // pieces at other offsets (AArch64 float HFAs)
+    for (unsigned k = 0; k < s.size[i] && k < 8; ++k) o[s.offset[i] + k] = regs[8 * i + k];
+}
+
+// A Function's entry pointer, looked up on first use (0: not yet, 1: none) and copied with it,
+// with the entry's ValueShape kind when its registers are the result's bytes (packed), else None.
+class LazyEntry {
+ public:
+  LazyEntry() = default;
+  LazyEntry(const LazyEntry &o) noexcept : v_(o.get()), kind_(o.kind()) {}
+  LazyEntry &operator=(const LazyEntry &o) noexcept {
+    set(o.get(), o.kind());
+    return *this;
+  }
+  std::uintptr_t get() const noexcept { return v_.load(std::memory_order_acquire); }
+  // Valid once get() returned an entry.
+  std::uint8_t kind() const noexcept { return kind_.load(std::memory_order_relaxed); }
+  void set(std::uintptr_t v, std::uint8_t kind) const noexcept {
+    kind_.store(kind, std::memory_order_relaxed);
+    v_.store(v, std::memory_order_release);
+  }
+
+ private:
+  mutable std::atomic<std::uintptr_t> v_{0};
+  mutable std::atomic<std::uint8_t> kind_{0};
+};
+
 }  // namespace detail
 
 // A foreign function: a signature, a target address and the prepared call.
@@ -185,13 +281,33 @@ class Function {
   }
 
   // A typed handle, checked once here (as invoke<>() would, throwing the same Error): its calls
-  // go straight to call(), converting the arguments to A... as any C++ call does.
+  // convert the arguments to A... as any C++ call does and go, like invoke's, through the slot
+  // entry when the signature has one (the result comes back in registers), else to call().
   //   auto pow = libm.function("double pow(double, double)").as<double(double, double)>();
   //   double r = pow(2, 10);  // 1024
   template <class F>
   class Typed;
   template <class F>
   Typed<F> as() const;
+
+  // The other entries into the compiled signature (see EntryKind in backend.h). Both return the
+  // result in registers, narrow integers unwidened; a signature whose result comes back in memory
+  // has neither (value_shape().kind is None). The entry pointers (null when there is none) take
+  // the target as their first argument, address(); with capture_errno they swap errno like call()
+  // does, and with JITFFI_STATS on they count their calls.
+  //   auto add = reinterpret_cast<int (*)(void *, const std::uint64_t *)>(f.slots_entry());
+  //   std::uint64_t slots[] = {2, std::uint64_t(-3)};  // int(int, int): values sign-extended
+  //   int r = add(f.address(), slots);
+  void *value_entry() const { return entry_ptr(EntryKind::Value); }
+  void *slots_entry() const { return entry_ptr(EntryKind::Slots); }
+  const ValueShape &value_shape() const noexcept { return impl_->value_shape(); }
+  // Calls through the value / slot entry and stores the result registers' bytes at ret: the
+  // result first (narrow integers not widened), then unspecified bytes up to 16; ret must hold
+  // max(16, return_size()) bytes. Where there is no such entry
+  // (a result in memory) they make the boxed call (call_slots boxes the slots first), so they
+  // serve every signature.
+  void call_value(void *ret, void **args) const;
+  void call_slots(void *ret, const std::uint64_t *slots) const;
 
   const Signature &signature() const noexcept { return impl_->signature(); }
   void *address() const noexcept { return fn_; }
@@ -216,10 +332,109 @@ class Function {
   // Keeps `owner` (a library's handle) alive as long as this Function or a copy of it exists.
   void keep_alive(std::shared_ptr<const void> owner);
   void call_slow(void *ret, void **args) const;
+  void *entry_ptr(EntryKind kind) const;
+  // The value entry, looked up (and compiled) on first use: null when there is none.
+  void *value_fast() const {
+    const std::uintptr_t e = value_.get();
+    if (e > 1) [[likely]]
+      return reinterpret_cast<void *>(e);
+    return e == 0 ? resolve_value() : nullptr;
+  }
+  void *resolve_value() const;
+  // Results a C++ function returns the way the entry does (rax or xmm0; x0 or v0).
+  template <class R>
+  static constexpr bool direct_result() {
+    if constexpr (std::is_void_v<R>)
+      return true;
+    else if constexpr (std::is_floating_point_v<R>)
+      return sizeof(R) <= 8;
+    else
+      return (std::is_integral_v<R> || std::is_enum_v<R> || std::is_pointer_v<R> ||
+              std::is_null_pointer_v<R>)&&sizeof(R) <= 8;
+  }
+  // An argument as the slot entry takes it: a value of at most 8 bytes itself (integers
+  // extended per their C++ type, floating values in the low bits), anything else by address. The
+  // empty asm keeps each slot its own 8-byte store (see slot()).
+  template <class T>
+  static std::uint64_t to_slot(const T &a) noexcept {
+    std::uint64_t v;
+    if constexpr (std::is_class_v<T> || std::is_union_v<T> || sizeof(T) > 8)
+      v = reinterpret_cast<std::uintptr_t>(&a);
+    else if constexpr (std::is_pointer_v<T>)
+      v = reinterpret_cast<std::uintptr_t>(a);
+    else if constexpr (std::is_null_pointer_v<T>)
+      v = 0;
+    else if constexpr (std::is_enum_v<T>)
+      return to_slot(static_cast<std::underlying_type_t<T>>(a));
+    else if constexpr (std::is_integral_v<T>)
+      v = std::is_signed_v<T> ? std::uint64_t(std::int64_t(a)) : std::uint64_t(a);
+    else {
+      v = 0;
+      std::memcpy(&v, &a, sizeof(T));
+    }
+#if defined(__GNUC__)
+    asm("" : "+r"(v));
+#endif
+    return v;
+  }
   template <class R, class... A>
   R call_typed(A... a) const {
+    // Typed calls go through the slot entry: one store per argument here and one load in the stub
+    // (the value entry's args[] costs a store of the value and of its address, and two loads).
+    if (void *e = value_fast()) [[likely]] {
+      const std::uint64_t slots[sizeof...(A) ? sizeof...(A) : 1] = {to_slot(a)...};
+      return via_entry<R>(e, static_cast<const std::uint64_t *>(slots));
+    }
     // Exactly one slot per argument (a spare slot would be one more store on every call).
     void *args[sizeof...(A) ? sizeof...(A) : 1] = {slot(&a)...};
+    return call_boxed<R>(args);
+  }
+  // Calls a value or slot entry `e` with `in`, taking the result from its registers: a scalar the
+  // way a C++ function returns it (rax or xmm0; x0 or v0), anything else as the signature's ABI
+  // left it (value_shape()).
+  // `e` is value_'s entry (its kind is the shape's when the registers are the result's bytes).
+  template <class R, class In>
+  R via_entry(void *e, In in) const {
+    if constexpr (direct_result<R>()) {
+      return reinterpret_cast<R (*)(void *, In)>(e)(fn_, in);
+    } else {
+      R r;
+      if constexpr (sizeof(R) <= 16) {
+        // The registers' bytes are the result's (a copy of constant size, no buffer).
+        {
+          switch (value_.kind()) {
+            case ValueShape::G:
+              return from_regs<R>(reinterpret_cast<std::uint64_t (*)(void *, In)>(e)(fn_, in));
+            case ValueShape::V:
+              return from_regs<R>(reinterpret_cast<double (*)(void *, In)>(e)(fn_, in));
+            case ValueShape::GG:
+              return from_regs<R>(reinterpret_cast<detail::RegsGG (*)(void *, In)>(e)(fn_, in));
+            case ValueShape::VV:
+              return from_regs<R>(reinterpret_cast<detail::RegsVV (*)(void *, In)>(e)(fn_, in));
+            case ValueShape::GV:
+              return from_regs<R>(reinterpret_cast<detail::RegsGV (*)(void *, In)>(e)(fn_, in));
+            case ValueShape::VG:
+              return from_regs<R>(reinterpret_cast<detail::RegsVG (*)(void *, In)>(e)(fn_, in));
+            default:
+              break;
+          }
+        }
+      }
+      alignas(16) unsigned char buf[sizeof(R) < 16 ? 16 : sizeof(R)];
+      detail::call_shaped(e, impl_->value_shape(), fn_, in, buf);
+      std::memcpy(&r, buf, sizeof(R));
+      return r;
+    }
+  }
+  // The first sizeof(R) bytes of the registers' values.
+  template <class R, class Regs>
+  static R from_regs(const Regs &regs) noexcept {
+    R r;
+    std::memcpy(&r, &regs, sizeof(R) < sizeof(Regs) ? sizeof(R) : sizeof(Regs));
+    return r;
+  }
+  template <class R>
+  R call_boxed(void **args) const {
     if constexpr (std::is_void_v<R>) {
       call(nullptr, args);
     } else {
@@ -240,6 +455,8 @@ class Function {
   std::uint64_t packed_ = 0;  // detail::packed_codes of codes_ (0: does not fit, or empty)
   // The stub itself when a call needs nothing else (see call()); null otherwise.
   RawCall fast_ = nullptr;
+  // The value entry for typed calls (with errno capture when asked for): see value_fast().
+  detail::LazyEntry value_;
   void *fn_ = nullptr;
   std::shared_ptr<const detail::CallImpl> impl_;
   bool capture_errno_ = false;
@@ -267,6 +484,7 @@ Function::Typed<F> Function::as() const {
   constexpr std::size_t n = sizeof(Codes::codes) / sizeof(detail::ArgCode);
   if (ncodes_ != n || std::memcmp(codes_.get(), Codes::codes, sizeof(Codes::codes)) != 0)
     invoke_mismatch(Codes::codes, Codes::names, n, "as");
+  (void)value_fast();  // the handle's calls find the entry ready
   return Typed<F>(*this);
 }
 

@@ -63,6 +63,27 @@ TEST(EnvChild, DISABLED_Idle) {
   std::fflush(stdout);
 }
 
+// The child: five calls through the raw value and slot entries and a typed call, with and without
+// errno capture (each entry counts its own calls when JITFFI_STATS is on).
+TEST(EnvChild, DISABLED_Entries) {
+  if (!std::getenv("JITFFI_TEST_CHILD")) GTEST_SKIP() << "only run as a child of EnvVars";
+  auto f = fn("jt_add_i32", T(TypeKind::I32), {T(TypeKind::I32), T(TypeKind::I32)});
+  auto g = fn("jt_add_i32", T(TypeKind::I32), {T(TypeKind::I32), T(TypeKind::I32)},
+              {BackendChoice::Auto, true});
+  std::int32_t a = 1, b = 2;
+  void *args[] = {&a, &b};
+  const std::uint64_t slots[] = {3, 4};
+  int sum = reinterpret_cast<int (*)(void *, void **)>(f.value_entry())(f.address(), args);
+  sum +=
+      reinterpret_cast<int (*)(void *, const std::uint64_t *)>(f.slots_entry())(f.address(), slots);
+  sum += reinterpret_cast<int (*)(void *, void **)>(g.value_entry())(g.address(), args);
+  sum +=
+      reinterpret_cast<int (*)(void *, const std::uint64_t *)>(g.slots_entry())(g.address(), slots);
+  sum += f.invoke<std::int32_t>(5, 6);
+  std::printf("sum=%d kind=%s\n", sum, std::string(backend_name(f.backend())).c_str());
+  std::fflush(stdout);
+}
+
 // The child again, with a forked process that makes two more calls and exits through exit().
 TEST(EnvChild, DISABLED_Fork) {
   if (!std::getenv("JITFFI_TEST_CHILD")) GTEST_SKIP() << "only run as a child of EnvVars";
@@ -140,6 +161,25 @@ TEST(EnvVars, StatsAppendedToAFileByEachProcess) {
   EXPECT_EQ(a.jit, 0);
   EXPECT_EQ(a.libffi, 3);
   EXPECT_EQ(b.jit + b.libffi, 3);  // the JIT where the host has one
+}
+
+// JITFFI_STATS counts calls through the value and slot entries on both back ends.
+TEST(EnvVars, StatsCountEntryCalls) {
+  TempFile file("");
+  ASSERT_FALSE(file.path.empty());
+  std::string out = run_child("JITFFI_BACKEND=libffi JITFFI_STATS=" + file.path, "Entries");
+  EXPECT_EQ(count(out, "sum=31 kind=libffi"), 1) << out;
+  out = run_child("JITFFI_BACKEND=auto JITFFI_STATS=" + file.path, "Entries");
+  EXPECT_EQ(count(out, "sum=31"), 1) << out;
+  const std::vector<std::string> lines = file.lines();
+  ASSERT_EQ(lines.size(), 2u) << out;
+  const StatsLine a = parse_stats(lines[0]), b = parse_stats(lines[1]);
+  EXPECT_EQ(a.jit, 0) << lines[0];
+  EXPECT_EQ(a.libffi, 5) << lines[0];
+  EXPECT_EQ(b.jit + b.libffi, 5) << lines[1];
+  if (detail::jit_backend()) {
+    EXPECT_EQ(b.jit, 5) << lines[1];
+  }
 }
 
 TEST(EnvVars, StatsOfAForkedChildCountItsOwnCalls) {

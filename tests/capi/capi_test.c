@@ -729,6 +729,147 @@ CASE(fn_keeps_library) {
   CHECK(r == 42);
   jitffi_fn_free(add2);
   CHECK(!is_loaded(JITFFI_TESTLIB));
+
+/* The value calls: results as int64_t / double / the bytes of a pair, arguments boxed or in
+ * slots (values sign-extended per type, a struct by address). */
+CASE(value_and_slot_calls) {
+  jitffi_sig *sig = NULL;
+  jitffi_fn *fn = NULL;
+  int64_t r = 0;
+  double d = 0;
+  jitffi_pair pr;
+  CHECK_OK(jitffi_sig_parse("int add3(int, int, int)", &sig));
+  CHECK_OK(jitffi_fn_create(sig, FN_ADDR(add3), NULL, &fn));
+  jitffi_sig_free(sig);
+  if (!fn) return;
+  {
+    int a = 40, b = 3, c = -100;
+    void *args[3];
+    uint64_t slots[3];
+    args[0] = &a;
+    args[1] = &b;
+    args[2] = &c;
+    CHECK_OK(jitffi_fn_call_i64(fn, args, &r));
+    CHECK(r == -57);
+    slots[0] = (uint64_t)(int64_t)-1;
+    slots[1] = (uint64_t)(int64_t)-2;
+    slots[2] = 10;
+    CHECK_OK(jitffi_fn_call_slots_i64(fn, slots, &r));
+    CHECK(r == 7);
+    /* The result type decides: an int is not a double. */
+    CHECK_STATUS(jitffi_fn_call_f64(fn, args, &d), JITFFI_TYPE_ERROR);
+    CHECK(contains(jitffi_last_error(), "i32"));
+    CHECK_STATUS(jitffi_fn_call_slots_i64(fn, NULL, &r), JITFFI_INVALID_ARGUMENT);
+    CHECK(jitffi_fn_value_shape(fn) == JITFFI_SHAPE_INT);
+  }
+  jitffi_fn_free(fn);
+
+  /* A narrow result comes back sign-extended as an int64_t; call_slots writes its one byte. */
+  CHECK_OK(jitffi_sig_parse("i8(i8)", &sig));
+  CHECK_OK(jitffi_fn_create(sig, FN_ADDR(negate_i8), NULL, &fn));
+  jitffi_sig_free(sig);
+  {
+    uint64_t slots[1];
+    unsigned char byte[2] = {0xA5, 0xA5};
+    slots[0] = (uint64_t)(int64_t)-9;
+    CHECK_OK(jitffi_fn_call_slots_i64(fn, slots, &r));
+    CHECK(r == 9);
+    slots[0] = 9;
+    CHECK_OK(jitffi_fn_call_slots_i64(fn, slots, &r));
+    CHECK(r == -9);
+    CHECK_OK(jitffi_fn_call_slots(fn, byte, slots));
+    CHECK((signed char)byte[0] == -9 && byte[1] == 0xA5);
+  }
+  jitffi_fn_free(fn);
+
+  /* double(int, double, float, long long): a float slot holds the float's bits in its low half. */
+  CHECK_OK(jitffi_sig_parse("double mix(int, double, float, long long)", &sig));
+  CHECK_OK(jitffi_fn_create(sig, FN_ADDR(mix), NULL, &fn));
+  jitffi_sig_free(sig);
+  {
+    double b = 2.5;
+    float c = 0.25f;
+    uint64_t slots[4];
+    slots[0] = 1;
+    memcpy(&slots[1], &b, 8);
+    slots[2] = 0;
+    memcpy(&slots[2], &c, 4);
+    slots[3] = (uint64_t)(int64_t)-1000000000000LL;
+    CHECK_OK(jitffi_fn_call_slots_f64(fn, slots, &d));
+    CHECK(d == mix(1, b, c, -1000000000000LL));
+    CHECK(jitffi_fn_value_shape(fn) == JITFFI_SHAPE_FLOAT);
+  }
+  jitffi_fn_free(fn);
+
+  /* {f64, f64}(f64): two vector registers, as a pair of words. */
+  CHECK_OK(jitffi_sig_parse("{f64, f64}(f64)", &sig));
+  CHECK_OK(jitffi_fn_create(sig, FN_ADDR(make_pair), NULL, &fn));
+  jitffi_sig_free(sig);
+  {
+    double x = 3.25;
+    void *args[1];
+    struct pair p;
+    args[0] = &x;
+    CHECK_OK(jitffi_fn_call_pair(fn, args, &pr));
+    memcpy(&p, &pr, sizeof p);
+    CHECK(p.a == 3.25 && p.b == -3.25);
+    CHECK_STATUS(jitffi_fn_call_i64(fn, args, &r), JITFFI_TYPE_ERROR);
+  }
+  jitffi_fn_free(fn);
+
+  /* A struct argument in a slot: its address. */
+  CHECK_OK(jitffi_sig_parse("i64({i64, i64, i64, i64, i64})", &sig));
+  CHECK_OK(jitffi_fn_create(sig, FN_ADDR(sum_big), NULL, &fn));
+  jitffi_sig_free(sig);
+  {
+    struct big b = {{1, 20, 300, 4000, 50000}};
+    uint64_t slots[1];
+    slots[0] = (uint64_t)(uintptr_t)&b;
+    CHECK_OK(jitffi_fn_call_slots_i64(fn, slots, &r));
+    CHECK(r == 54321);
+  }
+  jitffi_fn_free(fn);
+}
+
+/* The raw entries, called as C function pointers (a runtime's own call site). */
+typedef int (*slots_int_entry)(void *, const uint64_t *);
+typedef int (*value_int_entry)(void *, void **);
+CASE(raw_entries) {
+  jitffi_sig *sig = NULL;
+  jitffi_fn *fn = NULL;
+  void *p;
+  slots_int_entry se;
+  value_int_entry ve;
+  uint64_t slots[3];
+  int a = 1, b = 2, c = 3;
+  void *args[3];
+  CHECK_OK(jitffi_sig_parse("int add3(int, int, int)", &sig));
+  CHECK_OK(jitffi_fn_create(sig, FN_ADDR(add3), NULL, &fn));
+  jitffi_sig_free(sig);
+  if (!fn) return;
+  p = jitffi_fn_slots_entry(fn);
+  CHECK(p != NULL);
+  memcpy(&se, &p, sizeof se);
+  p = jitffi_fn_value_entry(fn);
+  CHECK(p != NULL);
+  memcpy(&ve, &p, sizeof ve);
+  slots[0] = 100;
+  slots[1] = (uint64_t)(int64_t)-20;
+  slots[2] = 3;
+  CHECK(se(jitffi_fn_address(fn), slots) == 83);
+  args[0] = &a;
+  args[1] = &b;
+  args[2] = &c;
+  CHECK(ve(jitffi_fn_address(fn), args) == 6);
+  jitffi_fn_free(fn);
+  /* A result in memory has no raw entry. */
+  CHECK_OK(jitffi_sig_parse("{i64, i64, i64}(i64)", &sig));
+  CHECK_OK(jitffi_fn_create(sig, FN_ADDR(add3), NULL, &fn));
+  jitffi_sig_free(sig);
+  CHECK(jitffi_fn_value_shape(fn) == JITFFI_SHAPE_NONE);
+  CHECK(jitffi_fn_value_entry(fn) == NULL && jitffi_fn_slots_entry(fn) == NULL);
+  jitffi_fn_free(fn);
+  CHECK(jitffi_fn_value_entry(NULL) == NULL);
 }
 
 CASE(default_backend) {
@@ -812,6 +953,8 @@ static const struct case_entry cases[] = {
     ENTRY(closure_capture_errno),
     ENTRY(closure_destroy),
     ENTRY(fn_keeps_library),
+    ENTRY(value_and_slot_calls),
+    ENTRY(raw_entries),
     ENTRY(default_backend),
     ENTRY(error_is_thread_local),
     ENTRY(status_names),

@@ -237,6 +237,16 @@ jitffi_cli_test(plan_bound OUT "^bound downcall stub \\(void \\*ret, void \\*\\*
                 NO_OUT "^downcall stub" "^upcall entry" ARGS plan "sysv:int(int,int)" --bound)
 jitffi_cli_test(plan_upcall_only OUT "^upcall entry" NO_OUT "^downcall stub" "^bound"
                 ARGS plan --upcall "sysv:void(ptr)")
+# --value / --slots: the entries that leave the result in its registers; int(int,int) needs no
+# stack area, so both end in a jump to the target; the slot entry reads each value from its slot.
+jitffi_cli_test(plan_value_slots
+                OUT "^value entry \\(void \\*fn, void \\*\\*args\\)"
+                "^slot entry \\(void \\*fn, const uint64_t \\*slots\\)"
+                "^mov edi, dword ptr \\[rsi\\] " "^mov esi, dword ptr \\[rsi\\+8\\] " "^jmp r10 "
+                NO_OUT "^downcall stub" "^upcall entry" "^call "
+                ARGS plan --value --slots "sysv:int(int,int)")
+jitffi_cli_test(plan_value_memory_result STATUS 1 ERR "comes back in memory: it has no value"
+                ARGS plan --value "sysv:{i64,i64,i64}(i32)")
 # Errors: a bad signature with a caret (exit 2), one the JIT cannot serve with the reason (exit 1).
 jitffi_cli_test(plan_bad_signature STATUS 2
                 ERR "^jitffi: bad signature: unknown type 'doubel' at position 4; declare it: -d 'typedef <its type> doubel;'$"
@@ -260,6 +270,7 @@ set(_jitffi_ns "[0-9]+\\.[0-9]+ ns/call  \\(min [0-9]+\\.[0-9]+\\)")
 jitffi_cli_test(bench_cos
                 OUT "^cos in libm\\.so\\.6: ${_jitffi_host_abi}:f64\\(f64\\)$" "^result \\(jit\\): 1$"
                     "^calls of cos:$" "^  jit +${_jitffi_ns}  jitffi::Function::call, JIT stub$"
+                    "^  jit-value +${_jitffi_ns}  JIT value entry" "^  jit-slots +${_jitffi_ns}  JIT slot entry"
                     "^  jit-bound +${_jitffi_ns}" "^  libffi +${_jitffi_ns}  jitffi::Function::call, libffi"
                     "^  ffi_call +${_jitffi_ns}" "^calls of an empty function"
                     "^  direct +${_jitffi_ns}  an empty void\\(void\\) function"

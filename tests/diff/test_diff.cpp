@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <unistd.h>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -268,6 +269,134 @@ class DiffTest : public testing::TestWithParam<Mode> {
     return Outcome::Mismatch;
   }
 
+  // The value entry (call_value) or the slot entry (call_slots) of the same call: the target
+  // checks every argument, check_ret the result's own bytes (narrow integers come back
+  // unwidened, so only their natural size is compared and written). `raw` is set when the
+  // signature has the entry (its result comes back in registers); otherwise call_value and
+  // call_slots make the boxed call, which is checked all the same.
+  Outcome entry_call(const diff_entry &e, const Signature &sig, BackendChoice choice,
+                     EntryKind kind, bool capture_errno, std::string &report, bool &raw) {
+    set_current(kind == EntryKind::Value ? "value entry" : "slot entry", e, lib_->abi.c_str());
+    Function f;
+    try {
+      f = Function(sig, e.target, CallOptions{choice, capture_errno});
+    } catch (const UnsupportedError &x) {
+      BackendKind bk = choice == BackendChoice::Jit ? BackendKind::Jit : BackendKind::Libffi;
+      if (unsupported_is_expected(bk, sig).empty())
+        report = header(e, sig) + "\nunsupported: " + x.what();
+      return Outcome::Unsupported;
+    }
+    void *entry = kind == EntryKind::Value ? f.value_entry() : f.slots_entry();
+    raw = entry != nullptr;
+    const bool applies = f.value_shape().kind != ValueShape::None;
+    std::ostringstream why;
+    if (applies != raw)
+      why << "\nthe result comes back in registers but the back end made no "
+          << (kind == EntryKind::Value ? "value" : "slot") << " entry";
+    const auto &params = sig.params();
+    auto layouts = c_layouts(e, params.size());
+    std::vector<Box> boxes;
+    std::vector<void *> args;
+    boxes.reserve(params.size());
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      boxes.emplace_back(std::max<std::size_t>(params[i]->size(), layouts[i + 1].size));
+      args.push_back(boxes.back().data());
+    }
+    e.fill_args(args.data());
+    std::vector<std::vector<unsigned char>> before;
+    for (std::size_t i = 0; i < params.size(); ++i)
+      before.emplace_back(boxes[i].data(), boxes[i].data() + params[i]->size() + Box::kGuard);
+    // Slots: each value extended per its type; a float's upper half is junk (only its low bits
+    // are the value); anything else by address.
+    std::vector<std::uint64_t> slots(params.size() + 1, 0);
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      const Type &t = *params[i];
+      if (!slot_holds_value(t)) {
+        slots[i] = reinterpret_cast<std::uintptr_t>(args[i]);
+        continue;
+      }
+      std::uint64_t v = t.is_float() && t.size() == 4 ? 0x5a5a5a5a00000000ull : 0;
+      std::memcpy(&v, args[i], t.size());
+      const unsigned bits = unsigned(t.size() * 8);
+      if (t.is_integer() && bits < 64 && t.is_signed() && (v >> (bits - 1)) & 1)
+        v |= ~std::uint64_t(0) << bits;
+      slots[i] = v;
+    }
+    const std::vector<std::uint64_t> slots_before = slots;
+
+    const std::size_t rsize = sig.ret()->is_void() ? 0 : sig.ret()->size();
+    Box ret(std::max<std::size_t>(rsize, 16));
+    lib_->reset();
+    errno = 1234;
+    set_saved_errno(77);
+    if (kind == EntryKind::Value)
+      f.call_value(ret.data(), args.data());
+    else
+      f.call_slots(ret.data(), slots.data());
+    const int errno_after = errno;
+    if (lib_->failure_count())
+      why << "\nthe target saw " << lib_->failure_count()
+          << " wrong argument value(s); first: " << lib_->first_failure();
+    lib_->reset();
+    if (!sig.ret()->is_void() && e.check_ret(ret.data()))
+      why << "\nwrong result: " << lib_->first_failure();
+    // Through an entry: the registers' bytes, at most 16 (or the result's size); the boxed
+    // fallback writes return_size().
+    const std::size_t written = std::max<std::size_t>(rsize, raw ? 16 : f.return_size());
+    if (!ret.guard_intact(written))
+      why << "\nthe call wrote past the " << written << "-byte result";
+    for (std::size_t i = 0; i < params.size(); ++i)
+      if (std::memcmp(before[i].data(), boxes[i].data(), before[i].size()) != 0)
+        why << "\nthe call wrote into argument " << i << "'s box";
+    if (slots != slots_before) why << "\nthe call wrote into the slots";
+    // The generated targets do not touch errno: with capture the saved value comes in and goes
+    // back out; without, errno is left as it was.
+    if (capture_errno && (errno_after != 77 || saved_errno() != 77))
+      why << "\nerrno capture: errno " << errno_after << ", saved " << saved_errno()
+          << " (expected 77 and 77)";
+    if (!capture_errno && errno_after != 1234)
+      why << "\nerrno changed without capture: " << errno_after;
+    if (why.str().empty()) return Outcome::Ok;
+    report = header(e, sig) + (kind == EntryKind::Value ? "\n(value entry" : "\n(slot entry") +
+             (capture_errno ? ", errno capture)" : ")") + why.str();
+    return Outcome::Mismatch;
+  }
+
+  void run_entries(BackendChoice choice, bool capture_errno) {
+    require_backend(choice);
+    if (IsSkipped()) return;
+    auto entries = selected();
+    ASSERT_FALSE(entries.empty()) << "no signature selected (JITFFI_DIFF_ONLY out of range?)";
+    const char *backend = choice == BackendChoice::Jit ? "jit" : "libffi";
+    for (EntryKind kind : {EntryKind::Value, EntryKind::Slots}) {
+      Tally t;
+      unsigned raw_count = 0, narrow = 0;
+      for (const diff_entry *e : entries) {
+        std::string report;
+        Signature sig = build_signature(e->sig);
+        bool raw = false;
+        Outcome o = entry_call(*e, sig, choice, kind, capture_errno, report, raw);
+        t.add(o, report);
+        if (o != Outcome::Unsupported && raw) {
+          ++raw_count;
+          const Type &rt = *sig.ret();
+          if (rt.is_integer() && rt.size() < 8) ++narrow;
+        }
+      }
+      std::printf(
+          "[diff] mode %s, back end %s, %s entry%s: %zu signatures, %u run (%u through the entry, "
+          "%u of them narrow-integer results; the rest return in memory and take the boxed "
+          "call), %u agree with the compiler, %u mismatches, %u unsupported (%u unexpected)\n",
+          lib_->abi.c_str(), backend, kind == EntryKind::Value ? "value" : "slot",
+          capture_errno ? " with errno capture" : "", entries.size(), t.run, raw_count, narrow,
+          t.ok, t.mismatches, t.unsupported, t.unexpected_unsupported);
+      for (const std::string &r : t.reports) ADD_FAILURE() << r;
+      EXPECT_EQ(t.mismatches, 0u);
+      EXPECT_EQ(t.unexpected_unsupported, 0u);
+      EXPECT_GT(raw_count, 0u) << "no signature went through the entry itself";
+    }
+  }
+
   struct ClosureCtx {
     const diff_entry *e = nullptr;
     const DiffLib *lib = nullptr;
@@ -403,6 +532,19 @@ TEST_P(DiffTest, JitDowncalls) {
 }
 TEST_P(DiffTest, JitClosures) {
   run(BackendChoice::Jit, true);
+}
+// The value and slot entries of every signature (issue 12): downcalls, plain and with errno.
+TEST_P(DiffTest, JitEntries) {
+  run_entries(BackendChoice::Jit, false);
+}
+TEST_P(DiffTest, JitEntriesErrno) {
+  run_entries(BackendChoice::Jit, true);
+}
+TEST_P(DiffTest, LibffiEntries) {
+  run_entries(BackendChoice::Libffi, false);
+}
+TEST_P(DiffTest, LibffiEntriesErrno) {
+  run_entries(BackendChoice::Libffi, true);
 }
 
 // The suite can fail: a value changed by one bit in an argument, in a result buffer and in a
