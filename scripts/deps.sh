@@ -10,6 +10,10 @@ packages="build-essential cmake pkg-config libffi-dev libasmjit-dev libgtest-dev
 packages="$packages libevent-dev"
 # The BSON binding's tests (libbson-1.0.so.0 and the headers its layout test compares against).
 packages="$packages libbson-dev"
+# The MariaDB binding's tests: libmariadb.so.3 and its headers (layout test), and mariadbd plus
+# mariadb-install-db for the server the tests start (Debian's policy-rc.d keeps apt from starting
+# the system service in containers; the tests never use it).
+packages="$packages libmariadb-dev mariadb-server"
 
 arch=$(dpkg --print-architecture)
 missing=""
