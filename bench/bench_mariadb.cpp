@@ -25,7 +25,11 @@ namespace {
 
 namespace my = jitffi::bindings::mariadb;
 
-constexpr int kRows = 100000;
+// $JITFFI_BENCH_ROWS overrides the row count (fewer rows for the callgrind count).
+const int kRows = [] {
+  const char *e = std::getenv("JITFFI_BENCH_ROWS");
+  return e && std::atoi(e) > 0 ? std::atoi(e) : 100000;
+}();
 constexpr int kBatch = 1000;
 std::string g_socket;
 
@@ -97,7 +101,7 @@ void recreate_binding(my::Connection &db) {
   db.execute(kCreate);
 }
 
-Sums run_binding(my::Connection &db, std::vector<Row> *collect = nullptr) {
+__attribute__((noinline)) Sums run_binding(my::Connection &db, std::vector<Row> *collect = nullptr) {
   {
     auto ins = db.prepare(kInsert);
     my::Binds p = ins.make_params();
@@ -152,7 +156,7 @@ void recreate_direct(MYSQL *m) {
   q(m, kCreate);
 }
 
-Sums run_direct(MYSQL *m, std::vector<Row> *collect = nullptr) {
+__attribute__((noinline)) Sums run_direct(MYSQL *m, std::vector<Row> *collect = nullptr) {
   {
     MYSQL_STMT *ins = mysql_stmt_init(m);
     check(mysql_stmt_prepare(ins, kInsert, std::strlen(kInsert)) == 0, "direct: prepare insert");

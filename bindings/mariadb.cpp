@@ -399,6 +399,7 @@ Statement Connection::prepare(std::string_view sql) {
   Statement stmt(s_, st);
   if (api().stmt_prepare.invoke<int>(st, sql.data(), static_cast<unsigned long>(sql.size())))
     stmt.fail("prepare: " + z(sql));
+  stmt.params_ = stmt.param_count();
   return stmt;
 }
 
@@ -579,20 +580,24 @@ void Binds::point(std::size_t i, FieldType t, void *buffer, unsigned long buffer
 }
 
 void Binds::set_null(std::size_t i) {
+  slots_[i].fixed_kind = 0;
   point(i, FieldType::Null, nullptr, 0, false);
   slots_[i].is_null = 1;
 }
 
-void Binds::set_fixed(std::size_t i, FieldType t, const void *v, std::size_t n, bool is_unsigned) {
+void Binds::set_fixed_slow(std::size_t i, FieldType t, const void *v, std::size_t n,
+                           bool is_unsigned) {
   Slot &s = slots_[i];
   std::memcpy(s.fixed, v, n);
   s.length = static_cast<unsigned long>(n);
   s.is_null = 0;
   point(i, t, s.fixed, static_cast<unsigned long>(n), is_unsigned);
+  s.fixed_kind = kind(t, is_unsigned);
 }
 
-void Binds::set_bytes(std::size_t i, FieldType t, const void *p, std::size_t n) {
+void Binds::set_bytes_slow(std::size_t i, FieldType t, const void *p, std::size_t n) {
   Slot &s = slots_[i];
+  s.fixed_kind = 0;
   s.bytes.assign(static_cast<const char *>(p), n);
   s.length = static_cast<unsigned long>(n);
   s.is_null = 0;
@@ -604,6 +609,7 @@ void Binds::set_bytes(std::size_t i, FieldType t, const void *p, std::size_t n) 
 void Binds::set_time(std::size_t i, const DateTime &t) {
   const Layouts &l = api_->layout;
   Slot &s = slots_[i];
+  s.fixed_kind = 0;
   std::memset(s.fixed, 0, sizeof s.fixed);
   store<unsigned>(s.fixed, l.time_year, t.year);
   store<unsigned>(s.fixed, l.time_month, t.month);
@@ -652,6 +658,7 @@ void Binds::set(std::size_t i, const Value &v) {
 
 void Binds::prepare_result(std::size_t i, const Field &f) {
   Slot &s = slots_[i];
+  s.fixed_kind = 0;
   s.binary = f.is_binary();
   s.is_null = 0;
   if (is_integer(f.type)) {
@@ -667,23 +674,6 @@ void Binds::prepare_result(std::size_t i, const Field &f) {
     s.bytes.resize(std::max(s.bytes.size(), kInitialStringBuffer));
     point(i, t, s.bytes.data(), static_cast<unsigned long>(s.bytes.size()), false);
   }
-}
-
-std::int64_t Binds::int64(std::size_t i) const {
-  std::int64_t v;
-  std::memcpy(&v, slots_[i].fixed, 8);
-  return v;
-}
-
-double Binds::double_(std::size_t i) const {
-  double v;
-  std::memcpy(&v, slots_[i].fixed, 8);
-  return v;
-}
-
-std::string_view Binds::bytes(std::size_t i) const {
-  const Slot &s = slots_[i];
-  return std::string_view(s.bytes.data(), std::min<std::size_t>(s.length, s.bytes.size()));
 }
 
 DateTime Binds::time(std::size_t i) const {
@@ -742,7 +732,8 @@ Statement::Statement(Statement &&o) noexcept
       stmt_(std::exchange(o.stmt_, nullptr)),
       results_(std::move(o.results_)),
       results_bound_(std::exchange(o.results_bound_, false)),
-      own_params_(std::move(o.own_params_)) {}
+      own_params_(std::move(o.own_params_)),
+      params_(o.params_) {}
 
 Statement &Statement::operator=(Statement &&o) noexcept {
   if (this != &o) {
@@ -753,6 +744,7 @@ Statement &Statement::operator=(Statement &&o) noexcept {
     results_ = std::move(o.results_);
     results_bound_ = std::exchange(o.results_bound_, false);
     own_params_ = std::move(o.own_params_);
+    params_ = o.params_;
   }
   return *this;
 }
@@ -787,17 +779,20 @@ std::vector<Field> Statement::fields() const {
 }
 
 Binds Statement::make_params() const {
-  return Binds(*api_, param_count());
+  return Binds(*api_, params_);
 }
 
-void Statement::execute(Binds &params) {
-  if (params.size() != param_count())
-    throw BindingError("mariadb: statement has " + std::to_string(param_count()) + " parameters, " +
+void Statement::execute_failed() const {
+  fail("mysql_stmt_execute");
+}
+
+void Statement::execute_slow(Binds &params) {
+  if (params.size() != params_)
+    throw BindingError("mariadb: statement has " + std::to_string(params_) + " parameters, " +
                        std::to_string(params.size()) + " values given");
-  if (params.dirty() && params.size() > 0) {
-    if (api_->stmt_bind_param.invoke<char>(stmt_, params.data())) fail("mysql_stmt_bind_param");
-    params.clear_dirty();
-  }
+  if (params.size() > 0 && api_->stmt_bind_param.invoke<char>(stmt_, params.data()))
+    fail("mysql_stmt_bind_param");
+  params.clear_dirty();
   if (api_->stmt_execute.invoke<int>(stmt_)) fail("mysql_stmt_execute");
   results_bound_ = false;
 }
@@ -823,13 +818,17 @@ void Statement::bind_results() {
   results_bound_ = true;
 }
 
-bool Statement::fetch() {
+bool Statement::fetch_slow() {
   if (!results_bound_) bind_results();
   if (results_.dirty()) {
     if (api_->stmt_bind_result.invoke<char>(stmt_, results_.data())) fail("mysql_stmt_bind_result");
     results_.clear_dirty();
   }
   int rc = api_->stmt_fetch.invoke<int>(stmt_);
+  return rc == 0 ? true : fetch_rest(rc);
+}
+
+bool Statement::fetch_rest(int rc) {
   if (rc == kNoData) return false;
   if (rc == 1) fail("mysql_stmt_fetch");
   if (rc == kDataTruncated) {

@@ -298,6 +298,8 @@ class Binds {
 
   std::size_t size() const noexcept { return slots_.size(); }
   void set_null(std::size_t i);
+  // The setters are inline: a value of the type the entry already has is stored in place (no
+  // new bind); anything else takes the out-of-line path that repoints the MYSQL_BIND.
   void set_int64(std::size_t i, std::int64_t v) { set_fixed(i, FieldType::LongLong, &v, 8, false); }
   void set_uint64(std::size_t i, std::uint64_t v) {
     set_fixed(i, FieldType::LongLong, &v, 8, true);
@@ -321,10 +323,22 @@ class Binds {
 
   // After a fetch: the value of entry i as stored by the library.
   bool is_null(std::size_t i) const { return slots_[i].is_null != 0; }
-  std::int64_t int64(std::size_t i) const;
+  std::int64_t int64(std::size_t i) const {
+    std::int64_t v;
+    std::memcpy(&v, slots_[i].fixed, 8);
+    return v;
+  }
   std::uint64_t uint64(std::size_t i) const { return static_cast<std::uint64_t>(int64(i)); }
-  double double_(std::size_t i) const;
-  std::string_view bytes(std::size_t i) const;  // strings, decimals, blobs (fetched length)
+  double double_(std::size_t i) const {
+    double v;
+    std::memcpy(&v, slots_[i].fixed, 8);
+    return v;
+  }
+  // Strings, decimals, blobs (the fetched length).
+  std::string_view bytes(std::size_t i) const {
+    const Slot &s = slots_[i];
+    return std::string_view(s.bytes.data(), s.length < s.bytes.size() ? s.length : s.bytes.size());
+  }
   DateTime time(std::size_t i) const;
   Value value(std::size_t i) const;
 
@@ -344,10 +358,37 @@ class Binds {
     unsigned long length = 0;
     std::uint64_t fixed[8] = {};  // integers, doubles, MYSQL_TIME (at most 40 bytes)
     std::string bytes;            // strings, decimals, blobs
+    // Nonzero when the MYSQL_BIND points at `fixed` for this (type, signedness): a set_* of the
+    // same kind only stores the value.
+    int fixed_kind = 0;
   };
+  static constexpr int kind(FieldType t, bool is_unsigned) {
+    return static_cast<int>(t) * 2 + (is_unsigned ? 1 : 0) + 1;
+  }
+  void set_fixed(std::size_t i, FieldType t, const void *v, std::size_t n, bool is_unsigned) {
+    Slot &s = slots_[i];
+    if (s.fixed_kind == kind(t, is_unsigned)) [[likely]] {
+      std::memcpy(s.fixed, v, n);
+      s.is_null = 0;
+    } else {
+      set_fixed_slow(i, t, v, n, is_unsigned);
+    }
+  }
+  void set_bytes(std::size_t i, FieldType t, const void *p, std::size_t n) {
+    Slot &s = slots_[i];
+    // Within the capacity the string keeps its buffer, so the bound address stays right.
+    if (s.type == t && n <= s.bytes.capacity() && s.fixed_kind == 0 && !s.bytes.empty())
+        [[likely]] {
+      s.bytes.assign(static_cast<const char *>(p), n);
+      s.length = static_cast<unsigned long>(n);
+      s.is_null = 0;
+    } else {
+      set_bytes_slow(i, t, p, n);
+    }
+  }
   char *entry(std::size_t i) const { return raw_.get() + i * api_->layout.bind_size; }
-  void set_fixed(std::size_t i, FieldType t, const void *v, std::size_t n, bool is_unsigned);
-  void set_bytes(std::size_t i, FieldType t, const void *p, std::size_t n);
+  void set_fixed_slow(std::size_t i, FieldType t, const void *v, std::size_t n, bool is_unsigned);
+  void set_bytes_slow(std::size_t i, FieldType t, const void *p, std::size_t n);
   void point(std::size_t i, FieldType t, void *buffer, unsigned long buffer_length,
              bool is_unsigned);
   const Api *api_ = nullptr;
@@ -371,7 +412,13 @@ class Statement {
   // Binds `params` (Binds of param_count() entries) and executes. Binding happens again only when
   // a type or buffer moved since the last execute, so a loop that sets values in the same Binds
   // costs one foreign call per execute.
-  void execute(Binds &params);
+  void execute(Binds &params) {
+    if (params.size() != params_ || params.dirty()) [[unlikely]]
+      return execute_slow(params);
+    if (api_->stmt_execute.invoke<int>(stmt_)) [[unlikely]]
+      execute_failed();
+    results_bound_ = false;
+  }
   void execute();  // no parameters
   // Binds these values and executes.
   void execute(const std::vector<Value> &params);
@@ -380,7 +427,12 @@ class Statement {
 
   // Result rows: after execute, fetch() fills result_binds() (made from the metadata at the first
   // fetch); false at the end. Long strings and blobs are fetched whole (mysql_stmt_fetch_column).
-  bool fetch();
+  bool fetch() {
+    if (!results_bound_ || results_.dirty()) [[unlikely]]
+      return fetch_slow();
+    int rc = api_->stmt_fetch.invoke<int>(stmt_);
+    return rc == 0 ? true : fetch_rest(rc);
+  }
   const Binds &row() const noexcept { return results_; }
   Value column(std::size_t i) const { return results_.value(i); }
   std::vector<Value> row_values() const;
@@ -398,13 +450,18 @@ class Statement {
   friend class Connection;
   Statement(std::shared_ptr<Session> s, void *stmt);
   [[noreturn]] void fail(std::string context) const;
+  [[noreturn]] void execute_failed() const;
+  void execute_slow(Binds &params);
+  bool fetch_slow();
+  bool fetch_rest(int rc);  // after mysql_stmt_fetch returned rc != 0
   void bind_results();
   std::shared_ptr<Session> s_;
   const Api *api_ = nullptr;
   void *stmt_ = nullptr;
   Binds results_;
   bool results_bound_ = false;
-  Binds own_params_;  // for execute(vector<Value>)
+  Binds own_params_;        // for execute(vector<Value>)
+  std::size_t params_ = 0;  // mysql_stmt_param_count, read once after prepare
 };
 
 // START TRANSACTION on construction; ROLLBACK on destruction unless commit() ran.
