@@ -60,11 +60,12 @@ gtest_discover_tests(jitffi_test_bindings_mariadb DISCOVERY_TIMEOUT 60 TEST_SUFF
   ENVIRONMENT JITFFI_BACKEND=libffi)
 
 # The CRUD example against the fixture's server, under both back ends (77: no server, skipped).
+# exec runs the program itself, so a cross build names its emulator (no binfmt_misc needed).
 if(TARGET jitffi_example_mariadb_crud)
   foreach(_backend auto libffi)
     add_test(NAME example.mariadb_crud.${_backend}
       COMMAND jitffi_mariadb_test_server exec ${JITFFI_MARIADB_SERVER_INFO} --
-              $<TARGET_FILE:jitffi_example_mariadb_crud>)
+              ${CMAKE_CROSSCOMPILING_EMULATOR} $<TARGET_FILE:jitffi_example_mariadb_crud>)
     set_tests_properties(example.mariadb_crud.${_backend} PROPERTIES
       LABELS "bindings_mariadb;examples" ENVIRONMENT JITFFI_BACKEND=${_backend} TIMEOUT 120
       FIXTURES_REQUIRED mariadb_server SKIP_RETURN_CODE 77)
