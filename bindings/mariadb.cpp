@@ -144,9 +144,6 @@ constexpr FunctionEntry<Api> kFunctions[] = {
     {&Api::stmt_errno, "unsigned int mysql_stmt_errno(MYSQL_STMT *stmt)"},
     {&Api::stmt_error, "const char *mysql_stmt_error(MYSQL_STMT *stmt)"},
     {&Api::stmt_sqlstate, "const char *mysql_stmt_sqlstate(MYSQL_STMT *stmt)"},
-    {&Api::stmt_attr_set,
-     "my_bool mysql_stmt_attr_set(MYSQL_STMT *stmt, enum_stmt_attr_type attr_type, "
-     "const void *attr)"},
 };
 
 const LibraryLocation kLocation{
@@ -411,6 +408,9 @@ std::uint64_t Connection::insert_id() const {
 }
 unsigned Connection::warning_count() const {
   return api().warning_count.invoke<unsigned>(s_->mysql);
+}
+std::string Connection::info() const {
+  return cstr(api().info.invoke<const char *>(s_->mysql));
 }
 unsigned Connection::field_count() const {
   return api().field_count.invoke<unsigned>(s_->mysql);

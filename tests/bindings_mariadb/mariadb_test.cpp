@@ -96,6 +96,25 @@ TEST_F(MariaDbTest, ConnectsOverTheSocketAndOverTcp) {
   EXPECT_NE(tcp.thread_id(), db_->thread_id());
 }
 
+TEST_F(MariaDbTest, ConnectionReportsInfoWarningsAndCharacterSet) {
+  db_->execute("CREATE TABLE w (a TINYINT)");
+  db_->execute("INSERT INTO w VALUES (1), (2), (3)");
+  EXPECT_EQ(db_->info(), "Records: 3  Duplicates: 0  Warnings: 0");
+  db_->execute("SET SESSION sql_mode = ''");
+  db_->execute("INSERT INTO w VALUES (300), (-300)");  // clipped to 127 and -128, with warnings
+  EXPECT_EQ(db_->warning_count(), 2u);
+  EXPECT_EQ(db_->info(), "Records: 2  Duplicates: 0  Warnings: 2");
+  auto r = db_->select("SELECT MAX(a), MIN(a) FROM w");
+  ASSERT_TRUE(r.fetch());
+  EXPECT_EQ(text(r.get(0)), "127");
+  EXPECT_EQ(text(r.get(1)), "-128");
+  db_->set_character_set("latin1");
+  EXPECT_EQ(db_->character_set(), "latin1");
+  EXPECT_THROW(db_->set_character_set("no-such-charset"), my::Error);
+  db_->set_character_set("utf8mb4");
+  EXPECT_EQ(db_->character_set(), "utf8mb4");
+}
+
 // ---- Text queries and result sets ----
 
 TEST_F(MariaDbTest, StoreResultGivesRowsFieldsAndNulls) {
@@ -363,6 +382,29 @@ TEST_F(MariaDbTest, StatementStoreResultCountsRows) {
   n = 0;
   while (st.fetch()) ++n;
   EXPECT_EQ(n, 321);
+}
+
+TEST_F(MariaDbTest, StatementResetStartsOver) {
+  auto st = db_->prepare("SELECT seq FROM seq_1_to_5");
+  st.execute();
+  ASSERT_TRUE(st.fetch());
+  ASSERT_TRUE(st.fetch());
+  EXPECT_EQ(st.row().uint64(0), 2u);
+  st.reset();  // the rest of the result is dropped
+  st.execute();
+  ASSERT_TRUE(st.fetch());
+  EXPECT_EQ(st.row().uint64(0), 1u);
+  int n = 1;
+  while (st.fetch()) ++n;
+  EXPECT_EQ(n, 5);
+
+  db_->execute("CREATE TABLE ai (id INT AUTO_INCREMENT PRIMARY KEY, v INT)");
+  auto ins = db_->prepare("INSERT INTO ai (v) VALUES (?)");
+  ins.execute({std::int64_t(10)});
+  EXPECT_EQ(ins.insert_id(), 1u);
+  ins.execute({std::int64_t(20)});
+  EXPECT_EQ(ins.insert_id(), 2u);
+  EXPECT_EQ(ins.affected_rows(), 1u);
 }
 
 // ---- Transactions ----

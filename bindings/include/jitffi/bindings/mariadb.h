@@ -223,6 +223,7 @@ class Connection {
   std::uint64_t affected_rows() const;
   std::uint64_t insert_id() const;
   unsigned warning_count() const;
+  std::string info() const;  // mysql_info: "Records: 3  Duplicates: 0  Warnings: 0"; "" if none
   unsigned field_count() const;
   std::string escape(std::string_view text) const;  // mysql_real_escape_string
   void autocommit(bool on);
