@@ -101,7 +101,8 @@ void recreate_binding(my::Connection &db) {
   db.execute(kCreate);
 }
 
-__attribute__((noinline)) Sums run_binding(my::Connection &db, std::vector<Row> *collect = nullptr) {
+__attribute__((noinline)) Sums run_binding(my::Connection &db,
+                                           std::vector<Row> *collect = nullptr) {
   {
     auto ins = db.prepare(kInsert);
     my::Binds p = ins.make_params();
