@@ -2,6 +2,8 @@
 // RAII layer over MYSQL, MYSQL_RES and MYSQL_STMT.
 #include "jitffi/bindings/mariadb.h"
 
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <utility>
 
@@ -149,6 +151,16 @@ constexpr FunctionEntry<Api> kFunctions[] = {
 const LibraryLocation kLocation{
     "mariadb", "JITFFI_MARIADB_PATH", {"libmariadb.so.3", "libmariadb.so"}};
 
+// libmariadb stays loaded once opened: its one-time initialisation (pthread_once in
+// mysql_server_init) keeps allocations in the library's globals, which cannot be freed safely
+// while another user in the process (a program linked with libmariadb) may still need them, and
+// unloading the library would leave them unreachable (a leak to LeakSanitizer).
+void pin_loaded(const void *symbol) {
+  Dl_info info{};
+  if (::dladdr(symbol, &info) && info.dli_fname)
+    ::dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);  // never closed: a pin
+}
+
 std::string z(std::string_view s) {
   return std::string(s);
 }
@@ -283,6 +295,7 @@ MariaDB::MariaDB(std::string_view path) : api_(std::make_shared<Api>()) {
   api_->lib = open_library(kLocation, path);
   api_->lib.scope().declare(kDeclarations);
   resolve_functions<Api>(api_->lib, *api_, kFunctions);
+  pin_loaded(api_->init.address());
   api_->layout = compute_layouts(api_->lib.scope());
 }
 
