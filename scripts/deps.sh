@@ -17,6 +17,10 @@ packages="$packages libbson-dev"
 # The Windows on ARM64 oracle (tests/abi_oracle) compiles callers with clang -target
 # aarch64-pc-windows-msvc (host tool only: the arm64 cross build needs nothing from it).
 packages="$packages clang-14"
+# The MariaDB binding's tests: libmariadb.so.3 and its headers (layout test), and mariadbd plus
+# mariadb-install-db for the server the tests start (Debian's policy-rc.d keeps apt from starting
+# the system service in containers; the tests never use it).
+packages="$packages libmariadb-dev mariadb-server"
 
 arch=$(dpkg --print-architecture)
 # Whether package $1 is installed for this machine: its native-architecture copy, or an
