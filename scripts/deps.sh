@@ -10,6 +10,9 @@ packages="build-essential cmake pkg-config libffi-dev libasmjit-dev libgtest-dev
 packages="$packages libevent-dev"
 # The BSON binding's tests (libbson-1.0.so.0 and the headers its layout test compares against).
 packages="$packages libbson-dev"
+# The libFuzzer targets (tests/fuzz/, build-fuzz/ in scripts/test.sh): clang with its fuzzer and
+# sanitizer runtimes. (The TSan stress build uses gcc's libtsan, which build-essential brings.)
+packages="$packages clang-14 libclang-rt-14-dev"
 
 arch=$(dpkg --print-architecture)
 missing=""
