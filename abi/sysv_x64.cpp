@@ -22,7 +22,7 @@ constexpr unsigned kArgVecs = 8;
 constexpr std::uint8_t kRetGprs[] = {0, 2};
 // Step 4: SSE eightbytes come back in xmm0, then xmm1.
 constexpr unsigned kRetVecs = 2;
-constexpr std::uint8_t kRax = 0, kRdi = 7;
+constexpr std::uint8_t kRax = 0;
 
 bool is_x87(ArgClass c) {
   return c == ArgClass::X87 || c == ArgClass::X87Up || c == ArgClass::ComplexX87;

@@ -21,6 +21,9 @@ packages="$packages clang-14"
 # mariadb-install-db for the server the tests start (Debian's policy-rc.d keeps apt from starting
 # the system service in containers; the tests never use it).
 packages="$packages libmariadb-dev mariadb-server"
+# The libFuzzer targets (tests/fuzz/, build-fuzz/ in scripts/test.sh): clang with its fuzzer and
+# sanitizer runtimes. (The TSan stress build uses gcc's libtsan, which build-essential brings.)
+packages="$packages libclang-rt-14-dev"  # clang-14 is above
 
 arch=$(dpkg --print-architecture)
 # Whether package $1 is installed for this machine: its native-architecture copy, or an
