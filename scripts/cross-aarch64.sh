@@ -18,12 +18,15 @@ stamp "dependencies"
 host_pkgs="g++-aarch64-linux-gnu qemu-user cmake pkg-config python3"
 arm_pkgs="libasmjit-dev:arm64 libffi-dev:arm64 libgtest-dev:arm64 libbenchmark-dev:arm64
   libsqlite3-dev:arm64 libuv1-dev:arm64 libcurl4-openssl-dev:arm64
-  libevent-2.1-7:arm64"
+  libevent-2.1-7:arm64 libmariadb3:arm64"
 # Packages Debian 12 does not mark Multi-Arch: same cannot be installed for arm64 beside their
 # amd64 selves: apt would remove the host's copy (the native libbson tests then fail). They are
 # unpacked into the build tree instead (dpkg -x, nothing registered with dpkg); the tests find the
-# library through JITFFI_BSON_PATH, the layout test the headers through JITFFI_LIBBSON_INCLUDE_DIRS.
-private_pkgs="libbson-1.0-0:arm64 libbson-dev:arm64"
+# library through JITFFI_BSON_PATH, the layout tests the headers through JITFFI_LIBBSON_INCLUDE_DIRS
+# and JITFFI_MARIADB_INCLUDE_DIRS (libmariadb3:arm64 itself is Multi-Arch: same, installed above).
+# The MariaDB tests' server is the host's own mariadbd (amd64, from scripts/deps.sh), started by
+# the arm64 fixture program under qemu-aarch64: a server on a socket does not care who calls it.
+private_pkgs="libbson-1.0-0:arm64 libbson-dev:arm64 libmariadb-dev:arm64"
 missing=""
 for p in $host_pkgs $arm_pkgs; do
   status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
@@ -45,7 +48,7 @@ else
 fi
 
 private="$(pwd)/$build/arm64-private"
-if [ ! -f "$private/.unpacked" ]; then
+if [ "$(cat "$private/.unpacked" 2>/dev/null || true)" != "$(echo $private_pkgs)" ]; then
   echo "cross-aarch64: unpacking$(echo " $private_pkgs" | tr '\n' ' ') into $private"
   dpkg --print-foreign-architectures | grep -qx arm64 || {
     echo "cross-aarch64: arm64 is not a foreign architecture here (dpkg --add-architecture arm64)" >&2
@@ -55,7 +58,7 @@ if [ ! -f "$private/.unpacked" ]; then
   # shellcheck disable=SC2086  # word splitting of the package list is intended
   (cd "$private/debs" && apt-get download -q $private_pkgs)
   for deb in "$private"/debs/*.deb; do dpkg -x "$deb" "$private"; done
-  touch "$private/.unpacked"
+  echo $private_pkgs >"$private/.unpacked"  # unpacked again when the list changes
 fi
 bson_so=$(ls "$private"/usr/lib/aarch64-linux-gnu/libbson-1.0.so.0 2>/dev/null || true)
 [ -n "$bson_so" ] || { echo "cross-aarch64: no libbson-1.0.so.0 in $private" >&2; exit 1; }
@@ -68,7 +71,8 @@ stamp "configure and build ($build, Release, aarch64-linux-gnu)"
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_TOOLCHAIN_FILE="$(pwd)/cmake/aarch64-linux-gnu.cmake" \
   -DJITFFI_BUILD_COMPAT="${JITFFI_CROSS_COMPAT:-ON}" \
-  -DJITFFI_LIBBSON_INCLUDE_DIRS="$private/usr/include/libbson-1.0"
+  -DJITFFI_LIBBSON_INCLUDE_DIRS="$private/usr/include/libbson-1.0" \
+  -DJITFFI_MARIADB_INCLUDE_DIRS="$private/usr/include/mariadb"
 cmake --build "$build" -j"$jobs"
 
 stamp "tests under qemu-aarch64: $(ctest --test-dir "$build" -N | sed -n 's/^Total Tests: //p')"
