@@ -114,7 +114,8 @@ typedef enum jitffi_abi {
   JITFFI_ABI_SYSV_X64 = 1,   /* "sysv": x86-64 System V */
   JITFFI_ABI_WIN64 = 2,      /* "win64": x64 Windows (ms_abi) */
   JITFFI_ABI_AAPCS64 = 3,    /* "aapcs64": ARM64 Linux */
-  JITFFI_ABI_APPLE_ARM64 = 4 /* "apple_arm64" */
+  JITFFI_ABI_APPLE_ARM64 = 4, /* "apple_arm64" */
+  JITFFI_ABI_WINDOWS_ARM64 = 5 /* "windows_arm64": ARM64 Windows (LLP64) */
 } jitffi_abi;
 
 /* What a type is. The integer kinds have fixed widths; C's names whose width depends on the ABI
@@ -156,7 +157,7 @@ typedef enum jitffi_kind {
 typedef struct jitffi_type jitffi_type;
 
 JITFFI_API jitffi_abi jitffi_host_abi(void);
-/* "sysv", "win64", "aapcs64", "apple_arm64" (the host's name for JITFFI_ABI_HOST); NULL for a
+/* "sysv", "win64", "aapcs64", "apple_arm64", "windows_arm64" (the host's name for JITFFI_ABI_HOST); NULL for a
  * value outside the enum. */
 JITFFI_API const char *jitffi_abi_name(jitffi_abi abi);
 /* The signature's ABI (never JITFFI_ABI_HOST); JITFFI_ABI_HOST if sig is NULL. */

@@ -54,6 +54,8 @@ std::optional<Abi> to_abi(const jitffi_abi &abi) noexcept {
       return Abi::AAPCS64;
     case JITFFI_ABI_APPLE_ARM64:
       return Abi::Apple_arm64;
+    case JITFFI_ABI_WINDOWS_ARM64:
+      return Abi::Windows_arm64;
   }
   return std::nullopt;
 }
@@ -68,6 +70,8 @@ jitffi_abi from_abi(Abi abi) noexcept {
       return JITFFI_ABI_AAPCS64;
     case Abi::Apple_arm64:
       return JITFFI_ABI_APPLE_ARM64;
+    case Abi::Windows_arm64:
+      return JITFFI_ABI_WINDOWS_ARM64;
   }
   return JITFFI_ABI_HOST;
 }

@@ -420,7 +420,7 @@ class Function {
           }
         }
       }
-      alignas(16) unsigned char buf[sizeof(R) < 16 ? 16 : sizeof(R)];
+      alignas(16) unsigned char buf[sizeof(R) < 16 ? 16 : sizeof(R)] = {};  // filled by the stub
       detail::call_shaped(e, impl_->value_shape(), fn_, in, buf);
       std::memcpy(&r, buf, sizeof(R));
       return r;

@@ -729,6 +729,7 @@ CASE(fn_keeps_library) {
   CHECK(r == 42);
   jitffi_fn_free(add2);
   CHECK(!is_loaded(JITFFI_TESTLIB));
+}
 
 /* The value calls: results as int64_t / double / the bytes of a pair, arguments boxed or in
  * slots (values sign-extended per type, a struct by address). */

@@ -257,6 +257,7 @@ CASE(signature_introspection) {
     CHECK_OK(jitffi_sig_parse("win64:i32(i64)", &w));
     CHECK(jitffi_sig_abi(w) == JITFFI_ABI_WIN64);
     CHECK(strcmp(jitffi_abi_name(JITFFI_ABI_WIN64), "win64") == 0);
+    CHECK(strcmp(jitffi_abi_name(JITFFI_ABI_WINDOWS_ARM64), "windows_arm64") == 0);
     CHECK_OK(jitffi_sig_parse("aapcs64:ldouble(ldouble)", &a));
     CHECK(jitffi_sig_abi(a) == JITFFI_ABI_AAPCS64);
     CHECK(jitffi_type_kind(jitffi_sig_return(a)) == JITFFI_KIND_LONG_DOUBLE);
@@ -567,6 +568,8 @@ CASE(types_from_text_per_abi) {
       {JITFFI_ABI_WIN64, "long double", JITFFI_KIND_F64, 8},
       {JITFFI_ABI_AAPCS64, "long double", JITFFI_KIND_LONG_DOUBLE, 16},
       {JITFFI_ABI_APPLE_ARM64, "long double", JITFFI_KIND_F64, 8},
+      {JITFFI_ABI_WINDOWS_ARM64, "long", JITFFI_KIND_I32, 4},
+      {JITFFI_ABI_WINDOWS_ARM64, "long double", JITFFI_KIND_F64, 8},
       {JITFFI_ABI_HOST, "struct { char c; long double x; }", JITFFI_KIND_STRUCT, sizeof(struct {
          char c;
          long double x;
