@@ -73,7 +73,7 @@ std::unique_ptr<JitAllocator> make_dual_allocator(std::atomic<const void *> &sam
 // gets pages of its own, written while RW and made RX before first use (docs/security.md).
 bool dual_mapping_forbidden() {
   static const bool forbidden = [] {
-    const char *v = std::getenv("JITFFI_NO_DUAL_MAP");
+    const char *v = secure_getenv("JITFFI_NO_DUAL_MAP");
     return v != nullptr && *v != '\0' && std::strcmp(v, "0") != 0;
   }();
   return forbidden;

@@ -12,7 +12,7 @@ namespace jitffi::jit {
 
 bool perf_map_enabled() noexcept {
   // Read each time: stubs are made rarely, and tests switch it on for one case.
-  const char *v = std::getenv("JITFFI_PERF_MAP");
+  const char *v = secure_getenv("JITFFI_PERF_MAP");
   return v && std::strcmp(v, "1") == 0;
 }
 

@@ -128,7 +128,7 @@ void check_host_plan(const abi::CallPlan &plan) {
 // JITFFI_CHECK_ENCODER=1: every x86-64 stub is also assembled by asmjit alone and compared.
 static bool check_encoder_enabled() noexcept {
   static const bool on = [] {
-    const char *v = std::getenv("JITFFI_CHECK_ENCODER");
+    const char *v = secure_getenv("JITFFI_CHECK_ENCODER");
     return v && std::strcmp(v, "1") == 0;
   }();
   return on;
@@ -136,7 +136,7 @@ static bool check_encoder_enabled() noexcept {
 
 bool dump_enabled() noexcept {
   static const bool on = [] {
-    const char *v = std::getenv("JITFFI_DUMP");
+    const char *v = secure_getenv("JITFFI_DUMP");
     return v && std::strcmp(v, "1") == 0;
   }();
   return on;

@@ -32,7 +32,7 @@ std::string_view backend_name(BackendKind kind) noexcept {
 namespace {
 
 BackendChoice choice_from_env() {
-  const char *v = std::getenv("JITFFI_BACKEND");
+  const char *v = secure_getenv("JITFFI_BACKEND");
   if (!v || !*v) return BackendChoice::Auto;
   std::string s(v);
   if (s == "auto") return BackendChoice::Auto;
@@ -174,7 +174,7 @@ void reset_stats_in_child() {
 // JITFFI_STATS=1: a line on stderr at exit; a value with a '/' is a file that each process
 // appends its line to.
 bool stats_from_env() {
-  const char *v = std::getenv("JITFFI_STATS");
+  const char *v = secure_getenv("JITFFI_STATS");
   if (!v) return false;
   const std::string value = v;
   if (value.find('/') != std::string::npos)
@@ -199,7 +199,7 @@ Stats &stats() noexcept {
 const std::string &exec_memory_refused() noexcept {
   static const std::string &why = []() -> const std::string & {
     const std::string &w = jit::ExecMemory::refused();
-    const char *d = std::getenv("JITFFI_DEBUG");
+    const char *d = secure_getenv("JITFFI_DEBUG");
     if (!w.empty() && d && *d && std::strcmp(d, "0") != 0)
       std::fprintf(stderr,
                    "jitffi: executable memory is refused (%s): Auto serves every Function from "

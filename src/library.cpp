@@ -51,7 +51,7 @@ constexpr const char *kTriplet = "";
 // LD_LIBRARY_PATH first (as the loader does), then the standard multiarch and plain dirs.
 std::vector<std::string> library_dirs() {
   std::vector<std::string> dirs;
-  if (const char *p = std::getenv("LD_LIBRARY_PATH")) {
+  if (const char *p = secure_getenv("LD_LIBRARY_PATH")) {
     std::string s(p);
     std::size_t start = 0;
     while (start <= s.size()) {

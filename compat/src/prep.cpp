@@ -95,7 +95,7 @@ std::optional<Abi> jit_abi(ffi_abi abi) {
 
 bool debug_enabled() {
   static const bool on = [] {
-    const char *v = std::getenv("JITFFI_DEBUG");
+    const char *v = secure_getenv("JITFFI_DEBUG");
     return v && *v && std::strcmp(v, "0") != 0;
   }();
   return on;

@@ -40,7 +40,7 @@ constexpr const char *kMultiarch = "aarch64-linux-gnu";
 // JITFFI_REAL_LIBFFI first, then libffi.so.8 and libffi.so.8.* in the usual library folders.
 std::vector<std::string> candidates() {
   std::vector<std::string> out;
-  if (const char *env = std::getenv("JITFFI_REAL_LIBFFI"); env && *env) out.emplace_back(env);
+  if (const char *env = secure_getenv("JITFFI_REAL_LIBFFI"); env && *env) out.emplace_back(env);
   const std::string dirs[] = {std::string("/usr/lib/") + kMultiarch,
                               std::string("/lib/") + kMultiarch,
                               "/usr/lib64",
