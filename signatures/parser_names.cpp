@@ -56,7 +56,8 @@ constexpr std::string_view kKeywords[] = {
 };
 
 // The C library's and zlib's usual typedefs, per ABI, in the order of the Abi enum: SysV x86-64
-// (glibc), Win64 (MSVC's UCRT, else mingw-w64), AAPCS64 (glibc), Apple arm64 (Darwin libc).
+// (glibc), Win64 (MSVC's UCRT, else mingw-w64), AAPCS64 (glibc), Apple arm64 (Darwin libc);
+// Windows on ARM64 reads Win64's column (library_typedef).
 // Void marks a name that ABI's C library does not define. Sources:
 //  - glibc: bits/typesizes.h (x86_64) and the generic one (aarch64: nlink_t and blksize_t are
 //    32-bit there); checked against the compiler by tests/signatures/test_builtin_typedefs.cpp
@@ -187,7 +188,9 @@ LibraryTypedef library_typedef(std::string_view name, Abi abi) {
     out.kind = LibraryTypedef::Unknown;
     for (const LibName &n : kLibraryTypedefs) {
       if (n.name != name) continue;
-      const TypeKind k = n.kind[static_cast<int>(abi)];
+      // Windows on ARM64 has the same C library (the UCRT) and LLP64 as Win64: its column.
+      const Abi column = abi == Abi::Windows_arm64 ? Abi::Win64 : abi;
+      const TypeKind k = n.kind[static_cast<int>(column)];
       out.kind = k == kNone ? LibraryTypedef::Absent : LibraryTypedef::Complete;
       if (k != kNone) out.type = k == TypeKind::Pointer ? Type::pointer() : Type::scalar(k);
       break;

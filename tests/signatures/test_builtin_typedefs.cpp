@@ -87,7 +87,9 @@ constexpr Row kRows[] = {
 
 TEST(BuiltinTypedefs, ValuesPerAbi) {
   for (const Row &r : kRows) {
-    const TypeKind want[] = {r.sysv, r.win64, r.aapcs64, r.apple};
+    // Windows on ARM64: the UCRT's types on LLP64, as on Win64.
+    const TypeKind want[] = {r.sysv, r.win64, r.aapcs64, r.apple, r.win64};
+    static_assert(sizeof want / sizeof want[0] == kAbiCount, "a column per ABI");
     for (int a = 0; a < kAbiCount; ++a) {
       const Abi abi = static_cast<Abi>(a);
       SCOPED_TRACE(std::string(r.name) + " on " + std::string(abi_name(abi)));
@@ -108,6 +110,7 @@ TEST(BuiltinTypedefs, ValuesPerAbi) {
   EXPECT_TRUE(Scope(Abi::SysV_x64).type("charf *")->is_cstr());
   EXPECT_EQ(Scope(Abi::AAPCS64).type("charf")->kind(), TypeKind::U8);
   EXPECT_EQ(Scope(Abi::Win64).type("ldiv_t")->size(), 8u);
+  EXPECT_EQ(Scope(Abi::Windows_arm64).type("ldiv_t")->size(), 8u);
   EXPECT_EQ(Scope(Abi::Apple_arm64).type("ldiv_t")->size(), 16u);
 }
 
