@@ -30,8 +30,9 @@ using Clock = std::chrono::steady_clock;
 
 struct BenchCommand {
   std::vector<std::string> declarations;
-  double seconds = 0.2;
-  int repeat = 5;
+  // Quick by default (about 13 ways x 3 runs x 0.05 s: 2-3 s); --long for steadier figures.
+  double seconds = 0.05;
+  int repeat = 3;
   std::string library;
   std::string prototype;
   std::vector<std::string> args;
@@ -73,6 +74,9 @@ BenchCommand parse_command_line(const std::vector<std::string> &argv) {
       cmd.seconds = seconds_from(value_of());
     } else if (a.rfind("--seconds=", 0) == 0) {
       cmd.seconds = seconds_from(a.substr(10));
+    } else if (a == "--long" || (operands.empty() && a == "-l")) {
+      cmd.seconds = 0.5;
+      cmd.repeat = 7;
     } else if (a == "--repeat" || (operands.empty() && a == "-r")) {
       cmd.repeat = repeat_from(value_of());
     } else if (a.rfind("--repeat=", 0) == 0) {
@@ -319,9 +323,11 @@ void print_bench_help() {
       "many times with the same arguments: bench only functions whose effects you want\n"
       "repeated. The result of the first call is printed.\n"
       "\n"
-      "Options (before LIBRARY; --seconds and --repeat may also follow the ARGs):\n"
-      "  -s, --seconds S                the least duration of one run (default 0.2)\n"
-      "  -r, --repeat N                 runs per figure (default 5)\n"
+      "Options (before LIBRARY; --seconds, --repeat and --long may also follow the ARGs):\n"
+      "  -s, --seconds S                the least duration of one run (default 0.05)\n"
+      "  -r, --repeat N                 runs per figure (default 3)\n"
+      "  -l, --long                     steadier figures: --seconds 0.5 --repeat 7\n"
+      "                                 (about 45 s); later -s/-r still apply\n"
       "  -d, --declare 'DECLARATIONS'   struct/typedef declarations for the prototype\n"
       "  -h, --help                     this help\n"
       "\n"

@@ -103,13 +103,19 @@ void print_call_help() {
       "  floats     12.5, -1e-3, 0x1.8p1, inf, nan\n"
       "  strings    a const char * or char * parameter takes the text itself;\n"
       "             write str:null for the text \"null\"\n"
-      "  pointers   null, or an address as an integer (0x7fff0000)\n"
+      "  pointers   null, or an address as an integer (0x7fff0000); str:TEXT passes a\n"
+      "             text to any pointer (const void *, const unsigned char *)\n"
+      "  buf:N      N zeroed bytes for a pointer parameter; printed as text after the call\n"
+      "  out:TYPE   room for one TYPE (out:int, out:char*, out:u32=16 with a first value);\n"
+      "             its value is printed after the call (frexp's exponent, strtol's endptr)\n"
       "  structs    passed by value: not possible from text (use a pointer instead)\n"
       "Arguments after the fixed ones of a variadic prototype ('...') are typed by a prefix,\n"
       "TYPE:VALUE (i32:7, i64:5, u64:0xff, f64:2, str:text, ptr:null, long:-1), or\n"
       "inferred: 42 -> int (long long if it does not fit), 4.5 or 1e3 -> double,\n"
       "null -> pointer, anything else (or \"quoted\") -> const char *. Narrow types are\n"
-      "promoted as C does (short -> int, float -> double).\n"
+      "promoted as C does (short -> int, float -> double). For printf, snprintf and the\n"
+      "other *printf functions (and syslog, err, warn, error) the format string types them\n"
+      "instead: printf '%f' 2 passes 2.0; a TYPE: prefix still wins.\n"
       "\n"
       "Results: integers in decimal, floats in the shortest form that reads back exactly\n"
       "(cos(0) prints 1), strings as text or (null), other pointers in hex, structs as\n"
@@ -135,6 +141,8 @@ void print_call_help() {
       "  jitffi call libm.so.6 'double cos(double)' 0                 -> 1\n"
       "  jitffi call libc.so.6 'size_t strlen(const char *)' hello    -> 5\n"
       "  jitffi call libc.so.6 'long labs(long)' -0x10                -> 16\n"
+      "  jitffi call libm.so.6 'double frexp(double, int *)' 8 out:int -> 0.5, 4\n"
+      "  jitffi call libc.so.6 'int gethostname(char *, size_t)' buf:64 64\n"
       "  jitffi call libc.so.6 'int printf(const char *, ...)' $'%s=%d\\n' x 42\n");
 }
 
@@ -189,6 +197,8 @@ int run_call(const std::vector<std::string> &argv) {
     std::fflush(nullptr);
     std::printf("%s\n", out.c_str());
   }
+  std::fflush(nullptr);
+  print_outputs(call);
   std::fflush(stdout);
   if (cmd.options.capture_errno) std::fprintf(stderr, "errno: %d (%s)\n", err, std::strerror(err));
   return 0;

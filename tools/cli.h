@@ -2,6 +2,7 @@
 #pragma once
 
 #include <deque>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -31,6 +32,11 @@ class CliError : public std::runtime_error {
 struct ArgValue {
   alignas(16) unsigned char bytes[16] = {};
   std::string text;
+  // `buf:N` and `out:TYPE[=VALUE]`: the memory the pointer argument points to, shown after the
+  // call. `shown` is null for other arguments; a buffer has no type (printed as text).
+  std::vector<unsigned char> storage;
+  jitffi::TypeRef shown;
+  bool is_buffer = false;
 };
 
 // Converts `text` to a value of scalar type `type` (integers in any C base, range-checked;
@@ -80,9 +86,20 @@ struct BoxedArgs {
   std::vector<void *> boxed;
 };
 // Checks the argument count and converts each text by its parameter's type (variadic ones by
-// classify_vararg). Bad text: CliError naming the argument, exit 2.
+// classify_vararg, or by the format string of a printf-family function). A pointer argument may
+// be `buf:N` (N zeroed bytes) or `out:TYPE` / `out:TYPE=VALUE` (room for one TYPE); those are
+// printed after the call by print_outputs. Bad text: CliError naming the argument, exit 2.
 BoxedArgs box_arguments(const jitffi::Signature &prototype, const std::vector<std::string> &args,
                         const jitffi::Scope &scope);
+// One line per `buf:`/`out:` argument: `arg 2 (out int): 4`, `arg 1 (buf 64): "text"`.
+void print_outputs(const BoxedArgs &call);
+// The types a printf-style format string takes, in order (`*` widths included); nullopt when it
+// cannot be read that way (positional `%1$d`, an unknown conversion). Exposed for tests.
+struct FormatTypes {
+  std::vector<jitffi::TypeRef> types;
+  std::vector<std::string> conversions;  // "%d", "%*" ... for messages
+};
+std::optional<FormatTypes> printf_format_types(std::string_view format, const jitffi::Scope &scope);
 // Library::open; failure is CliError with exit 1 naming the library.
 jitffi::Library open_library(const std::string &name, jitffi::OpenOptions how = {});
 

@@ -209,8 +209,9 @@ void convert(const Type &type, std::string_view text, ArgValue &out) {
         std::memset(out.bytes, 0, sizeof(void *));
         return;
       }
-      if (type.is_cstr()) {
-        // `str:` lets the four letters "null" (or anything) through as a string.
+      // `str:` lets the four letters "null" (or anything) through as a string, and gives any
+      // pointer parameter (`const void *`, `const unsigned char *`) the bytes of a text.
+      if (type.is_cstr() || text.substr(0, 4) == "str:") {
         if (text.substr(0, 4) == "str:") text.remove_prefix(4);
         out.text.assign(text);
         char *p = out.text.data();

@@ -375,3 +375,50 @@ jitffi_cli_test(plan_sysv_result_over_4gib STATUS 1
 jitffi_cli_test(plan_unknown_abi_attribute STATUS 2
                 ERR "^jitffi: bad signature: expected a known calling-convention attribute \\(ms_abi or sysv_abi\\), got 'foo_abi' at position 15$"
                 ARGS plan "__attribute__((foo_abi)) int f(int)")
+
+# ---- out-parameters, buffers, strings for any pointer, printf formats (issue 15 item 13) -----
+jitffi_cli_test(out_int OUT "^0\\.5$" "^arg 2 \\(out int \\(i32\\)\\): 4$"
+                ARGS call libm.so.6 "double frexp(double, int *)" 8 out:int)
+jitffi_cli_test(out_string OUT "^42$" "^arg 2 \\(out const char \\*\\): \"abc\"$"
+                ARGS call libc.so.6 "long strtol(const char *, char **, int)" 42abc out:char* 10)
+# An in/out parameter: rand_r reads the seed and writes the next one (glibc's values for seed 1).
+jitffi_cli_test(out_initial_value OUT "^476707713$" "^arg 1 \\(out unsigned int \\(u32\\)\\): 662824084$"
+                ARGS call libc.so.6 "int rand_r(unsigned int *seedp)" out:u32=1)
+jitffi_cli_test(buf_snprintf OUT "^4$" "^arg 1 \\(buf 16\\): \"ab-5\"$"
+                ARGS call libc.so.6 "int snprintf(char *, size_t, const char *, ...)" buf:16 16 "%s-%d" ab 5)
+jitffi_cli_test(buf_gethostname OUT "^0$" "^arg 1 \\(buf 64\\): \"[^\"]+\"$"
+                ARGS call libc.so.6 "int gethostname(char *name, size_t len)" buf:64 64)
+jitffi_cli_test(str_for_const_void_pointer STDOUT "hello5"
+                ARGS call libc.so.6 "ssize_t write(int, const void *, size_t)" 1 str:hello 5)
+jitffi_cli_test(str_for_unsigned_char_pointer STDOUT "907060870"
+                ARGS call libz.so.1 "unsigned long crc32(unsigned long, const unsigned char *, unsigned int)"
+                0 str:hello 5)
+jitffi_cli_test(buf_needs_a_size STATUS 2 ERR "argument 1 \\(name\\) 'buf:0': buf:N needs a size in bytes from 1 to 67108864"
+                ARGS call libc.so.6 "int gethostname(char *name, size_t len)" buf:0 64)
+jitffi_cli_test(out_unknown_type STATUS 2 ERR "'out:nosuch': out:TYPE needs a type: 'nosuch'"
+                ARGS call libm.so.6 "double frexp(double, int *)" 8 out:nosuch)
+jitffi_cli_test(out_needs_a_pointer STATUS 2 ERR "this parameter is int \\(i32\\), not a pointer"
+                ARGS call libm.so.6 "double ldexp(double, int)" 8 out:int)
+# The format types the variadic arguments: 2 is a double for %f, A a character for %c.
+jitffi_cli_test(printf_format_types STDOUT "2.000000| 3.00|A|hi|7|ff|-5|12345678901240"
+                ARGS call libc.so.6 "int printf(const char *, ...)" "%f|%5.2f|%c|%s|%lu|%x|%hd|%lld" 2 3 A hi 7 255 -5 123456789012)
+jitffi_cli_test(printf_star_width STDOUT "[   ab]7"
+                ARGS call libc.so.6 "int printf(const char *, ...)" "[%*s]" 5 ab)
+jitffi_cli_test(printf_explicit_type_wins STDOUT "71"
+                ARGS call libc.so.6 "int printf(const char *, ...)" "%.0f" f64:7)
+jitffi_cli_test(printf_percent_n OUT "^ab2$" "^arg 2 \\(out int \\(i32\\)\\): 2$"
+                ARGS call libc.so.6 "int printf(const char *, ...)" "ab%n" out:int)
+jitffi_cli_test(printf_too_few STATUS 2 ERR "argument 1 '%d %s' takes 2 arguments \\(%d %s\\), 1 given"
+                ARGS call libc.so.6 "int printf(const char *, ...)" "%d %s" 1)
+jitffi_cli_test(printf_bad_value STATUS 2
+                ERR "argument 2 'abc': not an integer \\(expected int \\(i32\\)\\), for %d of the format"
+                ARGS call libc.so.6 "int printf(const char *, ...)" "%d" abc)
+jitffi_cli_test(printf_unsigned_range STATUS 2 ERR "out of range for unsigned int \\(u32\\)"
+                ARGS call libc.so.6 "int printf(const char *, ...)" "%u" -1)
+# Positional conversions are not read: the arguments are inferred as before.
+jitffi_cli_test(printf_positional STDOUT "b a3"
+                ARGS call libc.so.6 "int printf(const char *, ...)" "%2\$s %1\$s" a b)
+jitffi_cli_test(bench_quick_default OUT "^ns per call: median \\(min\\) of 3 runs, each at least 0\\.05 s$"
+                ARGS bench libc.so.6 "long labs(long)" 1)
+jitffi_cli_test(bench_long_then_options OUT "^ns per call: median \\(min\\) of 1 runs, each at least 0\\.01 s$"
+                ARGS bench --long -s 0.01 -r 1 libc.so.6 "long labs(long)" 1)
