@@ -222,7 +222,7 @@
            [fbits (if quad? 112 63)])
       (cond
         [(= biased 32767)
-         (if (zero? (bitwise-and m (- (expt 2 (if quad? 112 62)) 1)))
+         (if (zero? (bitwise-and m (- (expt 2 (if quad? 112 63)) 1)))
              (if (< sign 0) -inf.0 +inf.0)
              +nan.0)]
         [else
@@ -281,6 +281,9 @@
              [(and (fixnum? v) (>= v 0)) (foreign-set! 'uptr slots off v) #f]
              [(and (integer? v) (exact? v) (<= 0 v max-address))
               (foreign-set! 'uptr slots off v) #f]
+             [(and (integer? v) (exact? v))
+              (argument-error who (format "argument ~a (ptr): address ~a is out of range [0, ~a]"
+                                          argno v max-address) v)]
              [(string? v)
               (let* ([bv (string->utf8 v)] [n (bytevector-length bv)] [p (foreign-alloc (+ n 1))])
                 (c-memcpy-to p bv n)
@@ -408,7 +411,7 @@
   (define (collect-fns!)
     (let loop ()
       (let ([r (fn-guardian)])
-        (when r ((cdr r)) (loop)))))
+        (when r (r) (loop)))))
 
   ;; options: 'errno (capture errno), 'jit, 'libffi, 'auto (back end).
   (define (options->c who options)
