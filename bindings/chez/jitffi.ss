@@ -90,6 +90,7 @@
   (define-c c-sig-fixed-count "jitffi_sig_fixed_count" (uptr) size_t)
   (define-c c-sig-is-variadic "jitffi_sig_is_variadic" (uptr) int)
   (define-c c-sig-abi "jitffi_sig_abi" (uptr) int)
+  (define-c c-sig-name "jitffi_sig_name" (uptr) utf-8)
   (define-c c-sig-return "jitffi_sig_return" (uptr) uptr)
   (define-c c-sig-param "jitffi_sig_param" (uptr size_t) uptr)
   (define-c c-type-kind "jitffi_type_kind" (uptr) int)
@@ -119,6 +120,7 @@
   (define-c c-lib-declare "jitffi_lib_declare" (uptr utf-8) int)
   (define-c c-lib-function "jitffi_lib_function" (uptr utf-8 uptr uptr) int)
   (define-c c-lib-type "jitffi_lib_type" (uptr utf-8 uptr) int)
+  (define-c c-lib-parse "jitffi_lib_parse" (uptr utf-8 uptr) int)
   (define-c c-lib-name "jitffi_lib_name" (uptr) utf-8)
   (define-c c-lib-close "jitffi_lib_close" (uptr) void)
   (define-c c-saved-errno "jitffi_saved_errno" () int)
@@ -132,6 +134,16 @@
   (define (set-saved-errno! v) (c-set-saved-errno v))
 
   ;; An out parameter: (with-out (lambda (p) (c-... p))) -> the pointer the call stored at p.
+  ;; A signature parsed from text, with the declarations of a library given among the options.
+  (define (parse-sig who text options)
+    (let ([lib (find library-handle? options)])
+      (with-out (lambda (o)
+                  (check who (if lib
+                                 (c-lib-parse (lib-ptr who lib) text o)
+                                 (c-sig-parse text o))
+                         text)))))
+  (define (without-libs options) (remp library-handle? options))
+
   (define (with-out f)
     (let ([p (foreign-alloc 8)])
       (foreign-set! 'uptr p 0 0)
@@ -461,14 +473,18 @@
         (if pending-callback-error (raise-pending! who) r))
       (values
        (cond
-         [(and plain? (= n 0)) (lambda () (finish (invoke)))]
-         [(and plain? (= n 1)) (let ([s1 (car setters)]) (lambda (a) (s1 a) (finish (invoke))))]
+         [(and plain? (= n 0))
+          (case-lambda [() (finish (invoke))] [args (wrong-count args)])]
+         [(and plain? (= n 1))
+          (let ([s1 (car setters)])
+            (case-lambda [(a) (s1 a) (finish (invoke))] [args (wrong-count args)]))]
          [(and plain? (= n 2))
           (let ([s1 (car setters)] [s2 (cadr setters)])
-            (lambda (a b) (s1 a) (s2 b) (finish (invoke))))]
+            (case-lambda [(a b) (s1 a) (s2 b) (finish (invoke))] [args (wrong-count args)]))]
          [(and plain? (= n 3))
           (let ([s1 (car setters)] [s2 (cadr setters)] [s3 (caddr setters)])
-            (lambda (a b c) (s1 a) (s2 b) (s3 c) (finish (invoke))))]
+            (case-lambda [(a b c) (s1 a) (s2 b) (s3 c) (finish (invoke))]
+                         [args (wrong-count args)]))]
          [else
           (lambda args
             (unless (= (length args) n) (wrong-count args))
@@ -502,8 +518,10 @@
       [(or (not v) (bytevector? v) (callback? v)) "void *"]
       [else (argument-error who "cannot infer a C type for this variadic argument (use c-arg)" v)]))
 
-  (define (make-procedure who fn options)
-    (let* ([sig (c-fn-sig fn)] [text (c-sig-canonical sig)] [backend (c-fn-backend fn)])
+  ;; Its calls' errors name the C function (or the signature when it has no name).
+  (define (make-procedure fn options)
+    (let* ([sig (c-fn-sig fn)] [text (c-sig-canonical sig)] [backend (c-fn-backend fn)]
+           [who (let ([n (c-sig-name sig)]) (if (string=? n "") text (string->symbol n)))])
       (if (eqv? (c-sig-is-variadic sig) 0)
           (let-values ([(call free) (make-caller who fn)])
             (fn-guardian call free)
@@ -540,7 +558,8 @@
       (let ([proc
              (lambda args
                (when (< (length args) nfixed)
-                 (argument-error who (format "expected at least ~a arguments, got ~a" nfixed (length args)) args))
+                 (argument-error who (format "expected at least ~a argument~a, got ~a" nfixed
+                                           (if (= nfixed 1) "" "s") (length args)) args))
                (let* ([extra (list-tail args nfixed)]
                       [types (map (lambda (v) (infer-type who v)) extra)]
                       [call (car (caller-for types))])
@@ -552,12 +571,13 @@
         (hashtable-set! procedure-infos proc (make-fninfo fn text backend))
         proc)))
 
-  ;; (pointer->procedure "double(double, double)" address 'errno ...) or a C prototype text.
+  ;; (pointer->procedure "double(double, double)" address 'errno ...) or a C prototype text; a
+  ;; library among the options lends its declarations to the text.
   (define (pointer->procedure text address . options)
     (collect-fns!)
     (unless (and (integer? address) (exact? address) (<= 0 address max-address))
       (argument-error 'pointer->procedure "expected an address (an exact integer)" address))
-    (let ([sig (with-out (lambda (o) (check 'pointer->procedure (c-sig-parse text o) text)))])
+    (let ([sig (parse-sig 'pointer->procedure text options)] [options (without-libs options)])
       (let ([fn (guard (e [#t (c-sig-free sig) (raise e)])
                   (let ([opts (options->c 'pointer->procedure options)])
                     (let ([r (guard (e [#t (foreign-free opts) (raise e)])
@@ -565,7 +585,7 @@
                                                             (c-fn-create sig address opts o) text))))])
                       (foreign-free opts) r)))])
         (c-sig-free sig)
-        (make-procedure 'pointer->procedure fn options))))
+        (make-procedure fn options))))
 
   ;; ---- Libraries ------------------------------------------------------------------------------
   (define-record-type (library-handle make-library-handle library-handle?)
@@ -608,7 +628,7 @@
            [fn (guard (e [#t (foreign-free opts) (raise e)])
                  (with-out (lambda (o) (check 'foreign-function (c-lib-function p prototype opts o) prototype))))])
       (foreign-free opts)
-      (make-procedure 'foreign-function fn options)))
+      (make-procedure fn options)))
 
   ;; ---- Types ------------------------------------------------------------------------------------
   ;; lib: a library (its declarations are used) or #f (the host ABI's types only).
@@ -711,14 +731,14 @@
       (let ([cb (callback-guardian)])
         (when cb (callback-free! cb) (loop)))))
 
-  ;; (make-callback "int(const void *, const void *)" proc 'errno ...): a C function pointer that
+  ;; (make-callback "int(const void *, const void *)" proc 'errno lib ...): a C function pointer that
   ;; calls proc. Freed by callback-free!, or by a guardian once the callback object is
   ;; unreachable (checked at each make-callback and by collect-callbacks!): keep it reachable while
   ;; C may call it.
   (define (make-callback text proc . options)
     (collect-callbacks!)
     (unless (procedure? proc) (argument-error 'make-callback "expected a procedure" proc))
-    (let ([sig (with-out (lambda (o) (check 'make-callback (c-sig-parse text o) text)))])
+    (let ([sig (parse-sig 'make-callback text options)] [options (without-libs options)])
       (guard (e [#t (c-sig-free sig) (raise e)])
         (let* ([n (c-sig-nargs sig)] [quad? (= (c-sig-abi sig) ABI-AAPCS64)]
                [params (map (lambda (i) (ctype-of (c-sig-param sig i))) (iota n))]
