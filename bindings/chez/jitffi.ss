@@ -32,7 +32,7 @@
           open-library self-library library-close! library-declare! library-symbol library-name
           foreign-function pointer->procedure procedure-signature procedure-backend c-arg
           make-callback callback? callback-address callback-free! callback-error
-          collect-callbacks!
+          collect-callbacks! live-callbacks
           saved-errno set-saved-errno!
           c-type-size c-type-align c-type-canonical c-type-layout
           pointer->string pointer->bytevector
@@ -726,6 +726,8 @@
              (bad v (format "a bytevector of ~a bytes" size)))
            (c-memcpy-to a v size))])))
 
+  ;; How many callbacks are alive (made and not yet freed).
+  (define (live-callbacks) (hashtable-size callbacks))
   (define (collect-callbacks!)
     (let loop ()
       (let ([cb (callback-guardian)])
