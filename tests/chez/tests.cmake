@@ -13,4 +13,11 @@ if(NOT CMAKE_CROSSCOMPILING)
       LABELS chez TIMEOUT 120 SKIP_RETURN_CODE 77
       ENVIRONMENT "JITFFI_LIBRARY=$<TARGET_FILE:jitffi>;JITFFI_TESTLIB=$<TARGET_FILE:jitffi_testlib>")
   endforeach()
+  # The sqlite3 example (bindings/chez/examples/sqlite3.ss) checks its own results.
+  add_test(NAME chez.example_sqlite3
+           COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/run.sh ${PROJECT_SOURCE_DIR}
+                   ${PROJECT_SOURCE_DIR}/bindings/chez/examples/sqlite3.ss)
+  set_tests_properties(chez.example_sqlite3 PROPERTIES
+    LABELS chez TIMEOUT 120 SKIP_RETURN_CODE 77 PASS_REGULAR_EXPRESSION "sqlite3 example: ok"
+    ENVIRONMENT "JITFFI_LIBRARY=$<TARGET_FILE:jitffi>")
 endif()
