@@ -1,3 +1,4 @@
+#!chezscheme
 ;;; (jitffi): C calls and callbacks for Chez Scheme through libjitffi's C API (include/jitffi.h).
 ;;;
 ;;; Loads libjitffi.so when the library is instantiated: the path in the environment variable
@@ -258,39 +259,38 @@
         [(= kind K-BOOL)
          (lambda (v)
            (unless (boolean? v) (bad v "#t or #f"))
-           (foreign-set! 'unsigned-64 slots off (if v 1 0)) #f)]
-        [(memv kind (list K-I8 K-I16 K-I32 K-I64))
-         (let-values ([(lo hi) (int-bounds kind)])
+           (#3%foreign-set! 'integer-64 slots off (if v 1 0)) #f)]
+        [(memv kind (list K-I8 K-I16 K-I32 K-I64 K-U8 K-U16 K-U32 K-U64))
+         (let*-values ([(lo hi) (int-bounds kind)]
+                       [(flo) (if (fixnum? lo) lo (most-negative-fixnum))]
+                       [(fhi) (if (fixnum? hi) hi (most-positive-fixnum))]
+                       [(type) (if (memv kind (list K-I8 K-I16 K-I32 K-I64)) 'integer-64 'unsigned-64)])
            (lambda (v)
-             (let ([n (if (fixnum? v) v (int-value v))])
-               (unless (and (<= lo n) (<= n hi))
-                 (argument-error who (format "argument ~a (~a): ~a is out of range [~a, ~a]"
-                                             argno (ctype-canonical ct) n lo hi) v))
-               (foreign-set! 'integer-64 slots off n) #f)))]
-        [(memv kind (list K-U8 K-U16 K-U32 K-U64))
-         (let-values ([(lo hi) (int-bounds kind)])
-           (lambda (v)
-             (let ([n (if (fixnum? v) v (int-value v))])
-               (unless (and (<= lo n) (<= n hi))
-                 (argument-error who (format "argument ~a (~a): ~a is out of range [~a, ~a]"
-                                             argno (ctype-canonical ct) n lo hi) v))
-               (foreign-set! 'unsigned-64 slots off n) #f)))]
+             ;; A fixnum in range: its 64-bit two's complement is the slot, signed or not.
+             (if (and (fixnum? v) (fx<= flo v) (fx<= v fhi))
+                 (#3%foreign-set! 'integer-64 slots off v)
+                 (let ([n (int-value v)])
+                   (unless (and (<= lo n) (<= n hi))
+                     (argument-error who (format "argument ~a (~a): ~a is out of range [~a, ~a]"
+                                                 argno (ctype-canonical ct) n lo hi) v))
+                   (foreign-set! type slots off n)))
+             #f))]
         [(= kind K-F64)
          (lambda (v)
-           (cond [(flonum? v) (foreign-set! 'double-float slots off v)]
-                 [(real? v) (foreign-set! 'double-float slots off (inexact v))]
+           (cond [(flonum? v) (#3%foreign-set! 'double-float slots off v)]
+                 [(real? v) (#3%foreign-set! 'double-float slots off (inexact v))]
                  [else (bad v "a real number")])
            #f)]
         [(= kind K-F32)
          (lambda (v)
            (unless (real? v) (bad v "a real number"))
-           (foreign-set! 'unsigned-64 slots off 0)
-           (foreign-set! 'single-float slots off (inexact v)) #f)]
+           (#3%foreign-set! 'integer-64 slots off 0)
+           (#3%foreign-set! 'single-float slots off (inexact v)) #f)]
         [(= kind K-PTR)
          (lambda (v)
            (cond
-             [(not v) (foreign-set! 'uptr slots off 0) #f]
-             [(and (fixnum? v) (>= v 0)) (foreign-set! 'uptr slots off v) #f]
+             [(not v) (#3%foreign-set! 'uptr slots off 0) #f]
+             [(and (fixnum? v) (fx>= v 0)) (#3%foreign-set! 'uptr slots off v) #f]
              [(and (integer? v) (exact? v) (<= 0 v max-address))
               (foreign-set! 'uptr slots off v) #f]
              [(and (integer? v) (exact? v))
@@ -347,21 +347,21 @@
     (let ([kind (ctype-kind ct)] [size (ctype-size ct)])
       (cond
         [(= kind K-VOID) (lambda (a) (void))]
-        [(= kind K-BOOL) (lambda (a) (not (eqv? 0 (foreign-ref 'unsigned-8 a 0))))]
-        [(= kind K-I8) (lambda (a) (foreign-ref 'integer-8 a 0))]
-        [(= kind K-U8) (lambda (a) (foreign-ref 'unsigned-8 a 0))]
-        [(= kind K-I16) (lambda (a) (foreign-ref 'integer-16 a 0))]
-        [(= kind K-U16) (lambda (a) (foreign-ref 'unsigned-16 a 0))]
-        [(= kind K-I32) (lambda (a) (foreign-ref 'integer-32 a 0))]
-        [(= kind K-U32) (lambda (a) (foreign-ref 'unsigned-32 a 0))]
-        [(= kind K-I64) (lambda (a) (foreign-ref 'integer-64 a 0))]
-        [(= kind K-U64) (lambda (a) (foreign-ref 'unsigned-64 a 0))]
-        [(= kind K-F32) (lambda (a) (foreign-ref 'single-float a 0))]
-        [(= kind K-F64) (lambda (a) (foreign-ref 'double-float a 0))]
+        [(= kind K-BOOL) (lambda (a) (not (eqv? 0 (#3%foreign-ref 'unsigned-8 a 0))))]
+        [(= kind K-I8) (lambda (a) (#3%foreign-ref 'integer-8 a 0))]
+        [(= kind K-U8) (lambda (a) (#3%foreign-ref 'unsigned-8 a 0))]
+        [(= kind K-I16) (lambda (a) (#3%foreign-ref 'integer-16 a 0))]
+        [(= kind K-U16) (lambda (a) (#3%foreign-ref 'unsigned-16 a 0))]
+        [(= kind K-I32) (lambda (a) (#3%foreign-ref 'integer-32 a 0))]
+        [(= kind K-U32) (lambda (a) (#3%foreign-ref 'unsigned-32 a 0))]
+        [(= kind K-I64) (lambda (a) (#3%foreign-ref 'integer-64 a 0))]
+        [(= kind K-U64) (lambda (a) (#3%foreign-ref 'unsigned-64 a 0))]
+        [(= kind K-F32) (lambda (a) (#3%foreign-ref 'single-float a 0))]
+        [(= kind K-F64) (lambda (a) (#3%foreign-ref 'double-float a 0))]
         [(= kind K-PTR)
          (if (ctype-cstr? ct)
-             (lambda (a) (pointer->string (foreign-ref 'uptr a 0)))
-             (lambda (a) (foreign-ref 'uptr a 0)))]
+             (lambda (a) (pointer->string (#3%foreign-ref 'uptr a 0)))
+             (lambda (a) (#3%foreign-ref 'uptr a 0)))]
         [(memv kind (list K-I128 K-U128))
          (let ([signed? (= kind K-I128)])
            (lambda (a)
@@ -461,16 +461,19 @@
            [entry (c-fn-slots-entry fn)]
            [raw (and (not (eqv? entry 0)) (raw-caller entry rt))]
            [read-ret (reader rt quad?)]
-           [invoke (if raw
-                       (lambda () (raw address slots))
-                       (lambda ()
-                         (check who (c-fn-call-slots fn retbuf slots))
-                         (read-ret retbuf)))]
+           ;; (call address slots): the slot entry itself, or jitffi_fn_call_slots and a read.
+           [call (or raw
+                     (lambda (address slots)
+                       (check who (c-fn-call-slots fn retbuf slots))
+                       (read-ret retbuf)))]
            [plain? (for-all (lambda (ct) (memv (ctype-kind ct) (list K-BOOL K-I8 K-U8 K-I16 K-U16 K-I32 K-U32 K-I64 K-U64 K-F32 K-F64 K-STRUCT K-UNION K-I128 K-U128 K-LDOUBLE))) params)])
       (define (wrong-count args)
         (argument-error who (format "expected ~a argument~a, got ~a" n (if (= n 1) "" "s") (length args)) args))
-      (define (finish r)
-        (if pending-callback-error (raise-pending! who) r))
+      (define-syntax invoke
+        (syntax-rules () [(_) (call address slots)]))
+      (define-syntax finish
+        (syntax-rules ()
+          [(_ e) (let ([r e]) (if pending-callback-error (raise-pending! who) r))]))
       (values
        (cond
          [(and plain? (= n 0))
@@ -485,16 +488,34 @@
           (let ([s1 (car setters)] [s2 (cadr setters)] [s3 (caddr setters)])
             (case-lambda [(a b c) (s1 a) (s2 b) (s3 c) (finish (invoke))]
                          [args (wrong-count args)]))]
+         [(and plain? (= n 4))
+          (let ([s1 (car setters)] [s2 (cadr setters)] [s3 (caddr setters)] [s4 (cadddr setters)])
+            (case-lambda [(a b c d) (s1 a) (s2 b) (s3 c) (s4 d) (finish (invoke))]
+                         [args (wrong-count args)]))]
+         [plain?
+          (let ([sv (list->vector setters)])
+            (lambda args
+              (unless (= (length args) n) (wrong-count args))
+              (let loop ([i 0] [as args])
+                (unless (null? as) ((vector-ref sv i) (car as)) (loop (fx+ i 1) (cdr as))))
+              (finish (invoke))))]
          [else
+          ;; Setters of pointers may make temporaries (C copies of strings and bytevectors):
+          ;; released after the call, or when a later argument or the call raises.
           (lambda args
             (unless (= (length args) n) (wrong-count args))
-            (let ([temps '()])
-              (guard (e [#t (for-each release! temps) (raise e)])
-                (for-each (lambda (s v) (let ([t (s v)]) (when t (set! temps (cons t temps)))))
-                          setters args))
-              (let ([r (guard (e [#t (for-each release! temps) (raise e)]) (invoke))])
-                (for-each release! temps)
-                (finish r))))])
+            (let loop ([ss setters] [as args] [temps '()])
+              (if (null? ss)
+                  (if (null? temps)
+                      (finish (invoke))
+                      (let ([r (guard (e [#t (for-each release! temps) (raise e)]) (invoke))])
+                        (for-each release! temps)
+                        (finish r)))
+                  (let ([t (if (null? temps)
+                               ((car ss) (car as))
+                               (guard (e [#t (for-each release! temps) (raise e)])
+                                 ((car ss) (car as))))])
+                    (loop (cdr ss) (cdr as) (if t (cons t temps) temps))))))])
        (lambda () (foreign-free slots) (foreign-free area) (foreign-free retbuf) (c-fn-free fn)))))
   (define (slot-value? ct)
     (not (memv (ctype-kind ct) (list K-STRUCT K-UNION K-I128 K-U128 K-LDOUBLE))))
@@ -677,7 +698,7 @@
                       (unless pending-callback-error (set! pending-callback-error c))])
           (let ([vals (let loop ([rs (cbentry-readers e)] [i 0])
                         (if (null? rs) '()
-                            (cons ((car rs) (foreign-ref 'uptr args (* 8 i))) (loop (cdr rs) (+ i 1)))))])
+                            (cons ((car rs) (#3%foreign-ref 'uptr args (fx* 8 i))) (loop (cdr rs) (+ i 1)))))])
             ((cbentry-write-ret e) ret (apply (cbentry-proc e) vals)))))))
   (define dispatch-code
     (let ([code (foreign-callable dispatch (uptr uptr uptr) void)])
