@@ -105,6 +105,8 @@
   (define-c c-type-free "jitffi_type_free" (uptr) void)
   (define-c c-fn-create "jitffi_fn_create" (uptr uptr uptr uptr) int)
   (define-c c-fn-call-slots "jitffi_fn_call_slots" (uptr uptr uptr) int)
+  (define c-fn-call-slots/safe
+    (foreign-procedure __collect_safe "jitffi_fn_call_slots" (uptr uptr uptr) int))
   (define-c c-fn-return-size "jitffi_fn_return_size" (uptr) size_t)
   (define-c c-fn-backend "jitffi_fn_backend" (uptr) string)
   (define-c c-fn-address "jitffi_fn_address" (uptr) uptr)
@@ -112,7 +114,8 @@
   (define-c c-fn-free "jitffi_fn_free" (uptr) void)
   (define-c c-fn-value-shape "jitffi_fn_value_shape" (uptr) int)
   (define-c c-fn-slots-entry "jitffi_fn_slots_entry" (uptr) uptr)
-  (define-c c-closure-create-full "jitffi_closure_create_full" (uptr uptr uptr uptr uptr uptr) int)
+  (define-c c-closure-create-hooked "jitffi_closure_create_hooked"
+    (uptr uptr uptr uptr uptr uptr uptr uptr) int)
   (define-c c-closure-code "jitffi_closure_code" (uptr) uptr)
   (define-c c-closure-free "jitffi_closure_free" (uptr) void)
   (define-c c-lib-open-flags "jitffi_lib_open_flags" (utf-8 unsigned uptr) int)
@@ -373,25 +376,33 @@
 
   ;; The slot entry called as a C function (void *fn, uint64_t *slots) with the result type's C
   ;; return convention; #f where the result is not a scalar (those use jitffi_fn_call_slots).
-  (define (raw-caller entry ct)
+;; safe?: '__collect_safe (the 'collect-safe option): the calling Scheme thread is deactivated for
+  ;; the call, so that other threads (C threads calling Scheme callbacks) can collect meanwhile.
+  (define-syntax fp
+    (syntax-rules ()
+      [(_ safe? entry ret)
+       (if safe?
+           (foreign-procedure __collect_safe entry (uptr uptr) ret)
+           (foreign-procedure entry (uptr uptr) ret))]))
+  (define (raw-caller entry ct safe?)
     (let ([kind (ctype-kind ct)])
       (cond
-        [(= kind K-VOID) (foreign-procedure entry (uptr uptr) void)]
+        [(= kind K-VOID) (fp safe? entry void)]
         [(= kind K-BOOL)
-         (let ([f (foreign-procedure entry (uptr uptr) unsigned-8)])
+         (let ([f (fp safe? entry unsigned-8)])
            (lambda (a s) (not (eqv? 0 (f a s)))))]
-        [(= kind K-I8) (foreign-procedure entry (uptr uptr) integer-8)]
-        [(= kind K-U8) (foreign-procedure entry (uptr uptr) unsigned-8)]
-        [(= kind K-I16) (foreign-procedure entry (uptr uptr) integer-16)]
-        [(= kind K-U16) (foreign-procedure entry (uptr uptr) unsigned-16)]
-        [(= kind K-I32) (foreign-procedure entry (uptr uptr) integer-32)]
-        [(= kind K-U32) (foreign-procedure entry (uptr uptr) unsigned-32)]
-        [(= kind K-I64) (foreign-procedure entry (uptr uptr) integer-64)]
-        [(= kind K-U64) (foreign-procedure entry (uptr uptr) unsigned-64)]
-        [(= kind K-F32) (foreign-procedure entry (uptr uptr) single-float)]
-        [(= kind K-F64) (foreign-procedure entry (uptr uptr) double-float)]
+        [(= kind K-I8) (fp safe? entry integer-8)]
+        [(= kind K-U8) (fp safe? entry unsigned-8)]
+        [(= kind K-I16) (fp safe? entry integer-16)]
+        [(= kind K-U16) (fp safe? entry unsigned-16)]
+        [(= kind K-I32) (fp safe? entry integer-32)]
+        [(= kind K-U32) (fp safe? entry unsigned-32)]
+        [(= kind K-I64) (fp safe? entry integer-64)]
+        [(= kind K-U64) (fp safe? entry unsigned-64)]
+        [(= kind K-F32) (fp safe? entry single-float)]
+        [(= kind K-F64) (fp safe? entry double-float)]
         [(= kind K-PTR)
-         (let ([f (foreign-procedure entry (uptr uptr) uptr)])
+         (let ([f (fp safe? entry uptr)])
            (if (ctype-cstr? ct) (lambda (a s) (pointer->string (f a s))) f))]
         [else #f])))
 
@@ -425,7 +436,8 @@
       (let ([r (fn-guardian)])
         (when r (r) (loop)))))
 
-  ;; options: 'errno (capture errno), 'jit, 'libffi, 'auto (back end).
+  ;; options: 'errno (capture errno), 'jit, 'libffi, 'auto (back end), 'collect-safe (procedures
+  ;; only: see raw-caller).
   (define (options->c who options)
     (let ([p (foreign-alloc 8)])
       (foreign-set! 'int p 0 0) (foreign-set! 'int p 4 0)
@@ -436,12 +448,13 @@
            [(auto) (foreign-set! 'int p 0 0)]
            [(jit) (foreign-set! 'int p 0 1)]
            [(libffi) (foreign-set! 'int p 0 2)]
-           [else (foreign-free p) (argument-error who "unknown option (expected errno, auto, jit or libffi)" o)]))
+           [(collect-safe) (void)]              ; for the Scheme side (make-caller)
+           [else (foreign-free p) (argument-error who "unknown option (expected errno, auto, jit, libffi or collect-safe)" o)]))
        options)
       p))
 
   ;; The call machinery for one jitffi_fn: (values call nfixed), call taking a list of args.
-  (define (make-caller who fn)
+  (define (make-caller who fn safe?)
     (let* ([sig (c-fn-sig fn)]
            [n (c-sig-nargs sig)]
            [quad? (= (c-sig-abi sig) ABI-AAPCS64)]
@@ -459,12 +472,12 @@
                                   (loop (cdr ps) (+ i 1)
                                         (+ off (if (slot-value? ct) 0 (round16 (ctype-size ct)))))))))]
            [entry (c-fn-slots-entry fn)]
-           [raw (and (not (eqv? entry 0)) (raw-caller entry rt))]
+           [raw (and (not (eqv? entry 0)) (raw-caller entry rt safe?))]
            [read-ret (reader rt quad?)]
            ;; (call address slots): the slot entry itself, or jitffi_fn_call_slots and a read.
            [call (or raw
                      (lambda (address slots)
-                       (check who (c-fn-call-slots fn retbuf slots))
+                       (check who ((if safe? c-fn-call-slots/safe c-fn-call-slots) fn retbuf slots))
                        (read-ret retbuf)))]
            [plain? (for-all (lambda (ct) (memv (ctype-kind ct) (list K-BOOL K-I8 K-U8 K-I16 K-U16 K-I32 K-U32 K-I64 K-U64 K-F32 K-F64 K-STRUCT K-UNION K-I128 K-U128 K-LDOUBLE))) params)])
       (define (wrong-count args)
@@ -544,7 +557,7 @@
     (let* ([sig (c-fn-sig fn)] [text (c-sig-canonical sig)] [backend (c-fn-backend fn)]
            [who (let ([n (c-sig-name sig)]) (if (string=? n "") text (string->symbol n)))])
       (if (eqv? (c-sig-is-variadic sig) 0)
-          (let-values ([(call free) (make-caller who fn)])
+          (let-values ([(call free) (make-caller who fn (and (memq 'collect-safe options) #t))])
             (fn-guardian call free)
             (hashtable-set! procedure-infos call (make-fninfo fn text backend))
             call)
@@ -572,7 +585,7 @@
                                  (foreign-free opts) r)))])
                   (c-sig-free sig2)
                   (when (eqv? fn2 0) (raise-jitffi who 8 (list types)))
-                  (let-values ([(call free) (make-caller who fn2)])
+                  (let-values ([(call free) (make-caller who fn2 (and (memq 'collect-safe options) #t))])
                     (let ([entry (cons call free)])
                       (hashtable-set! cache types entry)
                       entry)))))))
@@ -705,6 +718,16 @@
       (lock-object code)
       code))
   (define dispatch-address (foreign-callable-entry-point dispatch-code))
+  ;; Threads that Chez does not know (made by C) get a Scheme context for each callback they make:
+  ;; jitffi calls Sactivate_thread before the handler and, when that made a new context,
+  ;; Sdestroy_thread after it (the scheme executable exports both). (0 . 0): no hooks.
+  (define thread-hooks
+    (or (and (threaded?)
+             (guard (e [#t #f])
+               (let ([self (with-out (lambda (o) (check 'jitffi (c-lib-open-self o))))])
+                 (let ([sym (lambda (name) (with-out (lambda (o) (check 'jitffi (c-lib-symbol self name o)))))])
+                   (cons (sym "Sactivate_thread") (sym "Sdestroy_thread"))))))
+        (cons 0 0)))
 
   ;; Writes a callback's Scheme result as the C result type.
   (define (ret-writer who ct quad?)
@@ -780,7 +803,8 @@
           (let* ([opts (options->c 'make-callback options)]
                  [cl (guard (e [#t (foreign-free opts) (hashtable-delete! callbacks id) (raise e)])
                        (with-out (lambda (o) (check 'make-callback
-                                                    (c-closure-create-full sig dispatch-address id 0 opts o)
+                                                    (c-closure-create-hooked sig dispatch-address id 0 opts
+                                                                             (car thread-hooks) (cdr thread-hooks) o)
                                                     text))))])
             (foreign-free opts)
             (c-sig-free sig)

@@ -154,4 +154,37 @@
       (check-equal 12 (after-cb set 5))
       (for-each callback-free! (list keep set)))))
 
+(test "a thread made by C calls a Scheme callback"
+  ;; jt_run_thread(start, arg): pthread_create + pthread_join, returns what start returned.
+  ;; 'collect-safe: this thread is deactivated while it waits in pthread_join, so that the other
+  ;; thread may collect (without it, a collection there would wait for this thread forever).
+  (let* ([run-thread (foreign-function t "int64_t jt_run_thread(void *(*)(void *), void *)"
+                                       'collect-safe)]
+         [seen #f]
+         [start (make-callback "void *(void *)"
+                               (lambda (arg)
+                                 (set! seen (get-thread-id))
+                                 (collect)                 ; a collection from the C thread
+                                 (+ arg 1)))])
+    (check-equal 42 (run-thread start 41))
+    (check (and seen (not (eqv? seen (get-thread-id)))))
+    (check-equal 8 (run-thread start 7))          ; a second thread: a context again
+    (callback-free! start)))
+
+(test "collections in callbacks during a collect-safe call on the same thread"
+  (let* ([qsort* (foreign-function libc "void qsort(void *, size_t, size_t, int (*)(const void *, const void *))"
+                                   'collect-safe)]
+         [n 0]
+         [cmp (make-callback "int(const void *, const void *)"
+                             (lambda (a b)
+                               (set! n (+ n 1))
+                               (when (= 0 (mod n 500)) (collect))
+                               (- (foreign-ref 'integer-32 a 0) (foreign-ref 'integer-32 b 0))))]
+         [xs (map (lambda (i) (mod (* i 7919) 3000)) (iota 3000))]
+         [v (apply ints xs)])
+    (qsort* v 3000 4 cmp)
+    (check (> n 1000))
+    (check-equal (sort < xs) (bv->ints v))
+    (callback-free! cmp)))
+
 (done)
