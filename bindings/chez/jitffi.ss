@@ -487,31 +487,31 @@
       (define-syntax finish
         (syntax-rules ()
           [(_ e) (let ([r e]) (if pending-callback-error (raise-pending! who) r))]))
+      ;; Up to 8 arguments without setters that allocate: one clause of fixed arity, the setters
+      ;; in local variables (no rest list, no loop).
+      (define sv (list->vector setters))
+      (define-syntax fixed-arity
+        (syntax-rules ()
+          [(_ v (i a s) ...)
+           (let ([s (vector-ref v i)] ...)
+             (case-lambda [(a ...) (s a) ... (finish (invoke))] [args (wrong-count args)]))]))
       (values
        (cond
-         [(and plain? (= n 0))
-          (case-lambda [() (finish (invoke))] [args (wrong-count args)])]
-         [(and plain? (= n 1))
-          (let ([s1 (car setters)])
-            (case-lambda [(a) (s1 a) (finish (invoke))] [args (wrong-count args)]))]
-         [(and plain? (= n 2))
-          (let ([s1 (car setters)] [s2 (cadr setters)])
-            (case-lambda [(a b) (s1 a) (s2 b) (finish (invoke))] [args (wrong-count args)]))]
-         [(and plain? (= n 3))
-          (let ([s1 (car setters)] [s2 (cadr setters)] [s3 (caddr setters)])
-            (case-lambda [(a b c) (s1 a) (s2 b) (s3 c) (finish (invoke))]
-                         [args (wrong-count args)]))]
-         [(and plain? (= n 4))
-          (let ([s1 (car setters)] [s2 (cadr setters)] [s3 (caddr setters)] [s4 (cadddr setters)])
-            (case-lambda [(a b c d) (s1 a) (s2 b) (s3 c) (s4 d) (finish (invoke))]
-                         [args (wrong-count args)]))]
+         [(and plain? (= n 0)) (fixed-arity sv)]
+         [(and plain? (= n 1)) (fixed-arity sv (0 a s0))]
+         [(and plain? (= n 2)) (fixed-arity sv (0 a s0) (1 b s1))]
+         [(and plain? (= n 3)) (fixed-arity sv (0 a s0) (1 b s1) (2 c s2))]
+         [(and plain? (= n 4)) (fixed-arity sv (0 a s0) (1 b s1) (2 c s2) (3 d s3))]
+         [(and plain? (= n 5)) (fixed-arity sv (0 a s0) (1 b s1) (2 c s2) (3 d s3) (4 e s4))]
+         [(and plain? (= n 6)) (fixed-arity sv (0 a s0) (1 b s1) (2 c s2) (3 d s3) (4 e s4) (5 f s5))]
+         [(and plain? (= n 7)) (fixed-arity sv (0 a s0) (1 b s1) (2 c s2) (3 d s3) (4 e s4) (5 f s5) (6 g s6))]
+         [(and plain? (= n 8)) (fixed-arity sv (0 a s0) (1 b s1) (2 c s2) (3 d s3) (4 e s4) (5 f s5) (6 g s6) (7 h s7))]
          [plain?
-          (let ([sv (list->vector setters)])
-            (lambda args
-              (unless (= (length args) n) (wrong-count args))
-              (let loop ([i 0] [as args])
-                (unless (null? as) ((vector-ref sv i) (car as)) (loop (fx+ i 1) (cdr as))))
-              (finish (invoke))))]
+          (lambda args
+            (unless (= (length args) n) (wrong-count args))
+            (let loop ([i 0] [as args])
+              (unless (null? as) ((vector-ref sv i) (car as)) (loop (fx+ i 1) (cdr as))))
+            (finish (invoke)))]
          [else
           ;; Setters of pointers may make temporaries (C copies of strings and bytevectors):
           ;; released after the call, or when a later argument or the call raises.
