@@ -290,28 +290,20 @@
            (#3%foreign-set! 'integer-64 slots off 0)
            (#3%foreign-set! 'single-float slots off (inexact v)) #f)]
         [(= kind K-PTR)
+         ;; Checks and stores what needs no C memory; strings and bytevectors are left to the
+         ;; second phase (pointer-copier), which runs only once every argument has been checked.
          (lambda (v)
            (cond
-             [(not v) (#3%foreign-set! 'uptr slots off 0) #f]
-             [(and (fixnum? v) (fx>= v 0)) (#3%foreign-set! 'uptr slots off v) #f]
-             [(and (integer? v) (exact? v) (<= 0 v max-address))
-              (foreign-set! 'uptr slots off v) #f]
+             [(not v) (#3%foreign-set! 'uptr slots off 0)]
+             [(and (fixnum? v) (fx>= v 0)) (#3%foreign-set! 'uptr slots off v)]
+             [(and (integer? v) (exact? v) (<= 0 v max-address)) (foreign-set! 'uptr slots off v)]
              [(and (integer? v) (exact? v))
               (argument-error who (format "argument ~a (ptr): address ~a is out of range [0, ~a]"
                                           argno v max-address) v)]
-             [(string? v)
-              (let* ([bv (string->utf8 v)] [n (bytevector-length bv)] [p (foreign-alloc (+ n 1))])
-                (c-memcpy-to p bv n)
-                (foreign-set! 'unsigned-8 p n 0)
-                (foreign-set! 'uptr slots off p)
-                (cons p #f))]
-             [(bytevector? v)
-              (let* ([n (bytevector-length v)] [p (foreign-alloc (max n 1))])
-                (c-memcpy-to p v n)
-                (foreign-set! 'uptr slots off p)
-                (cons p v))]
-             [(callback? v) (foreign-set! 'uptr slots off (callback-address v)) #f]
-             [else (bad v "#f, an address, a string, a bytevector or a callback")]))]
+             [(or (string? v) (bytevector? v)) (void)]
+             [(callback? v) (foreign-set! 'uptr slots off (callback-address v))]
+             [else (bad v "#f, an address, a string, a bytevector or a callback")])
+           #f)]
         [(memv kind (list K-STRUCT K-UNION))
          (let ([size (ctype-size ct)])
            (foreign-set! 'uptr slots off area)
@@ -337,6 +329,26 @@
            (unless (real? v) (bad v "a real number"))
            (c-memcpy-to area (ldouble->bytes v quad?) 16) #f)]
         [else (argument-error who "unsupported parameter type" (ctype-canonical ct))])))
+
+;; The second phase of a pointer argument: a string or bytevector becomes a C copy stored in its
+  ;; slot, returned as a temporary (addr . bytevector-to-copy-back-or-#f) for the call to
+  ;; release; other values were stored by the setter (#f). Raises nothing but out-of-memory.
+  (define (pointer-copier index slots)
+    (let ([off (* 8 index)])
+      (lambda (v)
+        (cond
+          [(string? v)
+           (let* ([bv (string->utf8 v)] [n (bytevector-length bv)] [p (foreign-alloc (+ n 1))])
+             (c-memcpy-to p bv n)
+             (foreign-set! 'unsigned-8 p n 0)
+             (foreign-set! 'uptr slots off p)
+             (cons p #f))]
+          [(bytevector? v)
+           (let* ([n (bytevector-length v)] [p (foreign-alloc (max n 1))])
+             (c-memcpy-to p v n)
+             (foreign-set! 'uptr slots off p)
+             (cons p v))]
+          [else #f]))))
 
   (define (release! t)
     (when t
@@ -479,7 +491,8 @@
                      (lambda (address slots)
                        (check who ((if safe? c-fn-call-slots/safe c-fn-call-slots) fn retbuf slots))
                        (read-ret retbuf)))]
-           [plain? (for-all (lambda (ct) (memv (ctype-kind ct) (list K-BOOL K-I8 K-U8 K-I16 K-U16 K-I32 K-U32 K-I64 K-U64 K-F32 K-F64 K-STRUCT K-UNION K-I128 K-U128 K-LDOUBLE))) params)])
+           [copiers (map (lambda (ct i) (and (= (ctype-kind ct) K-PTR) (pointer-copier i slots)))
+                         params (iota n))])
       (define (wrong-count args)
         (argument-error who (format "expected ~a argument~a, got ~a" n (if (= n 1) "" "s") (length args)) args))
       (define-syntax invoke
@@ -487,48 +500,65 @@
       (define-syntax finish
         (syntax-rules ()
           [(_ e) (let ([r e]) (if pending-callback-error (raise-pending! who) r))]))
-      ;; Up to 8 arguments without setters that allocate: one clause of fixed arity, the setters
-      ;; in local variables (no rest list, no loop).
+      ;; A call checks and stores every argument (setters), then makes the C copies of strings and
+      ;; bytevectors (copiers, #f for other parameters), so that no check can fail once C memory
+      ;; has been taken; the copies are released after the call, or when the call raises.
       (define sv (list->vector setters))
+      (define cv (list->vector copiers))
+      (define (call-with-temps temps)
+        (let ([r (guard (e [#t (for-each release! temps) (raise e)]) (invoke))])
+          (for-each release! temps)
+          (finish r)))
+      ;; Up to 12 arguments: one clause of fixed arity, setters and copiers in local variables.
       (define-syntax fixed-arity
         (syntax-rules ()
-          [(_ v (i a s) ...)
-           (let ([s (vector-ref v i)] ...)
+          [(_ (i a s c t) ...)
+           (let ([s (vector-ref sv i)] ... [c (vector-ref cv i)] ...)
+             (case-lambda
+               [(a ...)
+                (s a) ...
+                (let ([t (and c (c a))] ...)
+                  (if (or t ...)
+                      (call-with-temps (filter values (list t ...)))
+                      (finish (invoke))))]
+               [args (wrong-count args)]))]))
+      ;; Without pointer parameters there is nothing to copy.
+      (define-syntax fixed-arity-plain
+        (syntax-rules ()
+          [(_ (i a s c t) ...)
+           (let ([s (vector-ref sv i)] ...)
              (case-lambda [(a ...) (s a) ... (finish (invoke))] [args (wrong-count args)]))]))
+      (define plain? (not (exists values copiers)))
       (values
        (cond
-         [(and plain? (= n 0)) (fixed-arity sv)]
-         [(and plain? (= n 1)) (fixed-arity sv (0 a s0))]
-         [(and plain? (= n 2)) (fixed-arity sv (0 a s0) (1 b s1))]
-         [(and plain? (= n 3)) (fixed-arity sv (0 a s0) (1 b s1) (2 c s2))]
-         [(and plain? (= n 4)) (fixed-arity sv (0 a s0) (1 b s1) (2 c s2) (3 d s3))]
-         [(and plain? (= n 5)) (fixed-arity sv (0 a s0) (1 b s1) (2 c s2) (3 d s3) (4 e s4))]
-         [(and plain? (= n 6)) (fixed-arity sv (0 a s0) (1 b s1) (2 c s2) (3 d s3) (4 e s4) (5 f s5))]
-         [(and plain? (= n 7)) (fixed-arity sv (0 a s0) (1 b s1) (2 c s2) (3 d s3) (4 e s4) (5 f s5) (6 g s6))]
-         [(and plain? (= n 8)) (fixed-arity sv (0 a s0) (1 b s1) (2 c s2) (3 d s3) (4 e s4) (5 f s5) (6 g s6) (7 h s7))]
-         [plain?
-          (lambda args
-            (unless (= (length args) n) (wrong-count args))
-            (let loop ([i 0] [as args])
-              (unless (null? as) ((vector-ref sv i) (car as)) (loop (fx+ i 1) (cdr as))))
-            (finish (invoke)))]
+         [(and plain? (= n 0)) (fixed-arity-plain)]
+         [(and plain? (= n 1)) (fixed-arity-plain (0 a s0 c0 t0))]
+         [(and plain? (= n 2)) (fixed-arity-plain (0 a s0 c0 t0) (1 b s1 c1 t1))]
+         [(and plain? (= n 3)) (fixed-arity-plain (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2))]
+         [(and plain? (= n 4)) (fixed-arity-plain (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3))]
+         [(and plain? (= n 5)) (fixed-arity-plain (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3) (4 e s4 c4 t4))]
+         [(and plain? (= n 6)) (fixed-arity-plain (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3) (4 e s4 c4 t4) (5 f s5 c5 t5))]
+         [(and plain? (= n 7)) (fixed-arity-plain (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3) (4 e s4 c4 t4) (5 f s5 c5 t5) (6 g s6 c6 t6))]
+         [(and plain? (= n 8)) (fixed-arity-plain (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3) (4 e s4 c4 t4) (5 f s5 c5 t5) (6 g s6 c6 t6) (7 h s7 c7 t7))]
+         [(= n 0) (fixed-arity)]
+         [(= n 1) (fixed-arity (0 a s0 c0 t0))]
+         [(= n 2) (fixed-arity (0 a s0 c0 t0) (1 b s1 c1 t1))]
+         [(= n 3) (fixed-arity (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2))]
+         [(= n 4) (fixed-arity (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3))]
+         [(= n 5) (fixed-arity (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3) (4 e s4 c4 t4))]
+         [(= n 6) (fixed-arity (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3) (4 e s4 c4 t4) (5 f s5 c5 t5))]
+         [(= n 7) (fixed-arity (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3) (4 e s4 c4 t4) (5 f s5 c5 t5) (6 g s6 c6 t6))]
+         [(= n 8) (fixed-arity (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3) (4 e s4 c4 t4) (5 f s5 c5 t5) (6 g s6 c6 t6) (7 h s7 c7 t7))]
+         [(= n 9) (fixed-arity (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3) (4 e s4 c4 t4) (5 f s5 c5 t5) (6 g s6 c6 t6) (7 h s7 c7 t7) (8 i s8 c8 t8))]
+         [(= n 10) (fixed-arity (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3) (4 e s4 c4 t4) (5 f s5 c5 t5) (6 g s6 c6 t6) (7 h s7 c7 t7) (8 i s8 c8 t8) (9 j s9 c9 t9))]
+         [(= n 11) (fixed-arity (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3) (4 e s4 c4 t4) (5 f s5 c5 t5) (6 g s6 c6 t6) (7 h s7 c7 t7) (8 i s8 c8 t8) (9 j s9 c9 t9) (10 k s10 c10 t10))]
+         [(= n 12) (fixed-arity (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3) (4 e s4 c4 t4) (5 f s5 c5 t5) (6 g s6 c6 t6) (7 h s7 c7 t7) (8 i s8 c8 t8) (9 j s9 c9 t9) (10 k s10 c10 t10) (11 l s11 c11 t11))]
          [else
-          ;; Setters of pointers may make temporaries (C copies of strings and bytevectors):
-          ;; released after the call, or when a later argument or the call raises.
           (lambda args
             (unless (= (length args) n) (wrong-count args))
-            (let loop ([ss setters] [as args] [temps '()])
-              (if (null? ss)
-                  (if (null? temps)
-                      (finish (invoke))
-                      (let ([r (guard (e [#t (for-each release! temps) (raise e)]) (invoke))])
-                        (for-each release! temps)
-                        (finish r)))
-                  (let ([t (if (null? temps)
-                               ((car ss) (car as))
-                               (guard (e [#t (for-each release! temps) (raise e)])
-                                 ((car ss) (car as))))])
-                    (loop (cdr ss) (cdr as) (if t (cons t temps) temps))))))])
+            (for-each (lambda (s v) (s v)) setters args)
+            (let ([temps (filter values (map (lambda (c v) (and c (c v))) copiers args))])
+              (if (null? temps) (finish (invoke)) (call-with-temps temps))))])
        (lambda () (foreign-free slots) (foreign-free area) (foreign-free retbuf) (c-fn-free fn)))))
   (define (slot-value? ct)
     (not (memv (ctype-kind ct) (list K-STRUCT K-UNION K-I128 K-U128 K-LDOUBLE))))

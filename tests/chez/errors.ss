@@ -58,6 +58,11 @@
                    (condition-message e))
       (check-equal (list (expt 2 31)) (condition-irritants e)))
     (check-message "expected 2 arguments, got 1" (add 1))
+    ;; a string before a bad argument: the check fails before any C copy is made
+    (let ([strtol (foreign-function (open-library "c") "long strtol(const char *, char **, int)")])
+      (check-message "argument 3 (i32): 4294967296 is out of range" (strtol "12" #f (expt 2 32)))
+      (check-message "argument 2 (ptr): expected #f, an address" (strtol "12" 'x 10))
+      (check-equal 12 (strtol "12" #f 10)))
     (check-message "expected 2 arguments, got 3" (add 1 2 3))
     (check-message "expected 20 arguments, got 1" (many 1))
     (check-message "argument 9 (f32): expected a real number" (apply many (append '(1 2 3 4 5 6 7 8 "x") (make-list 11 1))))))
