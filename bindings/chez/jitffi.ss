@@ -131,6 +131,7 @@
   (define-c c-set-saved-errno "jitffi_set_saved_errno" (int) void)
   (define-c c-memcpy-to "memcpy" (uptr u8* size_t) void)    ; bytevector -> C memory
   (define-c c-memcpy-from "memcpy" (u8* uptr size_t) void)  ; C memory -> bytevector
+  (define-c c-memcpy "memcpy" (uptr uptr size_t) void)
   (define-c c-strlen "strlen" (uptr) size_t)
 
   (define (jitffi-version) (c-version))
@@ -308,9 +309,12 @@
          (let ([size (ctype-size ct)])
            (foreign-set! 'uptr slots off area)
            (lambda (v)
-             (unless (and (bytevector? v) (= (bytevector-length v) size))
-               (bad v (format "a bytevector of ~a bytes" size)))
-             (c-memcpy-to area v size) #f))]
+             (cond
+               [(and (bytevector? v) (= (bytevector-length v) size)) (c-memcpy-to area v size)]
+               ;; An ftype pointer (define-ftype) to the struct's bytes in C memory: copied too.
+               [(ftype-pointer? v) (c-memcpy area (ftype-pointer-address v) size)]
+               [else (bad v (format "a bytevector of ~a bytes or an ftype pointer" size))])
+             #f))]
         [(memv kind (list K-I128 K-U128))
          (let-values ([(lo hi) (int-bounds kind)])
            (foreign-set! 'uptr slots off area)

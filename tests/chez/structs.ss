@@ -3,6 +3,8 @@
 (import (chezscheme) (jitffi) (jitffi-check))
 
 (define t (open-library (testlib-path)))
+(define-ftype D2* (struct [x double] [y double]))
+(define-ftype MIX* (struct [c integer-8] [s integer-16] [f single-float] [d double]))
 (library-declare! t "
   typedef struct { int8_t a; } S1;
   typedef struct { float x, y; } F2;
@@ -72,7 +74,8 @@
                    (if (null? ls) s (loop (cdr ls) (+ k 1) (+ s (* k (caddr (car ls)))))))
                  (f-cb cb v))
     (check-equal (list v 0.5) seen)
-    (check-message (format "expected a bytevector of ~a bytes" size) (f-sum (make-bytevector (+ size 1))))
+    (check-message (format "expected a bytevector of ~a bytes or an ftype pointer" size)
+                   (f-sum (make-bytevector (+ size 1))))
     (check-message "expected a bytevector" (f-sum 0))
     (callback-free! cb)))
 
@@ -104,6 +107,20 @@
       (let ([r (next v)])
         (check-equal #xE000000000000000 (bytevector-u64-native-ref r 0)) ; 3.5
         (check-equal 16384 (bytevector-u16-native-ref r 8))))))
+
+(test "ftype pointers as struct arguments"
+  (let ([sum (foreign-function t "double jt_D2_sum(D2)")]
+        [mid (foreign-function t "double jt_MIX_mid(int64_t, int64_t, int64_t, int64_t, int64_t, double, MIX, double)")]
+        [p (make-ftype-pointer D2* (foreign-alloc (ftype-sizeof D2*)))]
+        [m (make-ftype-pointer MIX* (foreign-alloc (ftype-sizeof MIX*)))])
+    (ftype-set! D2* (x) p 1.5)
+    (ftype-set! D2* (y) p -4.0)
+    (check-equal (+ 1.5 (* 2 -4.0)) (sum p))
+    (ftype-set! MIX* (c) m -3) (ftype-set! MIX* (s) m 300) (ftype-set! MIX* (f) m 1.5) (ftype-set! MIX* (d) m -2.25)
+    (check-close (+ 1 4 9 16 25 3.0 (* 7 (+ -3 600 4.5 -9.0)) -16.0) (mid 1 2 3 4 5 0.5 m -2.0))
+    (check-equal (ftype-sizeof MIX*) (c-type-size t "MIX"))
+    (foreign-free (ftype-pointer-address p))
+    (foreign-free (ftype-pointer-address m))))
 
 (test "layout introspection"
   (check-equal '(("c" 0 "i8" 1) ("s" 2 "i16" 2) ("f" 4 "f32" 4) ("d" 8 "f64" 8))
