@@ -12,10 +12,11 @@
     (check-equal "sysv:i32(i32,i32)" (procedure-signature (car fs)))
     (for-each (lambda (f) (check-equal -3 (f 2 -5))) fs)))
 
-(define (int-case proto f-of lo hi)
+(define (int-case proto f-of lo hi . low-call)
+  ;; low-call: the lowest value to call with, when negating lo would be undefined in C (INT_MIN)
   (for-each
    (lambda (f)
-     (check-equal (f-of lo) (f lo))
+     (let ([l (if (null? low-call) lo (car low-call))]) (check-equal (f-of l) (f l)))
      (check-equal (f-of hi) (f hi))
      (check-equal (f-of 0) (f 0))
      (check-message "out of range" (f (- lo 1)))
@@ -32,11 +33,17 @@
 (test "i16" (int-case "int16_t jt_neg_i16(int16_t)" (lambda (x) (wrap (- x) 16 #t)) -32768 32767))
 (test "u16" (int-case "uint16_t jt_inc_u16(uint16_t)" (lambda (x) (wrap (+ x 1) 16 #f)) 0 65535))
 (test "i32" (int-case "int32_t jt_neg_i32(int32_t)" (lambda (x) (wrap (- x) 32 #t))
-                      (- (expt 2 31)) (- (expt 2 31) 1)))
+                      (- (expt 2 31)) (- (expt 2 31) 1) (- 1 (expt 2 31))))
 (test "u32" (int-case "uint32_t jt_inc_u32(uint32_t)" (lambda (x) (wrap (+ x 1) 32 #f))
                       0 (- (expt 2 32) 1)))
 (test "i64 (bignums)" (int-case "int64_t jt_neg_i64(int64_t)" (lambda (x) (wrap (- x) 64 #t))
-                                (- (expt 2 63)) (- (expt 2 63) 1)))
+                                (- (expt 2 63)) (- (expt 2 63) 1) (- 1 (expt 2 63))))
+(test "i32 and i64 lowest values arrive intact"
+  (let ([add (foreign-function t "int32_t jt_add_i32(int32_t, int32_t)")]
+        [stack (foreign-function t "__int128 jt_i128_stack(int64_t, int64_t, int64_t, int64_t, int64_t, __int128)")])
+    (check-equal (- (expt 2 31)) (add (- (expt 2 31)) 0))
+    (check-equal (- (expt 2 63)) (stack (- (expt 2 63)) 0 0 0 0 0))
+    (check-equal (- (expt 2 63) 1) (stack (- (expt 2 63) 1) 0 0 0 0 0))))
 (test "u64 (bignums)" (int-case "uint64_t jt_inc_u64(uint64_t)" (lambda (x) (wrap (+ x 1) 64 #f))
                                 0 (- (expt 2 64) 1)))
 (test "C names: long, unsigned char, size_t"
