@@ -1,8 +1,9 @@
 # The Chez Scheme library (bindings/chez/jitffi.ss) tested from Scheme: one ctest test per
 # tests/chez/*.ss program (jitffi-check.ss is their runner library). run.sh exits 77 (skipped,
 # with the reason) when Debian's `scheme` (package chezscheme, see scripts/deps.sh) is missing.
-# A cross build cannot load its libjitffi.so into the host's Chez: native builds only.
-if(NOT CMAKE_CROSSCOMPILING)
+# A cross build cannot load its libjitffi.so into the host's Chez: native builds only (nor a
+# ThreadSanitizer one: its runtime cannot be loaded after the start of a process).
+if(NOT CMAKE_CROSSCOMPILING AND NOT JITFFI_TSAN)
   set(_chez_env "JITFFI_LIBRARY=$<TARGET_FILE:jitffi>")
   if(JITFFI_SANITIZE)
     # An ASan-instrumented libjitffi.so in an uninstrumented `scheme`: the ASan runtime must be
