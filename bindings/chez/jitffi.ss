@@ -45,10 +45,17 @@
   (define jitffi-library-path
     (let ([p (getenv "JITFFI_LIBRARY")])
       (if (and p (not (string=? p ""))) p "libjitffi.so.0")))
-  (define libc-loaded
-    (guard (e [#t (guard (e2 [#t #f]) (load-shared-object "libc.so.6"))])
-      (load-shared-object "libc.so.6")))
-  (define jitffi-loaded (load-shared-object jitffi-library-path))
+  ;; libc: memcpy and strlen, for the copies between Scheme and C memory.
+  (define libc-loaded (load-shared-object "libc.so.6"))
+  (define jitffi-loaded
+    (guard (e [#t (error 'jitffi
+                         (format "cannot load ~a (set JITFFI_LIBRARY to the path of libjitffi.so): ~a"
+                                 jitffi-library-path
+                                 (if (message-condition? e)
+                                     (apply format (condition-message e)
+                                            (if (irritants-condition? e) (condition-irritants e) '()))
+                                     e)))])
+      (load-shared-object jitffi-library-path)))
 
   ;; ---- Conditions ----------------------------------------------------------------------------
   ;; status: the jitffi_status name as a symbol (JITFFI_PARSE_ERROR, ...); position: the 0-based
