@@ -365,6 +365,18 @@ JITFFI_API jitffi_status jitffi_closure_create_full(const jitffi_sig *sig, jitff
                                                     void *user_data, jitffi_destroy destroy,
                                                     const jitffi_fn_options *options,
                                                     jitffi_closure **out);
+/* For runtimes whose handlers may only run on threads they know (Chez Scheme's Sactivate_thread
+ * and Sdestroy_thread): jitffi_closure_create_full whose calls are bracketed on the calling
+ * thread: enter() runs before the handler and, when it returned non-zero, leave() runs after it.
+ * With Chez's pair, a thread the runtime has never seen gets a context for the call and loses it
+ * after; a thread that has one keeps it. Either hook may be NULL (not called). */
+typedef int (*jitffi_thread_hook)(void);
+JITFFI_API jitffi_status jitffi_closure_create_hooked(const jitffi_sig *sig, jitffi_handler handler,
+                                                      void *user_data, jitffi_destroy destroy,
+                                                      const jitffi_fn_options *options,
+                                                      jitffi_thread_hook enter,
+                                                      jitffi_thread_hook leave,
+                                                      jitffi_closure **out);
 /* The code pointer: cast it to the function pointer type of the signature. It must not be
  * called after jitffi_closure_free. */
 JITFFI_API void *jitffi_closure_code(const jitffi_closure *closure);

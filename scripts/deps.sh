@@ -24,6 +24,9 @@ packages="$packages libmariadb-dev mariadb-server"
 # The libFuzzer targets (tests/fuzz/, build-fuzz/ in scripts/test.sh): clang with its fuzzer and
 # sanitizer runtimes. (The TSan stress build uses gcc's libtsan, which build-essential brings.)
 packages="$packages libclang-rt-14-dev"  # clang-14 is above
+# The Chez Scheme library's tests (tests/chez/, bindings/chez/jitffi.ss): Debian's `scheme`
+# (host tool only: the arm64 cross build does not run them).
+packages="$packages chezscheme"
 
 arch=$(dpkg --print-architecture)
 # Whether package $1 is installed for this machine: its native-architecture copy, or an

@@ -462,6 +462,46 @@ jitffi_status jitffi_closure_create_full(const jitffi_sig *sig, jitffi_handler h
   });
 }
 
+namespace {
+// The handler of a closure with thread hooks: brackets the host's handler with enter/leave.
+struct HookedHandler {
+  jitffi_handler handler;
+  void *user_data;
+  jitffi_destroy destroy;
+  jitffi_thread_hook enter, leave;
+};
+void hooked_call(void *ret, void **args, void *data) {
+  const auto *h = static_cast<const HookedHandler *>(data);
+  const int entered = h->enter ? h->enter() : 0;
+  h->handler(ret, args, h->user_data);
+  if (entered && h->leave) h->leave();
+}
+void hooked_destroy(void *data) {
+  auto *h = static_cast<HookedHandler *>(data);
+  if (h->destroy) h->destroy(h->user_data);
+  delete h;
+}
+}  // namespace
+
+jitffi_status jitffi_closure_create_hooked(const jitffi_sig *sig, jitffi_handler handler,
+                                           void *user_data, jitffi_destroy destroy,
+                                           const jitffi_fn_options *options,
+                                           jitffi_thread_hook enter, jitffi_thread_hook leave,
+                                           jitffi_closure **out) {
+  if (!handler) {
+    if (out) *out = nullptr;
+    return null_arg("jitffi_closure_create", "handler");
+  }
+  HookedHandler *h = new (std::nothrow) HookedHandler{handler, user_data, destroy, enter, leave};
+  if (!h) {
+    if (out) *out = nullptr;
+    return fail("jitffi_closure_create", JITFFI_NO_MEMORY, "out of memory");
+  }
+  jitffi_status s = jitffi_closure_create_full(sig, hooked_call, h, hooked_destroy, options, out);
+  if (s != JITFFI_OK) delete h;  // on failure destroy is not called: user_data stays the caller's
+  return s;
+}
+
 jitffi_status jitffi_closure_create_with(const jitffi_sig *sig, jitffi_handler handler,
                                          void *user_data, jitffi_backend backend,
                                          jitffi_closure **out) {

@@ -697,6 +697,66 @@ CASE(closure_destroy) {
   jitffi_sig_free(sig);
 }
 
+/* Thread hooks: enter says "new" (1) on any thread but the one the "runtime" knows, as Chez's
+ * Sactivate_thread does; leave must then run after the handler, on that thread, and only then. */
+static pthread_t hook_known_thread;
+static int hook_enters, hook_leaves, hook_leave_on_known, hook_inside;
+static int hook_enter(void) {
+  hook_enters++;
+  if (pthread_equal(pthread_self(), hook_known_thread)) return 0;
+  hook_inside++;
+  return 1;
+}
+static int hook_leave(void) {
+  hook_leaves++;
+  /* a leave without its enter, or on the known thread */
+  if (hook_inside != 1 || pthread_equal(pthread_self(), hook_known_thread)) hook_leave_on_known++;
+  hook_inside--;
+  return 0;
+}
+static void *call_void_fn(void *fp) {
+  void (*f)(void);
+  *(void **)&f = fp;
+  f();
+  f();
+  return NULL;
+}
+
+CASE(closure_hooked) {
+  jitffi_sig *sig = NULL;
+  jitffi_closure *c = NULL;
+  struct destroy_state st = {0, 0};
+  pthread_t t;
+  CHECK_OK(jitffi_sig_parse("void(void)", &sig));
+  if (!sig) return;
+  CHECK_OK(jitffi_closure_create_hooked(sig, count_call, &st, count_destroy, NULL, hook_enter,
+                                        hook_leave, &c));
+  if (!c) return;
+  hook_known_thread = pthread_self(); /* the "runtime" knows this thread: enter only */
+  call_void_fn(jitffi_closure_code(c));
+  CHECK(st.calls == 2 && hook_enters == 2 && hook_leaves == 0);
+  /* A new thread: each call enters (new) and leaves. */
+  CHECK(pthread_create(&t, NULL, call_void_fn, jitffi_closure_code(c)) == 0);
+  CHECK(pthread_join(t, NULL) == 0);
+  CHECK(st.calls == 4 && hook_enters == 4 && hook_leaves == 2 && hook_leave_on_known == 0);
+  jitffi_closure_free(c);
+  CHECK(st.destroyed == 1); /* the user's destroy, exactly once */
+  /* NULL hooks are not called; a failed creation calls nothing. */
+  CHECK_OK(jitffi_closure_create_hooked(sig, count_call, &st, NULL, NULL, NULL, NULL, &c));
+  call_void_fn(jitffi_closure_code(c));
+  CHECK(st.calls == 6 && hook_enters == 4);
+  jitffi_closure_free(c);
+  CHECK_STATUS(
+      jitffi_closure_create_hooked(sig, NULL, &st, count_destroy, NULL, hook_enter, hook_leave, &c),
+      JITFFI_INVALID_ARGUMENT);
+  CHECK(c == NULL);
+  CHECK_STATUS(jitffi_closure_create_hooked(NULL, count_call, &st, count_destroy, NULL, hook_enter,
+                                            hook_leave, &c),
+               JITFFI_INVALID_ARGUMENT);
+  CHECK(st.destroyed == 1);
+  jitffi_sig_free(sig);
+}
+
 /* Whether the library at `path` is loaded (RTLD_NOLOAD never loads it). */
 static int is_loaded(const char *path) {
   void *h = dlopen(path, RTLD_NOW | RTLD_NOLOAD);
@@ -953,6 +1013,7 @@ static const struct case_entry cases[] = {
     ENTRY(errno_capture),
     ENTRY(closure_capture_errno),
     ENTRY(closure_destroy),
+    ENTRY(closure_hooked),
     ENTRY(fn_keeps_library),
     ENTRY(value_and_slot_calls),
     ENTRY(raw_entries),

@@ -1,0 +1,865 @@
+#!chezscheme
+;;; (jitffi): C calls and callbacks for Chez Scheme through libjitffi's C API (include/jitffi.h).
+;;;
+;;; Loads libjitffi.so when the library is instantiated: the path in the environment variable
+;;; JITFFI_LIBRARY if set, else "libjitffi.so.0" (the installed soname, found by the dynamic
+;;; loader's search path). No C code compiled against Chez is involved: every call into jitffi goes
+;;; through a compiled `foreign-procedure` on the exported C functions.
+;;;
+;;; Calls use jitffi's slot entry: each procedure owns one foreign buffer of 64-bit slots, filled
+;;; with `foreign-set!`, and calls the signature's slot entry `R entry(void *fn, uint64_t *slots)`
+;;; through a compiled foreign-procedure chosen by the result type (no `eval` anywhere). Results
+;;; that come back in memory, or back ends without a slot entry, go through jitffi_fn_call_slots.
+;;;
+;;; Conversions (argument -> C, C result -> Scheme):
+;;;   bool                #t/#f (other objects are refused)       -> #t/#f
+;;;   integers (8..128)   exact integers (or chars), range-checked -> exact integers
+;;;   float, double       any real (converted with `inexact`)     -> flonums
+;;;   long double         any real (exact ones rounded once)      -> flonum (rounded to nearest)
+;;;   pointers            #f (NULL), an exact address, a bytevector (copied to C memory for the
+;;;                       call and copied back after it), a string (UTF-8, NUL-terminated copy),
+;;;                       a callback                               -> an exact address (0 = NULL)
+;;;   char * / const char *  as pointers; results                 -> a string (UTF-8) or #f
+;;;   struct, union       a bytevector of exactly sizeof bytes    -> a fresh bytevector
+;;; Lifetime rule for strings and bytevectors passed as pointers: the C copy lives for the call
+;;; only (it is freed when the call returns). C code that keeps the pointer must be given memory
+;;; the program manages itself (foreign-alloc) and its address.
+;;;
+;;; Not reentrant across Scheme threads: a procedure's slot buffer is shared by its calls, so one
+;;; procedure must not be called from two Scheme threads at once (make one per thread). Recursion
+;;; through callbacks is fine: the stub has read the slots before the callee runs.
+(library (jitffi)
+  (export jitffi-version jitffi-library-path
+          open-library self-library library-close! library-declare! library-symbol library-name
+          foreign-function pointer->procedure procedure-signature procedure-backend c-arg
+          make-callback callback? callback-address callback-free! callback-error
+          collect-callbacks! live-callbacks
+          saved-errno set-saved-errno!
+          c-type-size c-type-align c-type-canonical c-type-layout
+          pointer->string pointer->bytevector
+          &jitffi jitffi-error? jitffi-error-status jitffi-error-position
+          &jitffi-callback jitffi-callback-error? jitffi-callback-error-condition)
+  (import (chezscheme))
+
+  ;; ---- Loading libjitffi ---------------------------------------------------------------------
+  (define jitffi-library-path
+    (let ([p (getenv "JITFFI_LIBRARY")])
+      (if (and p (not (string=? p ""))) p "libjitffi.so.0")))
+  ;; libc: memcpy and strlen, for the copies between Scheme and C memory.
+  (define libc-loaded (load-shared-object "libc.so.6"))
+  (define jitffi-loaded
+    (guard (e [#t (error 'jitffi
+                         (format "cannot load ~a (set JITFFI_LIBRARY to the path of libjitffi.so): ~a"
+                                 jitffi-library-path
+                                 (if (message-condition? e)
+                                     (apply format (condition-message e)
+                                            (if (irritants-condition? e) (condition-irritants e) '()))
+                                     e)))])
+      (load-shared-object jitffi-library-path)))
+
+  ;; ---- Conditions ----------------------------------------------------------------------------
+  ;; status: the jitffi_status name as a symbol (JITFFI_PARSE_ERROR, ...); position: the 0-based
+  ;; character position of a parse error in the text, or #f.
+  (define-condition-type &jitffi &error make-jitffi-condition jitffi-error?
+    (status jitffi-error-status) (position jitffi-error-position))
+  ;; Raised by the jitffi procedure whose call led C to a callback that raised `condition`.
+  (define-condition-type &jitffi-callback &error make-jitffi-callback-condition
+    jitffi-callback-error? (condition jitffi-callback-error-condition))
+
+  (define c-last-error (foreign-procedure "jitffi_last_error" () utf-8))
+  (define c-last-error-position (foreign-procedure "jitffi_last_error_position" () size_t))
+  (define c-status-name (foreign-procedure "jitffi_status_name" (int) string))
+  (define no-position (- (expt 2 64) 1))
+
+  (define (raise-jitffi who status irritants)
+    (let ([pos (c-last-error-position)])
+      (raise (condition (make-jitffi-condition (string->symbol (c-status-name status))
+                                               (if (= pos no-position) #f pos))
+                        (make-who-condition who)
+                        (make-message-condition (c-last-error))
+                        (make-irritants-condition irritants)))))
+  (define-syntax check
+    (syntax-rules ()
+      [(_ who expr irritant ...)
+       (let ([st expr]) (unless (eqv? st 0) (raise-jitffi who st (list irritant ...))))]))
+  (define (argument-error who msg . irritants)
+    (raise (condition (make-assertion-violation) (make-who-condition who)
+                      (make-message-condition msg) (make-irritants-condition irritants))))
+
+  ;; ---- The C API ----------------------------------------------------------------------------
+  (define-syntax define-c
+    (syntax-rules () [(_ name c-name args ret) (define name (foreign-procedure c-name args ret))]))
+  (define-c c-version "jitffi_version" () string)
+  (define-c c-sig-parse "jitffi_sig_parse" (utf-8 uptr) int)
+  (define-c c-sig-with-varargs "jitffi_sig_with_varargs" (uptr uptr size_t uptr) int)
+  (define-c c-sig-free "jitffi_sig_free" (uptr) void)
+  (define-c c-sig-canonical "jitffi_sig_canonical" (uptr) utf-8)
+  (define-c c-sig-nargs "jitffi_sig_nargs" (uptr) size_t)
+  (define-c c-sig-fixed-count "jitffi_sig_fixed_count" (uptr) size_t)
+  (define-c c-sig-is-variadic "jitffi_sig_is_variadic" (uptr) int)
+  (define-c c-sig-abi "jitffi_sig_abi" (uptr) int)
+  (define-c c-sig-name "jitffi_sig_name" (uptr) utf-8)
+  (define-c c-sig-return "jitffi_sig_return" (uptr) uptr)
+  (define-c c-sig-param "jitffi_sig_param" (uptr size_t) uptr)
+  (define-c c-type-kind "jitffi_type_kind" (uptr) int)
+  (define-c c-type-size* "jitffi_type_size" (uptr) size_t)
+  (define-c c-type-align* "jitffi_type_align" (uptr) size_t)
+  (define-c c-type-is-cstr "jitffi_type_is_cstr" (uptr) int)
+  (define-c c-type-canonical* "jitffi_type_canonical" (uptr) utf-8)
+  (define-c c-type-member-count "jitffi_type_member_count" (uptr) size_t)
+  (define-c c-type-member-at "jitffi_type_member_at" (uptr size_t uptr uptr uptr) int)
+  (define-c c-type-parse "jitffi_type_parse" (int utf-8 uptr) int)
+  (define-c c-type-free "jitffi_type_free" (uptr) void)
+  (define-c c-fn-create "jitffi_fn_create" (uptr uptr uptr uptr) int)
+  (define-c c-fn-call-slots "jitffi_fn_call_slots" (uptr uptr uptr) int)
+  (define c-fn-call-slots/safe
+    (foreign-procedure __collect_safe "jitffi_fn_call_slots" (uptr uptr uptr) int))
+  (define-c c-fn-return-size "jitffi_fn_return_size" (uptr) size_t)
+  (define-c c-fn-backend "jitffi_fn_backend" (uptr) string)
+  (define-c c-fn-address "jitffi_fn_address" (uptr) uptr)
+  (define-c c-fn-sig "jitffi_fn_sig" (uptr) uptr)
+  (define-c c-fn-free "jitffi_fn_free" (uptr) void)
+  (define-c c-fn-value-shape "jitffi_fn_value_shape" (uptr) int)
+  (define-c c-fn-slots-entry "jitffi_fn_slots_entry" (uptr) uptr)
+  (define-c c-closure-create-hooked "jitffi_closure_create_hooked"
+    (uptr uptr uptr uptr uptr uptr uptr uptr) int)
+  (define-c c-closure-code "jitffi_closure_code" (uptr) uptr)
+  (define-c c-closure-free "jitffi_closure_free" (uptr) void)
+  (define-c c-lib-open-flags "jitffi_lib_open_flags" (utf-8 unsigned uptr) int)
+  (define-c c-lib-open-self "jitffi_lib_open_self" (uptr) int)
+  (define-c c-lib-symbol "jitffi_lib_symbol" (uptr utf-8 uptr) int)
+  (define-c c-lib-declare "jitffi_lib_declare" (uptr utf-8) int)
+  (define-c c-lib-function "jitffi_lib_function" (uptr utf-8 uptr uptr) int)
+  (define-c c-lib-type "jitffi_lib_type" (uptr utf-8 uptr) int)
+  (define-c c-lib-parse "jitffi_lib_parse" (uptr utf-8 uptr) int)
+  (define-c c-lib-name "jitffi_lib_name" (uptr) utf-8)
+  (define-c c-lib-close "jitffi_lib_close" (uptr) void)
+  (define-c c-saved-errno "jitffi_saved_errno" () int)
+  (define-c c-set-saved-errno "jitffi_set_saved_errno" (int) void)
+  (define-c c-memcpy-to "memcpy" (uptr u8* size_t) void)    ; bytevector -> C memory
+  (define-c c-memcpy-from "memcpy" (u8* uptr size_t) void)  ; C memory -> bytevector
+  (define-c c-memcpy "memcpy" (uptr uptr size_t) void)
+  (define-c c-strlen "strlen" (uptr) size_t)
+
+  (define (jitffi-version) (c-version))
+  (define (saved-errno) (c-saved-errno))
+  (define (set-saved-errno! v) (c-set-saved-errno v))
+
+  ;; An out parameter: (with-out (lambda (p) (c-... p))) -> the pointer the call stored at p.
+  ;; A signature parsed from text, with the declarations of a library given among the options.
+  (define (parse-sig who text options)
+    (let ([lib (find library-handle? options)])
+      (with-out (lambda (o)
+                  (check who (if lib
+                                 (c-lib-parse (lib-ptr who lib) text o)
+                                 (c-sig-parse text o))
+                         text)))))
+  (define (without-libs options) (remp library-handle? options))
+
+  (define (with-out f)
+    (let ([p (foreign-alloc 8)])
+      (foreign-set! 'uptr p 0 0)
+      (let ([r (guard (e [#t (foreign-free p) (raise e)]) (f p))])
+        (let ([v (foreign-ref 'uptr p 0)]) (foreign-free p) v))))
+
+  (define (pointer->string addr)
+    (if (eqv? addr 0)
+        #f
+        (let* ([n (c-strlen addr)] [bv (make-bytevector n)])
+          (c-memcpy-from bv addr n)
+          (utf8->string bv))))
+  (define (pointer->bytevector addr n)
+    (let ([bv (make-bytevector n)]) (c-memcpy-from bv addr n) bv))
+
+  ;; ---- Kinds (jitffi_kind) --------------------------------------------------------------------
+  (define K-VOID 0) (define K-BOOL 1) (define K-I8 2) (define K-U8 3) (define K-I16 4)
+  (define K-U16 5) (define K-I32 6) (define K-U32 7) (define K-I64 8) (define K-U64 9)
+  (define K-I128 10) (define K-U128 11) (define K-F32 12) (define K-F64 13)
+  (define K-LDOUBLE 14) (define K-PTR 15) (define K-STRUCT 16) (define K-UNION 17)
+  (define ABI-AAPCS64 3)
+
+  ;; A parameter or result type as the conversions need it.
+  (define-record-type ctype
+    (fields kind size cstr? canonical))
+  (define (ctype-of t)
+    (make-ctype (c-type-kind t) (c-type-size* t) (not (eqv? (c-type-is-cstr t) 0))
+                (c-type-canonical* t)))
+  (define (int-bounds kind)
+    (case kind
+      [(2) (values -128 127)] [(3) (values 0 255)]
+      [(4) (values -32768 32767)] [(5) (values 0 65535)]
+      [(6) (values (- (expt 2 31)) (- (expt 2 31) 1))] [(7) (values 0 (- (expt 2 32) 1))]
+      [(8) (values (- (expt 2 63)) (- (expt 2 63) 1))] [(9) (values 0 (- (expt 2 64) 1))]
+      [(10) (values (- (expt 2 127)) (- (expt 2 127) 1))] [(11) (values 0 (- (expt 2 128) 1))]
+      [else (values 0 0)]))
+  (define max-address (- (expt 2 64) 1))
+
+  ;; ---- long double: x87 80-bit extended (sysv) or IEEE binary128 (aapcs64) ----------------
+  ;; Encodes a real into 16 little-endian bytes; exact values are rounded once (to even).
+  (define (ldouble->bytes x quad?)
+    (let ([bv (make-bytevector 16 0)]
+          [mbits (if quad? 113 64)]                     ; significand bits incl. the leading one
+          [emax 32767] [bias 16383])
+      (define (store! sign biased m)                      ; m: the significand as stored
+        (if quad?
+            (bytevector-uint-set! bv 0 (+ (bitwise-and m (- (expt 2 112) 1))
+                                          (bitwise-arithmetic-shift-left
+                                           (+ biased (* sign 32768)) 112))
+                                  'little 16)
+            (begin (bytevector-u64-set! bv 0 m 'little)
+                   (bytevector-u16-set! bv 8 (+ biased (* sign 32768)) 'little))))
+      (cond
+        [(and (flonum? x) (nan? x)) (store! 0 emax (if quad? (expt 2 111) (* 3 (expt 2 62))))]
+        [(and (flonum? x) (infinite? x)) (store! (if (< x 0) 1 0) emax (if quad? 0 (expt 2 63)))]
+        [(zero? x) (store! (if (eqv? x -0.0) 1 0) 0 0)]
+        [else
+         (let* ([sign (if (< x 0) 1 0)] [q (abs (exact x))]
+                [l (- (integer-length (numerator q)) (integer-length (denominator q)))])
+           ;; q = m * 2^e with 2^(mbits-1) <= m < 2^mbits.
+           (let loop ([e (- l mbits)])
+             (let ([m (/ q (expt 2 e))])
+               (cond
+                 [(>= m (expt 2 mbits)) (loop (+ e 1))]
+                 [(< m (expt 2 (- mbits 1))) (loop (- e 1))]
+                 [else
+                  (let* ([biased (+ e (- mbits 1) bias)])
+                    (if (<= biased 0)
+                        ;; subnormal: the scale is fixed at the minimum exponent
+                        (let ([m (round (/ q (expt 2 (- 1 bias (- mbits 1)))))])
+                          (store! sign (if (>= m (expt 2 (- mbits 1))) 1 0) m))
+                        (let* ([m (round m)]
+                               [carry (= m (expt 2 mbits))]
+                               [m (if carry (/ m 2) m)]
+                               [biased (if carry (+ biased 1) biased)])
+                          (if (>= biased emax)
+                              (store! sign emax (if quad? 0 (expt 2 63)))
+                              (store! sign biased m)))))]))))])
+      bv))
+  (define (bytes->ldouble bv quad?)
+    (let* ([hi (if quad?
+                   (bitwise-arithmetic-shift-right (bytevector-uint-ref bv 0 'little 16) 112)
+                   (bytevector-u16-ref bv 8 'little))]
+           [sign (if (>= hi 32768) -1 1)] [biased (bitwise-and hi 32767)]
+           [m (if quad?
+                  (bitwise-and (bytevector-uint-ref bv 0 'little 16) (- (expt 2 112) 1))
+                  (bytevector-u64-ref bv 0 'little))]
+           [fbits (if quad? 112 63)])
+      (cond
+        [(= biased 32767)
+         (if (zero? (bitwise-and m (- (expt 2 (if quad? 112 63)) 1)))
+             (if (< sign 0) -inf.0 +inf.0)
+             +nan.0)]
+        [else
+         (let* ([sig (if (and quad? (> biased 0)) (+ m (expt 2 112)) m)]
+                [e (- (max biased 1) 16383 fbits)]
+                [v (inexact (* sig (expt 2 e)))])
+           (if (< sign 0) (if (zero? v) -0.0 (- v)) v))])))
+
+  ;; ---- Argument conversion --------------------------------------------------------------------
+  ;; A setter stores one argument into its slot and returns #f, or a temporary (a C copy of a
+  ;; string or bytevector) for the call to release: (addr . bytevector-to-copy-back-or-#f).
+  (define (make-setter who ct index slots area quad?)
+    (let ([off (* 8 index)] [kind (ctype-kind ct)] [argno (+ index 1)])
+      (define (bad v what)
+        (argument-error who (format "argument ~a (~a): expected ~a" argno (ctype-canonical ct) what) v))
+      (define (int-value v)
+        (cond [(and (integer? v) (exact? v)) v]
+              [(char? v) (char->integer v)]
+              [else (bad v "an exact integer")]))
+      (cond
+        [(= kind K-BOOL)
+         (lambda (v)
+           (unless (boolean? v) (bad v "#t or #f"))
+           (#3%foreign-set! 'integer-64 slots off (if v 1 0)) #f)]
+        [(memv kind (list K-I8 K-I16 K-I32 K-I64 K-U8 K-U16 K-U32 K-U64))
+         (let*-values ([(lo hi) (int-bounds kind)]
+                       [(flo) (if (fixnum? lo) lo (most-negative-fixnum))]
+                       [(fhi) (if (fixnum? hi) hi (most-positive-fixnum))]
+                       [(type) (if (memv kind (list K-I8 K-I16 K-I32 K-I64)) 'integer-64 'unsigned-64)])
+           (lambda (v)
+             ;; A fixnum in range: its 64-bit two's complement is the slot, signed or not.
+             (if (and (fixnum? v) (fx<= flo v) (fx<= v fhi))
+                 (#3%foreign-set! 'integer-64 slots off v)
+                 (let ([n (int-value v)])
+                   (unless (and (<= lo n) (<= n hi))
+                     (argument-error who (format "argument ~a (~a): ~a is out of range [~a, ~a]"
+                                                 argno (ctype-canonical ct) n lo hi) v))
+                   (foreign-set! type slots off n)))
+             #f))]
+        [(= kind K-F64)
+         (lambda (v)
+           (cond [(flonum? v) (#3%foreign-set! 'double-float slots off v)]
+                 [(real? v) (#3%foreign-set! 'double-float slots off (inexact v))]
+                 [else (bad v "a real number")])
+           #f)]
+        [(= kind K-F32)
+         (lambda (v)
+           (unless (real? v) (bad v "a real number"))
+           (#3%foreign-set! 'integer-64 slots off 0)
+           (#3%foreign-set! 'single-float slots off (inexact v)) #f)]
+        [(= kind K-PTR)
+         ;; Checks and stores what needs no C memory; strings and bytevectors are left to the
+         ;; second phase (pointer-copier), which runs only once every argument has been checked.
+         (lambda (v)
+           (cond
+             [(not v) (#3%foreign-set! 'uptr slots off 0)]
+             [(and (fixnum? v) (fx>= v 0)) (#3%foreign-set! 'uptr slots off v)]
+             [(and (integer? v) (exact? v) (<= 0 v max-address)) (foreign-set! 'uptr slots off v)]
+             [(and (integer? v) (exact? v))
+              (argument-error who (format "argument ~a (ptr): address ~a is out of range [0, ~a]"
+                                          argno v max-address) v)]
+             [(or (string? v) (bytevector? v)) (void)]
+             [(callback? v) (foreign-set! 'uptr slots off (callback-address v))]
+             [else (bad v "#f, an address, a string, a bytevector or a callback")])
+           #f)]
+        [(memv kind (list K-STRUCT K-UNION))
+         (let ([size (ctype-size ct)])
+           (foreign-set! 'uptr slots off area)
+           (lambda (v)
+             (cond
+               [(and (bytevector? v) (= (bytevector-length v) size)) (c-memcpy-to area v size)]
+               ;; An ftype pointer (define-ftype) to the struct's bytes in C memory: copied too.
+               [(ftype-pointer? v) (c-memcpy area (ftype-pointer-address v) size)]
+               [else (bad v (format "a bytevector of ~a bytes or an ftype pointer" size))])
+             #f))]
+        [(memv kind (list K-I128 K-U128))
+         (let-values ([(lo hi) (int-bounds kind)])
+           (foreign-set! 'uptr slots off area)
+           (lambda (v)
+             (let ([n (int-value v)])
+               (unless (<= lo n hi)
+                 (argument-error who (format "argument ~a (~a): ~a is out of range [~a, ~a]"
+                                             argno (ctype-canonical ct) n lo hi) v))
+               (let ([bv (make-bytevector 16)])
+                 (bytevector-sint-set! bv 0 n 'little 16)
+                 (c-memcpy-to area bv 16)))
+             #f))]
+        [(= kind K-LDOUBLE)
+         (foreign-set! 'uptr slots off area)
+         (lambda (v)
+           (unless (real? v) (bad v "a real number"))
+           (c-memcpy-to area (ldouble->bytes v quad?) 16) #f)]
+        [else (argument-error who "unsupported parameter type" (ctype-canonical ct))])))
+
+;; The second phase of a pointer argument: a string or bytevector becomes a C copy stored in its
+  ;; slot, returned as a temporary (addr . bytevector-to-copy-back-or-#f) for the call to
+  ;; release; other values were stored by the setter (#f). Raises nothing but out-of-memory.
+  (define (pointer-copier index slots)
+    (let ([off (* 8 index)])
+      (lambda (v)
+        (cond
+          [(string? v)
+           (let* ([bv (string->utf8 v)] [n (bytevector-length bv)] [p (foreign-alloc (+ n 1))])
+             (c-memcpy-to p bv n)
+             (foreign-set! 'unsigned-8 p n 0)
+             (foreign-set! 'uptr slots off p)
+             (cons p #f))]
+          [(bytevector? v)
+           (let* ([n (bytevector-length v)] [p (foreign-alloc (max n 1))])
+             (c-memcpy-to p v n)
+             (foreign-set! 'uptr slots off p)
+             (cons p v))]
+          [else #f]))))
+
+  (define (release! t)
+    (when t
+      (when (cdr t) (c-memcpy-from (cdr t) (car t) (bytevector-length (cdr t))))
+      (foreign-free (car t))))
+
+  ;; ---- Results --------------------------------------------------------------------------------
+  ;; Reads a result of type ct from C memory at addr (a call's result buffer or a callback's
+  ;; argument), narrow integers at their own width.
+  (define (reader ct quad?)
+    (let ([kind (ctype-kind ct)] [size (ctype-size ct)])
+      (cond
+        [(= kind K-VOID) (lambda (a) (void))]
+        [(= kind K-BOOL) (lambda (a) (not (eqv? 0 (#3%foreign-ref 'unsigned-8 a 0))))]
+        [(= kind K-I8) (lambda (a) (#3%foreign-ref 'integer-8 a 0))]
+        [(= kind K-U8) (lambda (a) (#3%foreign-ref 'unsigned-8 a 0))]
+        [(= kind K-I16) (lambda (a) (#3%foreign-ref 'integer-16 a 0))]
+        [(= kind K-U16) (lambda (a) (#3%foreign-ref 'unsigned-16 a 0))]
+        [(= kind K-I32) (lambda (a) (#3%foreign-ref 'integer-32 a 0))]
+        [(= kind K-U32) (lambda (a) (#3%foreign-ref 'unsigned-32 a 0))]
+        [(= kind K-I64) (lambda (a) (#3%foreign-ref 'integer-64 a 0))]
+        [(= kind K-U64) (lambda (a) (#3%foreign-ref 'unsigned-64 a 0))]
+        [(= kind K-F32) (lambda (a) (#3%foreign-ref 'single-float a 0))]
+        [(= kind K-F64) (lambda (a) (#3%foreign-ref 'double-float a 0))]
+        [(= kind K-PTR)
+         (if (ctype-cstr? ct)
+             (lambda (a) (pointer->string (#3%foreign-ref 'uptr a 0)))
+             (lambda (a) (#3%foreign-ref 'uptr a 0)))]
+        [(memv kind (list K-I128 K-U128))
+         (let ([signed? (= kind K-I128)])
+           (lambda (a)
+             (let ([bv (pointer->bytevector a 16)])
+               (if signed? (bytevector-sint-ref bv 0 'little 16)
+                   (bytevector-uint-ref bv 0 'little 16)))))]
+        [(= kind K-LDOUBLE) (lambda (a) (bytes->ldouble (pointer->bytevector a 16) quad?))]
+        [else (lambda (a) (pointer->bytevector a size))])))
+
+  ;; The slot entry called as a C function (void *fn, uint64_t *slots) with the result type's C
+  ;; return convention; #f where the result is not a scalar (those use jitffi_fn_call_slots).
+;; safe?: '__collect_safe (the 'collect-safe option): the calling Scheme thread is deactivated for
+  ;; the call, so that other threads (C threads calling Scheme callbacks) can collect meanwhile.
+  (define-syntax fp
+    (syntax-rules ()
+      [(_ safe? entry ret)
+       (if safe?
+           (foreign-procedure __collect_safe entry (uptr uptr) ret)
+           (foreign-procedure entry (uptr uptr) ret))]))
+  (define (raw-caller entry ct safe?)
+    (let ([kind (ctype-kind ct)])
+      (cond
+        [(= kind K-VOID) (fp safe? entry void)]
+        [(= kind K-BOOL)
+         (let ([f (fp safe? entry unsigned-8)])
+           (lambda (a s) (not (eqv? 0 (f a s)))))]
+        [(= kind K-I8) (fp safe? entry integer-8)]
+        [(= kind K-U8) (fp safe? entry unsigned-8)]
+        [(= kind K-I16) (fp safe? entry integer-16)]
+        [(= kind K-U16) (fp safe? entry unsigned-16)]
+        [(= kind K-I32) (fp safe? entry integer-32)]
+        [(= kind K-U32) (fp safe? entry unsigned-32)]
+        [(= kind K-I64) (fp safe? entry integer-64)]
+        [(= kind K-U64) (fp safe? entry unsigned-64)]
+        [(= kind K-F32) (fp safe? entry single-float)]
+        [(= kind K-F64) (fp safe? entry double-float)]
+        [(= kind K-PTR)
+         (let ([f (fp safe? entry uptr)])
+           (if (ctype-cstr? ct) (lambda (a s) (pointer->string (f a s))) f))]
+        [else #f])))
+
+  ;; ---- Callback errors ------------------------------------------------------------------------
+  ;; A condition raised by a Scheme callback cannot unwind through C frames: the callback returns
+  ;; zero to C, and the next jitffi procedure to return (normally the one whose call led to the
+  ;; callback) raises a &jitffi-callback condition carrying it.
+  (define pending-callback-error #f)
+  (define (raise-pending! who)
+    (let ([e pending-callback-error])
+      (set! pending-callback-error #f)
+      (raise (condition (make-jitffi-callback-condition e) (make-who-condition who)
+                        (make-message-condition
+                         (format "a callback raised an exception during this call: ~a"
+                                 (if (message-condition? e) (condition-message e) e)))
+                        (make-irritants-condition
+                         (if (irritants-condition? e) (condition-irritants e) '()))))))
+
+  ;; ---- Functions ------------------------------------------------------------------------------
+  (define-record-type fninfo (fields handle sig-text backend))
+  (define procedure-infos (make-weak-eq-hashtable))
+  (define (procedure-info who p)
+    (or (hashtable-ref procedure-infos p #f) (argument-error who "not a jitffi procedure" p)))
+  (define (procedure-signature p) (fninfo-sig-text (procedure-info 'procedure-signature p)))
+  (define (procedure-backend p) (fninfo-backend (procedure-info 'procedure-backend p)))
+
+  ;; A jitffi_fn is freed by a guardian once its procedure is unreachable.
+  (define fn-guardian (make-guardian))
+  (define (collect-fns!)
+    (let loop ()
+      (let ([r (fn-guardian)])
+        (when r (r) (loop)))))
+
+  ;; options: 'errno (capture errno), 'jit, 'libffi, 'auto (back end), 'collect-safe (procedures
+  ;; only: see raw-caller).
+  (define (options->c who options)
+    (let ([p (foreign-alloc 8)])
+      (foreign-set! 'int p 0 0) (foreign-set! 'int p 4 0)
+      (for-each
+       (lambda (o)
+         (case o
+           [(errno) (foreign-set! 'int p 4 1)]
+           [(auto) (foreign-set! 'int p 0 0)]
+           [(jit) (foreign-set! 'int p 0 1)]
+           [(libffi) (foreign-set! 'int p 0 2)]
+           [(collect-safe) (void)]              ; for the Scheme side (make-caller)
+           [else (foreign-free p) (argument-error who "unknown option (expected errno, auto, jit, libffi or collect-safe)" o)]))
+       options)
+      p))
+
+  ;; The call machinery for one jitffi_fn: (values call nfixed), call taking a list of args.
+  (define (make-caller who fn safe?)
+    (let* ([sig (c-fn-sig fn)]
+           [n (c-sig-nargs sig)]
+           [quad? (= (c-sig-abi sig) ABI-AAPCS64)]
+           [params (let loop ([i 0]) (if (= i n) '() (cons (ctype-of (c-sig-param sig i)) (loop (+ i 1)))))]
+           [rt (ctype-of (c-sig-return sig))]
+           [areas-size (fold-left (lambda (acc ct) (+ acc (if (slot-value? ct) 0 (round16 (ctype-size ct))))) 0 params)]
+           [slots (foreign-alloc (max 8 (* 8 n)))]
+           [area (foreign-alloc (max 16 areas-size))]
+           [retbuf (foreign-alloc (max 16 (round16 (c-fn-return-size fn))))]
+           [address (c-fn-address fn)]
+           [setters (let loop ([ps params] [i 0] [off 0])
+                      (if (null? ps) '()
+                          (let ([ct (car ps)])
+                            (cons (make-setter who ct i slots (+ area off) quad?)
+                                  (loop (cdr ps) (+ i 1)
+                                        (+ off (if (slot-value? ct) 0 (round16 (ctype-size ct)))))))))]
+           [entry (c-fn-slots-entry fn)]
+           [raw (and (not (eqv? entry 0)) (raw-caller entry rt safe?))]
+           [read-ret (reader rt quad?)]
+           ;; (call address slots): the slot entry itself, or jitffi_fn_call_slots and a read.
+           [call (or raw
+                     (lambda (address slots)
+                       (check who ((if safe? c-fn-call-slots/safe c-fn-call-slots) fn retbuf slots))
+                       (read-ret retbuf)))]
+           [copiers (map (lambda (ct i) (and (= (ctype-kind ct) K-PTR) (pointer-copier i slots)))
+                         params (iota n))])
+      (define (wrong-count args)
+        (argument-error who (format "expected ~a argument~a, got ~a" n (if (= n 1) "" "s") (length args)) args))
+      (define-syntax invoke
+        (syntax-rules () [(_) (call address slots)]))
+      (define-syntax finish
+        (syntax-rules ()
+          [(_ e) (let ([r e]) (if pending-callback-error (raise-pending! who) r))]))
+      ;; A call checks and stores every argument (setters), then makes the C copies of strings and
+      ;; bytevectors (copiers, #f for other parameters), so that no check can fail once C memory
+      ;; has been taken; the copies are released after the call, or when the call raises.
+      (define sv (list->vector setters))
+      (define cv (list->vector copiers))
+      (define (call-with-temps temps)
+        (let ([r (guard (e [#t (for-each release! temps) (raise e)]) (invoke))])
+          (for-each release! temps)
+          (finish r)))
+      ;; Up to 12 arguments: one clause of fixed arity, setters and copiers in local variables.
+      (define-syntax fixed-arity
+        (syntax-rules ()
+          [(_ (i a s c t) ...)
+           (let ([s (vector-ref sv i)] ... [c (vector-ref cv i)] ...)
+             (case-lambda
+               [(a ...)
+                (s a) ...
+                (let ([t (and c (c a))] ...)
+                  (if (or t ...)
+                      (call-with-temps (filter values (list t ...)))
+                      (finish (invoke))))]
+               [args (wrong-count args)]))]))
+      ;; Without pointer parameters there is nothing to copy.
+      (define-syntax fixed-arity-plain
+        (syntax-rules ()
+          [(_ (i a s c t) ...)
+           (let ([s (vector-ref sv i)] ...)
+             (case-lambda [(a ...) (s a) ... (finish (invoke))] [args (wrong-count args)]))]))
+      (define plain? (not (exists values copiers)))
+      (values
+       (cond
+         [(and plain? (= n 0)) (fixed-arity-plain)]
+         [(and plain? (= n 1)) (fixed-arity-plain (0 a s0 c0 t0))]
+         [(and plain? (= n 2)) (fixed-arity-plain (0 a s0 c0 t0) (1 b s1 c1 t1))]
+         [(and plain? (= n 3)) (fixed-arity-plain (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2))]
+         [(and plain? (= n 4)) (fixed-arity-plain (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3))]
+         [(and plain? (= n 5)) (fixed-arity-plain (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3) (4 e s4 c4 t4))]
+         [(and plain? (= n 6)) (fixed-arity-plain (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3) (4 e s4 c4 t4) (5 f s5 c5 t5))]
+         [(and plain? (= n 7)) (fixed-arity-plain (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3) (4 e s4 c4 t4) (5 f s5 c5 t5) (6 g s6 c6 t6))]
+         [(and plain? (= n 8)) (fixed-arity-plain (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3) (4 e s4 c4 t4) (5 f s5 c5 t5) (6 g s6 c6 t6) (7 h s7 c7 t7))]
+         [(= n 0) (fixed-arity)]
+         [(= n 1) (fixed-arity (0 a s0 c0 t0))]
+         [(= n 2) (fixed-arity (0 a s0 c0 t0) (1 b s1 c1 t1))]
+         [(= n 3) (fixed-arity (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2))]
+         [(= n 4) (fixed-arity (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3))]
+         [(= n 5) (fixed-arity (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3) (4 e s4 c4 t4))]
+         [(= n 6) (fixed-arity (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3) (4 e s4 c4 t4) (5 f s5 c5 t5))]
+         [(= n 7) (fixed-arity (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3) (4 e s4 c4 t4) (5 f s5 c5 t5) (6 g s6 c6 t6))]
+         [(= n 8) (fixed-arity (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3) (4 e s4 c4 t4) (5 f s5 c5 t5) (6 g s6 c6 t6) (7 h s7 c7 t7))]
+         [(= n 9) (fixed-arity (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3) (4 e s4 c4 t4) (5 f s5 c5 t5) (6 g s6 c6 t6) (7 h s7 c7 t7) (8 i s8 c8 t8))]
+         [(= n 10) (fixed-arity (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3) (4 e s4 c4 t4) (5 f s5 c5 t5) (6 g s6 c6 t6) (7 h s7 c7 t7) (8 i s8 c8 t8) (9 j s9 c9 t9))]
+         [(= n 11) (fixed-arity (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3) (4 e s4 c4 t4) (5 f s5 c5 t5) (6 g s6 c6 t6) (7 h s7 c7 t7) (8 i s8 c8 t8) (9 j s9 c9 t9) (10 k s10 c10 t10))]
+         [(= n 12) (fixed-arity (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3) (4 e s4 c4 t4) (5 f s5 c5 t5) (6 g s6 c6 t6) (7 h s7 c7 t7) (8 i s8 c8 t8) (9 j s9 c9 t9) (10 k s10 c10 t10) (11 l s11 c11 t11))]
+         [else
+          (lambda args
+            (unless (= (length args) n) (wrong-count args))
+            (for-each (lambda (s v) (s v)) setters args)
+            (let ([temps (filter values (map (lambda (c v) (and c (c v))) copiers args))])
+              (if (null? temps) (finish (invoke)) (call-with-temps temps))))])
+       (lambda () (foreign-free slots) (foreign-free area) (foreign-free retbuf) (c-fn-free fn)))))
+  (define (slot-value? ct)
+    (not (memv (ctype-kind ct) (list K-STRUCT K-UNION K-I128 K-U128 K-LDOUBLE))))
+  (define (round16 n) (* 16 (div (+ n 15) 16)))
+
+  ;; Variadic arguments: (c-arg "unsigned long" 5) gives the type; otherwise it is inferred from
+  ;; the value: exact integers -> int (or long long, unsigned long long when out of int's range),
+  ;; reals -> double, strings -> const char *, #f/bytevectors/callbacks -> void *, chars -> int.
+  (define-record-type (c-arg-record c-arg c-arg?) (fields type value))
+  (define (infer-type who v)
+    (cond
+      [(c-arg? v) (c-arg-record-type v)]
+      [(and (integer? v) (exact? v))
+       (cond [(<= (- (expt 2 31)) v (- (expt 2 31) 1)) "int"]
+             [(<= (- (expt 2 63)) v (- (expt 2 63) 1)) "long long"]
+             [(<= 0 v max-address) "unsigned long long"]
+             [else (argument-error who "variadic integer out of the 64-bit range" v)])]
+      [(char? v) "int"]
+      [(real? v) "double"]
+      [(string? v) "const char *"]
+      [(or (not v) (bytevector? v) (callback? v)) "void *"]
+      [else (argument-error who "cannot infer a C type for this variadic argument (use c-arg)" v)]))
+
+  ;; Its calls' errors name the C function (or the signature when it has no name).
+  (define (make-procedure fn options)
+    (let* ([sig (c-fn-sig fn)] [text (c-sig-canonical sig)] [backend (c-fn-backend fn)]
+           [who (let ([n (c-sig-name sig)]) (if (string=? n "") text (string->symbol n)))])
+      (if (eqv? (c-sig-is-variadic sig) 0)
+          (let-values ([(call free) (make-caller who fn (and (memq 'collect-safe options) #t))])
+            (fn-guardian call free)
+            (hashtable-set! procedure-infos call (make-fninfo fn text backend))
+            call)
+          (make-variadic who fn text backend options))))
+
+  ;; A variadic function: one jitffi_fn per list of variadic types, kept for later calls.
+  (define (make-variadic who fn text backend options)
+    (let* ([sig (c-fn-sig fn)] [nfixed (c-sig-fixed-count sig)] [address (c-fn-address fn)]
+           [cache (make-hashtable equal-hash equal?)])
+      (define (caller-for types)
+        (or (hashtable-ref cache types #f)
+            (let* ([n (length types)]
+                   [arr (foreign-alloc (max 8 (* 8 n)))]
+                   [strs (map (lambda (t) (let* ([bv (string->utf8 t)] [p (foreign-alloc (+ 1 (bytevector-length bv)))])
+                                            (c-memcpy-to p bv (bytevector-length bv))
+                                            (foreign-set! 'unsigned-8 p (bytevector-length bv) 0) p))
+                              types)])
+              (for-each (lambda (p i) (foreign-set! 'uptr arr (* 8 i) p)) strs (iota n))
+              (let ([sig2 (guard (e [#t (for-each foreign-free strs) (foreign-free arr) (raise e)])
+                            (with-out (lambda (o) (check who (c-sig-with-varargs sig arr n o) types))))])
+                (for-each foreign-free strs) (foreign-free arr)
+                (let ([fn2 (guard (e [#t (c-sig-free sig2) (raise e)])
+                             (let ([opts (options->c who options)])
+                               (let ([r (guard (e [#t (foreign-free opts) (raise e)])
+                                          (with-out (lambda (o) (check who (c-fn-create sig2 address opts o)
+                                                                       types))))])
+                                 (foreign-free opts) r)))])
+                  (c-sig-free sig2)
+                  (let-values ([(call free) (make-caller who fn2 (and (memq 'collect-safe options) #t))])
+                    (let ([entry (cons call free)])
+                      (hashtable-set! cache types entry)
+                      entry)))))))
+      (let ([proc
+             (lambda args
+               (when (< (length args) nfixed)
+                 (argument-error who (format "expected at least ~a argument~a, got ~a" nfixed
+                                           (if (= nfixed 1) "" "s") (length args)) args))
+               (let* ([extra (list-tail args nfixed)]
+                      [types (map (lambda (v) (infer-type who v)) extra)]
+                      [call (car (caller-for types))])
+                 (apply call (append (list-head args nfixed)
+                                     (map (lambda (v) (if (c-arg? v) (c-arg-record-value v) v)) extra)))))])
+        (fn-guardian proc (lambda ()
+                            (vector-for-each (lambda (e) ((cdr e))) (hashtable-values cache))
+                            (c-fn-free fn)))
+        (hashtable-set! procedure-infos proc (make-fninfo fn text backend))
+        proc)))
+
+  ;; (pointer->procedure "double(double, double)" address 'errno ...) or a C prototype text; a
+  ;; library among the options lends its declarations to the text.
+  (define (pointer->procedure text address . options)
+    (collect-fns!)
+    (unless (and (integer? address) (exact? address) (<= 0 address max-address))
+      (argument-error 'pointer->procedure "expected an address (an exact integer)" address))
+    (let ([sig (parse-sig 'pointer->procedure text options)] [options (without-libs options)])
+      (let ([fn (guard (e [#t (c-sig-free sig) (raise e)])
+                  (let ([opts (options->c 'pointer->procedure options)])
+                    (let ([r (guard (e [#t (foreign-free opts) (raise e)])
+                               (with-out (lambda (o) (check 'pointer->procedure
+                                                            (c-fn-create sig address opts o) text))))])
+                      (foreign-free opts) r)))])
+        (c-sig-free sig)
+        (make-procedure fn options))))
+
+  ;; ---- Libraries ------------------------------------------------------------------------------
+  (define-record-type (library-handle make-library-handle library-handle?)
+    (fields (mutable ptr)))
+  (define lib-guardian (make-guardian))
+  (define (lib-ptr who lib)
+    (unless (library-handle? lib) (argument-error who "not a library" lib))
+    (let ([p (library-handle-ptr lib)])
+      (when (eqv? p 0) (argument-error who "library is closed" lib))
+      p))
+  (define (collect-libs!)
+    (let loop ()
+      (let ([l (lib-guardian)])
+        (when l (library-close! l) (loop)))))
+  (define (wrap-lib p) (let ([l (make-library-handle p)]) (lib-guardian l) l))
+  ;; (open-library "sqlite3") or a soname or path; flags: 'global, 'lazy.
+  (define (open-library name . flags)
+    (collect-libs!)
+    (let ([f (fold-left (lambda (acc fl)
+                          (case fl
+                            [(global) (logor acc 1)] [(lazy) (logor acc 2)]
+                            [else (argument-error 'open-library "unknown flag (expected global or lazy)" fl)]))
+                        0 flags)])
+      (wrap-lib (with-out (lambda (o) (check 'open-library (c-lib-open-flags name f o) name))))))
+  (define (self-library)
+    (wrap-lib (with-out (lambda (o) (check 'self-library (c-lib-open-self o))))))
+  (define (library-close! lib)
+    (let ([p (library-handle-ptr lib)])
+      (unless (eqv? p 0) (library-handle-ptr-set! lib 0) (c-lib-close p))))
+  (define (library-name lib) (c-lib-name (lib-ptr 'library-name lib)))
+  (define (library-declare! lib text)
+    (check 'library-declare! (c-lib-declare (lib-ptr 'library-declare! lib) text) text))
+  (define (library-symbol lib name)
+    (with-out (lambda (o) (check 'library-symbol (c-lib-symbol (lib-ptr 'library-symbol lib) name o) name))))
+  ;; (foreign-function lib "int sqlite3_open(const char *, sqlite3 **)" 'errno ...)
+  (define (foreign-function lib prototype . options)
+    (collect-fns!)
+    (let* ([p (lib-ptr 'foreign-function lib)]
+           [opts (options->c 'foreign-function options)]
+           [fn (guard (e [#t (foreign-free opts) (raise e)])
+                 (with-out (lambda (o) (check 'foreign-function (c-lib-function p prototype opts o) prototype))))])
+      (foreign-free opts)
+      (make-procedure fn options)))
+
+  ;; ---- Types ------------------------------------------------------------------------------------
+  ;; lib: a library (its declarations are used) or #f (the host ABI's types only).
+  (define (with-type who lib text f)
+    (let ([t (if lib
+                 (with-out (lambda (o) (check who (c-lib-type (lib-ptr who lib) text o) text)))
+                 (with-out (lambda (o) (check who (c-type-parse 0 text o) text))))])
+      (let ([r (guard (e [#t (c-type-free t) (raise e)]) (f t))]) (c-type-free t) r)))
+  (define (c-type-size lib text) (with-type 'c-type-size lib text c-type-size*))
+  (define (c-type-align lib text) (with-type 'c-type-align lib text c-type-align*))
+  (define (c-type-canonical lib text) (with-type 'c-type-canonical lib text c-type-canonical*))
+  ;; A struct's or union's members: a list of (name offset canonical-type size).
+  (define (c-type-layout lib text)
+    (with-type 'c-type-layout lib text
+      (lambda (t)
+        (let ([n (c-type-member-count t)])
+          (when (zero? n) (argument-error 'c-type-layout "not a struct or union" text))
+          (let ([name (foreign-alloc 8)] [mt (foreign-alloc 8)] [off (foreign-alloc 8)])
+            (let ([r (map (lambda (i)
+                            (check 'c-type-layout (c-type-member-at t i name mt off) text)
+                            (list (pointer->string (foreign-ref 'uptr name 0))
+                                  (foreign-ref 'uptr off 0)
+                                  (c-type-canonical* (foreign-ref 'uptr mt 0))
+                                  (c-type-size* (foreign-ref 'uptr mt 0))))
+                          (iota n))])
+              (foreign-free name) (foreign-free mt) (foreign-free off)
+              r))))))
+
+  ;; ---- Callbacks ------------------------------------------------------------------------------
+  ;; Every jitffi closure made here has the same handler: one foreign-callable, its code object
+  ;; locked for the life of the process, that finds the Scheme side by the closure's user_data
+  ;; (an integer key into `callbacks`).
+  (define-record-type cbentry (fields proc readers write-ret ret-size sig-text (mutable error)))
+  (define callbacks (make-eqv-hashtable))
+  (define next-callback-id 1)
+  (define-record-type (callback make-callback-record callback?)
+    (fields (mutable closure) id address sig-text))
+  (define callback-guardian (make-guardian))
+
+  (define (dispatch ret args id)
+    (let ([e (hashtable-ref callbacks id #f)])
+      (when e
+        (guard (c [#t (unless (zero? (cbentry-ret-size e))
+                        (c-memcpy-to ret (make-bytevector (cbentry-ret-size e) 0) (cbentry-ret-size e)))
+                      (cbentry-error-set! e c)
+                      (unless pending-callback-error (set! pending-callback-error c))])
+          (let ([vals (let loop ([rs (cbentry-readers e)] [i 0])
+                        (if (null? rs) '()
+                            (cons ((car rs) (#3%foreign-ref 'uptr args (fx* 8 i))) (loop (cdr rs) (+ i 1)))))])
+            ((cbentry-write-ret e) ret (apply (cbentry-proc e) vals)))))))
+  (define dispatch-code
+    (let ([code (foreign-callable dispatch (uptr uptr uptr) void)])
+      (lock-object code)
+      code))
+  (define dispatch-address (foreign-callable-entry-point dispatch-code))
+  ;; Threads that Chez does not know (made by C) get a Scheme context for each callback they make:
+  ;; jitffi calls Sactivate_thread before the handler and, when that made a new context,
+  ;; Sdestroy_thread after it (the scheme executable exports both). (0 . 0): no hooks.
+  (define thread-hooks
+    (or (and (threaded?)
+             (guard (e [#t #f])
+               (let ([self (with-out (lambda (o) (check 'jitffi (c-lib-open-self o))))])
+                 (let ([sym (lambda (name) (with-out (lambda (o) (check 'jitffi (c-lib-symbol self name o)))))])
+                   (cons (sym "Sactivate_thread") (sym "Sdestroy_thread"))))))
+        (cons 0 0)))
+
+  ;; Writes a callback's Scheme result as the C result type.
+  (define (ret-writer who ct quad?)
+    (let ([kind (ctype-kind ct)] [size (ctype-size ct)] [name (ctype-canonical ct)])
+      (define (bad v what) (argument-error who (format "callback result (~a): expected ~a" name what) v))
+      (define (int! type lo hi)
+        (lambda (a v)
+          (let ([n (if (char? v) (char->integer v) v)])
+            (unless (and (integer? n) (exact? n) (<= lo n hi))
+              (bad v (format "an exact integer in [~a, ~a]" lo hi)))
+            (foreign-set! type a 0 n))))
+      (cond
+        [(= kind K-VOID) (lambda (a v) (void))]
+        [(= kind K-BOOL) (lambda (a v) (unless (boolean? v) (bad v "#t or #f"))
+                           (foreign-set! 'unsigned-64 a 0 (if v 1 0)))]
+        [(memv kind (list K-I8 K-I16 K-I32 K-I64))
+         (let-values ([(lo hi) (int-bounds kind)]) (int! 'integer-64 lo hi))]
+        [(memv kind (list K-U8 K-U16 K-U32 K-U64))
+         (let-values ([(lo hi) (int-bounds kind)]) (int! 'unsigned-64 lo hi))]
+        [(= kind K-F32) (lambda (a v) (unless (real? v) (bad v "a real number"))
+                          (foreign-set! 'single-float a 0 (inexact v)))]
+        [(= kind K-F64) (lambda (a v) (unless (real? v) (bad v "a real number"))
+                          (foreign-set! 'double-float a 0 (inexact v)))]
+        [(= kind K-PTR)
+         (lambda (a v)
+           (cond [(not v) (foreign-set! 'uptr a 0 0)]
+                 [(and (integer? v) (exact? v) (<= 0 v max-address)) (foreign-set! 'uptr a 0 v)]
+                 [(callback? v) (foreign-set! 'uptr a 0 (callback-address v))]
+                 [else (bad v "#f, an address or a callback (strings cannot outlive the callback)")]))]
+        [(memv kind (list K-I128 K-U128))
+         (let-values ([(lo hi) (int-bounds kind)])
+           (lambda (a v)
+             (unless (and (integer? v) (exact? v) (<= lo v hi)) (bad v "an exact integer in range"))
+             (let ([bv (make-bytevector 16)]) (bytevector-sint-set! bv 0 v 'little 16) (c-memcpy-to a bv 16))))]
+        [(= kind K-LDOUBLE)
+         (lambda (a v) (unless (real? v) (bad v "a real number")) (c-memcpy-to a (ldouble->bytes v quad?) 16))]
+        [else
+         (lambda (a v)
+           (unless (and (bytevector? v) (= (bytevector-length v) size))
+             (bad v (format "a bytevector of ~a bytes" size)))
+           (c-memcpy-to a v size))])))
+
+  ;; How many callbacks are alive (made and not yet freed).
+  (define (live-callbacks) (hashtable-size callbacks))
+  (define (collect-callbacks!)
+    (let loop ()
+      (let ([cb (callback-guardian)])
+        (when cb (callback-free! cb) (loop)))))
+
+  ;; (make-callback "int(const void *, const void *)" proc 'errno lib ...): a C function pointer that
+  ;; calls proc. Freed by callback-free!, or by a guardian once the callback object is
+  ;; unreachable (checked at each make-callback and by collect-callbacks!): keep it reachable while
+  ;; C may call it.
+  (define (make-callback text proc . options)
+    (collect-callbacks!)
+    (unless (procedure? proc) (argument-error 'make-callback "expected a procedure" proc))
+    (let ([sig (parse-sig 'make-callback text options)] [options (without-libs options)])
+      (guard (e [#t (c-sig-free sig) (raise e)])
+        (let* ([n (c-sig-nargs sig)] [quad? (= (c-sig-abi sig) ABI-AAPCS64)]
+               [params (map (lambda (i) (ctype-of (c-sig-param sig i))) (iota n))]
+               [rt (ctype-of (c-sig-return sig))]
+               [canon (c-sig-canonical sig)]
+               [id next-callback-id]
+               [entry (make-cbentry proc (map (lambda (ct) (reader ct quad?)) params)
+                                    (ret-writer 'make-callback rt quad?)
+                                    (if (= (ctype-kind rt) K-VOID) 0
+                                        (max 8 (ctype-size rt)))
+                                    canon #f)])
+          (unless (eqv? (c-sig-is-variadic sig) 0)
+            (argument-error 'make-callback "a callback cannot be variadic" text))
+          (set! next-callback-id (+ id 1))
+          (hashtable-set! callbacks id entry)
+          (let* ([opts (options->c 'make-callback options)]
+                 [cl (guard (e [#t (foreign-free opts) (hashtable-delete! callbacks id) (raise e)])
+                       (with-out (lambda (o) (check 'make-callback
+                                                    (c-closure-create-hooked sig dispatch-address id 0 opts
+                                                                             (car thread-hooks) (cdr thread-hooks) o)
+                                                    text))))])
+            (foreign-free opts)
+            (c-sig-free sig)
+            (let ([cb (make-callback-record cl id (c-closure-code cl) canon)])
+              (callback-guardian cb)
+              cb))))))
+  (define (callback-free! cb)
+    (let ([cl (callback-closure cb)])
+      (unless (eqv? cl 0)
+        (callback-closure-set! cb 0)
+        (c-closure-free cl)
+        (hashtable-delete! callbacks (callback-id cb)))))
+  ;; The last condition the callback's procedure raised (#f if none).
+  (define (callback-error cb)
+    (let ([e (hashtable-ref callbacks (callback-id cb) #f)]) (and e (cbentry-error e))))
+)
