@@ -23,7 +23,7 @@ test -n "$config" || { echo "jitffiConfig.cmake not installed"; exit 1; }
 test -n "$pc" || { echo "jitffi.pc not installed"; exit 1; }
 
 if [ "$tool" = yes ]; then
-  step "installed tool (finds the library through its rpath)"
+  step "installed tool runs from the prefix"
   out=$(env -u LD_LIBRARY_PATH "$prefix/bin/jitffi" call libm.so.6 'double cos(double)' 0)
   [ "$out" = 1 ] || { echo "installed jitffi printed '$out', expected 1"; exit 1; }
   echo "jitffi call libm.so.6 'double cos(double)' 0 -> $out"
