@@ -17,5 +17,6 @@ add_test(NAME install.find_package_and_pkg_config
                  ${CMAKE_CURRENT_LIST_DIR} ${CMAKE_CURRENT_BINARY_DIR}/install_test
                  ${_jitffi_install_tool} ${_jitffi_install_bindings})
 # RUN_SERIAL: it configures and compiles two projects, which would slow parallel tests.
+# FIXTURES_SETUP: tests/docs compiles the docs' snippets against the prefix it leaves.
 set_tests_properties(install.find_package_and_pkg_config PROPERTIES
-  LABELS install TIMEOUT 600 RUN_SERIAL TRUE)
+  LABELS install TIMEOUT 600 RUN_SERIAL TRUE FIXTURES_SETUP jitffi_installed)
