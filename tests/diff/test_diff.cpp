@@ -385,8 +385,9 @@ class DiffTest : public testing::TestWithParam<Mode> {
       }
       std::printf(
           "[diff] mode %s, back end %s, %s entry%s: %zu signatures, %u run (%u through the entry, "
-          "%u of them narrow-integer results; the rest return in memory and take the boxed "
-          "call), %u agree with the compiler, %u mismatches, %u unsupported (%u unexpected)\n",
+          "%u of them narrow-integer results; the rest return in memory or in more registers "
+          "than an entry hands back, and take the boxed call), %u agree with the compiler, %u "
+          "mismatches, %u unsupported (%u unexpected)\n",
           lib_->abi.c_str(), backend, kind == EntryKind::Value ? "value" : "slot",
           capture_errno ? " with errno capture" : "", entries.size(), t.run, raw_count, narrow,
           t.ok, t.mismatches, t.unsupported, t.unexpected_unsupported);
