@@ -75,6 +75,26 @@ TEST(A64EntryExec, NarrowArgumentsFromSlotsAndNarrowResults) {
   EXPECT_EQ(u.call<std::uint8_t>(&t_u8, args), 0);
 }
 
+// The entries hand x0 back as the target left it: a narrow result is not widened (the typed caller
+// knows its type), in the branch form, the call form and around the errno hooks alike; the boxed
+// call widens it into ret.
+TEST(A64EntryExec, NarrowResultsAreLeftUnwidened) {
+  constexpr std::uint64_t kJunk = 0x00001234000000ffull;
+  Entry tail("u8()", StubKind::Value);
+  EXPECT_EQ(tail.call<std::uint64_t>(&t_u8_junk, static_cast<void **>(nullptr)), kJunk);
+  const char *nine = "u8(i64, i64, i64, i64, i64, i64, i64, i64, i64)";  // one on the stack
+  const std::uint64_t s[9] = {};
+  Entry framed(nine, StubKind::Slots);
+  EXPECT_EQ(framed.call<std::uint64_t>(&t_u8_junk, static_cast<Slots>(s)), kJunk);
+  Entry with_errno("u8()", StubKind::SlotsErrno);
+  EXPECT_EQ(with_errno.call<std::uint64_t>(&t_u8_junk, static_cast<Slots>(s)), kJunk);
+  Stub boxed(plan_of("u8()"), StubKind::Downcall, "u8()");
+  std::uint64_t wide = 0;
+  reinterpret_cast<void (*)(void *, void *, void **)>(boxed.code())(
+      reinterpret_cast<void *>(&t_u8_junk), &wide, nullptr);
+  EXPECT_EQ(wide, 0xffu);
+}
+
 TEST(A64EntryExec, StackArgumentsMakeTheEntryCallAndReturnTheResult) {
   const char *sig =
       "f64(i64, i64, i64, i64, i64, i64, i64, i64, i64, i8, u16, f64, f64, f64, f64, f64, f64, "

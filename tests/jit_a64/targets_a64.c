@@ -78,6 +78,18 @@ uint8_t t_u8(uint8_t a) {
   return (uint8_t)(a + 1);
 }
 
+/* A u8 result with junk above it, as AAPCS64 allows (the upper bits of x0 are unspecified):
+ * x0 = 0x00001234000000ff whatever the arguments. */
+__asm__(
+    ".text\n"
+    ".global t_u8_junk\n"
+    ".type t_u8_junk, %function\n"
+    "t_u8_junk:\n"
+    "  movz x0, #0xff\n"
+    "  movk x0, #0x1234, lsl #32\n"
+    "  ret\n"
+    ".size t_u8_junk, .-t_u8_junk\n");
+
 /* Callers of closures: each passes known values and hands back what the closure returned. */
 int32_t c_call_add(int32_t (*f)(int32_t, int32_t), int32_t a, int32_t b) {
   return f(a, b);

@@ -60,6 +60,7 @@ int32_t t_set_errno(int32_t e); /* sets errno, returns -1 */
 int32_t t_get_errno(void);
 double t_errno_d(double x); /* sets errno to 33, returns 2x */
 uint8_t t_u8(uint8_t a);    /* a + 1, computed in 32 bits */
+uint8_t t_u8_junk(void);    /* 0xff in x0 with 0x1234 in bits 32-47 (assembly) */
 
 int32_t c_call_add(int32_t (*f)(int32_t, int32_t), int32_t a, int32_t b);
 double c_call_hfa4(double (*f)(struct d4, double));
