@@ -331,11 +331,15 @@ void downcall(Assembler &a, const CallPlan &plan, const void *target, bool chain
   // Frame record (16), plus at [x29, #16]: `ret` kept across the call (boxed), or fn and args[]
   // across errno_enter() and then the result registers across errno_leave() (entries).
   const std::uint32_t header = ret_after || errno_hooks ? 32 : 16;
+  // args[] (or slots[]) is read through `base`: an entry keeps it in x1, where it arrives, and
+  // loads the piece bound for x1 last; the boxed forms and the errno hooks' reload use x9.
+  const GpX base = entry && !errno_hooks ? x1 : x9;
 
   if (hooks.counter && entry) count_call(a, hooks.counter);  // before x15-x17 carry anything
-  // Inputs first into registers no argument uses, so x0-x8 are free destinations from here on.
+  // Inputs first into registers no argument uses, so x0-x8 are free destinations from here on
+  // (but an entry's x1, written last).
   if (!errno_hooks) {
-    a.mov(x9, args_in);
+    if (base != args_in) a.mov(base, args_in);
     if (!entry) a.mov(x14, ret_in);
     if (bound)
       a.mov(x10, reinterpret_cast<std::uint64_t>(target));
@@ -359,7 +363,7 @@ void downcall(Assembler &a, const CallPlan &plan, const void *target, bool chain
   int x11_holds = -1;
   auto arg_ptr = [&](unsigned arg) {
     if (x11_holds == int(arg)) return;
-    a.ldr(x11, at(a, x9, 8 * arg, 8, x17));
+    a.ldr(x11, at(a, base, 8 * arg, 8, x17));
     x11_holds = int(arg);
   };
   // Where a Value piece is read: in slots[arg] itself when the slot holds the argument's value,
@@ -368,7 +372,7 @@ void downcall(Assembler &a, const CallPlan &plan, const void *target, bool chain
   auto piece_src = [&](const ArgPiece &p, std::uint32_t &off) -> GpX {
     if (slots && plan.args[p.arg].slot_value) {
       off = 8 * p.arg + p.offset;
-      return x9;
+      return base;
     }
     arg_ptr(p.arg);
     off = p.offset;
@@ -408,8 +412,8 @@ void downcall(Assembler &a, const CallPlan &plan, const void *target, bool chain
     }
   }
 
-  // Registers.
-  for (const ArgPiece &p : plan.pieces) {
+  // Registers; the piece bound for `base` last, as long as anything still reads through it.
+  auto load_piece = [&](const ArgPiece &p) {
     if (p.to.loc == Loc::Gpr) {
       const GpX dst = x(p.to.reg);
       if (p.kind == PieceKind::Value) {
@@ -427,7 +431,12 @@ void downcall(Assembler &a, const CallPlan &plan, const void *target, bool chain
       const GpX src = piece_src(p, src_off);
       a.ldr(vreg(p.to.reg, p.size), at(a, src, src_off, p.size, x16));
     }
-  }
+  };
+  auto to_base = [&](const ArgPiece &p) { return p.to.loc == Loc::Gpr && p.to.reg == base.id(); };
+  for (const ArgPiece &p : plan.pieces)
+    if (!to_base(p)) load_piece(p);
+  for (const ArgPiece &p : plan.pieces)
+    if (to_base(p)) load_piece(p);
 
   if (tail) {
     a.br(x10);

@@ -8,7 +8,8 @@
 // forms name, and those refuse windows_arm64 plans.
 //
 // Registers the stubs use for themselves (never an argument or result register of AAPCS64):
-//   downcall: x9 = args (or slots), x10 = target, x14 = ret until the frame holds it,
+//   downcall: x9 = args (entries: args or slots stay in x1, the piece bound for x1 loaded last;
+//             x9 again with errno hooks), x10 = target, x14 = ret until the frame holds it,
 //             x11 = argument pointer, x12/x13 = data, x16/x17 = addresses of far frame slots;
 //             entries: x15-x17 count the call, x16 holds the errno hooks' addresses.
 //   upcall:   x9 = ClosureContext * (set by the trampoline), x10/x11 = data, x16/x17 = addresses
