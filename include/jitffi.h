@@ -316,8 +316,11 @@ JITFFI_API jitffi_status jitffi_fn_call_slots_pair(const jitffi_fn *fn, const ui
  * in the first vector register (read it as float or double), X87 in st0 (long double), a pair
  * of registers for a result of two parts: a struct { uint64_t; uint64_t; } (INT_INT), { double;
  * double; } (FLOAT_FLOAT), { uint64_t; double; } (INT_FLOAT), { double; uint64_t; } (FLOAT_INT)
- * holding the result's bytes 0-7 and 8-15. NONE: the result comes back in memory, and the
- * function has no raw entries. */
+ * holding the result's bytes 0-7 and 8-15; on AArch64 a FLOAT_FLOAT of two floats (an HFA in
+ * s0:s1) holds bytes 0-3 and 4-7, each in the low half of its register: read it as the C struct
+ * { float; float; }. NONE: the result comes back in memory (or, on AArch64, in more than two
+ * registers or a 16-byte one: HFAs of 3-4 members, long double), and the function has no raw
+ * entries. */
 typedef enum jitffi_value_shape {
   JITFFI_SHAPE_NONE = 0,
   JITFFI_SHAPE_VOID = 1,
@@ -331,7 +334,7 @@ typedef enum jitffi_value_shape {
 } jitffi_value_shape;
 JITFFI_API jitffi_value_shape jitffi_fn_value_shape(const jitffi_fn *fn);
 /* The raw entries, for runtimes that generate their own call sites (NULL when the shape is NONE,
- * when fn is NULL, or where the back end has none: the AArch64 JIT does not emit them yet): R
+ * when fn is NULL, or where the back end cannot make one here): R
  * value_entry(void *address, void **args) and R slots_entry(void *address, const uint64_t *slots),
  * called with the host's C convention, address being jitffi_fn_address(fn). They stay valid while
  * fn (or any function with the same signature) exists. */

@@ -298,35 +298,86 @@ void refuse_chain_on_windows(const CallPlan &plan) {
         "reserves for the TEB pointer");
 }
 
-// The downcall; `chain`: the stub's fourth argument (x3) goes to the callee in x18.
+// Adds 1 to the 64-bit counter at `counter` (JITFFI_STATS), atomically: an exclusive
+// load/store loop, which every ARMv8.0 core has (LSE's stadd is optional). x15-x17 only.
+void count_call(Assembler &a, std::uint64_t *counter) {
+  a.mov(x16, reinterpret_cast<std::uint64_t>(counter));
+  Label again = a.newLabel();
+  a.bind(again);
+  a.ldxr(x17, ptr(x16));
+  a.add(x17, x17, 1);
+  a.stxr(w15, x17, ptr(x16));
+  a.cbnz(w15, again);
+}
+
+// The downcall; `chain`: the stub's fourth argument (x3) goes to the callee in x18. With
+// `entry` (value or slot entry; never bound or chained), args[] or slots[] arrive in x1 and the
+// result stays in its registers; `hooks` as for emit_entry.
 void downcall(Assembler &a, const CallPlan &plan, const void *target, bool chain,
-              std::vector<CfiOp> &cfi) {
+              std::vector<CfiOp> &cfi, const EntryKind *entry = nullptr,
+              const EntryHooks &hooks = {}) {
   check_plan(plan);
   const bool bound = target != nullptr;
-  const GpX ret_in = bound ? x0 : x1;
-  const GpX args_in = bound ? x1 : x2;
-  const bool ret_after = plan.ret_kind == RetKind::Regs && !plan.ret_pieces.empty();
+  const bool slots = entry && *entry == EntryKind::Slots;
+  const bool errno_hooks = entry && hooks.errno_enter && hooks.errno_leave;
+  const GpX ret_in = bound ? x0 : x1;  // boxed only (entries have no result pointer)
+  const GpX args_in = bound || entry ? x1 : x2;
+  const bool ret_after = !entry && plan.ret_kind == RetKind::Regs && !plan.ret_pieces.empty();
 
   const std::uint32_t copy_base = round16(plan.stack_bytes);
   const std::uint32_t area = copy_base + round16(plan.copy_bytes);
-  const bool tail = area == 0 && !ret_after;
-  // Frame record (16), plus `ret` kept across the call at [x29, #16] (padded to 16).
-  const std::uint32_t header = ret_after ? 32 : 16;
+  // Nothing to do after the call: branch to the target, which returns to our caller.
+  const bool tail = area == 0 && !ret_after && !errno_hooks;
+  // Frame record (16), plus at [x29, #16]: `ret` kept across the call (boxed), or fn and args[]
+  // across errno_enter() and then the result registers across errno_leave() (entries).
+  const std::uint32_t header = ret_after || errno_hooks ? 32 : 16;
+  // args[] (or slots[]) is read through `base`: an entry keeps it in x1, where it arrives, and
+  // loads the piece bound for x1 last; the boxed forms and the errno hooks' reload use x9.
+  const GpX base = entry && !errno_hooks ? x1 : x9;
 
-  // Inputs first into registers no argument uses, so x0-x8 are free destinations from here on.
-  a.mov(x9, args_in);
-  a.mov(x14, ret_in);
-  if (bound)
-    a.mov(x10, reinterpret_cast<std::uint64_t>(target));
-  else
-    a.mov(x10, x0);
+  if (hooks.counter && entry) count_call(a, hooks.counter);  // before x15-x17 carry anything
+  // Inputs first into registers no argument uses, so x0-x8 are free destinations from here on
+  // (but an entry's x1, written last).
+  if (!errno_hooks) {
+    if (base != args_in) a.mov(base, args_in);
+    if (!entry) a.mov(x14, ret_in);
+    if (bound)
+      a.mov(x10, reinterpret_cast<std::uint64_t>(target));
+    else
+      a.mov(x10, x0);
+  }
   if (chain) a.mov(x18, x3);  // no stub instruction writes x18
   if (!tail) {
     push_frame(a, header, cfi);
     if (ret_after) a.str(x14, ptr(x29, 16));
+    if (errno_hooks) {  // errno_enter() is a host function: fn and args[] wait in the frame
+      a.stp(x0, x1, ptr(x29, 16));
+      a.mov(x16, reinterpret_cast<std::uint64_t>(hooks.errno_enter));
+      a.blr(x16);
+      a.ldp(x10, x9, ptr(x29, 16));
+    }
     adjust_sp(a, area, true);
   }
-  auto arg_ptr = [&](unsigned arg) { a.ldr(x11, at(a, x9, 8 * arg, 8, x17)); };
+  // x11 caches one argument's pointer (nothing else writes x11), so the pieces of an aggregate
+  // read args[] once.
+  int x11_holds = -1;
+  auto arg_ptr = [&](unsigned arg) {
+    if (x11_holds == int(arg)) return;
+    a.ldr(x11, at(a, base, 8 * arg, 8, x17));
+    x11_holds = int(arg);
+  };
+  // Where a Value piece is read: in slots[arg] itself when the slot holds the argument's value,
+  // else through the argument's pointer (args[arg], or the slot holding an aggregate's address)
+  // loaded into x11. Sets `off` to the piece's offset from the returned base.
+  auto piece_src = [&](const ArgPiece &p, std::uint32_t &off) -> GpX {
+    if (slots && plan.args[p.arg].slot_value) {
+      off = 8 * p.arg + p.offset;
+      return base;
+    }
+    arg_ptr(p.arg);
+    off = p.offset;
+    return x11;
+  };
 
   // By-reference copies and stack pieces, in the outgoing area at sp.
   for (std::size_t i = 0; i < plan.args.size(); ++i) {
@@ -339,15 +390,17 @@ void downcall(Assembler &a, const CallPlan &plan, const void *target, bool chain
     if (p.to.loc != Loc::Stack) continue;
     const std::uint32_t off = p.to.stack_offset;
     switch (p.kind) {
-      case PieceKind::Value:
-        arg_ptr(p.arg);
+      case PieceKind::Value: {
+        std::uint32_t src_off = 0;
+        const GpX src = piece_src(p, src_off);
         if (p.ext != Ext::None) {
-          load_gpr(a, x12, at(a, x11, p.offset, p.size, x16), p.size, p.ext, x13);
+          load_gpr(a, x12, at(a, src, src_off, p.size, x16), p.size, p.ext, x13);
           a.str(x12, at(a, sp, off, 8, x17));
         } else {
-          copy_bytes(a, sp, off, x11, p.offset, p.size, x12);
+          copy_bytes(a, sp, off, src, src_off, p.size, x12);
         }
         break;
+      }
       case PieceKind::Address:
         a.mov(x12, std::uint64_t(copy_base + plan.args[p.arg].copy_offset));
         a.add(x12, sp, x12);
@@ -359,13 +412,14 @@ void downcall(Assembler &a, const CallPlan &plan, const void *target, bool chain
     }
   }
 
-  // Registers.
-  for (const ArgPiece &p : plan.pieces) {
+  // Registers; the piece bound for `base` last, as long as anything still reads through it.
+  auto load_piece = [&](const ArgPiece &p) {
     if (p.to.loc == Loc::Gpr) {
       const GpX dst = x(p.to.reg);
       if (p.kind == PieceKind::Value) {
-        arg_ptr(p.arg);
-        load_gpr(a, dst, at(a, x11, p.offset, p.size, x16), p.size, p.ext, x13);
+        std::uint32_t src_off = 0;
+        const GpX src = piece_src(p, src_off);
+        load_gpr(a, dst, at(a, src, src_off, p.size, x16), p.size, p.ext, x13);
       } else if (p.kind == PieceKind::Address) {
         a.mov(dst, std::uint64_t(copy_base + plan.args[p.arg].copy_offset));
         a.add(dst, sp, dst);
@@ -373,10 +427,16 @@ void downcall(Assembler &a, const CallPlan &plan, const void *target, bool chain
         a.mov(dst, x14);
       }
     } else if (p.to.loc == Loc::Vec) {
-      arg_ptr(p.arg);
-      a.ldr(vreg(p.to.reg, p.size), at(a, x11, p.offset, p.size, x16));
+      std::uint32_t src_off = 0;
+      const GpX src = piece_src(p, src_off);
+      a.ldr(vreg(p.to.reg, p.size), at(a, src, src_off, p.size, x16));
     }
-  }
+  };
+  auto to_base = [&](const ArgPiece &p) { return p.to.loc == Loc::Gpr && p.to.reg == base.id(); };
+  for (const ArgPiece &p : plan.pieces)
+    if (!to_base(p)) load_piece(p);
+  for (const ArgPiece &p : plan.pieces)
+    if (to_base(p)) load_piece(p);
 
   if (tail) {
     a.br(x10);
@@ -414,10 +474,39 @@ void downcall(Assembler &a, const CallPlan &plan, const void *target, bool chain
       }
     }
   }
+  if (errno_hooks) {
+    // errno_leave() may use every caller-saved register: the result (at most two registers of
+    // at most 8 bytes, see emit_entry) waits in the frame, where fn and args[] were.
+    auto keep = [&](bool save) {
+      for (std::size_t i = 0; i < plan.ret_pieces.size(); ++i) {
+        const RetPiece &r = plan.ret_pieces[i];
+        const Mem m = ptr(x29, std::int32_t(16 + 8 * i));
+        if (r.from.loc == Loc::Gpr)
+          save ? a.str(x(r.from.reg), m) : a.ldr(x(r.from.reg), m);
+        else if (r.from.loc == Loc::Vec)
+          save ? a.str(d(r.from.reg), m) : a.ldr(d(r.from.reg), m);
+      }
+    };
+    keep(true);
+    a.mov(x16, reinterpret_cast<std::uint64_t>(hooks.errno_leave));
+    a.blr(x16);
+    keep(false);
+  }
   pop_frame(a, header, cfi);
 }
 
 }  // namespace
+
+void emit_entry(Assembler &a, const CallPlan &plan, EntryKind kind, const EntryHooks &hooks,
+                std::vector<CfiOp> &cfi) {
+  // value_shape() admits only results in x0/x1 and v0/v1, at most 8 bytes each: HFAs of three or
+  // four members, long double and HFAs of them have no entry and keep the boxed call.
+  if (abi::value_shape(plan).kind == ValueShape::None || plan.ret_pieces.size() > 2)
+    bad_plan(plan, "its result does not come back in registers a value entry can leave it in");
+  if ((hooks.errno_enter == nullptr) != (hooks.errno_leave == nullptr))
+    throw Error("jitffi: an entry with errno capture needs both hooks");
+  downcall(a, plan, nullptr, /*chain=*/false, cfi, &kind, hooks);
+}
 
 void emit_downcall(Assembler &a, const CallPlan &plan, const void *target,
                    std::vector<CfiOp> &cfi) {

@@ -8,8 +8,10 @@
 // forms name, and those refuse windows_arm64 plans.
 //
 // Registers the stubs use for themselves (never an argument or result register of AAPCS64):
-//   downcall: x9 = args, x10 = target, x14 = ret until the frame holds it, x11 = argument pointer,
-//             x12/x13 = data, x16/x17 = addresses of far frame slots.
+//   downcall: x9 = args (entries: args or slots stay in x1, the piece bound for x1 loaded last;
+//             x9 again with errno hooks), x10 = target, x14 = ret until the frame holds it,
+//             x11 = argument pointer, x12/x13 = data, x16/x17 = addresses of far frame slots;
+//             entries: x15-x17 count the call, x16 holds the errno hooks' addresses.
 //   upcall:   x9 = ClosureContext * (set by the trampoline), x10/x11 = data, x16/x17 = addresses
 //             of far frame slots, then the handler's address.
 //   static chain forms: x18 = the chain (GCC's static chain register on AArch64), set from x3 by
@@ -43,6 +45,17 @@ void check_plan(const abi::CallPlan &plan);
 // `void stub(void *ret, void **args)` calling `target`.
 void emit_downcall(asmjit::a64::Assembler &a, const abi::CallPlan &plan, const void *target,
                    std::vector<CfiOp> &cfi);
+
+// The value and slot entries (jitffi::EntryKind): `R stub(void *fn, void **args)` and
+// `R stub(void *fn, const uint64_t *slots)`, the result left in the plan's result registers
+// (x0/x1, v0/v1: abi::value_shape must not be None). Without hooks and stack area the stub ends
+// in `br target`, so the target returns straight to the stub's caller; otherwise it calls and
+// returns with the result registers untouched. Hooks as for x64::emit_entry: the counter is
+// incremented atomically (ldxr/stxr), errno_enter/errno_leave are called (host convention)
+// before the arguments are loaded and after the target returns.
+using EntryHooks = x64::EntryHooks;
+void emit_entry(asmjit::a64::Assembler &a, const abi::CallPlan &plan, EntryKind kind,
+                const EntryHooks &hooks, std::vector<CfiOp> &cfi);
 
 // What a closure's trampoline hands the shared entry in x9 (same layout as x64::ClosureContext).
 struct ClosureContext {

@@ -71,10 +71,11 @@ void emit(asmjit::a64::Assembler &a, const abi::CallPlan &plan, StubKind kind, c
     case StubKind::ChainUpcall:
       return a64::emit_chain_upcall(a, plan, target, cfi);
     case StubKind::Value:
-    case StubKind::Slots:
     case StubKind::ValueErrno:
+      return a64::emit_entry(a, plan, EntryKind::Value, entry_hooks(kind), cfi);
+    case StubKind::Slots:
     case StubKind::SlotsErrno:
-      throw UnsupportedError("the AArch64 emitter has no value or slot entries yet");
+      return a64::emit_entry(a, plan, EntryKind::Slots, entry_hooks(kind), cfi);
     case StubKind::Downcall:
     case StubKind::Bound:
       break;

@@ -18,7 +18,7 @@ class JitCall final : public detail::CallImpl {
 
   // Compiled on first use (most signatures are only ever called boxed), once per kind.
   void *entry(EntryKind kind, bool capture_errno) const override {
-    if (shape_.kind == ValueShape::None || plan_.isa != abi::Isa::X64) return nullptr;
+    if (shape_.kind == ValueShape::None) return nullptr;
     const int k = (kind == EntryKind::Slots ? 1 : 0) + (capture_errno ? 2 : 0);
     Lazy &e = entries_[k];
     if (void *code = e.code.load(std::memory_order_acquire)) return code;

@@ -26,6 +26,18 @@ std::uint64_t sx(std::int64_t v) {
 
 class Entries : public testing::TestWithParam<BackendChoice> {};
 
+// The shape the host's ABI gives a result: x86-64 SysV classifies eightbytes (a mixed pair in
+// rax/xmm0), AAPCS64 has HFAs in v0-v3 and other composites up to 16 bytes in x0:x1.
+ValueShape::Kind on_host(ValueShape::Kind x64, ValueShape::Kind a64) {
+#if defined(__aarch64__)
+  (void)x64;
+  return a64;
+#else
+  (void)a64;
+  return x64;
+#endif
+}
+
 // int(int, int) through both raw entries: arguments boxed, or as values sign-extended in slots.
 TEST_P(Entries, RawPointersOfIntAdd) {
   Function f = fn("jt_add_i32", T(K::I32), {T(K::I32), T(K::I32)}, {GetParam()});
@@ -106,14 +118,14 @@ TEST_P(Entries, AggregateResultsInRegisters) {
   }
   {
     Function f = fn("jt_DL_next", st({T(K::F64), T(K::I64)}), {st({T(K::F64), T(K::I64)})}, {b});
-    EXPECT_EQ(f.value_shape().kind, ValueShape::VG);
+    EXPECT_EQ(f.value_shape().kind, on_host(ValueShape::VG, ValueShape::GG));
     DL r = f.as<DL(DL)>()(DL{0.25, -9});
     EXPECT_EQ(r.d, 1.25);
     EXPECT_EQ(r.l, -8);
   }
   {
     Function f = fn("jt_LD_next", st({T(K::I64), T(K::F64)}), {st({T(K::I64), T(K::F64)})}, {b});
-    EXPECT_EQ(f.value_shape().kind, ValueShape::GV);
+    EXPECT_EQ(f.value_shape().kind, on_host(ValueShape::GV, ValueShape::GG));
     LD r = f.invoke<LD>(LD{41, 0.5});
     EXPECT_EQ(r.l, 42);
     EXPECT_EQ(r.d, 1.5);
@@ -121,7 +133,9 @@ TEST_P(Entries, AggregateResultsInRegisters) {
   {
     Function f = fn("jt_F3_next", st({T(K::F32), T(K::F32), T(K::F32)}),
                     {st({T(K::F32), T(K::F32), T(K::F32)})}, {b});
-    EXPECT_EQ(f.value_shape().kind, ValueShape::VV);
+    // AArch64: an HFA of three floats comes back in s0-s2, more than an entry returns; the
+    // typed call and call_slots make the boxed call.
+    EXPECT_EQ(f.value_shape().kind, on_host(ValueShape::VV, ValueShape::None));
     F3 r = f.invoke<F3>(F3{1, 2, 3});
     EXPECT_EQ(r.a, 2);
     EXPECT_EQ(r.b, 3);
@@ -211,6 +225,62 @@ TEST_P(Entries, Win64) {
   auto slots = reinterpret_cast<double (*)(void *, const std::uint64_t *)>(mix.slots_entry());
   ASSERT_NE(slots, nullptr);
   EXPECT_EQ(slots(mix.address(), s), want);
+}
+#endif
+
+#if defined(__aarch64__)
+// AAPCS64 results: a float HFA pair in s0:s1 (VV, the second member at offset 4), a float/double
+// mix (not an HFA) and __int128 in x0:x1, long double in q0 (no entry: the boxed call).
+TEST_P(Entries, Aapcs64Results) {
+  const BackendChoice b = GetParam();
+  Function f2 = fn("jt_F2_next", st({T(K::F32), T(K::F32)}), {st({T(K::F32), T(K::F32)})}, {b});
+  EXPECT_EQ(f2.value_shape().kind, ValueShape::VV);
+  EXPECT_FALSE(f2.value_shape().packed);
+  F2 r = f2.invoke<F2>(F2{1.5f, -2.5f});
+  EXPECT_EQ(r.x, 2.5f);
+  EXPECT_EQ(r.y, -1.5f);
+  // The raw slot entry called with the C result type: the caller reads s0 and s1.
+  auto raw = reinterpret_cast<F2 (*)(void *, const std::uint64_t *)>(f2.slots_entry());
+  ASSERT_NE(raw, nullptr);
+  const F2 in{10, 20};
+  const std::uint64_t s[] = {reinterpret_cast<std::uintptr_t>(&in)};
+  r = raw(f2.address(), s);
+  EXPECT_EQ(r.x, 11);
+  EXPECT_EQ(r.y, 21);
+  unsigned char buf[16];
+  f2.call_slots(buf, s);  // the result's bytes first: x at 0, y at 4
+  std::memcpy(&r, buf, sizeof r);
+  EXPECT_EQ(r.x, 11);
+  EXPECT_EQ(r.y, 21);
+
+  Function nest = fn("jt_NEST_next", st({st({T(K::F32), T(K::F32)}), T(K::F64)}),
+                     {st({st({T(K::F32), T(K::F32)}), T(K::F64)})}, {b});
+  EXPECT_EQ(nest.value_shape().kind, ValueShape::GG);
+  const NEST n = nest.invoke<NEST>(NEST{{1, 2}, 3});
+  EXPECT_EQ(n.p.x, 2);
+  EXPECT_EQ(n.p.y, 3);
+  EXPECT_EQ(n.z, 4);
+
+  Function i128 = fn("jt_i128", T(K::I128), {T(K::I128), T(K::I128)}, {b});
+  EXPECT_EQ(i128.value_shape().kind, ValueShape::GG);
+  __int128 x = (__int128(1) << 100) + 5, y = -7;
+  __int128 iwant = 0;
+  void *iargs[] = {&x, &y};
+  i128.call(&iwant, iargs);
+  EXPECT_TRUE(i128.invoke<__int128>(x, y) == iwant);
+  const std::uint64_t is[] = {reinterpret_cast<std::uintptr_t>(&x),
+                              reinterpret_cast<std::uintptr_t>(&y)};
+  auto islots = reinterpret_cast<__int128 (*)(void *, const std::uint64_t *)>(i128.slots_entry());
+  ASSERT_NE(islots, nullptr);
+  EXPECT_TRUE(islots(i128.address(), is) == iwant);
+
+  Function ld = fn("jt_ldouble", T(K::LongDouble), {T(K::LongDouble), T(K::LongDouble)}, {b});
+  EXPECT_EQ(ld.value_shape().kind, ValueShape::None);
+  EXPECT_EQ(ld.value_entry(), nullptr);
+  long double a = 1.25L, c = 3.0L, want = 0;
+  void *largs[] = {&a, &c};
+  ld.call(&want, largs);
+  EXPECT_EQ(ld.invoke<long double>(a, c), want);
 }
 #endif
 

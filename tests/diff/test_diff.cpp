@@ -371,6 +371,7 @@ class DiffTest : public testing::TestWithParam<Mode> {
     for (EntryKind kind : {EntryKind::Value, EntryKind::Slots}) {
       Tally t;
       unsigned raw_count = 0, narrow = 0;
+      unsigned by_shape[ValueShape::VG + 1] = {};  // entries taken, per result shape
       for (const diff_entry *e : entries) {
         std::string report;
         Signature sig = build_signature(e->sig);
@@ -379,17 +380,27 @@ class DiffTest : public testing::TestWithParam<Mode> {
         t.add(o, report);
         if (o != Outcome::Unsupported && raw) {
           ++raw_count;
+          ++by_shape[abi::value_shape(abi::classify(sig)).kind];
           const Type &rt = *sig.ret();
           if (rt.is_integer() && rt.size() < 8) ++narrow;
         }
       }
       std::printf(
           "[diff] mode %s, back end %s, %s entry%s: %zu signatures, %u run (%u through the entry, "
-          "%u of them narrow-integer results; the rest return in memory and take the boxed "
-          "call), %u agree with the compiler, %u mismatches, %u unsupported (%u unexpected)\n",
+          "%u of them narrow-integer results; the rest return in memory or in more registers "
+          "than an entry hands back, and take the boxed call), %u agree with the compiler, %u "
+          "mismatches, %u unsupported (%u unexpected)\n",
           lib_->abi.c_str(), backend, kind == EntryKind::Value ? "value" : "slot",
           capture_errno ? " with errno capture" : "", entries.size(), t.run, raw_count, narrow,
           t.ok, t.mismatches, t.unsupported, t.unexpected_unsupported);
+      static const char *const kShapes[] = {"none", "void", "G", "V", "X", "GG", "VV", "GV", "VG"};
+      std::string shapes;
+      for (unsigned k = 0; k <= ValueShape::VG; ++k)
+        if (by_shape[k])
+          shapes += (shapes.empty() ? "" : ", ") + std::string(kShapes[k]) + " " +
+                    std::to_string(by_shape[k]);
+      std::printf("[diff]   through the %s entry by result shape: %s\n",
+                  kind == EntryKind::Value ? "value" : "slot", shapes.c_str());
       for (const std::string &r : t.reports) ADD_FAILURE() << r;
       EXPECT_EQ(t.mismatches, 0u);
       EXPECT_EQ(t.unexpected_unsupported, 0u);

@@ -112,6 +112,124 @@ TEST(A64Listing, ListingOfAnAapcs64SignatureOnAnyHost) {
   EXPECT_TRUE(has(apple, "blr x10") || has(apple, "br x10")) << apple;
 }
 
+// ---- value and slot entries ---------------------------------------------------------------
+
+TEST(A64Entry, ValueEntryLoadsThroughArgsAndBranchesToTheTarget) {
+  const std::string t = jit::disassemble(plan_of("i32(i32, i32)"), StubKind::Value);
+  EXPECT_FALSE(has(t, "mov x9")) << t;  // (fn, args): args[] stays in x1
+  EXPECT_TRUE(has(t, "ldr x11, [x1]")) << t;
+  // The piece bound for x1 is loaded after the last read through x1.
+  EXPECT_LT(t.find("ldr w0, [x11]"), t.find("ldr x11, [x1, 8]")) << t;
+  EXPECT_LT(t.find("ldr x11, [x1, 8]"), t.find("ldr w1, [x11]")) << t;
+  EXPECT_TRUE(has(t, "mov x10, x0")) << t;  // the target
+  EXPECT_TRUE(has(t, "ldr w0, [x11]")) << t;
+  EXPECT_TRUE(has(t, "br x10")) << t;  // the target returns to our caller
+  EXPECT_FALSE(has(t, "blr")) << t;    // no call, no frame
+  EXPECT_FALSE(has(t, "stp")) << t;
+  EXPECT_FALSE(has(t, "sxtw")) << t;  // the result is not widened
+}
+
+TEST(A64Entry, SlotEntryReadsValuesInPlace) {
+  const std::string t =
+      jit::disassemble(plan_of("f64(i32, f32, f64, i8, u16, ptr)"), StubKind::Slots);
+  for (const char *s : {"ldr w0, [x1]", "ldr s0, [x1, 8]", "ldr d1, [x1, 16]", "ldrsb x1, [x1, 24]",
+                        "ldrh w2, [x1, 32]", "ldr x3, [x1, 40]", "br x10"})
+    EXPECT_TRUE(has(t, s)) << s << "\n" << t;
+  EXPECT_GT(t.find("ldrsb x1, [x1, 24]"), t.find("ldr x3, [x1, 40]")) << t;  // x1 last
+  EXPECT_FALSE(has(t, "x11")) << t;  // no argument pointer: every slot holds its value
+}
+
+TEST(A64Entry, SlotOfAnAggregateHoldsItsAddress) {
+  // A {f64, f64} HFA argument and a 24-byte composite (copied, by reference): both through x11.
+  const std::string t =
+      jit::disassemble(plan_of("{i64, i64}({f64, f64}, {i64, i64, i64}, i32)"), StubKind::Slots);
+  for (const char *s : {"ldr x11, [x1]", "ldr d0, [x11]", "ldr d1, [x11, 8]", "ldr x11, [x1, 8]",
+                        "ldr w1, [x1, 16]", "blr x10"})
+    EXPECT_TRUE(has(t, s)) << s << "\n" << t;
+  EXPECT_FALSE(has(t, "str x0")) << t;  // the x0:x1 result is left where the target put it
+}
+
+TEST(A64Entry, StackArgumentsMeanACallThatLeavesTheResultRegistersAlone) {
+  const std::string t = jit::disassemble(
+      plan_of("f32(i64, i64, i64, i64, i64, i64, i64, i64, i8, f64)"), StubKind::Slots);
+  EXPECT_TRUE(has(t, "ldrsb x12, [x1, 64]")) << t;  // the 9th integer goes to [sp], widened
+  EXPECT_TRUE(has(t, "str x12, [sp]")) << t;
+  EXPECT_TRUE(has(t, "blr x10")) << t;
+  EXPECT_TRUE(has(t, "mov sp, x29")) << t;
+  EXPECT_FALSE(has(t, "str s0")) << t;
+  EXPECT_FALSE(has(t, "str d0")) << t;
+}
+
+TEST(A64Entry, ApplesVariadicArgumentsOnTheStackMeanACall) {
+  const std::string t =
+      jit::disassemble(plan_of("i32(ptr, ..., i32, f64)", Abi::Apple_arm64), StubKind::Slots);
+  EXPECT_TRUE(has(t, "ldr x0, [x1]")) << t;
+  EXPECT_TRUE(has(t, "blr x10")) << t;
+  EXPECT_FALSE(has(t, "ldr d0")) << t;  // the variadic double goes to the stack, not v0
+  // The same on AAPCS64: in registers, so a branch.
+  const std::string l = jit::disassemble(plan_of("i32(ptr, ..., i32, f64)"), StubKind::Slots);
+  EXPECT_TRUE(has(l, "ldr d0, [x1, 16]")) << l;
+  EXPECT_TRUE(has(l, "br x10")) << l;
+}
+
+TEST(A64Entry, ErrnoCaptureCallsTheHooksAndKeepsTheResult) {
+  const std::string t = jit::disassemble(plan_of("{f64, f64}(i32)"), StubKind::ValueErrno);
+  EXPECT_TRUE(has(t, "stp x0, x1, [x29, 16]")) << t;  // fn and args[] across errno_enter()
+  EXPECT_TRUE(has(t, "ldp x10, x9, [x29, 16]")) << t;
+  EXPECT_TRUE(has(t, "blr x10")) << t;
+  EXPECT_TRUE(has(t, "str d0, [x29, 16]")) << t;  // the result across errno_leave()
+  EXPECT_TRUE(has(t, "str d1, [x29, 24]")) << t;
+  EXPECT_TRUE(has(t, "ldr d1, [x29, 24]")) << t;
+  const std::size_t calls = [&] {
+    std::size_t n = 0;
+    for (std::size_t at = t.find("blr x16"); at != std::string::npos;
+         at = t.find("blr x16", at + 1))
+      ++n;
+    return n;
+  }();
+  EXPECT_EQ(calls, 2u) << t;  // errno_enter() and errno_leave()
+}
+
+TEST(A64Entry, CounterIsIncrementedAtomically) {
+  using namespace asmjit;
+  CodeHolder code;
+  code.init(Environment(Arch::kAArch64));
+  StringLogger log;
+  code.setLogger(&log);
+  a64::Assembler a(&code);
+  std::vector<jit::a64::CfiOp> cfi;
+  alignas(8) static std::uint64_t counter = 0;
+  jit::a64::EntryHooks hooks;
+  hooks.counter = &counter;
+  jit::a64::emit_entry(a, plan_of("i64(i64)"), EntryKind::Value, hooks, cfi);
+  const std::string t(log.data(), log.dataSize());
+  for (const char *s :
+       {"ldxr x17, [x16]", "add x17, x17, 1", "stxr w15, x17, [x16]", "cbnz w15", "br x10"})
+    EXPECT_TRUE(has(t, s)) << s << "\n" << t;
+  EXPECT_TRUE(cfi.empty());  // still a branch: no frame
+}
+
+TEST(A64Entry, ResultsInMemoryOrBeyondTwoRegistersHaveNoEntry) {
+  // In memory (x8), an HFA of three floats (s0-s2), long double (q0): value_shape() is None.
+  for (const char *sig : {"{i64, i64, i64}(i64)", "{f32, f32, f32}(f32)", "ldouble(i32)",
+                          "{f64, f64, f64, f64}(f64)"}) {
+    EXPECT_EQ(abi::value_shape(plan_of(sig)).kind, ValueShape::None) << sig;
+    try {
+      (void)jit::disassemble(plan_of(sig), StubKind::Slots);
+      ADD_FAILURE() << sig << ": emitted";
+    } catch (const UnsupportedError &e) {
+      EXPECT_TRUE(has(e.what(), "does not come back in registers")) << e.what();
+    }
+  }
+  // Two floats and two doubles are VV: s0/s1 at offsets 0 and 4, d0/d1 at 0 and 8.
+  const ValueShape f2 = abi::value_shape(plan_of("{f32, f32}(i32)"));
+  EXPECT_EQ(f2.kind, ValueShape::VV);
+  EXPECT_FALSE(f2.packed);
+  EXPECT_EQ(f2.offset[1], 4);
+  EXPECT_EQ(abi::value_shape(plan_of("{i32, f32, i64}(i32)")).kind, ValueShape::GG);
+  EXPECT_EQ(abi::value_shape(plan_of("i128(i32)")).kind, ValueShape::GG);
+}
+
 TEST(A64Plan, PlansTheEmitterCannotExecuteAreRejectedWithTheReason) {
   abi::CallPlan p = plan_of("i32(i32, i32)");
   p.pieces[0].to.reg = 9;  // x9 holds the args array

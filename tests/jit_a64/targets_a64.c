@@ -1,5 +1,6 @@
 /* C targets and C callers for the AArch64 execution tests, built by the (cross) compiler: what
  * it does with each type is the AAPCS64 the stubs must match. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 
@@ -49,6 +50,45 @@ struct aligned16 t_al16(int32_t a, struct aligned16 v) {
   v.hi -= a;
   return v;
 }
+
+struct f2 t_f2(float k, struct f2 v) {
+  struct f2 r = {v.b * k, v.a + k};
+  return r;
+}
+struct d2 t_d2(double a, double b) {
+  struct d2 r = {a + b, a - b};
+  return r;
+}
+struct il t_il(struct il v, int8_t k) {
+  struct il r = {v.i + k, v.f * k, v.l - k};
+  return r;
+}
+int32_t t_set_errno(int32_t e) {
+  errno = e;
+  return -1;
+}
+int32_t t_get_errno(void) {
+  return errno;
+}
+double t_errno_d(double x) {
+  errno = 33;
+  return 2 * x;
+}
+uint8_t t_u8(uint8_t a) {
+  return (uint8_t)(a + 1);
+}
+
+/* A u8 result with junk above it, as AAPCS64 allows (the upper bits of x0 are unspecified):
+ * x0 = 0x00001234000000ff whatever the arguments. */
+__asm__(
+    ".text\n"
+    ".global t_u8_junk\n"
+    ".type t_u8_junk, %function\n"
+    "t_u8_junk:\n"
+    "  movz x0, #0xff\n"
+    "  movk x0, #0x1234, lsl #32\n"
+    "  ret\n"
+    ".size t_u8_junk, .-t_u8_junk\n");
 
 /* Callers of closures: each passes known values and hands back what the closure returned. */
 int32_t c_call_add(int32_t (*f)(int32_t, int32_t), int32_t a, int32_t b) {

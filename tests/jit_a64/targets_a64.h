@@ -40,6 +40,28 @@ int16_t t_narrow(int8_t a, uint8_t b, int16_t c, uint16_t d);
 double t_va(int n, ...);
 struct aligned16 t_al16(int32_t a, struct aligned16 v);
 
+/* The value and slot entries' results: a float HFA pair in s0:s1, a double pair in d0:d1, a
+ * 16-byte mixed composite in x0:x1. */
+struct f2 {
+  float a, b;
+};
+struct d2 {
+  double a, b;
+};
+struct il {
+  int32_t i;
+  float f;
+  int64_t l;
+};
+struct f2 t_f2(float k, struct f2 v);
+struct d2 t_d2(double a, double b);
+struct il t_il(struct il v, int8_t k);
+int32_t t_set_errno(int32_t e); /* sets errno, returns -1 */
+int32_t t_get_errno(void);
+double t_errno_d(double x); /* sets errno to 33, returns 2x */
+uint8_t t_u8(uint8_t a);    /* a + 1, computed in 32 bits */
+uint8_t t_u8_junk(void);    /* 0xff in x0 with 0x1234 in bits 32-47 (assembly) */
+
 int32_t c_call_add(int32_t (*f)(int32_t, int32_t), int32_t a, int32_t b);
 double c_call_hfa4(double (*f)(struct d4, double));
 struct f3 c_call_make_f3(struct f3 (*f)(float, float, float));

@@ -63,12 +63,20 @@ TEST(A64WindowsArm64, NoStubNamesX18OrStoresBelowSp) {
   const std::regex x18("\\b[wx]18\\b");
   const std::regex sp_adjust("(?:sub|add) sp, sp, ([0-9]+)");
   static const char target = 0;
-  unsigned listings = 0, variadic = 0;
+  unsigned listings = 0, variadic = 0, entries = 0, sigs = 0;
   for (const std::string &text : signatures()) {
     const abi::CallPlan plan = windows(text);
     ASSERT_EQ(plan.abi, Abi::Windows_arm64);
     variadic += plan.variadic;
-    for (StubKind kind : {StubKind::Downcall, StubKind::Bound, StubKind::Upcall}) {
+    ++sigs;
+    std::vector<StubKind> kinds = {StubKind::Downcall, StubKind::Bound, StubKind::Upcall};
+    if (abi::value_shape(plan).kind != ValueShape::None) {  // the value and slot entries too
+      for (StubKind k :
+           {StubKind::Value, StubKind::Slots, StubKind::ValueErrno, StubKind::SlotsErrno})
+        kinds.push_back(k);
+      entries += 4;
+    }
+    for (StubKind kind : kinds) {
       const std::string t =
           jit::disassemble(plan, kind, kind == StubKind::Bound ? &target : nullptr);
       // A real listing: the stub reaches its target or handler.
@@ -85,8 +93,11 @@ TEST(A64WindowsArm64, NoStubNamesX18OrStoresBelowSp) {
   }
   EXPECT_GE(listings, 500u);
   EXPECT_GE(variadic, 80u);
-  std::printf("%u listings of %u signatures (%u variadic), none naming x18\n", listings,
-              listings / 3, variadic);
+  EXPECT_GE(entries, 200u);
+  std::printf(
+      "%u listings (%u of value and slot entries) of %u signatures (%u variadic), none "
+      "naming x18\n",
+      listings, entries, sigs, variadic);
 }
 
 // The same plan's static chain forms: refused with the reason, not emitted with x18.
