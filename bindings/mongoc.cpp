@@ -24,6 +24,9 @@ constexpr std::string_view kDeclarations = R"(
   typedef struct _mongoc_read_prefs_t mongoc_read_prefs_t;
   typedef struct _mongoc_write_concern_t mongoc_write_concern_t;
   typedef enum { MONGOC_READ_PRIMARY = 1, MONGOC_READ_NEAREST = 10 } mongoc_read_mode_t;
+  typedef enum { MONGOC_LOG_LEVEL_ERROR, MONGOC_LOG_LEVEL_TRACE = 6 } mongoc_log_level_t;
+  typedef void (*mongoc_log_func_t)(mongoc_log_level_t log_level, const char *log_domain,
+                                    const char *message, void *user_data);
   struct _mongoc_host_list_t {
     struct _mongoc_host_list_t *next;
     char host[256];
@@ -39,6 +42,11 @@ constexpr FunctionEntry<Api> kFunctions[] = {
     {&Api::init, "void mongoc_init(void)"},
     {&Api::cleanup, "void mongoc_cleanup(void)"},
     {&Api::get_version, "const char *mongoc_get_version(void)"},
+    {&Api::log_set_handler,
+     "void mongoc_log_set_handler(mongoc_log_func_t log_func, void *user_data)"},
+    {&Api::log_default_handler,
+     "void mongoc_log_default_handler(mongoc_log_level_t log_level, const char *log_domain, "
+     "const char *message, void *user_data)"},
     {&Api::uri_new_with_error,
      "mongoc_uri_t *mongoc_uri_new_with_error(const char *uri_string, bson_error_t *error)"},
     {&Api::uri_destroy, "void mongoc_uri_destroy(mongoc_uri_t *uri)"},
@@ -141,6 +149,7 @@ struct Process {
   std::mutex mutex;
   std::shared_ptr<const Api> api;
   bool cleaned = false;
+  Closure log_closure;  // the installed log handler, when set_log_handler gave one
 };
 
 Process &process() {
@@ -255,6 +264,9 @@ Mongoc::Mongoc(std::string_view path) {
   s.declare(kDeclarations);
   resolve_functions<Api>(api->lib, *api, kFunctions);
   api->host_list = StructLayout(s.type("mongoc_host_list_t"));
+  api->log_func = s.signature(
+      "void log_func(mongoc_log_level_t log_level, const char *log_domain, const char *message, "
+      "void *user_data)");
   api->init.invoke<void>();
   p.api = std::move(api);
   api_ = p.api;
@@ -267,6 +279,30 @@ bool Mongoc::cleanup() {
   p.api->cleanup.invoke<void>();
   p.cleaned = true;
   return true;
+}
+
+void Mongoc::set_log_handler(LogHandler handler) const {
+  Process &p = process();
+  std::lock_guard<std::mutex> lock(p.mutex);
+  Closure next;
+  if (handler) {
+    next = Closure(api_->log_func, [h = std::move(handler)](void *, void **args) {
+      int level;
+      std::memcpy(&level, args[0], sizeof level);
+      const char *domain = *static_cast<const char *const *>(args[1]);
+      const char *message = *static_cast<const char *const *>(args[2]);
+      try {
+        h(static_cast<LogLevel>(level), domain ? domain : "", message ? message : "");
+      } catch (...) {
+        // Dropped: it cannot cross the driver's frames (documented in mongoc.h).
+      }
+    });
+    api_->log_set_handler.invoke<void>(next.code(), static_cast<void *>(nullptr));
+  } else {
+    api_->log_set_handler.invoke<void>(api_->log_default_handler.address(),
+                                       static_cast<void *>(nullptr));
+  }
+  p.log_closure = std::move(next);  // the old closure goes: the driver no longer calls it
 }
 
 std::string Mongoc::version() const {

@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -345,6 +346,55 @@ TEST_F(Mongoc, ClientCreationFailureIsTheDriversError) {
   } catch (const mg::Error &e) {
     EXPECT_TRUE(contains(e.message(), "_mongodb._tcp.cluster.jitffi.invalid")) << e.what();
   }
+}
+
+TEST_F(Mongoc, LogLinesReachAClosureFromEveryThread) {
+  struct Line {
+    mg::LogLevel level;
+    std::string domain, message;
+  };
+  std::mutex mutex;
+  std::vector<Line> lines;
+  struct Restore {  // the driver's own handler again, even when an assertion ends the test early
+    const mg::Mongoc &m;
+    ~Restore() { m.set_log_handler({}); }
+  } restore{m_};
+  m_.set_log_handler([&](mg::LogLevel level, std::string_view domain, std::string_view message) {
+    std::lock_guard<std::mutex> lock(mutex);
+    lines.push_back({level, std::string(domain), std::string(message)});
+  });
+  EXPECT_THROW(m_.uri("mongodb://"), mg::Error);  // the driver also logs why
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    ASSERT_FALSE(lines.empty());
+    EXPECT_EQ(lines[0].level, mg::LogLevel::Error);
+    EXPECT_EQ(lines[0].domain, "mongoc");
+    EXPECT_EQ(lines[0].message, "Empty hostname in URI");
+  }
+  // A pool's monitor thread logs its failed connection through the same closure.
+  {
+    auto u = m_.uri(closed_uri());
+    auto pool = m_.pool(u);
+    auto c = pool.pop();
+    EXPECT_THROW(c.command_simple("admin", json(R"({"ping": 1})")), mg::Error);
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    bool monitor = false;
+    for (const Line &l : lines)
+      monitor = monitor || (l.domain == "monitor" && contains(l.message, "Failed to connect"));
+    EXPECT_TRUE(monitor) << lines.size() << " lines, none from the monitor";
+  }
+  // A handler that throws: the exception stays on our side of the driver.
+  m_.set_log_handler([](mg::LogLevel, std::string_view, std::string_view) {
+    throw std::runtime_error("from the log handler");
+  });
+  EXPECT_THROW(m_.uri("mongodb://"), mg::Error);
+  // Back to the driver's own handler; the closures are gone (BindingTest checks the count).
+  m_.set_log_handler({});
+  std::size_t seen = lines.size();
+  EXPECT_THROW(m_.uri("mongodb://"), mg::Error);
+  EXPECT_EQ(lines.size(), seen);
 }
 
 // mongoc_cleanup ends the driver for the process: run in a child of its own.

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,6 +39,12 @@ inline constexpr std::int32_t kWUnacknowledged = 0, kWDefault = -2, kWMajority =
 // bson_error_t domains the tests meet (mongoc-error.h).
 inline constexpr std::uint32_t kErrorDomainCommand = 11, kErrorDomainServerSelection = 15;
 
+// mongoc_log_level_t (mongoc-log.h).
+enum class LogLevel : int { Error, Critical, Warning, Message, Info, Debug, Trace };
+// A driver log line: its level, domain ("mongoc", "cluster", "monitor", ...) and text.
+using LogHandler =
+    std::function<void(LogLevel level, std::string_view domain, std::string_view message)>;
+
 // The foreign functions, resolved when the library is opened; prototypes in mongoc.cpp.
 struct Api {
   Library lib;
@@ -58,8 +65,10 @@ struct Api {
       bulk_operation_update_many_with_opts, bulk_operation_replace_one_with_opts,
       bulk_operation_remove_one_with_opts, bulk_operation_remove_many_with_opts,
       bulk_operation_execute;
-  StructLayout host_list;  // mongoc_host_list_t, from the declarations
-  bson::Bson bson;         // the libbson the driver itself uses (same soname, same copy)
+  Function log_set_handler, log_default_handler;
+  Signature log_func = unresolved_signature();  // mongoc_log_func_t
+  StructLayout host_list;                       // mongoc_host_list_t, from the declarations
+  bson::Bson bson;  // the libbson the driver itself uses (same soname, same copy)
 };
 
 // An error the driver reported through a bson_error_t: domain, code and message (e.g. domain 15
@@ -98,6 +107,14 @@ class Mongoc {
   Client client(const Uri &uri) const;
   // mongoc_client_pool_new_with_error.
   ClientPool pool(const Uri &uri) const;
+
+  // mongoc_log_set_handler through a closure: the driver's log lines go to `handler` instead of
+  // stdout/stderr, from any thread but one at a time (the driver calls it under its log mutex,
+  // the mutex mongoc_log_set_handler takes too, so a replaced handler is never running when this
+  // returns). The handler must not call the driver. An exception it throws cannot cross the
+  // driver's frames: it is dropped. An empty handler restores mongoc_log_default_handler and
+  // releases the closure.
+  void set_log_handler(LogHandler handler) const;
 
   // mongoc_cleanup, once, when the caller is done with the driver for good. Every handle must be
   // gone before; false when there was nothing to clean up (never opened or already cleaned).
