@@ -5,6 +5,7 @@
 #include "jitffi/bindings/mongoc.h"
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -417,23 +418,63 @@ TEST(MongocChild, DISABLED_CleanupOnce) {
   }
 }
 
-TEST_F(Mongoc, CleanupRunsOncePerProcess) {
+namespace {
+// Runs this binary's MongocChild.DISABLED_<child> in a process of its own (the driver is
+// process-wide) with `env` prepended; returns its exit status and output.
+int run_child(const std::string &env, const std::string &child, std::string &out) {
   std::string self = "/proc/" + std::to_string(getpid()) + "/exe";
   if (const char *emu = std::getenv("JITFFI_EMULATOR")) {
     char path[4096];
     const ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
     if (n > 0) self = std::string(emu) + " " + std::string(path, std::size_t(n));
   }
-  std::string cmd =
-      "JITFFI_TEST_CHILD=1 " + self +
-      " --gtest_also_run_disabled_tests --gtest_filter=MongocChild.DISABLED_CleanupOnce"
-      " 2>&1";
+  std::string cmd = env + " JITFFI_TEST_CHILD=1 " + self +
+                    " --gtest_also_run_disabled_tests --gtest_filter=MongocChild.DISABLED_" +
+                    child + " 2>&1";
   FILE *p = popen(cmd.c_str(), "r");
-  ASSERT_NE(p, nullptr);
-  std::string out;
+  if (!p) return -1;
   char buf[512];
   while (std::fgets(buf, sizeof buf, p)) out += buf;
-  int status = pclose(p);
+  return pclose(p);
+}
+}  // namespace
+
+TEST(MongocChild, DISABLED_OpenFromEnvironment) {
+  if (!::getenv("JITFFI_TEST_CHILD")) GTEST_SKIP() << "a helper of LibraryPathFromTheEnvironment";
+  const char *want = ::getenv("JITFFI_MONGOC_PATH");
+  ASSERT_NE(want, nullptr);
+  if (std::string(want).rfind("/nonexistent/", 0) == 0) {
+    try {
+      mg::Mongoc m;
+      ADD_FAILURE() << "opened " << want;
+    } catch (const jitffi::LibraryError &e) {
+      EXPECT_TRUE(contains(e.what(), want)) << e.what();
+    }
+    return;
+  }
+  mg::Mongoc m;
+  EXPECT_EQ(m.api().lib.name(), want);
+  EXPECT_EQ(m.version().rfind("1.", 0), 0u);
+}
+
+TEST_F(Mongoc, LibraryPathFromTheEnvironment) {
+  std::string out;
+  int status =
+      run_child("JITFFI_MONGOC_PATH=/nonexistent/env/libmongoc.so", "OpenFromEnvironment", out);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << out;
+  EXPECT_TRUE(contains(out, "[  PASSED  ] 1 test")) << out;
+  Dl_info info{};
+  ASSERT_NE(dladdr(m_.api().uri_get_string.address(), &info), 0);
+  out.clear();
+  status =
+      run_child(std::string("JITFFI_MONGOC_PATH=") + info.dli_fname, "OpenFromEnvironment", out);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << out;
+  EXPECT_TRUE(contains(out, "[  PASSED  ] 1 test")) << out;
+}
+
+TEST_F(Mongoc, CleanupRunsOncePerProcess) {
+  std::string out;
+  int status = run_child("", "CleanupOnce", out);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << out;
   EXPECT_TRUE(contains(out, "[  PASSED  ] 1 test")) << out;
 }
