@@ -14,6 +14,8 @@ packages="build-essential cmake pkg-config libffi-dev libasmjit-dev libgtest-dev
 packages="$packages libevent-dev"
 # The BSON binding's tests (libbson-1.0.so.0 and the headers its layout test compares against).
 packages="$packages libbson-dev"
+# The MongoDB C driver binding's tests (libmongoc-1.0.so.0, its headers for the constants test).
+packages="$packages libmongoc-dev"
 # The Windows on ARM64 oracle (tests/abi_oracle) compiles callers with clang -target
 # aarch64-pc-windows-msvc (host tool only: the arm64 cross build needs nothing from it).
 packages="$packages clang-14"
