@@ -18,7 +18,8 @@ stamp "dependencies"
 host_pkgs="g++-aarch64-linux-gnu qemu-user cmake pkg-config python3"
 arm_pkgs="libasmjit-dev:arm64 libffi-dev:arm64 libgtest-dev:arm64 libbenchmark-dev:arm64
   libsqlite3-dev:arm64 libuv1-dev:arm64 libcurl4-openssl-dev:arm64
-  libevent-2.1-7:arm64 libmariadb3:arm64"
+  libevent-2.1-7:arm64 libmariadb3:arm64
+  libicu72:arm64 libsasl2-2:arm64 libsnappy1v5:arm64 libzstd1:arm64"
 # Packages Debian 12 does not mark Multi-Arch: same cannot be installed for arm64 beside their
 # amd64 selves: apt would remove the host's copy (the native libbson tests then fail). They are
 # unpacked into the build tree instead (dpkg -x, nothing registered with dpkg); the tests find the
@@ -26,7 +27,10 @@ arm_pkgs="libasmjit-dev:arm64 libffi-dev:arm64 libgtest-dev:arm64 libbenchmark-d
 # and JITFFI_MARIADB_INCLUDE_DIRS (libmariadb3:arm64 itself is Multi-Arch: same, installed above).
 # The MariaDB tests' server is the host's own mariadbd (amd64, from scripts/deps.sh), started by
 # the arm64 fixture program under qemu-aarch64: a server on a socket does not care who calls it.
-private_pkgs="libbson-1.0-0:arm64 libbson-dev:arm64 libmariadb-dev:arm64"
+# libmongoc-1.0-0 is not Multi-Arch: same either, and libmongocrypt0 (which is) depends on
+# libbson-1.0-0:arm64: both unpacked; the driver finds them through LD_LIBRARY_PATH (below).
+private_pkgs="libbson-1.0-0:arm64 libbson-dev:arm64 libmariadb-dev:arm64 libmongoc-1.0-0:arm64
+  libmongocrypt0:arm64"
 missing=""
 for p in $host_pkgs $arm_pkgs; do
   status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
@@ -63,6 +67,11 @@ fi
 bson_so=$(ls "$private"/usr/lib/aarch64-linux-gnu/libbson-1.0.so.0 2>/dev/null || true)
 [ -n "$bson_so" ] || { echo "cross-aarch64: no libbson-1.0.so.0 in $private" >&2; exit 1; }
 export JITFFI_BSON_PATH="$bson_so"
+export JITFFI_MONGOC_PATH="$private/usr/lib/aarch64-linux-gnu/libmongoc-1.0.so.0"
+[ -f "$JITFFI_MONGOC_PATH" ] || { echo "cross-aarch64: no libmongoc-1.0.so.0 in $private" >&2; exit 1; }
+# libmongoc's own dependencies (libbson, libmongocrypt) are in the private tree too: the arm64
+# loader under qemu finds them here (the host's loader skips these arm64 files).
+export LD_LIBRARY_PATH="$private/usr/lib/aarch64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
 stamp "configure and build ($build, Release, aarch64-linux-gnu)"
 # compat/ (the libffi drop-in, libffi's arm64 layouts) is built and tested like the rest; its
