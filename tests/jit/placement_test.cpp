@@ -72,9 +72,9 @@ TEST(Placement, ClosureCodeRunsNearItsHandler) {
 #if defined(__x86_64__)
   // The trampoline, and the entry it jumps to, within 16 GiB of the handler.
   EXPECT_LT(distance(c->code(), handler_address(&add_handler)), 16 * kGiB) << c->code();
-  const jit::Stub &entry = jit::StubCache::global().upcall(
+  const auto entry = jit::StubCache::global().upcall(
       Signature::parse("i32(i32,i32)"), ExecMemory::near(handler_address(&add_handler)));
-  EXPECT_LT(distance(entry.code(), handler_address(&add_handler)), 16 * kGiB) << entry.code();
+  EXPECT_LT(distance(entry->code(), handler_address(&add_handler)), 16 * kGiB) << entry->code();
 #endif
 }
 
@@ -160,9 +160,9 @@ TEST(Placement, ManySignaturesShareOnePlacedMemory) {
   for (const char *text : sigs) {
     Signature sig = Signature::parse(text);
     ExecMemory &m = ExecMemory::near(handler_address(&add_handler));
-    const jit::Stub &a = jit::StubCache::global().upcall(sig, m);
-    const jit::Stub &b = jit::StubCache::global().upcall(sig, m);
-    EXPECT_EQ(&a, &b) << text;
+    const auto a = jit::StubCache::global().upcall(sig, m);
+    const auto b = jit::StubCache::global().upcall(sig, m);
+    EXPECT_EQ(a.get(), b.get()) << text;
   }
 }
 
