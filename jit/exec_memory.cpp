@@ -191,6 +191,24 @@ void ExecMemory::release(void *rx) noexcept {
   VirtMem::release(rx, mapped);
 }
 
+ExecMemory::Usage ExecMemory::usage() {
+  Usage u;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (near_) {
+    for (const Chunk &c : chunks_) {
+      u.mapped += c.size;
+      for (std::size_t k = 0; k < c.used / kGranule; ++k) u.used += c.units[k] * kGranule;
+    }
+  } else if (mode_ == Mode::DualMapping) {
+    const JitAllocator::Statistics s = alloc_->statistics();
+    u.used = s.usedSize();
+    u.mapped = s.reservedSize();
+  } else {
+    for (const auto &[rx, size] : pages_) u.used += size, u.mapped += size;
+  }
+  return u;
+}
+
 ExecMemory &ExecMemory::global() {
   // Leaked on purpose: cached stubs may be called by static destructors of other objects.
   static ExecMemory *mem =
