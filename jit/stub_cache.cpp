@@ -191,8 +191,11 @@ EntryRef StubCache::hold(EntryRef fresh) {
 }
 
 void StubCache::trim(std::vector<EntryRef> &out) {
-  const std::size_t max_entries = limits_.max_entries - std::min(limits_.max_entries, pin_entries_);
-  const std::size_t max_bytes = limits_.max_bytes - std::min(limits_.max_bytes, pin_bytes_);
+  // What the pinned tier leaves (it may pass its half by the last stub it admitted).
+  const std::size_t pinned = count_.load(std::memory_order_relaxed);
+  const std::size_t pinned_bytes = pinned_bytes_.load(std::memory_order_relaxed);
+  const std::size_t max_entries = limits_.max_entries - std::min(limits_.max_entries, pinned);
+  const std::size_t max_bytes = limits_.max_bytes - std::min(limits_.max_bytes, pinned_bytes);
   while (!lru_.empty() && (lru_.size() > max_entries || lru_bytes_ > max_bytes)) {
     // The least recently used entry that nothing else holds, among the last few; else the last.
     auto victim = std::prev(lru_.end());

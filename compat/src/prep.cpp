@@ -376,8 +376,10 @@ const void *Entry::upcall_entry() {
   if (!closure_sig) return nullptr;
   std::call_once(upcall_once, [&] {
     try {
-      upcall_stub = jit::StubCache::global().upcall(*closure_sig);  // keeps the code alive
-      upcall.store(upcall_stub->code(), std::memory_order_release);
+      auto stub = jit::StubCache::global().upcall(*closure_sig);
+      const void *code = stub->code();
+      upcall_stub = std::move(stub);  // keeps the code alive
+      upcall.store(code, std::memory_order_release);
     } catch (const std::exception &ex) {
       why_fallback = std::string("closure: ") + ex.what();
     }
