@@ -71,6 +71,13 @@ bool parse_size(const char *name, std::size_t &out) {
   return true;
 }
 
+// The memory an entry holds before any code: itself, its plan and its signature's text.
+std::size_t footprint(const CacheEntry &e) {
+  return sizeof(CacheEntry) + e.plan.args.capacity() * sizeof(abi::ArgInfo) +
+         e.plan.pieces.capacity() * sizeof(abi::ArgPiece) +
+         e.plan.ret_pieces.capacity() * sizeof(abi::RetPiece) + e.sig.canonical().size();
+}
+
 std::string classify_error(StubCache::Classifier classify, const Signature &sig,
                            abi::CallPlan &plan) {
   if (abi::isa_of(sig.abi()) != host_isa())  // before classifying: foreign ISAs never run here
@@ -164,9 +171,11 @@ EntryRef StubCache::pin(std::unique_ptr<CacheEntry> fresh, std::size_t bucket) {
   }
   fresh->pinned = true;
   fresh->next = buckets_[bucket].load(std::memory_order_relaxed);
+  const std::size_t bytes = footprint(*fresh);
   CacheEntry *e = fresh.release();
   buckets_[bucket].store(e, std::memory_order_release);
   count_.fetch_add(1, std::memory_order_relaxed);
+  pinned_bytes_.fetch_add(bytes, std::memory_order_relaxed);
   return EntryRef(EntryRef(), e);
 }
 
@@ -186,6 +195,8 @@ EntryRef StubCache::hold(EntryRef fresh) {
     throw;
   }
   fresh->held = true;
+  fresh->bytes = footprint(*fresh);
+  lru_bytes_ += fresh->bytes;
   trim(evicted);
   return fresh;
 }

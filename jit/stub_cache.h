@@ -28,7 +28,9 @@ namespace jitffi::jit {
 // The cache's budget. Half of each goes to the pinned tier, the rest to the evictable one.
 struct CacheLimits {
   std::size_t max_entries = 4096;
-  std::size_t max_bytes = std::size_t(16) << 20;  // machine code of the entries' stubs
+  // What the entries hold: their stubs' machine code and their plans (a large aggregate in
+  // memory is a piece per eightbyte).
+  std::size_t max_bytes = std::size_t(16) << 20;
   // The defaults, overridden by JITFFI_CACHE_MAX_ENTRIES and JITFFI_CACHE_MAX_BYTES (a number,
   // bytes with an optional k, M or G suffix); a malformed value is reported on stderr and ignored.
   static CacheLimits from_env();
@@ -57,7 +59,7 @@ struct CacheEntry {
   CacheEntry *next = nullptr;  // bucket chain; fixed before the entry is published
   bool pinned = false;         // in the lock-free table: lives as long as the cache
   // Evictable tier only, under the cache's LRU mutex: whether the LRU list holds it, and the
-  // code bytes counted for it.
+  // bytes counted for it (see footprint()).
   bool held = false;
   std::size_t bytes = 0;
 };
@@ -88,7 +90,7 @@ class StubCache {
   // The same, in `mem` (compiled once per memory): closures placed near their handler.
   std::shared_ptr<const Stub> upcall(const Signature &sig, ExecMemory &mem);
 
-  // Entries held (pinned and evictable), and the code bytes of their stubs.
+  // Entries held (pinned and evictable), and the bytes counted for them (plans and code).
   std::size_t size() const noexcept;
   std::size_t code_bytes() const noexcept;
   std::size_t pinned() const noexcept { return count_.load(std::memory_order_relaxed); }
