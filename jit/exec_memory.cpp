@@ -105,12 +105,24 @@ ExecMemory::Block ExecMemory::alloc(std::size_t size) {
     const std::size_t units = std::max<std::size_t>(1, (size + kGranule - 1) / kGranule);
     std::lock_guard<std::mutex> lock(mu_);
     Chunk *c = nullptr;
-    if (units < free_.size() && !free_[units].empty()) {
-      const Free f = free_[units].back();
-      free_[units].pop_back();
+    // A released block of this size, else the smallest larger one, split (so blocks freed by
+    // evicted stubs of other sizes are reused before the chunk grows).
+    std::size_t from = units;
+    while (from < free_.size() && free_[from].empty()) ++from;
+    if (from < free_.size()) {
+      const Free f = free_[from].back();
+      free_[from].pop_back();
       b.rx = f.rx;
       b.rw = f.rw;
       c = &chunk_of(b.rx);
+      if (from > units) {
+        const std::size_t at = units * kGranule;
+        try {
+          free_[from - units].push_back(
+              {static_cast<std::uint8_t *>(f.rx) + at, static_cast<std::uint8_t *>(f.rw) + at});
+        } catch (...) {  // out of memory: the rest of the block is lost, not handed out twice
+        }
+      }
     } else {
       if (chunks_.back().size - chunks_.back().used < units * kGranule && !add_chunk(size))
         throw Error("jitffi: out of executable memory (" + std::to_string(size) + " bytes)");
