@@ -18,5 +18,8 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64|aarch64|arm64")
   target_link_libraries(jitffi_cache_rss PRIVATE jitffi)
   add_test(NAME jit.cache_rss.small COMMAND jitffi_cache_rss 100000 small)
   add_test(NAME jit.cache_rss.large COMMAND jitffi_cache_rss 30000 large)
-  set_tests_properties(jit.cache_rss.small jit.cache_rss.large PROPERTIES LABELS jit TIMEOUT 600)
+  add_test(NAME jit.cache_rss.libffi COMMAND jitffi_cache_rss 100000 small)  # its call cache
+  set_tests_properties(jit.cache_rss.libffi PROPERTIES ENVIRONMENT JITFFI_BACKEND=libffi)
+  set_tests_properties(jit.cache_rss.small jit.cache_rss.large jit.cache_rss.libffi
+                       PROPERTIES LABELS jit TIMEOUT 600)
 endif()
