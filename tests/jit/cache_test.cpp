@@ -2,9 +2,11 @@
 // calls with huge by-value aggregates (copied by a loop).
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstring>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "abi/call_plan.h"
@@ -123,6 +125,39 @@ TEST(StubCacheBound, EvictedFunctionsAndClosuresKeepWorking) {
   }
   closure.reset();
   call.reset();  // the last users: the evicted entry's code is freed here (ASan would see a UAF)
+}
+
+TEST(StubCacheBound, ThreadsEvictingEachOthersEntriesKeepCallingCorrectly) {
+  CacheLimits lim;
+  lim.max_entries = 8;  // 4 pinned (the first signatures any thread makes), 4 evictable
+  StubCache cache(&abi::classify, lim);
+  std::atomic<int> bad{0};
+  std::vector<std::thread> threads;
+  for (int th = 0; th < 4; ++th)
+    threads.emplace_back([&, th] {
+      for (int round = 0; round < 1500; ++round) {
+        // i32(i32,i32,{i8[n]}): t_add ignores the third argument (SysV: it goes to the stack).
+        const std::size_t n = std::size_t(round * 7 + th) % 40 + 1;
+        const Signature sig = Signature::parse("i32(i32,i32,{i8[" + std::to_string(n) + "]})");
+        auto call = cache.downcall(sig);
+        auto entry = cache.upcall(sig);
+        std::int32_t a = round, b = th;
+        char pad[48] = {};
+        void *args[] = {&a, &b, pad};
+        std::int64_t r = 0;
+        call->raw()(reinterpret_cast<void *>(&t_add), &r, args);
+        if (std::int32_t(r) != t_add(a, b)) ++bad;
+        JitClosure c(entry->code(), &add_handler, nullptr, ExecMemory::global(), entry);
+        entry.reset();  // the closure's own reference keeps the entry
+        // Called with two: the entry boxes whatever is in the third's registers, unread.
+        auto fn = reinterpret_cast<std::int32_t (*)(std::int32_t, std::int32_t)>(c.code());
+        if (call_add(fn, a, b) != t_add(a, b)) ++bad;
+      }
+    });
+  for (auto &t : threads) t.join();
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_LE(cache.size(), lim.max_entries);
+  EXPECT_GT(cache.evicted(), 100u);
 }
 
 // ---- huge by-value aggregates -----------------------------------------------------------------
