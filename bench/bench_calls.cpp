@@ -184,9 +184,9 @@ void register_closures() {
   // before ExecMemory::near (two far call/return pairs per call).
   benchmark::RegisterBenchmark("jit_closure_far/S2", [](benchmark::State &st) {
     auto sig = jitffi::Signature::parse("i32(i32,i32)");
-    const jitffi::jit::Stub &entry = jitffi::jit::StubCache::global().upcall(sig);
+    const auto entry = jitffi::jit::StubCache::global().upcall(sig);
     jitffi::jit::JitClosure cl(
-        entry.code(),
+        entry->code(),
         [](void *ret, void **args, void *) {
           *static_cast<std::int64_t *>(ret) =
               *static_cast<int *>(args[0]) + *static_cast<int *>(args[1]);

@@ -16,8 +16,9 @@ namespace host = a64;
 namespace host = x64;
 #endif
 
-JitClosure::JitClosure(const void *entry, ClosureHandler handler, void *user_data, ExecMemory &mem)
-    : ctx_{handler, user_data}, mem_(mem) {
+JitClosure::JitClosure(const void *entry, ClosureHandler handler, void *user_data, ExecMemory &mem,
+                       std::shared_ptr<const void> keep)
+    : ctx_{handler, user_data}, mem_(mem), keep_(std::move(keep)) {
   ExecMemory::Block b = mem_.alloc(host::kTrampolineSize);
   host::write_trampoline(b.rw, &ctx_, entry);
   code_ = mem_.commit(b);  // flushes the instruction cache for the block

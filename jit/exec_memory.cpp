@@ -105,12 +105,24 @@ ExecMemory::Block ExecMemory::alloc(std::size_t size) {
     const std::size_t units = std::max<std::size_t>(1, (size + kGranule - 1) / kGranule);
     std::lock_guard<std::mutex> lock(mu_);
     Chunk *c = nullptr;
-    if (units < free_.size() && !free_[units].empty()) {
-      const Free f = free_[units].back();
-      free_[units].pop_back();
+    // A released block of this size, else the smallest larger one, split (so blocks freed by
+    // evicted stubs of other sizes are reused before the chunk grows).
+    std::size_t from = units;
+    while (from < free_.size() && free_[from].empty()) ++from;
+    if (from < free_.size()) {
+      const Free f = free_[from].back();
+      free_[from].pop_back();
       b.rx = f.rx;
       b.rw = f.rw;
       c = &chunk_of(b.rx);
+      if (from > units) {
+        const std::size_t at = units * kGranule;
+        try {
+          free_[from - units].push_back(
+              {static_cast<std::uint8_t *>(f.rx) + at, static_cast<std::uint8_t *>(f.rw) + at});
+        } catch (...) {  // out of memory: the rest of the block is lost, not handed out twice
+        }
+      }
     } else {
       if (chunks_.back().size - chunks_.back().used < units * kGranule && !add_chunk(size))
         throw Error("jitffi: out of executable memory (" + std::to_string(size) + " bytes)");
@@ -189,6 +201,24 @@ void ExecMemory::release(void *rx) noexcept {
     pages_.erase(it);
   }
   VirtMem::release(rx, mapped);
+}
+
+ExecMemory::Usage ExecMemory::usage() {
+  Usage u;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (near_) {
+    for (const Chunk &c : chunks_) {
+      u.mapped += c.size;
+      for (std::size_t k = 0; k < c.used / kGranule; ++k) u.used += c.units[k] * kGranule;
+    }
+  } else if (mode_ == Mode::DualMapping) {
+    const JitAllocator::Statistics s = alloc_->statistics();
+    u.used = s.usedSize();
+    u.mapped = s.reservedSize();
+  } else {
+    for (const auto &[rx, size] : pages_) u.used += size, u.mapped += size;
+  }
+  return u;
 }
 
 ExecMemory &ExecMemory::global() {

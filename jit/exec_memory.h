@@ -45,6 +45,13 @@ class ExecMemory {
   // Frees a block by its rx address.
   void release(void *rx) noexcept;
 
+  // Bytes in live blocks, and bytes mapped for code (each counted once, not per view).
+  struct Usage {
+    std::size_t used = 0;
+    std::size_t mapped = 0;
+  };
+  Usage usage();
+
   // The process-wide instance used by the JIT back end (never destroyed: stubs live until exit).
   // Mprotect mode when the environment has JITFFI_NO_DUAL_MAP=1 (no writable view of any code).
   static ExecMemory &global();

@@ -15,7 +15,7 @@ class JitBackend final : public Backend {
   bool supports(const Signature &sig) const noexcept override {
     if (abi::isa_of(sig.abi()) != jit::host_isa()) return false;
     try {
-      return jit::StubCache::global().entry(sig).error.empty();  // the plan is cached
+      return jit::StubCache::global().entry(sig)->error.empty();  // the plan is cached
     } catch (...) {
       return false;  // out of memory while classifying
     }
@@ -29,8 +29,9 @@ class JitBackend final : public Backend {
                                             void *user_data) override {
     // The trampoline and the entry run near the handler (see ExecMemory::near).
     jit::ExecMemory &mem = jit::ExecMemory::near(reinterpret_cast<const void *>(handler));
-    const jit::Stub &entry = jit::StubCache::global().upcall(sig, mem);
-    return std::make_unique<jit::JitClosure>(entry.code(), handler, user_data, mem);
+    std::shared_ptr<const jit::Stub> entry = jit::StubCache::global().upcall(sig, mem);
+    void *code = entry->code();
+    return std::make_unique<jit::JitClosure>(code, handler, user_data, mem, std::move(entry));
   }
 };
 

@@ -1,6 +1,11 @@
-// Stub cache: a fixed array of buckets with chains that only grow, so readers walk them with
-// acquire loads and no lock; writers take a per-stripe mutex and re-check before inserting.
+// Stub cache: pinned entries in a fixed array of buckets with chains that only grow, so readers
+// walk them with acquire loads and no lock; writers take a per-stripe mutex and re-check before
+// inserting. Past the pinned share of the budget, entries live in an LRU list under one mutex.
 #include "jit/stub_cache.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 
 namespace jitffi::jit {
 
@@ -15,6 +20,8 @@ class JitCall final : public detail::CallImpl {
     raw_ = reinterpret_cast<RawCall>(stub_.code());
     shape_ = abi::value_shape(plan);
   }
+
+  std::size_t code_size() const noexcept { return stub_.size(); }
 
   // Compiled on first use (most signatures are only ever called boxed), once per kind.
   void *entry(EntryKind kind, bool capture_errno) const override {
@@ -44,6 +51,33 @@ class JitCall final : public detail::CallImpl {
   mutable Lazy entries_[4];
 };
 
+// A size from the environment: digits with an optional k, M or G suffix (powers of 1024).
+bool parse_size(const char *name, std::size_t &out) {
+  const char *v = std::getenv(name);
+  if (!v || !*v) return false;
+  char *end = nullptr;
+  errno = 0;
+  unsigned long long n = std::strtoull(v, &end, 10);
+  unsigned shift = 0;
+  if (end != v && *end && !end[1])
+    shift = *end == 'k' || *end == 'K' ? 10 : *end == 'M' ? 20 : *end == 'G' ? 30 : 64;
+  if (end == v || *v == '-' || errno || (*end && (shift == 64 || end[1])) ||
+      (shift && n > (~0ull >> shift))) {
+    std::fprintf(stderr, "jitffi: ignoring %s=\"%s\": not a size (digits, optional k/M/G)\n", name,
+                 v);
+    return false;
+  }
+  out = std::size_t(n << shift);
+  return true;
+}
+
+// The memory an entry holds before any code: itself, its plan and its signature's text.
+std::size_t footprint(const CacheEntry &e) {
+  return sizeof(CacheEntry) + e.plan.args.capacity() * sizeof(abi::ArgInfo) +
+         e.plan.pieces.capacity() * sizeof(abi::ArgPiece) +
+         e.plan.ret_pieces.capacity() * sizeof(abi::RetPiece) + e.sig.canonical().size();
+}
+
 std::string classify_error(StubCache::Classifier classify, const Signature &sig,
                            abi::CallPlan &plan) {
   if (abi::isa_of(sig.abi()) != host_isa())  // before classifying: foreign ISAs never run here
@@ -61,8 +95,19 @@ std::string classify_error(StubCache::Classifier classify, const Signature &sig,
 
 }  // namespace
 
-StubCache::StubCache(Classifier classify)
-    : classify_(classify), buckets_(new std::atomic<CacheEntry *>[kBuckets]) {
+CacheLimits CacheLimits::from_env() {
+  CacheLimits l;
+  parse_size("JITFFI_CACHE_MAX_ENTRIES", l.max_entries);
+  parse_size("JITFFI_CACHE_MAX_BYTES", l.max_bytes);
+  return l;
+}
+
+StubCache::StubCache(Classifier classify, CacheLimits limits)
+    : classify_(classify),
+      limits_(limits),
+      pin_entries_(limits.max_entries / 2),
+      pin_bytes_(limits.max_bytes / 2),
+      buckets_(new std::atomic<CacheEntry *>[kBuckets]) {
   for (std::size_t i = 0; i < kBuckets; ++i) buckets_[i].store(nullptr, std::memory_order_relaxed);
 }
 
@@ -82,76 +127,197 @@ CacheEntry *StubCache::find(std::size_t bucket, std::uint64_t hash,
   return nullptr;
 }
 
-CacheEntry &StubCache::entry(const Signature &sig) {
+std::size_t StubCache::size() const noexcept {
+  std::lock_guard<std::mutex> lock(lru_mu_);
+  return count_.load(std::memory_order_relaxed) + lru_.size();
+}
+
+std::size_t StubCache::code_bytes() const noexcept {
+  std::lock_guard<std::mutex> lock(lru_mu_);
+  return pinned_bytes_.load(std::memory_order_relaxed) + lru_bytes_;
+}
+
+EntryRef StubCache::entry(const Signature &sig) {
   const std::uint64_t hash = sig.hash();
   const std::size_t bucket = hash & (kBuckets - 1);
-  if (CacheEntry *e = find(bucket, hash, sig)) return *e;
-  // Classify outside the lock (pure and quick); a thread that loses the race drops its copy.
+  if (CacheEntry *e = find(bucket, hash, sig)) return EntryRef(EntryRef(), e);
+  {
+    std::lock_guard<std::mutex> lock(lru_mu_);
+    auto it = index_.find(sig);
+    if (it != index_.end()) {
+      lru_.splice(lru_.begin(), lru_, it->second);
+      return *it->second;
+    }
+  }
+  // Classify outside the locks (pure and quick); a thread that loses the race drops its copy.
   auto fresh = std::make_unique<CacheEntry>(sig);
   fresh->error = classify_error(classify_, sig, fresh->plan);
+  // Pinned while the pinned tier has room: places are reserved, so it never overshoots by more
+  // than the threads racing for the last one.
+  if (pinned_bytes_.load(std::memory_order_relaxed) < pin_bytes_ &&
+      reserved_.load(std::memory_order_relaxed) < pin_entries_) {
+    if (reserved_.fetch_add(1, std::memory_order_relaxed) < pin_entries_)
+      return pin(std::move(fresh), bucket);
+    reserved_.fetch_sub(1, std::memory_order_relaxed);
+  }
+  return hold(EntryRef(std::move(fresh)));
+}
+
+EntryRef StubCache::pin(std::unique_ptr<CacheEntry> fresh, std::size_t bucket) {
   std::lock_guard<std::mutex> lock(locks_[bucket % kLocks]);
-  if (CacheEntry *e = find(bucket, hash, sig)) return *e;
+  if (CacheEntry *e = find(bucket, fresh->hash, fresh->sig)) {
+    reserved_.fetch_sub(1, std::memory_order_relaxed);
+    return EntryRef(EntryRef(), e);
+  }
+  fresh->pinned = true;
   fresh->next = buckets_[bucket].load(std::memory_order_relaxed);
+  const std::size_t bytes = footprint(*fresh);
   CacheEntry *e = fresh.release();
   buckets_[bucket].store(e, std::memory_order_release);
   count_.fetch_add(1, std::memory_order_relaxed);
-  return *e;
+  pinned_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+  return EntryRef(EntryRef(), e);
 }
 
-std::shared_ptr<const detail::CallImpl> StubCache::handle(const CacheEntry &e) const noexcept {
-  // The global cache never frees an entry: hand out a pointer without a control block, so that
-  // copying and dropping Functions touches no shared reference count.
-  if (immortal_) return {std::shared_ptr<const detail::CallImpl>(), e.call.get()};
-  return e.call;
+EntryRef StubCache::hold(EntryRef fresh) {
+  std::vector<EntryRef> evicted;  // destroyed after unlocking: freeing code takes other locks
+  std::lock_guard<std::mutex> lock(lru_mu_);
+  auto it = index_.find(fresh->sig);
+  if (it != index_.end()) {
+    lru_.splice(lru_.begin(), lru_, it->second);
+    return *it->second;
+  }
+  lru_.push_front(fresh);
+  try {
+    index_.emplace(fresh->sig, lru_.begin());
+  } catch (...) {
+    lru_.pop_front();
+    throw;
+  }
+  fresh->held = true;
+  fresh->bytes = footprint(*fresh);
+  lru_bytes_ += fresh->bytes;
+  trim(evicted);
+  return fresh;
+}
+
+void StubCache::trim(std::vector<EntryRef> &out) {
+  // What the pinned tier leaves (it may pass its half by the last stub it admitted).
+  const std::size_t pinned = count_.load(std::memory_order_relaxed);
+  const std::size_t pinned_bytes = pinned_bytes_.load(std::memory_order_relaxed);
+  const std::size_t max_entries = limits_.max_entries - std::min(limits_.max_entries, pinned);
+  const std::size_t max_bytes = limits_.max_bytes - std::min(limits_.max_bytes, pinned_bytes);
+  while (!lru_.empty() && (lru_.size() > max_entries || lru_bytes_ > max_bytes)) {
+    // The least recently used entry that nothing else holds, among the last few; else the last.
+    auto victim = std::prev(lru_.end());
+    auto it = victim;
+    for (int k = 0; k < 8; ++k) {
+      if (it->use_count() == 1) {
+        victim = it;
+        break;
+      }
+      if (it == lru_.begin()) break;
+      --it;
+    }
+    CacheEntry &e = **victim;
+    index_.erase(e.sig);
+    e.held = false;
+    lru_bytes_ -= e.bytes;
+    out.push_back(std::move(*victim));
+    lru_.erase(victim);
+    evicted_.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+void StubCache::add_bytes(CacheEntry &e, std::size_t bytes) {
+  if (e.pinned) {
+    pinned_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+    return;
+  }
+  std::vector<EntryRef> evicted;
+  std::lock_guard<std::mutex> lock(lru_mu_);
+  if (!e.held) return;  // evicted meanwhile: its code goes with its last user
+  e.bytes += bytes;
+  lru_bytes_ += bytes;
+  trim(evicted);
+}
+
+std::shared_ptr<const detail::CallImpl> StubCache::handle(const EntryRef &e) const noexcept {
+  // A pinned entry of the global cache is never freed: hand out a pointer without a control
+  // block, so that copying and dropping Functions touches no shared reference count. An
+  // evictable entry's handle shares the entry's count: the entry stays while a Function uses it.
+  if (e->pinned) {
+    if (immortal_) return {std::shared_ptr<const detail::CallImpl>(), e->call.get()};
+    return e->call;
+  }
+  return {e, e->call.get()};
 }
 
 std::shared_ptr<const detail::CallImpl> StubCache::downcall(const Signature &sig) {
-  CacheEntry &e = entry(sig);
-  if (e.call_ready.load(std::memory_order_acquire)) return handle(e);
-  if (!e.error.empty()) throw UnsupportedError(e.error);
+  EntryRef e = entry(sig);
+  if (e->call_ready.load(std::memory_order_acquire)) return handle(e);
+  if (!e->error.empty()) throw UnsupportedError(e->error);
   // Compiled once; a thread arriving meanwhile waits, a failure lets the next one retry.
-  std::call_once(e.down_once, [&] {
-    e.call = std::make_shared<const JitCall>(e.sig, e.plan);
-    e.call_ready.store(true, std::memory_order_release);
+  bool made = false;
+  std::call_once(e->down_once, [&] {
+    e->call = std::make_shared<const JitCall>(e->sig, e->plan);
+    e->call_ready.store(true, std::memory_order_release);
+    made = true;
   });
+  if (made) add_bytes(*e, static_cast<const JitCall &>(*e->call).code_size());
   return handle(e);
 }
 
-const Stub &StubCache::upcall(const Signature &sig) {
-  CacheEntry &e = entry(sig);
-  if (e.upcall_ready.load(std::memory_order_acquire)) return *e.upcall;
-  if (!e.error.empty()) throw UnsupportedError(e.error);
-  std::call_once(e.up_once, [&] {
-    e.upcall =
-        std::make_unique<Stub>(e.plan, StubKind::Upcall, "jitffi-upcall:" + e.sig.canonical());
-    e.upcall_ready.store(true, std::memory_order_release);
+std::shared_ptr<const Stub> StubCache::upcall(const Signature &sig) {
+  EntryRef e = entry(sig);
+  auto ref = [&] {
+    return e->pinned ? std::shared_ptr<const Stub>(std::shared_ptr<const Stub>(), e->upcall.get())
+                     : std::shared_ptr<const Stub>(e, e->upcall.get());
+  };
+  if (e->upcall_ready.load(std::memory_order_acquire)) return ref();
+  if (!e->error.empty()) throw UnsupportedError(e->error);
+  bool made = false;
+  std::call_once(e->up_once, [&] {
+    e->upcall =
+        std::make_unique<Stub>(e->plan, StubKind::Upcall, "jitffi-upcall:" + e->sig.canonical());
+    e->upcall_ready.store(true, std::memory_order_release);
+    made = true;
   });
-  return *e.upcall;
+  if (made) add_bytes(*e, e->upcall->size());
+  return ref();
 }
 
-const Stub &StubCache::upcall(const Signature &sig, ExecMemory &mem) {
+std::shared_ptr<const Stub> StubCache::upcall(const Signature &sig, ExecMemory &mem) {
   if (&mem == &ExecMemory::global()) return upcall(sig);
-  CacheEntry &e = entry(sig);
+  EntryRef e = entry(sig);
+  auto ref = [&](const Stub *s) {
+    return e->pinned ? std::shared_ptr<const Stub>(std::shared_ptr<const Stub>(), s)
+                     : std::shared_ptr<const Stub>(e, s);
+  };
   // placed_first_stub is written before placed_first is published, and never again.
-  if (e.placed_first.load(std::memory_order_acquire) == &mem) return *e.placed_first_stub;
-  if (!e.error.empty()) throw UnsupportedError(e.error);
-  std::lock_guard<std::mutex> lock(e.placed_mu);
-  for (const auto &[m, stub] : e.placed_upcalls)
-    if (m == &mem) return *stub;
-  auto stub = std::make_unique<Stub>(e.plan, StubKind::Upcall, "jitffi-upcall:" + e.sig.canonical(),
-                                     nullptr, mem);
-  e.placed_upcalls.emplace_back(&mem, std::move(stub));
-  const Stub &made = *e.placed_upcalls.back().second;
-  if (e.placed_upcalls.size() == 1) {
-    e.placed_first_stub = &made;
-    e.placed_first.store(&mem, std::memory_order_release);
+  if (e->placed_first.load(std::memory_order_acquire) == &mem) return ref(e->placed_first_stub);
+  if (!e->error.empty()) throw UnsupportedError(e->error);
+  const Stub *made = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(e->placed_mu);
+    for (const auto &[m, stub] : e->placed_upcalls)
+      if (m == &mem) return ref(stub.get());
+    auto stub = std::make_unique<Stub>(e->plan, StubKind::Upcall,
+                                       "jitffi-upcall:" + e->sig.canonical(), nullptr, mem);
+    e->placed_upcalls.emplace_back(&mem, std::move(stub));
+    made = e->placed_upcalls.back().second.get();
+    if (e->placed_upcalls.size() == 1) {
+      e->placed_first_stub = made;
+      e->placed_first.store(&mem, std::memory_order_release);
+    }
   }
-  return made;
+  add_bytes(*e, made->size());
+  return ref(made);
 }
 
 StubCache &StubCache::global() {
   static StubCache *cache = [] {
-    auto *c = new StubCache;  // leaked on purpose, like the memory it uses
+    auto *c = new StubCache(&abi::classify, CacheLimits::from_env());  // leaked on purpose
     c->immortal_ = true;
     return c;
   }();

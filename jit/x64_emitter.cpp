@@ -180,6 +180,18 @@ class Emit {
     for (std::uint8_t b : {0xF0, 0x49, 0x83, 0x03, 0x01}) *p++ = b;
     done(p);
   }
+  // The loop of a large copy (copy_bytes): n bytes (a multiple of 8) from src to dst, 8 at a
+  // time through t, with idx (set to -n by the caller) counting up to 0, so both addresses are
+  // [base + idx + disp + n] and `add` sets the flags the branch tests. Through asmjit: a rare form.
+  void copy_loop(const Mem &dst, const Mem &src, std::uint32_t n, const Gp &idx, const Gp &t) {
+    Assembler &x = as();
+    const Label top = x.newLabel();
+    x.bind(top);
+    x.mov(t, qword_ptr(gpq(src.baseId()), idx, 0, src.offsetLo32() + std::int32_t(n)));
+    x.mov(qword_ptr(gpq(dst.baseId()), idx, 0, dst.offsetLo32() + std::int32_t(n)), t);
+    x.add(idx, 8);
+    x.jnz(top);
+  }
   void shl(const Gp &r, const Imm &i) { as().shl(r, i); }
   void shr(const Gp &r, const Imm &i) { as().shr(r, i); }
   void or_(const Gp &d, const Gp &r) { as().or_(d, r); }
@@ -430,10 +442,22 @@ void store_vec(Emit &a, Mem m, const Xmm &x, std::uint32_t size) {
     a.movups(m, x);
 }
 
+// From this size on, copy_bytes loops (given an index register): the code of a call stays the
+// same size however large its aggregates are (unrolled, it was ~2.3 bytes per byte copied).
+constexpr std::uint32_t kCopyLoopMin = 128;
+
 // Copies `size` bytes in 8/4/2/1 chunks through `tmp`: each chunk is loaded with the width it
-// is stored with, so no load ever spans narrower stores of ours (store forwarding).
-void copy_bytes(Emit &a, Mem dst, Mem src, std::uint32_t size, const Gp &tmp) {
+// is stored with, so no load ever spans narrower stores of ours (store forwarding). With an
+// `index` register free to clobber, the 8-byte chunks of a large copy go through a loop.
+void copy_bytes(Emit &a, Mem dst, Mem src, std::uint32_t size, const Gp &tmp,
+                const Gp *index = nullptr) {
   std::uint32_t pos = 0;
+  if (index && size >= kCopyLoopMin && src.hasBaseReg() && !src.hasIndex() && dst.hasBaseReg() &&
+      !dst.hasIndex()) {
+    pos = size & ~7u;
+    a.mov(gpq(index->id()), Imm(-std::int64_t(pos)));
+    a.copy_loop(dst, src, pos, gpq(index->id()), gpq(tmp.id()));
+  }
   for (std::uint32_t chunk : {8u, 4u, 2u, 1u}) {
     while (size - pos >= chunk) {
       Mem s = src, d = dst;
@@ -675,14 +699,16 @@ void downcall(CodeOut &out, const CallPlan &plan, const void *target, bool chain
   };
 
   // Phase 1: memory destinations, while every argument register is still free. Scratch: r11
-  // (pointer) and r10 (data; the target is moved into r10 afterwards).
+  // (pointer), r10 (data; the target is moved into r10 afterwards) and r9 (a copy loop's index:
+  // no input of any stub shape arrives in it).
   for (std::size_t i = 0; i < plan.args.size(); ++i) {
     const abi::ArgInfo &ai = plan.args[i];
     if (!ai.by_reference) continue;
     ptr_in_r11(unsigned(i));
-    copy_bytes(a, ptr(rsp, std::int32_t(copy_base + ai.copy_offset)), ptr(r11), ai.size, r10);
+    copy_bytes(a, ptr(rsp, std::int32_t(copy_base + ai.copy_offset)), ptr(r11), ai.size, r10, &r9);
   }
-  for (const ArgPiece &p : plan.pieces) {
+  for (std::size_t i = 0; i < plan.pieces.size(); ++i) {
+    const ArgPiece &p = plan.pieces[i];
     if (p.to.loc != Loc::Stack) continue;
     const Mem dst = ptr(rsp, std::int32_t(p.to.stack_offset));
     switch (p.kind) {
@@ -696,7 +722,18 @@ void downcall(CodeOut &out, const CallPlan &plan, const void *target, bool chain
           load_gpr(a, r10, src, p.size, p.ext);
           a.mov(qword_ptr(rsp, std::int32_t(p.to.stack_offset)), r10);
         } else {
-          copy_bytes(a, dst, src, p.size, r10);
+          // The following pieces of this argument that continue it on both sides (an aggregate
+          // in memory comes one piece per eightbyte) make one copy: a loop when it is large.
+          std::uint32_t size = p.size;
+          for (; i + 1 < plan.pieces.size() && !in_slot(p.arg); ++i) {
+            const ArgPiece &q = plan.pieces[i + 1];
+            if (q.kind != PieceKind::Value || q.arg != p.arg || q.to.loc != Loc::Stack ||
+                q.ext != Ext::None || q.offset != p.offset + size ||
+                q.to.stack_offset != p.to.stack_offset + size)
+              break;
+            size += q.size;
+          }
+          copy_bytes(a, dst, src, size, r10, &r9);
         }
         break;
       }
@@ -925,7 +962,8 @@ void upcall(CodeOut &out, const CallPlan &plan, const void *handler, std::vector
   // return address.
   auto incoming = [&](std::uint32_t off) { return ptr(rsp, above + 8 + std::int32_t(off)); };
 
-  // Spill every incoming piece; only r11 is written, so no incoming register is lost.
+  // Spill every incoming piece; only r11 (and rax, a copy loop's index) is written, so no
+  // incoming register is lost.
   for (std::size_t i = 0; i < plan.pieces.size(); ++i) {
     const ArgPiece &p = plan.pieces[i];
     if (p.kind == PieceKind::Value) {
@@ -936,7 +974,7 @@ void upcall(CodeOut &out, const CallPlan &plan, const void *handler, std::vector
       else if (p.to.loc == Loc::Vec)
         store_vec(a, dst, xmm(p.to.reg), p.size);
       else
-        copy_bytes(a, dst, incoming(p.to.stack_offset), p.size, r11);
+        copy_bytes(a, dst, incoming(p.to.stack_offset), p.size, r11, &rax);
       continue;
     }
     // Address: the caller's copy is args[i] itself; SretPtr: kept for the handler and rax.

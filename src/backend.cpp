@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "jit/exec_memory.h"
+#include "jit/stub_cache.h"
 #include "src/api_internal.h"
 
 namespace jitffi {
@@ -82,9 +83,12 @@ bool same_names(const Signature &a, const Signature &b) {
   return a.name() == b.name() && a.param_names() == b.param_names();
 }
 
+// Bounded like the stub cache (JITFFI_CACHE_MAX_ENTRIES): past it, an entry makes room by
+// dropping another; a Function holding a dropped call keeps it.
 struct CallCache {
   std::shared_mutex mu;
   std::unordered_map<std::string, std::shared_ptr<const CallImpl>> calls;
+  std::size_t max_entries = jit::StubCache::global().limits().max_entries;
 };
 
 CallCache &libffi_cache() {
@@ -254,7 +258,13 @@ std::shared_ptr<const CallImpl> prepared_call(Backend &backend, const Signature 
     if (!impl) {
       auto fresh = backend.prepare(sig);  // outside the lock: preparing may throw
       std::unique_lock lock(c.mu);
-      impl = c.calls.emplace(sig.canonical(), std::move(fresh)).first->second;
+      if (c.max_entries == 0) {  // nothing kept
+        impl = std::move(fresh);
+      } else {
+        if (c.calls.size() >= c.max_entries && !c.calls.count(sig.canonical()))
+          c.calls.erase(c.calls.begin());
+        impl = c.calls.emplace(sig.canonical(), std::move(fresh)).first->second;
+      }
     }
   }
   if (same_names(impl->signature(), sig)) return impl;

@@ -70,6 +70,7 @@ struct Entry {
   std::optional<Signature> closure_sig;
   std::once_flag upcall_once;
   std::atomic<const void *> upcall{nullptr};  // the JIT's shared closure entry, once compiled
+  std::shared_ptr<const void> upcall_stub;    // the stub cache's reference to that entry
 
   // The real libffi's cif over copied types (prepared on first use when the JIT serves calls).
   TypeCopy types;

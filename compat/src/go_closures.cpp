@@ -50,8 +50,9 @@ bool Entry::go_jit() {
     if (!call || !closure_sig) return;
     try {
       jit::StubCache &cache = jit::StubCache::global();
-      const jit::CacheEntry &down = cache.entry(call->signature());
-      const jit::CacheEntry &up = cache.entry(*closure_sig);
+      const jit::EntryRef down_ref = cache.entry(call->signature());
+      const jit::EntryRef up_ref = cache.entry(*closure_sig);
+      const jit::CacheEntry &down = *down_ref, &up = *up_ref;
       if (!down.error.empty()) throw UnsupportedError(down.error);
       if (!up.error.empty()) throw UnsupportedError(up.error);
       // Owned by the entry, which lives until exit (reachable, so not a leak to LeakSanitizer).

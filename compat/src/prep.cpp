@@ -144,7 +144,7 @@ void try_jit(Entry &e, ffi_type *rtype, ffi_type **atypes) {
     Signature down = e.variadic ? Signature::variadic(*abi, ret, params, nfixed) : plain;
 #endif
     if (!jit->supports(down)) {
-      e.why_fallback = jit::StubCache::global().entry(down).error;
+      e.why_fallback = jit::StubCache::global().entry(down)->error;
       return;
     }
     e.call = jit->prepare(down);
@@ -155,7 +155,7 @@ void try_jit(Entry &e, ffi_type *rtype, ffi_type **atypes) {
       return;
     }
     e.closure_sig = plain;
-    e.bytes = jit::StubCache::global().entry(down).plan.stack_bytes;
+    e.bytes = jit::StubCache::global().entry(down)->plan.stack_bytes;
   } catch (const std::exception &ex) {
     e.raw = nullptr;
     e.call.reset();
@@ -376,7 +376,10 @@ const void *Entry::upcall_entry() {
   if (!closure_sig) return nullptr;
   std::call_once(upcall_once, [&] {
     try {
-      upcall.store(jit::StubCache::global().upcall(*closure_sig).code(), std::memory_order_release);
+      auto stub = jit::StubCache::global().upcall(*closure_sig);
+      const void *code = stub->code();
+      upcall_stub = std::move(stub);  // keeps the code alive
+      upcall.store(code, std::memory_order_release);
     } catch (const std::exception &ex) {
       why_fallback = std::string("closure: ") + ex.what();
     }

@@ -172,7 +172,7 @@ CallPlan table_classify(const Signature &sig) {
 TEST(StubCache, UnsupportedSignaturesCarryTheReason) {
   StubCache cache(&table_classify);
   const Signature s(Abi::SysV_x64, t(TypeKind::I8), {});
-  EXPECT_FALSE(cache.entry(s).error.empty());
+  EXPECT_FALSE(cache.entry(s)->error.empty());
   try {
     cache.downcall(s);
     FAIL();
@@ -215,8 +215,8 @@ TEST(StubCache, EightThreadsCompileEachSignatureOnce) {
           }
         }
         // A closure made, called (sometimes from a thread C created) and freed.
-        const Stub &entry = cache.upcall(cases()[0].sig);
-        JitClosure c(entry.code(), &add_handler, nullptr);
+        const auto entry = cache.upcall(cases()[0].sig);
+        JitClosure c(entry->code(), &add_handler, nullptr);
         auto fn = reinterpret_cast<std::int32_t (*)(std::int32_t, std::int32_t)>(c.code());
         const std::int32_t r =
             round % 10 == 0 ? call_add_in_c_thread(fn, round, th) : call_add(fn, round, th);

@@ -72,9 +72,9 @@ TEST(Placement, ClosureCodeRunsNearItsHandler) {
 #if defined(__x86_64__)
   // The trampoline, and the entry it jumps to, within 16 GiB of the handler.
   EXPECT_LT(distance(c->code(), handler_address(&add_handler)), 16 * kGiB) << c->code();
-  const jit::Stub &entry = jit::StubCache::global().upcall(
+  const auto entry = jit::StubCache::global().upcall(
       Signature::parse("i32(i32,i32)"), ExecMemory::near(handler_address(&add_handler)));
-  EXPECT_LT(distance(entry.code(), handler_address(&add_handler)), 16 * kGiB) << entry.code();
+  EXPECT_LT(distance(entry->code(), handler_address(&add_handler)), 16 * kGiB) << entry->code();
 #endif
 }
 
@@ -120,6 +120,23 @@ TEST(Placement, ReleasedBlocksAreReused) {
   for (void *rx : blocks) m.release(rx);
 }
 
+TEST(Placement, ReleasedBlocksOfOtherSizesAreSplitAndReused) {
+  // Evicted entries free blocks of every size: a smaller block comes out of a larger free one
+  // instead of growing the memory.
+  ExecMemory &m = ExecMemory::near(handler_address(&add_handler));
+  if (&m == &ExecMemory::global()) GTEST_SKIP() << "no placed memory on this host";
+  auto *big = static_cast<std::uint8_t *>(m.alloc(200 * 32).rx);  // sizes no other test uses
+  m.release(big);
+  const std::size_t mapped = m.usage().mapped;
+  auto *a = static_cast<std::uint8_t *>(m.alloc(150 * 32).rx);
+  auto *b = static_cast<std::uint8_t *>(m.alloc(50 * 32 - 5).rx);
+  EXPECT_EQ(a, big);
+  EXPECT_EQ(b, big + 150 * 32);
+  EXPECT_EQ(m.usage().mapped, mapped);
+  m.release(a);
+  m.release(b);
+}
+
 TEST(Placement, GrowsPastManyChunksAndStaysNear) {
   // Every new chunk is mapped next to the previous ones: 48 blocks of 64 KiB (a chunk each),
   // 3 MiB in all, stay within 16 GiB of the code (the differential suite's 5,000 entries once
@@ -160,9 +177,9 @@ TEST(Placement, ManySignaturesShareOnePlacedMemory) {
   for (const char *text : sigs) {
     Signature sig = Signature::parse(text);
     ExecMemory &m = ExecMemory::near(handler_address(&add_handler));
-    const jit::Stub &a = jit::StubCache::global().upcall(sig, m);
-    const jit::Stub &b = jit::StubCache::global().upcall(sig, m);
-    EXPECT_EQ(&a, &b) << text;
+    const auto a = jit::StubCache::global().upcall(sig, m);
+    const auto b = jit::StubCache::global().upcall(sig, m);
+    EXPECT_EQ(a.get(), b.get()) << text;
   }
 }
 

@@ -114,9 +114,9 @@ void roundtrip(Abi abi, std::uint64_t seed, int count) {
   std::string first_unsupported;
   for (int k = 0; k < count; ++k) {
     const Signature sig = g.signature();
-    auto &entry = cache.entry(sig);
-    if (!entry.error.empty()) {
-      if (first_unsupported.empty()) first_unsupported = entry.error;
+    const auto entry = cache.entry(sig);
+    if (!entry->error.empty()) {
+      if (first_unsupported.empty()) first_unsupported = entry->error;
       ++unsupported;
       continue;
     }
@@ -132,7 +132,8 @@ void roundtrip(Abi abi, std::uint64_t seed, int count) {
     if (!rt.is_void()) g.fill(rt, e.ret.data());
 
     auto call = cache.downcall(sig);
-    JitClosure closure(cache.upcall(sig).code(), &check_handler, &e);
+    const auto up = cache.upcall(sig);
+    JitClosure closure(up->code(), &check_handler, &e);
     std::vector<unsigned char> got(std::max<std::size_t>(rt.size(), 8) + 16, 0);
     call->raw()(closure.code(), got.data(), argv.data());
     ++ran;
@@ -141,7 +142,7 @@ void roundtrip(Abi abi, std::uint64_t seed, int count) {
     if (!ok && ++failures <= 5)
       ADD_FAILURE() << sig.canonical() << ": calls " << e.calls << ", bad args " << e.bad_args
                     << "\n"
-                    << entry.plan.describe();
+                    << entry->plan.describe();
   }
   std::printf("[   INFO   ] %s: %d signatures round-tripped, %d failed, %d unsupported%s%s\n",
               std::string(abi_name(abi)).c_str(), ran, failures, unsupported,

@@ -213,3 +213,33 @@ __asm__(
     "  pop %rbx\n"
     "  ret\n"
     ".size w64_probe, .-w64_probe\n");
+
+static uint64_t checksum(const unsigned char *b, size_t n, uint64_t seed) {
+  uint64_t h = seed;
+  for (size_t i = 0; i < n; ++i) h = h * 1099511628211ull + b[i] + i;
+  return h;
+}
+uint64_t t_big(Big s, uint64_t seed) {
+  return checksum(s.b, sizeof s.b, seed);
+}
+MS uint64_t w_big(Big s, uint64_t seed) {
+  return checksum(s.b, sizeof s.b, seed);
+}
+uint64_t t_b131(B131 s, uint64_t seed) {
+  return checksum(s.b, sizeof s.b, seed);
+}
+MS uint64_t w_b131(B131 s, uint64_t seed) {
+  return checksum(s.b, sizeof s.b, seed);
+}
+uint64_t call_big(uint64_t (*f)(Big, uint64_t), const Big *s, uint64_t seed) {
+  return f(*s, seed);
+}
+uint64_t wcall_big(MS uint64_t (*f)(Big, uint64_t), const Big *s, uint64_t seed) {
+  return f(*s, seed);
+}
+uint64_t call_b131(uint64_t (*f)(B131, uint64_t), const B131 *s, uint64_t seed) {
+  return f(*s, seed);
+}
+uint64_t wcall_b131(MS uint64_t (*f)(B131, uint64_t), const B131 *s, uint64_t seed) {
+  return f(*s, seed);
+}

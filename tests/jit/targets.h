@@ -99,6 +99,25 @@ int32_t wcall_add(MS int32_t (*f)(int32_t, int32_t), int32_t a, int32_t b);
 double wcall_mixed(MS double (*f)(int32_t, double, int32_t, double, int32_t, double));
 int32_t wcall_byref(MS int32_t (*f)(B12, int32_t));
 B12 wcall_sret(MS B12 (*f)(int32_t, int32_t));
+// Large aggregates by value (copied by a loop in the stubs): a position-sensitive checksum of the
+// bytes, seeded. Big is 60000 bytes (on the stack for SysV, by reference for Win64; both
+// classifiers refuse arguments over 64 KiB); B131 a loop's worth plus a 3-byte tail.
+typedef struct {
+  unsigned char b[60000];
+} Big;
+typedef struct {
+  unsigned char b[131];
+} B131;
+uint64_t t_big(Big s, uint64_t seed);
+MS uint64_t w_big(Big s, uint64_t seed);
+uint64_t t_b131(B131 s, uint64_t seed);
+MS uint64_t w_b131(B131 s, uint64_t seed);
+// Call f(*s, seed): the closure side.
+uint64_t call_big(uint64_t (*f)(Big, uint64_t), const Big *s, uint64_t seed);
+uint64_t wcall_big(MS uint64_t (*f)(Big, uint64_t), const Big *s, uint64_t seed);
+uint64_t call_b131(uint64_t (*f)(B131, uint64_t), const B131 *s, uint64_t seed);
+uint64_t wcall_b131(MS uint64_t (*f)(B131, uint64_t), const B131 *s, uint64_t seed);
+
 // Calls the Win64 int(int,int) f(1, 2) with rsi, rdi, rbx, xmm6-xmm15 holding known values;
 // returns a bit mask of those that changed (bit 0 rsi, 1 rdi, 2 rbx, 3+k xmm(6+k)).
 uint64_t w64_probe(void *f);

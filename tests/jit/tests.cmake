@@ -10,3 +10,16 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
     target_include_directories(jitffi_test_jit PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/jit)
   endif()
 endif()
+
+# A host making 100,000 distinct signatures must stay flat (the stub cache's budget): RSS and
+# executable mappings printed, growth past the first fifth checked.
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64|aarch64|arm64")
+  add_executable(jitffi_cache_rss ${CMAKE_CURRENT_SOURCE_DIR}/cache_rss/cache_rss.cpp)
+  target_link_libraries(jitffi_cache_rss PRIVATE jitffi)
+  add_test(NAME jit.cache_rss.small COMMAND jitffi_cache_rss 100000 small)
+  add_test(NAME jit.cache_rss.large COMMAND jitffi_cache_rss 30000 large)
+  add_test(NAME jit.cache_rss.libffi COMMAND jitffi_cache_rss 100000 small)  # its call cache
+  set_tests_properties(jit.cache_rss.libffi PROPERTIES ENVIRONMENT JITFFI_BACKEND=libffi)
+  set_tests_properties(jit.cache_rss.small jit.cache_rss.large jit.cache_rss.libffi
+                       PROPERTIES LABELS jit TIMEOUT 600)
+endif()

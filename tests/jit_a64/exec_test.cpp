@@ -188,6 +188,27 @@ TEST(A64Downcall, SixteenByteAlignedCompositeByReference) {
   EXPECT_EQ(r.hi, 6);
 }
 
+TEST(A64Downcall, LargeCompositesAreCopiedByALoop) {
+  static b60000 big;
+  for (std::size_t i = 0; i < sizeof big.b; ++i) big.b[i] = static_cast<unsigned char>(i * 7 + 3);
+  b131 small;
+  std::memcpy(small.b, big.b + 5, sizeof small.b);
+  std::uint64_t seed = 77, got = 0;
+  {
+    Down d("u64({u8[60000]}, u64)");
+    EXPECT_LT(d.stub.size(), 160u);  // unrolled, ~60 KB
+    void *args[] = {&big, &seed};
+    d(&t_sum60000, &got, args);
+    EXPECT_EQ(got, t_sum60000(big, seed));
+  }
+  {
+    Down d("u64({u8[131]}, u64)");  // the loop and a 3-byte tail
+    void *args[] = {&small, &seed};
+    d(&t_sum131, &got, args);
+    EXPECT_EQ(got, t_sum131(small, seed));
+  }
+}
+
 TEST(A64Downcall, BoundStubsOnReusedMemoryCallTheirOwnTarget) {
   // Bound stubs differ only in the target's address; freeing one and making the next may reuse
   // its memory, and the new code must run (instruction cache flushed, no stale translation).

@@ -4,6 +4,7 @@
 #include <asmjit/arm/a64assembler.h>
 #include <asmjit/core.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -64,6 +65,14 @@ TEST(A64Listing, LargeCompositeIsCopiedAndPassedByReferenceSretInX8) {
   EXPECT_TRUE(has(t, "mov x8, x14")) << t;     // the caller's ret is the indirect result location
   EXPECT_TRUE(has(t, "add x0, sp, x0")) << t;  // the argument is the address of our copy
   EXPECT_TRUE(has(t, "sub sp, sp, 32")) << t;  // 24 bytes of copy area, rounded to 16
+}
+
+TEST(A64Listing, LargeCompositeIsCopiedByALoop) {
+  const std::string t = jit::disassemble(plan_of("u64({u8[60000]}, u64)"), StubKind::Downcall);
+  EXPECT_TRUE(has(t, "ldr x12, [x16], 8") || has(t, "ldr x12, [x16], #8")) << t;
+  EXPECT_TRUE(has(t, "subs x13, x13, 8") || has(t, "subs x13, x13, #8")) << t;
+  EXPECT_TRUE(has(t, "b.ne")) << t;
+  EXPECT_LT(std::count(t.begin(), t.end(), '\n'), 40) << t;  // unrolled: ~15,000 instructions
 }
 
 TEST(A64Listing, BoundStubLoadsItsTarget) {

@@ -125,3 +125,15 @@ struct c3 c_call_c3(struct c3 (*f)(struct c3, struct c7)) {
 int32_t c_call_twice(int32_t (*f)(int32_t, int32_t)) {
   return f(1, 2) + f(3, 4);
 }
+
+static uint64_t checksum(const unsigned char *b, unsigned long n, uint64_t seed) {
+  uint64_t h = seed;
+  for (unsigned long i = 0; i < n; ++i) h = h * 1099511628211ull + b[i] + i;
+  return h;
+}
+uint64_t t_sum60000(struct b60000 s, uint64_t seed) {
+  return checksum(s.b, sizeof s.b, seed);
+}
+uint64_t t_sum131(struct b131 s, uint64_t seed) {
+  return checksum(s.b, sizeof s.b, seed);
+}

@@ -74,6 +74,16 @@ int16_t c_call_narrow(int16_t (*f)(int8_t, uint8_t, int16_t, uint16_t));
 struct c3 c_call_c3(struct c3 (*f)(struct c3, struct c7));
 int32_t c_call_twice(int32_t (*f)(int32_t, int32_t));
 
+// Large composites (by reference, copied by the stub with a loop): a position-sensitive checksum.
+struct b60000 {
+  unsigned char b[60000];
+};
+struct b131 {
+  unsigned char b[131];
+};
+uint64_t t_sum60000(struct b60000 s, uint64_t seed);
+uint64_t t_sum131(struct b131 s, uint64_t seed);
+
 #ifdef __cplusplus
 }
 #endif
