@@ -371,3 +371,24 @@ TEST_F(Evhttp, ThrowingCompletionCallbackIsRethrown) {
   EXPECT_EQ(later, 0);
   EXPECT_EQ(conn.pending(), 0u);
 }
+
+TEST_F(Evhttp, HandlerThatDoesNotAnswerGets500) {
+  ev::Base base(lib());
+  ev::HttpServer http(base);
+  std::uint16_t port = http.bind(0);
+  int calls = 0;
+  http.fallback([&](ev::HttpRequest &) { ++calls; });
+  ev::HttpConnection conn(base, "127.0.0.1", port);
+  conn.set_timeout(5);
+  ev::HttpResponse resp;
+  conn.request(ev::HttpMethod::Get, "/quiet", [&](const ev::HttpResponse &r) {
+    resp = r;
+    base.loopexit();
+  });
+  base.loopexit(20s);
+  base.dispatch();
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(resp.error, "");
+  EXPECT_EQ(resp.code, 500);
+  EXPECT_EQ(resp.reason, "Handler did not answer");
+}
