@@ -1,6 +1,7 @@
 // libevent 2 (libevent-2.1.so.7) through jitffi: event bases, timers, I/O and signal events whose
 // callbacks are closures, loop control, and evbuffers (with evbuffer_add_printf called as the
-// variadic function it is). Declarations are C prototypes in event.cpp (one table).
+// variadic function it is). Declarations are C prototypes in event.cpp (one table). The HTTP
+// server and client (evhttp) are in event_http.h.
 //
 //   namespace ev = jitffi::bindings::event;
 //   ev::Event lib;
