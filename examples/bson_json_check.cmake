@@ -1,5 +1,6 @@
 # Runs jitffi_example_bson_json on examples/data (ctest: example.bson_json.{auto,libffi}):
-#   cmake -DEXE=<converter> -DDATA=<examples/data> -DWORK=<scratch dir> -P bson_json_check.cmake
+#   cmake -DEXE=<converter> -DDATA=<examples/data> -DWORK=<scratch dir> [-DEMULATOR=a|b]
+#     -P bson_json_check.cmake
 # JSON -> BSON file -> canonical and relaxed extended JSON, each compared byte for byte with the
 # expected text (written from the Extended JSON specification, not by the program); the
 # value-by-value round trip; malformed JSON, a truncated and a corrupt BSON file, each a non-zero
@@ -9,7 +10,8 @@ set(_bson ${WORK}/sample.bson)
 file(REMOVE ${_bson} ${WORK}/malformed.bson)
 
 function(run expect_rc out_var err_var)
-  execute_process(COMMAND ${EXE} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out
+  string(REPLACE "|" ";" emulator "${EMULATOR}")  # a cross build's qemu, as a list
+  execute_process(COMMAND ${emulator} ${EXE} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out
     ERROR_VARIABLE err)
   if(out MATCHES "^SKIP: ")
     message("${out}")

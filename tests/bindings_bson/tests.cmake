@@ -25,10 +25,13 @@ if(TARGET jitffi_test_bindings_bson)
 endif()
 # The BSON/JSON converter example (examples/bson_json.cpp) on examples/data, under both back ends;
 # examples/bson_json_check.cmake runs it and compares its output with the expected files.
+# The script runs the converter itself: a cross build's emulator is passed along ('|' for ';').
 if(TARGET jitffi_example_bson_json)
+  string(REPLACE ";" "|" _emulator "${CMAKE_CROSSCOMPILING_EMULATOR}")
   foreach(_backend auto libffi)
     add_test(NAME example.bson_json.${_backend}
       COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:jitffi_example_bson_json>
+        "-DEMULATOR=${_emulator}"
         -DDATA=${PROJECT_SOURCE_DIR}/examples/data
         -DWORK=${CMAKE_CURRENT_BINARY_DIR}/bson_json_${_backend}
         -P ${PROJECT_SOURCE_DIR}/examples/bson_json_check.cmake)
