@@ -392,3 +392,32 @@ TEST_F(Evhttp, HandlerThatDoesNotAnswerGets500) {
   EXPECT_EQ(resp.code, 500);
   EXPECT_EQ(resp.reason, "Handler did not answer");
 }
+
+TEST_F(Evhttp, SilentServerTimesOutThroughTheErrorCallback) {
+  // A listener that accepts and never answers: the client's timeout fires, libevent calls the
+  // error closure (EVREQ_HTTP_TIMEOUT) and then the completion closure with no request.
+  ev::Base base(lib());
+  std::vector<int> accepted;
+  ev::Listener silent(base, 0, [&](int fd) { accepted.push_back(fd); });
+  ev::HttpConnection conn(base, "127.0.0.1", silent.port());
+  conn.set_timeout(1);
+  ev::HttpResponse resp;
+  int calls = 0;
+  auto start = std::chrono::steady_clock::now();
+  conn.request(ev::HttpMethod::Get, "/", [&](const ev::HttpResponse &r) {
+    resp = r;
+    ++calls;
+    base.loopexit();
+  });
+  base.loopexit(20s);
+  base.dispatch();
+  auto took = std::chrono::steady_clock::now() - start;
+  for (int fd : accepted) ::close(fd);
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(accepted.size(), 1u);
+  EXPECT_EQ(resp.code, 0);
+  EXPECT_EQ(resp.error, "EVREQ_HTTP_TIMEOUT");
+  EXPECT_GE(took, 900ms);
+  EXPECT_LT(took, 10s);
+  EXPECT_EQ(conn.pending(), 0u);
+}
