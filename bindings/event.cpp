@@ -27,6 +27,10 @@ constexpr std::string_view kDeclarations = R"(
     sa_family_t sin_family; unsigned short sin_port; unsigned int sin_addr;
     unsigned char sin_zero[8];
   };
+  typedef void (*evhttp_cb)(void *req, void *arg);
+  typedef void (*evhttp_error_cb)(int error, void *arg);
+  struct evkeyval { struct evkeyval *next; struct evkeyval **prev; char *key; char *value; };
+  struct evkeyvalq { struct evkeyval *tqh_first; struct evkeyval **tqh_last; };
 )";
 
 constexpr FunctionEntry<Api> kFunctions[] = {
@@ -80,6 +84,46 @@ constexpr FunctionEntry<Api> kFunctions[] = {
     {&Api::bev_get_input, "void *bufferevent_get_input(void *bev)"},
     {&Api::bev_get_output, "void *bufferevent_get_output(void *bev)"},
     {&Api::bev_write, "int bufferevent_write(void *bev, const void *data, size_t n)"},
+    {&Api::http_new, "void *evhttp_new(void *base)"},
+    {&Api::http_free, "void evhttp_free(void *http)"},
+    {&Api::http_bind,
+     "void *evhttp_bind_socket_with_handle(void *http, const char *address, unsigned short port)",
+     kErrno},
+    {&Api::http_bound_get_fd, "evutil_socket_t evhttp_bound_socket_get_fd(void *bound)"},
+    {&Api::http_set_cb, "int evhttp_set_cb(void *http, const char *path, evhttp_cb cb, void *arg)"},
+    {&Api::http_set_gencb, "void evhttp_set_gencb(void *http, evhttp_cb cb, void *arg)"},
+    {&Api::http_set_timeout, "void evhttp_set_timeout(void *http, int seconds)"},
+    {&Api::http_send_reply,
+     "void evhttp_send_reply(void *req, int code, const char *reason, void *databuf)"},
+    {&Api::http_send_error, "void evhttp_send_error(void *req, int code, const char *reason)"},
+    {&Api::req_get_uri, "const char *evhttp_request_get_uri(const void *req)"},
+    {&Api::req_get_evhttp_uri, "const void *evhttp_request_get_evhttp_uri(const void *req)"},
+    {&Api::uri_get_path, "const char *evhttp_uri_get_path(const void *uri)"},
+    {&Api::uri_get_query, "const char *evhttp_uri_get_query(const void *uri)"},
+    {&Api::req_get_command, "int evhttp_request_get_command(const void *req)"},
+    {&Api::req_get_response_code, "int evhttp_request_get_response_code(const void *req)"},
+    {&Api::req_get_response_code_line,
+     "const char *evhttp_request_get_response_code_line(const void *req)"},
+    {&Api::req_get_input_headers, "struct evkeyvalq *evhttp_request_get_input_headers(void *req)"},
+    {&Api::req_get_output_headers,
+     "struct evkeyvalq *evhttp_request_get_output_headers(void *req)"},
+    {&Api::req_get_input_buffer, "void *evhttp_request_get_input_buffer(void *req)"},
+    {&Api::req_get_output_buffer, "void *evhttp_request_get_output_buffer(void *req)"},
+    {&Api::find_header,
+     "const char *evhttp_find_header(const struct evkeyvalq *headers, const char *key)"},
+    {&Api::add_header,
+     "int evhttp_add_header(struct evkeyvalq *headers, const char *key, const char *value)"},
+    {&Api::remove_header, "int evhttp_remove_header(struct evkeyvalq *headers, const char *key)"},
+    {&Api::conn_base_new,
+     "void *evhttp_connection_base_new(void *base, void *dnsbase, const char *address, "
+     "unsigned short port)"},
+    {&Api::conn_free, "void evhttp_connection_free(void *conn)"},
+    {&Api::conn_set_timeout, "void evhttp_connection_set_timeout(void *conn, int seconds)"},
+    {&Api::req_new, "void *evhttp_request_new(evhttp_cb cb, void *arg)"},
+    {&Api::req_free, "void evhttp_request_free(void *req)"},
+    {&Api::req_set_error_cb, "void evhttp_request_set_error_cb(void *req, evhttp_error_cb cb)"},
+    {&Api::make_request,
+     "int evhttp_make_request(void *conn, void *req, int type, const char *uri)"},
 };
 
 const LibraryLocation kLocation{
@@ -108,6 +152,10 @@ Event::Event(std::string_view path) : api_(std::make_shared<Api>()) {
   a.sockaddr_in = StructLayout(scope.type("struct sockaddr_in"));
   a.timeval = StructLayout(scope.type("struct timeval"));
   a.evbuffer_ptr = StructLayout(scope.type("struct evbuffer_ptr"));
+  a.http_cb = scope.signature("void http_cb(void *req, void *arg)");
+  a.http_error_cb = scope.signature("void http_error_cb(int error, void *arg)");
+  a.evkeyval = StructLayout(scope.type("struct evkeyval"));
+  a.evkeyvalq = StructLayout(scope.type("struct evkeyvalq"));
 }
 
 std::string Event::version() const {

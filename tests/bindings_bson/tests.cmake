@@ -23,3 +23,20 @@ if(TARGET jitffi_test_bindings_bson)
   gtest_discover_tests(jitffi_test_bindings_bson DISCOVERY_TIMEOUT 60 TEST_SUFFIX .libffi
     PROPERTIES LABELS bindings_bson ENVIRONMENT JITFFI_BACKEND=libffi)
 endif()
+# The BSON/JSON converter example (examples/bson_json.cpp) on examples/data, under both back ends;
+# examples/bson_json_check.cmake runs it and compares its output with the expected files.
+# The script runs the converter itself: a cross build's emulator is passed along ('|' for ';').
+if(TARGET jitffi_example_bson_json)
+  string(REPLACE ";" "|" _emulator "${CMAKE_CROSSCOMPILING_EMULATOR}")
+  foreach(_backend auto libffi)
+    add_test(NAME example.bson_json.${_backend}
+      COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:jitffi_example_bson_json>
+        "-DEMULATOR=${_emulator}"
+        -DDATA=${PROJECT_SOURCE_DIR}/examples/data
+        -DWORK=${CMAKE_CURRENT_BINARY_DIR}/bson_json_${_backend}
+        -P ${PROJECT_SOURCE_DIR}/examples/bson_json_check.cmake)
+    set_tests_properties(example.bson_json.${_backend} PROPERTIES
+      LABELS "bindings_bson;examples" ENVIRONMENT JITFFI_BACKEND=${_backend} TIMEOUT 60
+      SKIP_REGULAR_EXPRESSION "SKIP: ")
+  endforeach()
+endif()

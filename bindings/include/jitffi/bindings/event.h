@@ -1,6 +1,7 @@
 // libevent 2 (libevent-2.1.so.7) through jitffi: event bases, timers, I/O and signal events whose
 // callbacks are closures, loop control, and evbuffers (with evbuffer_add_printf called as the
-// variadic function it is). Declarations are C prototypes in event.cpp (one table).
+// variadic function it is). Declarations are C prototypes in event.cpp (one table). The HTTP
+// server and client (evhttp) are in event_http.h.
 //
 //   namespace ev = jitffi::bindings::event;
 //   ev::Event lib;
@@ -41,9 +42,17 @@ struct Api {
       evbuffer_copyout, evbuffer_search, evbuffer_add_printf, evbuffer_add_buffer;
   Function listener_new_bind, listener_free, listener_get_fd, bev_socket_new, bev_socket_connect,
       bev_setcb, bev_enable, bev_free, bev_get_input, bev_get_output, bev_write;
+  // evhttp (event_http.h): server, request accessors, headers, client.
+  Function http_new, http_free, http_bind, http_bound_get_fd, http_set_cb, http_set_gencb,
+      http_set_timeout, http_send_reply, http_send_error, req_get_uri, req_get_evhttp_uri,
+      uri_get_path, uri_get_query, req_get_command, req_get_response_code,
+      req_get_response_code_line, req_get_input_headers, req_get_output_headers,
+      req_get_input_buffer, req_get_output_buffer, find_header, add_header, remove_header,
+      conn_base_new, conn_free, conn_set_timeout, req_new, req_free, req_set_error_cb, make_request;
   Signature event_cb = unresolved_signature(), listener_cb = unresolved_signature(),
-            bev_data_cb = unresolved_signature(), bev_event_cb = unresolved_signature();
-  StructLayout timeval, evbuffer_ptr, sockaddr_in;
+            bev_data_cb = unresolved_signature(), bev_event_cb = unresolved_signature(),
+            http_cb = unresolved_signature(), http_error_cb = unresolved_signature();
+  StructLayout timeval, evbuffer_ptr, sockaddr_in, evkeyval, evkeyvalq;
   Function variadic(const Function &fn, std::vector<TypeRef> varargs) const {
     return variadic_.get(fn, std::move(varargs));
   }
