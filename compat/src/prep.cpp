@@ -84,9 +84,12 @@ std::optional<Abi> jit_abi(ffi_abi abi) {
   if (abi == FFI_UNIX64) return Abi::SysV_x64;
   if (abi == FFI_WIN64) return Abi::Win64;  // FFI_GNUW64's long double rules: real libffi
 #elif defined(__aarch64__)
-  // FFI_WIN64 is accepted by libffi on Linux too, where it picks the Windows rules by the build
-  // (_WIN32), not by the value: the real libffi serves it, so it behaves as there.
   if (abi == FFI_SYSV) return Abi::AAPCS64;
+  // FFI_WIN64 is Windows on ARM64's convention (variadic arguments in x registers only, long
+  // double = double): the JIT's windows_arm64 plans serve it. Debian's libffi accepts the value
+  // on Linux but runs it with the SYSV rules (it picks Windows' by its build), so the real libffi
+  // never serves it here: what the JIT cannot serve is refused (Entry::real).
+  if (abi == FFI_WIN64) return Abi::Windows_arm64;
 #else
   (void)abi;
 #endif
@@ -342,6 +345,15 @@ bool real_knows(const ffi_type *t, bool int128) {
 
 ffi_cif *Entry::real() {
   std::call_once(real_once, [&] {
+#if defined(__aarch64__)
+    if (abi == FFI_WIN64) {
+      why_fallback +=
+          "; FFI_WIN64 is served by the JIT's windows_arm64 plans only (the real "
+          "libffi on Linux would run it with the SYSV rules)";
+      real_status = FFI_BAD_ABI;
+      return;
+    }
+#endif
     const RealFfi *r = real_ffi();
     if (!r) {
       why_fallback += "; " + real_ffi_error();

@@ -212,7 +212,7 @@ TEST(PrepCif, EveryAbiOfTheTargetCalls) {
     {FFI_EFI64, FFI_FN(sub_ms)},
     {FFI_GNUW64, FFI_FN(sub_ms)},
 #elif defined(__aarch64__)
-    // libffi on Linux picks the Windows variant by its build, not by FFI_WIN64: AAPCS64.
+    // FFI_WIN64 is windows_arm64, which places fixed int arguments as AAPCS64 does.
     {FFI_SYSV, FFI_FN(sub_sysv)},
     {FFI_WIN64, FFI_FN(sub_sysv)},
 #endif
@@ -233,6 +233,44 @@ TEST(PrepCif, EveryAbiOfTheTargetCalls) {
     EXPECT_EQ(int(r), 42) << c.abi;
   }
 }
+
+#if defined(__aarch64__)
+// What a Windows on ARM64 callee of `long long f(int, ...)` finds in x1 for a double passed
+// after the `...`: the double's bits ([MS]: variadic arguments go in x registers only). Read
+// here as the second integer argument of a Linux function.
+long long second_x_register(int, long long x1) {
+  return x1;
+}
+
+TEST(PrepCif, Win64OnAarch64UsesTheWindowsVariadicRules) {
+  ffi_cif cif;
+  ffi_type *args[] = {&ffi_type_sint32, &ffi_type_double};
+  ASSERT_EQ(ffi_prep_cif_var(&cif, FFI_WIN64, 1, 2, &ffi_type_sint64, args), FFI_OK);
+  int a = 1;
+  double d = 2.5;
+  void *vals[] = {&a, &d};
+  long long r = 0;
+  ffi_call(&cif, FFI_FN(second_x_register), &r, vals);
+  long long bits;
+  std::memcpy(&bits, &d, sizeof bits);
+  EXPECT_EQ(r, bits) << "the double after ... is not in x1";
+  // The same call as FFI_SYSV puts the double in v0: x1 does not hold it.
+  ASSERT_EQ(ffi_prep_cif_var(&cif, FFI_SYSV, 1, 2, &ffi_type_sint64, args), FFI_OK);
+  long long sysv_x1 = 0x5a5a;
+  ffi_call(&cif, FFI_FN(second_x_register), &sysv_x1, vals);
+  EXPECT_NE(sysv_x1, bits);
+}
+
+// long double is double on Windows: a 16-byte ffi_type_longdouble cannot be passed as FFI_WIN64,
+// and the real libffi (SYSV rules) must not take it over.
+TEST(PrepCif, Win64OnAarch64RefusesWhatTheJitCannotServe) {
+  ffi_cif cif;
+  ffi_type *args[] = {&ffi_type_longdouble};
+  EXPECT_EQ(ffi_prep_cif(&cif, FFI_WIN64, 1, &ffi_type_void, args), FFI_BAD_ABI);
+  ffi_type *ok[] = {&ffi_type_double};
+  EXPECT_EQ(ffi_prep_cif(&cif, FFI_WIN64, 1, &ffi_type_double, ok), FFI_OK);
+}
+#endif
 
 TEST(PrepCif, BadTypedef) {
   ffi_cif cif;
