@@ -132,16 +132,6 @@ jitffi_status bad_backend(const char *where, std::string_view name, int value) n
   return JITFFI_INVALID_ARGUMENT;
 }
 
-// A C caller may pass any int where an enum is expected; reading such a value as the C++ enum
-// type is undefined, so its bytes are read as an int.
-template <class E>
-int raw_int(const E &e) noexcept {
-  static_assert(sizeof(E) == sizeof(int));
-  int v;
-  std::memcpy(&v, &e, sizeof v);
-  return v;
-}
-
 bool to_choice(const jitffi_backend &b, jitffi::BackendChoice &out) noexcept {
   switch (raw_int(b)) {
     case JITFFI_BACKEND_AUTO:

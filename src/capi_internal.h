@@ -2,6 +2,7 @@
 // error plumbing (a status plus a thread-local message; no exception ever reaches C).
 #pragma once
 
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <string_view>
@@ -48,6 +49,16 @@ const jitffi_type *scalar_handle(const Type &t) noexcept;
 // A new builder handle for t, which the caller frees with jitffi_type_free (scalars get their
 // shared handle, which jitffi_type_free leaves alone).
 jitffi_type *owned_handle(TypeRef t);
+
+// A C caller may pass any int where an enum is expected; reading such a value as the C++ enum
+// type is undefined, so its bytes are read as an int.
+template <class E>
+int raw_int(const E &e) noexcept {
+  static_assert(sizeof(E) == sizeof(int));
+  int v;
+  std::memcpy(&v, &e, sizeof v);
+  return v;
+}
 
 // Records "where: what suffix" as this thread's error, with a parse position or
 // JITFFI_NO_POSITION. Never throws.

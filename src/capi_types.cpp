@@ -33,15 +33,6 @@ constexpr int kKindCount = JITFFI_KIND_ARRAY + 1;
 // from overflowing size_t wherever they are added or multiplied.
 constexpr std::size_t kMaxTypeBytes = std::size_t{1} << 40;
 
-// A C caller may pass any int where an enum is expected: read its bytes as an int.
-template <class E>
-int raw_int(const E &e) noexcept {
-  static_assert(sizeof(E) == sizeof(int));
-  int v;
-  std::memcpy(&v, &e, sizeof v);
-  return v;
-}
-
 std::optional<Abi> to_abi(const jitffi_abi &abi) noexcept {
   switch (raw_int(abi)) {
     case JITFFI_ABI_HOST:
