@@ -71,7 +71,7 @@ std::string piece_name(std::size_t i, const ArgPiece &p) {
 
 Assembler &CodeOut::assembler() {
   if (!a_) {
-    holder_->init(Environment::host());
+    holder_->init(Environment(Arch::kX64));  // x86-64 code on any host (listings, cross tests)
     if (errors_) holder_->setErrorHandler(errors_);
     a_ = &made_.emplace(holder_);
   }
@@ -1063,7 +1063,7 @@ bool encoding_matches(const CallPlan &plan, std::string *why) {
     if (own) {
       out.emplace(code, nullptr);
     } else {
-      code.init(Environment::host());
+      code.init(Environment(Arch::kX64));  // x86-64 code on any host (cross builds)
       out.emplace(alone.emplace(&code));
     }
     std::vector<CfiOp> cfi;
