@@ -2,7 +2,10 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -41,6 +44,35 @@ inline std::vector<BackendChoice> backends() {
 
 inline std::string choice_name(const testing::TestParamInfo<BackendChoice> &info) {
   return info.param == BackendChoice::Libffi ? "libffi" : "auto";
+}
+
+// Runs this test binary again with only the test `filter` (a DISABLED_ helper test: a child that
+// sets up what cannot be undone), `env` prepended and JITFFI_TEST_CHILD=1. Returns its stdout
+// and stderr followed by "\nstatus=N\n" (pclose's value).
+inline std::string run_self(const std::string &env, const std::string &filter) {
+  std::string self = "/proc/" + std::to_string(getpid()) + "/exe";
+  if (const char *emu = std::getenv("JITFFI_EMULATOR")) {
+    // Under qemu-user the shell would see qemu there; qemu shows us the binary it runs.
+    char path[4096];
+    const ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+    if (n > 0) self = std::string(emu) + " " + std::string(path, std::size_t(n));
+  }
+  const std::string cmd = env + " JITFFI_TEST_CHILD=1 " + self +
+                          " --gtest_also_run_disabled_tests --gtest_filter=" + filter + " 2>&1";
+  FILE *p = popen(cmd.c_str(), "r");
+  if (!p) return "popen failed";
+  std::string out;
+  char buf[512];
+  while (std::fgets(buf, sizeof buf, p)) out += buf;
+  const int st = pclose(p);
+  return out + "\nstatus=" + std::to_string(st) + "\n";
+}
+
+// How many times `what` occurs in `s` (overlapping occurrences counted).
+inline int count(const std::string &s, const std::string &what) {
+  int n = 0;
+  for (auto pos = s.find(what); pos != std::string::npos; pos = s.find(what, pos + 1)) ++n;
+  return n;
 }
 
 }  // namespace jt

@@ -19,29 +19,7 @@ namespace {
 // Runs this binary's EnvChild.DISABLED_<child> (disabled: it is a helper) with `env` prepended;
 // returns stdout and stderr.
 std::string run_child(const std::string &env, const std::string &child = "Report") {
-  std::string self = "/proc/" + std::to_string(getpid()) + "/exe";
-  if (const char *emu = std::getenv("JITFFI_EMULATOR")) {
-    // Under qemu-user the shell would see qemu there; qemu shows us the binary it runs.
-    char path[4096];
-    const ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
-    if (n > 0) self = std::string(emu) + " " + std::string(path, std::size_t(n));
-  }
-  std::string cmd = env + " JITFFI_TEST_CHILD=1 " + self +
-                    " --gtest_also_run_disabled_tests --gtest_filter=EnvChild.DISABLED_" + child +
-                    " 2>&1";
-  FILE *p = popen(cmd.c_str(), "r");
-  if (!p) return "popen failed";
-  std::string out;
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, p)) out += buf;
-  pclose(p);
-  return out;
-}
-
-int count(const std::string &s, const std::string &what) {
-  int n = 0;
-  for (auto pos = s.find(what); pos != std::string::npos; pos = s.find(what, pos + 1)) ++n;
-  return n;
+  return run_self(env, "EnvChild.DISABLED_" + child);
 }
 
 // The child: reports the default back end twice and the back end of three calls.

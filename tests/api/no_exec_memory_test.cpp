@@ -47,23 +47,7 @@ bool forbid_exec() {
 #endif
 
 std::string run_child() {
-  std::string cmd = "JITFFI_DEBUG=1 JITFFI_TEST_CHILD=1 /proc/" + std::to_string(getpid()) +
-                    "/exe --gtest_also_run_disabled_tests "
-                    "--gtest_filter=NoExecMemory.DISABLED_Child 2>&1";
-  FILE *p = popen(cmd.c_str(), "r");
-  if (!p) return "popen failed";
-  std::string out;
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, p)) out += buf;
-  const int st = pclose(p);
-  out += "\nstatus=" + std::to_string(st) + "\n";
-  return out;
-}
-
-int count(const std::string &s, const std::string &what) {
-  int n = 0;
-  for (auto pos = s.find(what); pos != std::string::npos; pos = s.find(what, pos + 1)) ++n;
-  return n;
+  return run_self("JITFFI_DEBUG=1", "NoExecMemory.DISABLED_Child");
 }
 
 // The child: the test library is loaded before the filter (loading code needs PROT_EXEC too).

@@ -71,24 +71,7 @@ bool under_emulator() {
 }
 
 std::string run_child(const std::string &env, const char *which) {
-  std::string self = "/proc/" + std::to_string(getpid()) + "/exe";
-  if (const char *emu = std::getenv("JITFFI_EMULATOR")) {
-    // Under qemu-user the shell would see qemu there; qemu shows us the binary it runs.
-    char path[4096];
-    const ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
-    if (n > 0) self = std::string(emu) + " " + std::string(path, std::size_t(n));
-  }
-  std::string cmd = env + " JITFFI_DEBUG=1 JITFFI_TEST_CHILD=1 " + self +
-                    " --gtest_also_run_disabled_tests --gtest_filter=WxModes.DISABLED_" + which +
-                    " 2>&1";
-  FILE *p = popen(cmd.c_str(), "r");
-  if (!p) return "popen failed";
-  std::string out;
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, p)) out += buf;
-  const int st = pclose(p);
-  out += "\nstatus=" + std::to_string(st) + "\n";
-  return out;
+  return run_self(env + " JITFFI_DEBUG=1", std::string("WxModes.DISABLED_") + which);
 }
 
 bool in_child() {
@@ -151,12 +134,6 @@ TEST(WxModes, DISABLED_Mdwe) {
     }
   }
   std::printf("child done\n");
-}
-
-int count(const std::string &s, const std::string &what) {
-  int n = 0;
-  for (auto pos = s.find(what); pos != std::string::npos; pos = s.find(what, pos + 1)) ++n;
-  return n;
 }
 
 // Counterpart of the next test: by default a closure's code is a shared (dual-mapped) view.
