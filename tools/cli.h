@@ -53,6 +53,9 @@ struct VarArg {
 // -> int (long long when it does not fit), a decimal or hex float -> double, `null` -> pointer,
 // anything else (or text in double quotes) -> const char *. Throws std::invalid_argument.
 VarArg classify_vararg(std::string_view text, const jitffi::Scope &scope);
+// Whether the text starts with `TYPE:` (letters, digits, _, spaces and * before the first ':'),
+// which classify_vararg reads as the argument's type.
+bool has_type_prefix(std::string_view text);
 
 // The C-like spelling of a type for messages: "int (i32)", "const char *", "struct {f64,f64}".
 std::string describe(const jitffi::Type &type);

@@ -232,13 +232,17 @@ void convert(const Type &type, std::string_view text, ArgValue &out) {
   throw bad("cannot convert text to " + describe(type));
 }
 
+bool has_type_prefix(std::string_view text) {
+  const std::size_t colon = text.find(':');
+  return colon != std::string_view::npos && colon > 0 &&
+         (std::isalpha(static_cast<unsigned char>(text[0])) || text[0] == '_') &&
+         text.find_first_not_of(
+             "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_ *") == colon;
+}
+
 VarArg classify_vararg(std::string_view text, const jitffi::Scope &scope) {
-  // An explicit type: `TYPE:value`, where TYPE is a type name (letters, digits, _, spaces, *).
-  std::size_t colon = text.find(':');
-  if (colon != std::string_view::npos && colon > 0 &&
-      (std::isalpha(static_cast<unsigned char>(text[0])) || text[0] == '_') &&
-      text.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_ *") ==
-          colon) {
+  if (has_type_prefix(text)) {
+    const std::size_t colon = text.find(':');
     std::string_view name = text.substr(0, colon);
     std::string value(text.substr(colon + 1));
     if (name == "str" || name == "cstr" || name == "string") return {Type::cstr(), value};

@@ -87,15 +87,6 @@ bool takes_printf_format(const jitffi::Signature &sig) {
   return false;
 }
 
-// Whether classify_vararg would read a `TYPE:` prefix off this text (then the text decides).
-bool has_type_prefix(std::string_view text) {
-  const std::size_t colon = text.find(':');
-  return colon != std::string_view::npos && colon > 0 &&
-         (std::isalpha(static_cast<unsigned char>(text[0])) || text[0] == '_') &&
-         text.find_first_not_of(
-             "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_ *") == colon;
-}
-
 }  // namespace
 
 std::optional<FormatTypes> printf_format_types(std::string_view f, const jitffi::Scope &scope) {
