@@ -133,6 +133,21 @@ void register_entry_case() {
         }
         for (auto _ : st) call_entry<K>(e, target, static_cast<const std::uint64_t *>(a.slots));
       });
+  // cxx_value/S* and cxx_slots/S*: the same entry shapes written by hand in C++ (bench/cases.cpp),
+  // called the same way: g++'s floor for each shape (S7's result through the hidden pointer).
+  benchmark::RegisterBenchmark((std::string("cxx_value/") + c.name).c_str(),
+                               [](benchmark::State &st) {
+                                 void *target = targets().symbol(kCases[K].symbol);
+                                 Args a(K);
+                                 for (auto _ : st) call_entry<K>(kCxxValue[K], target, a.argv);
+                               });
+  benchmark::RegisterBenchmark(
+      (std::string("cxx_slots/") + c.name).c_str(), [](benchmark::State &st) {
+        void *target = targets().symbol(kCases[K].symbol);
+        Args a(K);
+        for (auto _ : st)
+          call_entry<K>(kCxxSlots[K], target, static_cast<const std::uint64_t *>(a.slots));
+      });
   // jit_invoke/S*: the typed handle (Function::as<F>()), which now goes through the value entry;
   // jit_invoke_boxed/S*: the same call made the way invoke made it before (boxed call into a
   // buffer, then a copy), for comparison in one process.

@@ -96,6 +96,13 @@ void entry_cases() {
       }
     }
   });
+  section(std::string("cxx_value/") + c.name, [&](long n) {
+    for (long i = 0; i < n; ++i) call_entry<K>(kCxxValue[K], target, a.argv);
+  });
+  section(std::string("cxx_slots/") + c.name, [&](long n) {
+    for (long i = 0; i < n; ++i)
+      call_entry<K>(kCxxSlots[K], target, static_cast<const std::uint64_t *>(a.slots));
+  });
   Invoke<K> inv(target);
   auto h = inv.fn.template as<typename Invoke<K>::F>();
   section(std::string("jit_invoke/") + c.name, [&](long n) {

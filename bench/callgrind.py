@@ -44,16 +44,17 @@ def main():
     print()
     print("The value and slot entries (issue 12), and invoke through a typed handle against the")
     print("same call made the way invoke made it before (boxed):\n")
-    print("| sig | direct | jit_value | jit_slots | value - direct | slots - direct "
-          "| jit_invoke | jit_invoke_boxed | libffi/jit_value |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| sig | direct | jit_value | jit_slots | value - direct | slots - direct | cxx_value "
+          "| cxx_slots | jit_invoke | jit_invoke_boxed | libffi/jit_value |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for k in range(1, 9):
         s = f"S{k}"
         d, v, sl, i, ib, f = (per(f"{p}/{s}") for p in ("direct", "jit_value", "jit_slots",
                                                          "jit_invoke", "jit_invoke_boxed",
                                                          "libffi"))
+        cv, cs = per(f"cxx_value/{s}"), per(f"cxx_slots/{s}")
         row = [s, fmt(d), fmt(v), fmt(sl), fmt(v - d) if v and d else "-",
-               fmt(sl - d) if sl and d else "-", fmt(i), fmt(ib),
+               fmt(sl - d) if sl and d else "-", fmt(cv), fmt(cs), fmt(i), fmt(ib),
                f"{f / v:.1f}x" if f and v else "-"]
         print("| " + " | ".join(row) + " |")
     print()

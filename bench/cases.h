@@ -152,6 +152,13 @@ inline ffi_status prep(ffi_cif *cif, FfiSig &s, ffi_abi abi = FFI_DEFAULT_ABI) {
 using BoxedStub = void (*)(void *fn, void *ret, void **args);
 extern const BoxedStub kCxxStubs[kCaseCount];
 
+// Value and slot entries written by hand in C++ (`R (void *fn, void **args)` and
+// `R (void *fn, const std::uint64_t *slots)`, R = Ret<K>::type; S7's result comes back through
+// the caller's hidden pointer): the floor for the entry shapes, called as call_entry<K> calls
+// the JIT's.
+extern void *const kCxxValue[kCaseCount];
+extern void *const kCxxSlots[kCaseCount];
+
 // The floor for a closure with a boxed handler: int(int,int) written by hand in C++, boxing its
 // arguments and calling handler(ret, args, user_data) through a pointer, as the JIT's entry does.
 using BoxedHandler = void (*)(void *ret, void **args, void *user_data);

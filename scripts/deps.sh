@@ -29,6 +29,8 @@ packages="$packages libclang-rt-14-dev"  # clang-14 is above
 # The Chez Scheme library's tests (tests/chez/, bindings/chez/jitffi.ss): Debian's `scheme`
 # (host tool only: the arm64 cross build does not run them).
 packages="$packages chezscheme"
+# bench/report.py --chart draws the per-signature chart of docs/performance.md (host tool only).
+packages="$packages python3-matplotlib"
 
 arch=$(dpkg --print-architecture)
 # Whether package $1 is installed for this machine: its native-architecture copy, or an
