@@ -59,6 +59,7 @@ def chart(t, path, title):
     import matplotlib
     matplotlib.use("Agg")
     matplotlib.rcParams["svg.hashsalt"] = "jitffi"  # stable ids: the SVG diffs cleanly
+    matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: smaller, searchable
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FixedLocator, NullLocator
 
