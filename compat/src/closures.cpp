@@ -15,10 +15,12 @@
 // client's fun is called with the cif, fun and user_data read from the writable ffi_closure at
 // call time, as libffi does.
 #include <alloca.h>
+#include <sched.h>
 
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <unordered_map>
 
@@ -40,6 +42,8 @@ struct Rec {
   ffi_closure *real_closure = nullptr;  // a real libffi closure serving this one
   void *real_code = nullptr;
   std::atomic<const Entry *> spread{nullptr};  // the entry when its cif has void arguments
+  bool live = false;         // pooled: handed out by ffi_closure_alloc and not yet freed
+  Rec *next_free = nullptr;  // pooled: the free list's link
 };
 static_assert(offsetof(Rec, entry) == kRecEntryOffset, "the trampoline jumps through the entry");
 
@@ -97,6 +101,103 @@ void drop_real(Rec *r) {
   r->real_code = nullptr;
 }
 
+// With dual mapping, closures of up to kSlotBytes come from a pool of pre-made ones: blocks of
+// kPerBatch slots, each slot a closure (the RW view) whose trampoline area already holds the
+// trampoline to its own Rec (the RX view runs it). ffi_closure_alloc pops a slot, ffi_closure_free
+// pushes it back: no mapping, no code written, no registry lookup, where a closure of its own
+// costs an ExecMemory block, a trampoline write and a hash map entry. The RX view is never
+// writable (W^X as before). Slots are never unmapped: the pool keeps the most closures that
+// were ever alive at once, as libffi's own allocator keeps its segments.
+constexpr std::size_t kSlotBytes = 128;  // ffi_closure (56 / 48) and ffi_raw_closure (72 / 64)
+constexpr unsigned kPerBatch = 64;       // 8 KiB per batch
+constexpr unsigned kMaxBatches = 4096;   // 262144 pooled closures; more get blocks of their own
+
+struct Batch {
+  std::uintptr_t rw;  // the first slot's writable address
+  Rec *recs[kPerBatch];
+};
+
+// A spin lock: held for a few instructions (a pop or a push), so cheaper than a mutex.
+class SpinLock {
+ public:
+  void lock() noexcept {
+    while (busy_.exchange(true, std::memory_order_acquire))
+      while (busy_.load(std::memory_order_relaxed)) sched_yield();
+  }
+  void unlock() noexcept { busy_.store(false, std::memory_order_release); }
+
+ private:
+  std::atomic<bool> busy_{false};
+};
+
+struct Pool {
+  std::atomic<Batch *> batches[kMaxBatches]{};  // published with release stores, never removed
+  std::atomic<unsigned> count{0};
+  SpinLock mu;  // guards `free`, `live` and growing
+  Rec *free = nullptr;
+};
+// Created when the library loads and never destroyed (closures may be freed from atexit handlers).
+Pool *const g_pool = new Pool;
+
+// The pooled Rec whose closure (RW view) is `closure`, or null: a pointer into no batch, or not at
+// a slot's start. Lock-free: batches never move or go away.
+Rec *pooled_rec(const void *closure) noexcept {
+  const auto a = reinterpret_cast<std::uintptr_t>(closure);
+  for (unsigned i = g_pool->count.load(std::memory_order_acquire); i-- > 0;) {
+    const Batch *b = g_pool->batches[i].load(std::memory_order_acquire);
+    const std::uintptr_t off = a - b->rw;
+    if (off < kSlotBytes * kPerBatch) return off % kSlotBytes ? nullptr : b->recs[off / kSlotBytes];
+  }
+  return nullptr;
+}
+
+// Maps one more batch and puts its slots on the free list (with g_pool->mu held). False when the
+// pool is full or memory ran out.
+bool grow_pool() noexcept {
+  Pool &p = *g_pool;
+  const unsigned n = p.count.load(std::memory_order_relaxed);
+  if (n == kMaxBatches) return false;
+  jit::ExecMemory &mem = jit::ExecMemory::global();
+  jit::ExecMemory::Block blk;
+  auto b = std::make_unique<Batch>();
+  try {
+    blk = mem.alloc(kSlotBytes * kPerBatch);
+    std::memset(blk.rw, 0, blk.size);
+    b->rw = reinterpret_cast<std::uintptr_t>(blk.rw);
+    for (unsigned i = 0; i < kPerBatch; ++i) {
+      auto *c =
+          reinterpret_cast<ffi_closure *>(static_cast<unsigned char *>(blk.rw) + i * kSlotBytes);
+      Rec *r = b->recs[i] = new_rec(c);
+      r->dual = true;
+      r->exec = static_cast<unsigned char *>(blk.rx) + i * kSlotBytes;
+      write_trampoline(reinterpret_cast<unsigned char *>(c->tramp), r);
+    }
+    mem.commit(blk);
+  } catch (const std::exception &) {
+    for (Rec *r : b->recs) delete r;
+    if (blk.rx) mem.release(blk.rx);
+    return false;
+  }
+  for (Rec *r : b->recs) {
+    r->next_free = p.free;
+    p.free = r;
+  }
+  p.batches[n].store(b.release(), std::memory_order_release);
+  p.count.store(n + 1, std::memory_order_release);
+  return true;
+}
+
+// A free pooled closure, marked live, or null when the pool cannot serve one.
+Rec *pool_take() noexcept {
+  Pool &p = *g_pool;
+  std::lock_guard lock(p.mu);
+  if (!p.free && !grow_pool()) return nullptr;
+  Rec *r = p.free;
+  p.free = r->next_free;
+  r->live = true;
+  return r;
+}
+
 // Points the Rec at the code that serves `cif`.
 ffi_status arm(Rec *r, ffi_cif *cif) {
   Entry *e = entry_of(cif);
@@ -139,6 +240,15 @@ void *ffi_closure_alloc(size_t size, void **code) {
   if (size < sizeof(ffi_closure)) size = sizeof(ffi_closure);
   ExecMemory &mem = ExecMemory::global();
   const bool dual = mem.mode() == ExecMemory::Mode::DualMapping;
+  if (dual && size <= kSlotBytes) {
+    if (Rec *r = pool_take()) {
+      // Zeroed as a fresh closure is; the trampoline area keeps its trampoline.
+      std::memset(reinterpret_cast<unsigned char *>(r->closure) + FFI_TRAMPOLINE_SIZE, 0,
+                  kSlotBytes - FFI_TRAMPOLINE_SIZE);
+      *code = r->exec;
+      return r->closure;
+    }
+  }
   ffi_closure *c = nullptr;
   Rec *r = nullptr;
   try {
@@ -174,6 +284,19 @@ void *ffi_closure_alloc(size_t size, void **code) {
 
 void ffi_closure_free(void *ptr) {
   if (!ptr) return;
+  if (Rec *r = pooled_rec(ptr)) {
+    std::lock_guard lock(g_pool->mu);
+    if (!r->live) die("ffi_closure_free", "closure freed twice");
+    r->live = false;
+    drop_real(r);
+    // Until ffi_prep_closure_loc prepares it again, a call through it dies with a message.
+    r->entry.store(reinterpret_cast<const void *>(&jitffi_compat_unprepared_closure),
+                   std::memory_order_release);
+    r->spread.store(nullptr, std::memory_order_relaxed);
+    r->next_free = g_pool->free;
+    g_pool->free = r;
+    return;
+  }
   Rec *r = nullptr;
   {
     Registry &reg = registry();
@@ -195,6 +318,12 @@ ffi_status ffi_prep_closure_loc(ffi_closure *closure, ffi_cif *cif,
                                 void *codeloc) {
   if (!closure || !cif) return FFI_BAD_TYPEDEF;
   if (!entry_of(cif)) return FFI_BAD_ABI;
+  if (Rec *r = pooled_rec(closure); r && r->exec == codeloc) {  // no registry: its own slot
+    closure->cif = cif;
+    closure->fun = fun;
+    closure->user_data = user_data;
+    return arm(r, cif);
+  }
   Registry &reg = registry();
   std::lock_guard lock(reg.mu);
   Rec *r = nullptr;
