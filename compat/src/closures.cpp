@@ -15,6 +15,7 @@
 // client's fun is called with the cif, fun and user_data read from the writable ffi_closure at
 // call time, as libffi does.
 #include <alloca.h>
+#include <pthread.h>
 #include <sched.h>
 
 #include <cstddef>
@@ -42,7 +43,9 @@ struct Rec {
   ffi_closure *real_closure = nullptr;  // a real libffi closure serving this one
   void *real_code = nullptr;
   std::atomic<const Entry *> spread{nullptr};  // the entry when its cif has void arguments
-  bool live = false;         // pooled: handed out by ffi_closure_alloc and not yet freed
+  // Pooled: handed out by ffi_closure_alloc and not yet freed (a double free's check; relaxed:
+  // freeing one closure from two threads at once is the client's race).
+  std::atomic<bool> live{false};
   Rec *next_free = nullptr;  // pooled: the free list's link
 };
 static_assert(offsetof(Rec, entry) == kRecEntryOffset, "the trampoline jumps through the entry");
@@ -133,7 +136,7 @@ class SpinLock {
 struct Pool {
   std::atomic<Batch *> batches[kMaxBatches]{};  // published with release stores, never removed
   std::atomic<unsigned> count{0};
-  SpinLock mu;  // guards `free`, `live` and growing
+  SpinLock mu;  // guards `free` and growing
   Rec *free = nullptr;
 };
 // Created when the library loads and never destroyed (closures may be freed from atexit handlers).
@@ -187,21 +190,73 @@ bool grow_pool() noexcept {
   return true;
 }
 
+// Per thread, up to kLocalMax freed slots, taken again without the pool's lock (a closure freed
+// and allocated on the same thread, as a binding's callback per call is), handed back to the
+// pool when the thread exits (a pthread key's destructor: the list itself is plain data). 16
+// bytes of initial-exec TLS, so reaching it is one %fs-relative load, not a __tls_get_addr call;
+// that fits the static TLS that glibc keeps for libraries loaded later (dlopen).
+struct LocalFree {
+  static constexpr unsigned kLocalMax = 32;
+  Rec *head;
+  unsigned n;
+  bool registered;  // the key's value is set: the destructor will run at thread exit
+};
+__attribute__((tls_model("initial-exec"))) thread_local LocalFree t_free;
+
+void return_local(void *p) noexcept {
+  auto *lf = static_cast<LocalFree *>(p);
+  std::lock_guard lock(g_pool->mu);
+  while (Rec *r = lf->head) {
+    lf->head = r->next_free;
+    r->next_free = g_pool->free;
+    g_pool->free = r;
+  }
+  lf->n = 0;
+  lf->registered = false;  // a closure freed by a later destructor registers again
+}
+
+pthread_key_t make_local_key() {
+  pthread_key_t k{};
+  if (pthread_key_create(&k, &return_local) != 0) die("closures", "pthread_key_create failed");
+  return k;
+}
+const pthread_key_t g_local_key = make_local_key();
+
 // A free pooled closure, marked live, or null when the pool cannot serve one.
 Rec *pool_take() noexcept {
-  Pool &p = *g_pool;
-  std::lock_guard lock(p.mu);
-  if (!p.free && !grow_pool()) return nullptr;
-  Rec *r = p.free;
-  p.free = r->next_free;
-  r->live = true;
+  LocalFree &lf = t_free;
+  Rec *r = lf.head;
+  if (r) {
+    lf.head = r->next_free;
+    --lf.n;
+  } else {
+    Pool &p = *g_pool;
+    std::lock_guard lock(p.mu);
+    if (!p.free && !grow_pool()) return nullptr;
+    r = p.free;
+    p.free = r->next_free;
+  }
+  r->live.store(true, std::memory_order_relaxed);
   return r;
 }
 
+// Returns a pooled closure (already reset) to this thread's list, or to the pool when that is full.
+void pool_put(Rec *r) noexcept {
+  LocalFree &lf = t_free;
+  if (!lf.registered) lf.registered = pthread_setspecific(g_local_key, &lf) == 0;
+  if (lf.registered && lf.n < LocalFree::kLocalMax) {
+    r->next_free = lf.head;
+    lf.head = r;
+    ++lf.n;
+    return;
+  }
+  std::lock_guard lock(g_pool->mu);
+  r->next_free = g_pool->free;
+  g_pool->free = r;
+}
+
 // Points the Rec at the code that serves `cif`.
-ffi_status arm(Rec *r, ffi_cif *cif) {
-  Entry *e = entry_of(cif);
-  if (!e) return FFI_BAD_ABI;  // libffi's answer for a cif it cannot use
+ffi_status arm(Rec *r, Entry *e) {
   r->spread.store(e->has_void ? e : nullptr, std::memory_order_release);
   if (const void *up = e->upcall_entry()) {
     drop_real(r);
@@ -285,16 +340,14 @@ void *ffi_closure_alloc(size_t size, void **code) {
 void ffi_closure_free(void *ptr) {
   if (!ptr) return;
   if (Rec *r = pooled_rec(ptr)) {
-    std::lock_guard lock(g_pool->mu);
-    if (!r->live) die("ffi_closure_free", "closure freed twice");
-    r->live = false;
+    if (!r->live.load(std::memory_order_relaxed)) die("ffi_closure_free", "closure freed twice");
+    r->live.store(false, std::memory_order_relaxed);
     drop_real(r);
     // Until ffi_prep_closure_loc prepares it again, a call through it dies with a message.
     r->entry.store(reinterpret_cast<const void *>(&jitffi_compat_unprepared_closure),
                    std::memory_order_release);
     r->spread.store(nullptr, std::memory_order_relaxed);
-    r->next_free = g_pool->free;
-    g_pool->free = r;
+    pool_put(r);
     return;
   }
   Rec *r = nullptr;
@@ -317,12 +370,13 @@ ffi_status ffi_prep_closure_loc(ffi_closure *closure, ffi_cif *cif,
                                 void (*fun)(ffi_cif *, void *, void **, void *), void *user_data,
                                 void *codeloc) {
   if (!closure || !cif) return FFI_BAD_TYPEDEF;
-  if (!entry_of(cif)) return FFI_BAD_ABI;
+  Entry *e = entry_of(cif);
+  if (!e) return FFI_BAD_ABI;  // libffi's answer for a cif it cannot use
   if (Rec *r = pooled_rec(closure); r && r->exec == codeloc) {  // no registry: its own slot
     closure->cif = cif;
     closure->fun = fun;
     closure->user_data = user_data;
-    return arm(r, cif);
+    return arm(r, e);
   }
   Registry &reg = registry();
   std::lock_guard lock(reg.mu);
@@ -340,7 +394,7 @@ ffi_status ffi_prep_closure_loc(ffi_closure *closure, ffi_cif *cif,
   closure->cif = cif;
   closure->fun = fun;
   closure->user_data = user_data;
-  ffi_status s = arm(r, cif);
+  ffi_status s = arm(r, e);
   if (s != FFI_OK) return s;
   if (!r->exec) {
     // Written through the closure (the writable view), run at codeloc, as libffi does.

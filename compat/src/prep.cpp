@@ -220,6 +220,7 @@ std::uint64_t scalar_key(ffi_abi abi, bool variadic, unsigned nfixed, unsigned n
                     std::uint64_t(nargs) << 8;
   unsigned shift = 12;
   auto add = [&](const ffi_type *t) {
+    if (!t) return false;
     const unsigned c = t->type;
     if (c >= 18 || !kSize[c] || t->size != kSize[c] || t->alignment != (c == 0 ? 1 : kSize[c]))
       return false;
@@ -233,13 +234,41 @@ std::uint64_t scalar_key(ffi_abi abi, bool variadic, unsigned nfixed, unsigned n
   return k;
 }
 
-// Per thread, scalar keys seen recently, direct-mapped (POD: no constructor to run).
-struct RecentScalar {
-  static constexpr unsigned kSlots = 32;
-  std::uint64_t key[kSlots];
-  unsigned index[kSlots];
+// Scalar keys seen recently, direct-mapped, shared by all threads: no thread_local, whose
+// __tls_get_addr call in a shared library costs as much as the rest of a hit. Each slot is a
+// seqlock whose sequence is the key itself: a writer claims the slot by swapping the key for
+// kBusy (no real key has bit 63 set), stores the index, then publishes the key; a reader takes
+// the index only when it saw the same key before and after reading it.
+class RecentScalar {
+ public:
+  static constexpr unsigned kSlots = 64;
+  static unsigned slot(std::uint64_t k) { return unsigned((k * 0x9e3779b97f4a7c15ull) >> 58); }
+  bool find(std::uint64_t k, unsigned &index) const noexcept {
+    const Slot &s = slots_[slot(k)];
+    if (s.key.load(std::memory_order_acquire) != k) return false;
+    index = s.index.load(std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_acquire);
+    return s.key.load(std::memory_order_relaxed) == k;
+  }
+  void record(std::uint64_t k, unsigned index) noexcept {
+    Slot &s = slots_[slot(k)];
+    std::uint64_t old = s.key.load(std::memory_order_relaxed);
+    if (old == kBusy || !s.key.compare_exchange_strong(old, kBusy, std::memory_order_relaxed))
+      return;  // another thread is writing this slot: leave it
+    std::atomic_thread_fence(std::memory_order_release);
+    s.index.store(index, std::memory_order_relaxed);
+    s.key.store(k, std::memory_order_release);
+  }
+
+ private:
+  static constexpr std::uint64_t kBusy = ~0ull;
+  struct Slot {
+    std::atomic<std::uint64_t> key{0};
+    std::atomic<unsigned> index{0};
+  };
+  Slot slots_[kSlots];
 };
-thread_local RecentScalar t_recent_scalar;
+RecentScalar g_recent_scalar;  // constant-initialized: ready before any constructor runs
 
 // Per thread, the shapes of cifs prepared recently, keyed by the type *pointers* (GLib's
 // marshaller and most bindings prepare with the same ffi_type objects every time) and checked
@@ -293,8 +322,16 @@ bool shape_match(const ffi_type *t, const std::uint64_t *&p, const std::uint64_t
   if (p == end || *p++ != reinterpret_cast<std::uintptr_t>(t->elements)) return false;
   if (!t->elements) return true;
   for (ffi_type **e = t->elements;; ++e) {
-    if (!*e) return p != end && *p++ == 0;
-    if (!shape_match(*e, p, end)) return false;
+    const ffi_type *m = *e;
+    if (!m) return p != end && *p++ == 0;
+    if (is_aggregate(m)) {
+      if (!shape_match(m, p, end)) return false;
+    } else {  // a scalar member, inline: most members are
+      if (end - p < 3 || p[0] != reinterpret_cast<std::uintptr_t>(m) || p[1] != m->size ||
+          p[2] != shape_misc(m))
+        return false;
+      p += 3;
+    }
   }
 }
 
@@ -339,8 +376,34 @@ void shape_record(const ShapeHead &h, const ffi_type *rtype, ffi_type *const *at
   s.n = n;
 }
 
+// ffi_prep_cif's common case, kept apart from prep() so that it compiles to a short leaf: a valid
+// all-scalar cif (at most 9 arguments) whose key was seen before. False sends the cif to prep().
+[[gnu::always_inline]] inline bool prep_seen_scalars(ffi_cif *cif, ffi_abi abi, bool variadic,
+                                                     unsigned nfixed, unsigned nargs,
+                                                     ffi_type *rtype, ffi_type **atypes,
+                                                     std::uint64_t &sk) {
+  sk = 0;
+  if (!cif || !(abi > FFI_FIRST_ABI && abi < FFI_LAST_ABI) || !rtype || (nargs && !atypes))
+    return false;
+  sk = scalar_key(abi, variadic, nfixed, nargs, rtype, atypes);  // 0 for a null type
+  unsigned hit;
+  if (!sk || !g_recent_scalar.find(sk, hit)) return false;
+  if (variadic) {
+    if (nfixed > nargs) return false;
+    for (unsigned i = nfixed; i < nargs; ++i)
+      if (!promoted(atypes[i])) return false;
+  }
+  cif->abi = abi;
+  cif->arg_types = atypes;
+  cif->nargs = nargs;
+  cif->rtype = rtype;
+  cif->bytes = table().at(hit)->bytes;  // recorded only for usable entries
+  cif->flags = kTag | hit;
+  return true;
+}
+
 ffi_status prep(ffi_cif *cif, ffi_abi abi, bool variadic, unsigned nfixed, unsigned nargs,
-                ffi_type *rtype, ffi_type **atypes) {
+                ffi_type *rtype, ffi_type **atypes, std::uint64_t sk) {
   if (!cif) return FFI_BAD_TYPEDEF;
   if (!(abi > FFI_FIRST_ABI && abi < FFI_LAST_ABI)) return FFI_BAD_ABI;
   cif->abi = abi;
@@ -363,14 +426,8 @@ ffi_status prep(ffi_cif *cif, ffi_abi abi, bool variadic, unsigned nfixed, unsig
       if (!promoted(atypes[i])) return FFI_BAD_ARGTYPE;
   }
 
-  const std::uint64_t sk = scalar_key(abi, variadic, nfixed, nargs, rtype, atypes);
-  const unsigned sslot = unsigned((sk * 0x9e3779b97f4a7c15ull) >> 59);
-  if (sk && t_recent_scalar.key[sslot] == sk) {
-    Entry *e = table().at(t_recent_scalar.index[sslot]);  // cached only when usable
-    cif->bytes = e->bytes;
-    cif->flags = kTag | t_recent_scalar.index[sslot];
-    return FFI_OK;
-  }
+  // `sk` (the caller's scalar_key, which prep_seen_scalars did not find) is the same after the
+  // checks above: initialize_aggregate only lays out structs, which have no scalar key.
   ShapeHead shape{};
   if (!sk) {
     shape = shape_head(abi, variadic, nfixed, nargs, rtype, atypes);
@@ -433,8 +490,7 @@ ffi_status prep(ffi_cif *cif, ffi_abi abi, bool variadic, unsigned nfixed, unsig
   recent.key[slot] = key;
   recent.index[slot] = *index;
   if (sk) {
-    t_recent_scalar.key[sslot] = sk;
-    t_recent_scalar.index[sslot] = *index;
+    g_recent_scalar.record(sk, *index);
   } else {
     shape_record(shape, rtype, atypes, nargs, *index);
   }
@@ -541,12 +597,16 @@ extern "C" {
 
 ffi_status ffi_prep_cif(ffi_cif *cif, ffi_abi abi, unsigned int nargs, ffi_type *rtype,
                         ffi_type **atypes) {
-  return prep(cif, abi, false, nargs, nargs, rtype, atypes);
+  std::uint64_t sk;
+  if (prep_seen_scalars(cif, abi, false, nargs, nargs, rtype, atypes, sk)) return FFI_OK;
+  return prep(cif, abi, false, nargs, nargs, rtype, atypes, sk);
 }
 
 ffi_status ffi_prep_cif_var(ffi_cif *cif, ffi_abi abi, unsigned int nfixedargs,
                             unsigned int ntotalargs, ffi_type *rtype, ffi_type **atypes) {
-  return prep(cif, abi, true, nfixedargs, ntotalargs, rtype, atypes);
+  std::uint64_t sk;
+  if (prep_seen_scalars(cif, abi, true, nfixedargs, ntotalargs, rtype, atypes, sk)) return FFI_OK;
+  return prep(cif, abi, true, nfixedargs, ntotalargs, rtype, atypes, sk);
 }
 
 // Everything but the common case: a null rvalue, void arguments, the real libffi, JITFFI_STATS,
