@@ -192,16 +192,16 @@ bool grow_pool() noexcept {
 
 // Per thread, up to kLocalMax freed slots, taken again without the pool's lock (a closure freed
 // and allocated on the same thread, as a binding's callback per call is), handed back to the
-// pool when the thread exits (a pthread key's destructor: the list itself is plain data). 16
-// bytes of initial-exec TLS, so reaching it is one %fs-relative load, not a __tls_get_addr call;
-// that fits the static TLS that glibc keeps for libraries loaded later (dlopen).
+// pool when the thread exits (a pthread key's destructor: the list itself is plain data, so the
+// thread_local needs no guard). Not initial-exec TLS: a libffi.so.8 that python's _ctypes
+// dlopens then fails with "cannot allocate memory in static TLS block" (compat.replace_file).
 struct LocalFree {
   static constexpr unsigned kLocalMax = 32;
   Rec *head;
   unsigned n;
   bool registered;  // the key's value is set: the destructor will run at thread exit
 };
-__attribute__((tls_model("initial-exec"))) thread_local LocalFree t_free;
+thread_local LocalFree t_free;
 
 void return_local(void *p) noexcept {
   auto *lf = static_cast<LocalFree *>(p);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -1226,6 +1227,44 @@ TEST(Closure, ManyAllocatedFreedAndReused) {
     for (int i = 0; i < kCount; i += 2) ffi_closure_free(cls[std::size_t(i)].first);
     for (int i = 1; i < kCount; i += 2) ffi_closure_free(cls[std::size_t(i)].first);
   }
+}
+
+// Threads allocating and freeing closures at once (each keeps freed ones for itself, and hands
+// them back to the pool when it exits): each closure calls its own handler with its own data.
+TEST(Closure, ConcurrentAllocFreeAcrossThreads) {
+  ffi_cif cif;
+  ffi_type *args[] = {&ffi_type_sint32};
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &ffi_type_sint32, args), FFI_OK);
+  std::atomic<int> bad{0};
+  for (int wave = 0; wave < 2; ++wave) {
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+      threads.emplace_back([&, t] {
+        std::vector<std::pair<ffi_closure *, void *>> mine;
+        for (int i = 0; i < 500; ++i) {
+          void *code = nullptr;
+          auto *cl = static_cast<ffi_closure *>(ffi_closure_alloc(sizeof(ffi_closure), &code));
+          if (!cl || ffi_prep_closure_loc(cl, &cif, &add_handler,
+                                          reinterpret_cast<void *>(std::intptr_t(t * 1000 + i)),
+                                          code) != FFI_OK) {
+            ++bad;
+            return;
+          }
+          mine.emplace_back(cl, code);
+          if (i % 3 == 2) {  // keep some alive, free the rest as we go
+            for (auto &[c, x] : mine)
+              if (reinterpret_cast<int (*)(int)>(x)(1) !=
+                  1 + int(reinterpret_cast<std::intptr_t>(c->user_data)))
+                ++bad;
+            for (auto &m : mine) ffi_closure_free(m.first);
+            mine.clear();
+          }
+        }
+        for (auto &m : mine) ffi_closure_free(m.first);
+      });
+    for (auto &th : threads) th.join();
+  }
+  EXPECT_EQ(bad.load(), 0);
 }
 
 TEST(ClosureDeathTest, FreeingTwiceOrAForeignPointerDies) {
