@@ -15,10 +15,13 @@
 // client's fun is called with the cif, fun and user_data read from the writable ffi_closure at
 // call time, as libffi does.
 #include <alloca.h>
+#include <pthread.h>
+#include <sched.h>
 
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <unordered_map>
 
@@ -40,6 +43,10 @@ struct Rec {
   ffi_closure *real_closure = nullptr;  // a real libffi closure serving this one
   void *real_code = nullptr;
   std::atomic<const Entry *> spread{nullptr};  // the entry when its cif has void arguments
+  // Pooled: handed out by ffi_closure_alloc and not yet freed (a double free's check; relaxed:
+  // freeing one closure from two threads at once is the client's race).
+  std::atomic<bool> live{false};
+  Rec *next_free = nullptr;  // pooled: the free list's link
 };
 static_assert(offsetof(Rec, entry) == kRecEntryOffset, "the trampoline jumps through the entry");
 
@@ -97,10 +104,159 @@ void drop_real(Rec *r) {
   r->real_code = nullptr;
 }
 
+// With dual mapping, closures of up to kSlotBytes come from a pool of pre-made ones: blocks of
+// kPerBatch slots, each slot a closure (the RW view) whose trampoline area already holds the
+// trampoline to its own Rec (the RX view runs it). ffi_closure_alloc pops a slot, ffi_closure_free
+// pushes it back: no mapping, no code written, no registry lookup, where a closure of its own
+// costs an ExecMemory block, a trampoline write and a hash map entry. The RX view is never
+// writable (W^X as before). Slots are never unmapped: the pool keeps the most closures that
+// were ever alive at once, as libffi's own allocator keeps its segments.
+constexpr std::size_t kSlotBytes = 128;  // ffi_closure (56 / 48) and ffi_raw_closure (72 / 64)
+constexpr unsigned kPerBatch = 64;       // 8 KiB per batch
+constexpr unsigned kMaxBatches = 4096;   // 262144 pooled closures; more get blocks of their own
+
+struct Batch {
+  std::uintptr_t rw;  // the first slot's writable address
+  Rec *recs[kPerBatch];
+};
+
+// A spin lock: held for a few instructions (a pop or a push), so cheaper than a mutex.
+class SpinLock {
+ public:
+  void lock() noexcept {
+    while (busy_.exchange(true, std::memory_order_acquire))
+      while (busy_.load(std::memory_order_relaxed)) sched_yield();
+  }
+  void unlock() noexcept { busy_.store(false, std::memory_order_release); }
+
+ private:
+  std::atomic<bool> busy_{false};
+};
+
+struct Pool {
+  std::atomic<Batch *> batches[kMaxBatches]{};  // published with release stores, never removed
+  std::atomic<unsigned> count{0};
+  SpinLock mu;  // guards `free` and growing
+  Rec *free = nullptr;
+};
+// Created when the library loads and never destroyed (closures may be freed from atexit handlers).
+Pool *const g_pool = new Pool;
+
+// The pooled Rec whose closure (RW view) is `closure`, or null: a pointer into no batch, or not at
+// a slot's start. Lock-free: batches never move or go away.
+Rec *pooled_rec(const void *closure) noexcept {
+  const auto a = reinterpret_cast<std::uintptr_t>(closure);
+  for (unsigned i = g_pool->count.load(std::memory_order_acquire); i-- > 0;) {
+    const Batch *b = g_pool->batches[i].load(std::memory_order_acquire);
+    const std::uintptr_t off = a - b->rw;
+    if (off < kSlotBytes * kPerBatch) return off % kSlotBytes ? nullptr : b->recs[off / kSlotBytes];
+  }
+  return nullptr;
+}
+
+// Maps one more batch and puts its slots on the free list (with g_pool->mu held). False when the
+// pool is full or memory ran out.
+bool grow_pool() noexcept {
+  Pool &p = *g_pool;
+  const unsigned n = p.count.load(std::memory_order_relaxed);
+  if (n == kMaxBatches) return false;
+  jit::ExecMemory &mem = jit::ExecMemory::global();
+  jit::ExecMemory::Block blk;
+  auto b = std::make_unique<Batch>();
+  try {
+    blk = mem.alloc(kSlotBytes * kPerBatch);
+    std::memset(blk.rw, 0, blk.size);
+    b->rw = reinterpret_cast<std::uintptr_t>(blk.rw);
+    for (unsigned i = 0; i < kPerBatch; ++i) {
+      auto *c =
+          reinterpret_cast<ffi_closure *>(static_cast<unsigned char *>(blk.rw) + i * kSlotBytes);
+      Rec *r = b->recs[i] = new_rec(c);
+      r->dual = true;
+      r->exec = static_cast<unsigned char *>(blk.rx) + i * kSlotBytes;
+      write_trampoline(reinterpret_cast<unsigned char *>(c->tramp), r);
+    }
+    mem.commit(blk);
+  } catch (const std::exception &) {
+    for (Rec *r : b->recs) delete r;
+    if (blk.rx) mem.release(blk.rx);
+    return false;
+  }
+  for (Rec *r : b->recs) {
+    r->next_free = p.free;
+    p.free = r;
+  }
+  p.batches[n].store(b.release(), std::memory_order_release);
+  p.count.store(n + 1, std::memory_order_release);
+  return true;
+}
+
+// Per thread, up to kLocalMax freed slots, taken again without the pool's lock (a closure freed
+// and allocated on the same thread, as a binding's callback per call is), handed back to the
+// pool when the thread exits (a pthread key's destructor: the list itself is plain data, so the
+// thread_local needs no guard). Not initial-exec TLS: a libffi.so.8 that python's _ctypes
+// dlopens then fails with "cannot allocate memory in static TLS block" (compat.replace_file).
+struct LocalFree {
+  static constexpr unsigned kLocalMax = 32;
+  Rec *head;
+  unsigned n;
+  bool registered;  // the key's value is set: the destructor will run at thread exit
+};
+thread_local LocalFree t_free;
+
+void return_local(void *p) noexcept {
+  auto *lf = static_cast<LocalFree *>(p);
+  std::lock_guard lock(g_pool->mu);
+  while (Rec *r = lf->head) {
+    lf->head = r->next_free;
+    r->next_free = g_pool->free;
+    g_pool->free = r;
+  }
+  lf->n = 0;
+  lf->registered = false;  // a closure freed by a later destructor registers again
+}
+
+pthread_key_t make_local_key() {
+  pthread_key_t k{};
+  if (pthread_key_create(&k, &return_local) != 0) die("closures", "pthread_key_create failed");
+  return k;
+}
+const pthread_key_t g_local_key = make_local_key();
+
+// A free pooled closure, marked live, or null when the pool cannot serve one.
+Rec *pool_take() noexcept {
+  LocalFree &lf = t_free;
+  Rec *r = lf.head;
+  if (r) {
+    lf.head = r->next_free;
+    --lf.n;
+  } else {
+    Pool &p = *g_pool;
+    std::lock_guard lock(p.mu);
+    if (!p.free && !grow_pool()) return nullptr;
+    r = p.free;
+    p.free = r->next_free;
+  }
+  r->live.store(true, std::memory_order_relaxed);
+  return r;
+}
+
+// Returns a pooled closure (already reset) to this thread's list, or to the pool when that is full.
+void pool_put(Rec *r) noexcept {
+  LocalFree &lf = t_free;
+  if (!lf.registered) lf.registered = pthread_setspecific(g_local_key, &lf) == 0;
+  if (lf.registered && lf.n < LocalFree::kLocalMax) {
+    r->next_free = lf.head;
+    lf.head = r;
+    ++lf.n;
+    return;
+  }
+  std::lock_guard lock(g_pool->mu);
+  r->next_free = g_pool->free;
+  g_pool->free = r;
+}
+
 // Points the Rec at the code that serves `cif`.
-ffi_status arm(Rec *r, ffi_cif *cif) {
-  Entry *e = entry_of(cif);
-  if (!e) return FFI_BAD_ABI;  // libffi's answer for a cif it cannot use
+ffi_status arm(Rec *r, Entry *e) {
   r->spread.store(e->has_void ? e : nullptr, std::memory_order_release);
   if (const void *up = e->upcall_entry()) {
     drop_real(r);
@@ -139,6 +295,15 @@ void *ffi_closure_alloc(size_t size, void **code) {
   if (size < sizeof(ffi_closure)) size = sizeof(ffi_closure);
   ExecMemory &mem = ExecMemory::global();
   const bool dual = mem.mode() == ExecMemory::Mode::DualMapping;
+  if (dual && size <= kSlotBytes) {
+    if (Rec *r = pool_take()) {
+      // Zeroed as a fresh closure is; the trampoline area keeps its trampoline.
+      std::memset(reinterpret_cast<unsigned char *>(r->closure) + FFI_TRAMPOLINE_SIZE, 0,
+                  kSlotBytes - FFI_TRAMPOLINE_SIZE);
+      *code = r->exec;
+      return r->closure;
+    }
+  }
   ffi_closure *c = nullptr;
   Rec *r = nullptr;
   try {
@@ -174,6 +339,17 @@ void *ffi_closure_alloc(size_t size, void **code) {
 
 void ffi_closure_free(void *ptr) {
   if (!ptr) return;
+  if (Rec *r = pooled_rec(ptr)) {
+    if (!r->live.load(std::memory_order_relaxed)) die("ffi_closure_free", "closure freed twice");
+    r->live.store(false, std::memory_order_relaxed);
+    drop_real(r);
+    // Until ffi_prep_closure_loc prepares it again, a call through it dies with a message.
+    r->entry.store(reinterpret_cast<const void *>(&jitffi_compat_unprepared_closure),
+                   std::memory_order_release);
+    r->spread.store(nullptr, std::memory_order_relaxed);
+    pool_put(r);
+    return;
+  }
   Rec *r = nullptr;
   {
     Registry &reg = registry();
@@ -194,7 +370,14 @@ ffi_status ffi_prep_closure_loc(ffi_closure *closure, ffi_cif *cif,
                                 void (*fun)(ffi_cif *, void *, void **, void *), void *user_data,
                                 void *codeloc) {
   if (!closure || !cif) return FFI_BAD_TYPEDEF;
-  if (!entry_of(cif)) return FFI_BAD_ABI;
+  Entry *e = entry_of(cif);
+  if (!e) return FFI_BAD_ABI;  // libffi's answer for a cif it cannot use
+  if (Rec *r = pooled_rec(closure); r && r->exec == codeloc) {  // no registry: its own slot
+    closure->cif = cif;
+    closure->fun = fun;
+    closure->user_data = user_data;
+    return arm(r, e);
+  }
   Registry &reg = registry();
   std::lock_guard lock(reg.mu);
   Rec *r = nullptr;
@@ -211,7 +394,7 @@ ffi_status ffi_prep_closure_loc(ffi_closure *closure, ffi_cif *cif,
   closure->cif = cif;
   closure->fun = fun;
   closure->user_data = user_data;
-  ffi_status s = arm(r, cif);
+  ffi_status s = arm(r, e);
   if (s != FFI_OK) return s;
   if (!r->exec) {
     // Written through the closure (the writable view), run at codeloc, as libffi does.

@@ -65,6 +65,8 @@ struct Entry {
 
   // The JIT's downcall (null when the real libffi serves this signature).
   RawCall raw = nullptr;
+  // What ffi_call jumps to with no further work: raw when no void argument needs dropping.
+  RawCall fast = nullptr;
   std::shared_ptr<const detail::CallImpl> call;
   // The non-variadic signature for closures (absent when the types have no jitffi equivalent).
   std::optional<Signature> closure_sig;

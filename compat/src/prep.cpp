@@ -36,9 +36,11 @@ struct Table {
   std::shared_mutex mu;  // guards `by_key` and appending
   std::unordered_map<std::string, unsigned> by_key;
 
+  // Null for an index never appended: chunks start zeroed and an entry is published after it is
+  // built, so no count check is needed.
   Entry *at(unsigned i) const noexcept {
-    if (i >= count.load(std::memory_order_acquire)) return nullptr;
-    std::atomic<Entry *> *c = chunks[i >> kChunkBits].load(std::memory_order_acquire);
+    std::atomic<Entry *> *c =
+        chunks[(i >> kChunkBits) & (kChunks - 1)].load(std::memory_order_acquire);
     return c ? c[i & (kChunkSize - 1)].load(std::memory_order_acquire) : nullptr;
   }
   // Called with `mu` held exclusively.
@@ -152,6 +154,7 @@ void try_jit(Entry &e, ffi_type *rtype, ffi_type **atypes) {
     }
     e.call = jit->prepare(down);
     e.raw = e.call->raw();
+    e.fast = e.has_void ? nullptr : e.raw;
     if (!e.raw) {
       e.call.reset();
       e.why_fallback = "the JIT gave no raw entry";
@@ -217,6 +220,7 @@ std::uint64_t scalar_key(ffi_abi abi, bool variadic, unsigned nfixed, unsigned n
                     std::uint64_t(nargs) << 8;
   unsigned shift = 12;
   auto add = [&](const ffi_type *t) {
+    if (!t) return false;
     const unsigned c = t->type;
     if (c >= 18 || !kSize[c] || t->size != kSize[c] || t->alignment != (c == 0 ? 1 : kSize[c]))
       return false;
@@ -230,16 +234,176 @@ std::uint64_t scalar_key(ffi_abi abi, bool variadic, unsigned nfixed, unsigned n
   return k;
 }
 
-// Per thread, scalar keys seen recently, direct-mapped (POD: no constructor to run).
-struct RecentScalar {
-  static constexpr unsigned kSlots = 32;
-  std::uint64_t key[kSlots];
-  unsigned index[kSlots];
+// Scalar keys seen recently, direct-mapped, shared by all threads: no thread_local, whose
+// __tls_get_addr call in a shared library costs as much as the rest of a hit. Each slot is a
+// seqlock whose sequence is the key itself: a writer claims the slot by swapping the key for
+// kBusy (no real key has bit 63 set), stores the index, then publishes the key; a reader takes
+// the index only when it saw the same key before and after reading it.
+class RecentScalar {
+ public:
+  static constexpr unsigned kSlots = 64;
+  static unsigned slot(std::uint64_t k) { return unsigned((k * 0x9e3779b97f4a7c15ull) >> 58); }
+  bool find(std::uint64_t k, unsigned &index) const noexcept {
+    const Slot &s = slots_[slot(k)];
+    if (s.key.load(std::memory_order_acquire) != k) return false;
+    index = s.index.load(std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_acquire);
+    return s.key.load(std::memory_order_relaxed) == k;
+  }
+  void record(std::uint64_t k, unsigned index) noexcept {
+    Slot &s = slots_[slot(k)];
+    std::uint64_t old = s.key.load(std::memory_order_relaxed);
+    if (old == kBusy || !s.key.compare_exchange_strong(old, kBusy, std::memory_order_relaxed))
+      return;  // another thread is writing this slot: leave it
+    std::atomic_thread_fence(std::memory_order_release);
+    s.index.store(index, std::memory_order_relaxed);
+    s.key.store(k, std::memory_order_release);
+  }
+
+ private:
+  static constexpr std::uint64_t kBusy = ~0ull;
+  struct Slot {
+    std::atomic<std::uint64_t> key{0};
+    std::atomic<unsigned> index{0};
+  };
+  Slot slots_[kSlots];
 };
-thread_local RecentScalar t_recent_scalar;
+RecentScalar g_recent_scalar;  // constant-initialized: ready before any constructor runs
+
+// Per thread, the shapes of cifs prepared recently, keyed by the type *pointers* (GLib's
+// marshaller and most bindings prepare with the same ffi_type objects every time) and checked
+// against the type *contents* recorded beside them, so a type changed or reallocated at the same
+// address misses. A hit costs a hash of the pointers and one walk comparing words: no key text,
+// no lock. POD, so the thread_local needs no constructor or destructor.
+struct ShapeCache {
+  static constexpr unsigned kSlots = 16;
+  static constexpr unsigned kWords = 62;  // S5's 12 scalars take 41, S6's structs 35
+  struct Slot {
+    unsigned n;  // words in w (0: empty)
+    unsigned index;
+    std::uint64_t w[kWords];
+  };
+  Slot slot[kSlots];
+};
+thread_local ShapeCache t_shapes;
+
+// A type node's words: its address, size, alignment and code, then for an aggregate its element
+// list's address, each element's words and a 0.
+std::uint64_t shape_misc(const ffi_type *t) {
+  return std::uint64_t(t->alignment) | std::uint64_t(t->type) << 16;
+}
+bool is_aggregate(const ffi_type *t) {
+  return t->type == FFI_TYPE_STRUCT || t->type == FFI_TYPE_COMPLEX;
+}
+
+bool shape_put(const ffi_type *t, std::uint64_t *w, unsigned &n, int depth) {
+  if (!t || depth > 16 || n + 4 > ShapeCache::kWords) return false;
+  w[n++] = reinterpret_cast<std::uintptr_t>(t);
+  w[n++] = t->size;
+  w[n++] = shape_misc(t);
+  if (!is_aggregate(t)) return true;
+  w[n++] = reinterpret_cast<std::uintptr_t>(t->elements);
+  if (!t->elements) return true;
+  for (ffi_type **e = t->elements; *e; ++e)
+    if (!shape_put(*e, w, n, depth + 1)) return false;
+  if (n >= ShapeCache::kWords) return false;
+  w[n++] = 0;
+  return true;
+}
+
+// Compares t's words with p (advanced past them); bounded by the recorded words, so a cyclic
+// client tree ends in a mismatch.
+bool shape_match(const ffi_type *t, const std::uint64_t *&p, const std::uint64_t *end) {
+  if (end - p < 3 || p[0] != reinterpret_cast<std::uintptr_t>(t) || p[1] != t->size ||
+      p[2] != shape_misc(t))
+    return false;
+  p += 3;
+  if (!is_aggregate(t)) return true;
+  if (p == end || *p++ != reinterpret_cast<std::uintptr_t>(t->elements)) return false;
+  if (!t->elements) return true;
+  for (ffi_type **e = t->elements;; ++e) {
+    const ffi_type *m = *e;
+    if (!m) return p != end && *p++ == 0;
+    if (is_aggregate(m)) {
+      if (!shape_match(m, p, end)) return false;
+    } else {  // a scalar member, inline: most members are
+      if (end - p < 3 || p[0] != reinterpret_cast<std::uintptr_t>(m) || p[1] != m->size ||
+          p[2] != shape_misc(m))
+        return false;
+      p += 3;
+    }
+  }
+}
+
+struct ShapeHead {
+  std::uint64_t w0, w1;
+  unsigned slot;
+};
+ShapeHead shape_head(ffi_abi abi, bool variadic, unsigned nfixed, unsigned nargs,
+                     const ffi_type *rtype, ffi_type *const *atypes) {
+  ShapeHead h{std::uint64_t(unsigned(abi)) | std::uint64_t(variadic) << 32,
+              std::uint64_t(nfixed) | std::uint64_t(nargs) << 32, 0};
+  std::uint64_t x = h.w0 * 31 + h.w1 + reinterpret_cast<std::uintptr_t>(rtype);
+  for (unsigned i = 0; i < nargs; ++i)
+    x = ((x << 7) | (x >> 57)) ^ reinterpret_cast<std::uintptr_t>(atypes[i]);
+  h.slot = unsigned((x * 0x9e3779b97f4a7c15ull) >> 60);
+  return h;
+}
+
+// The entry index recorded for this shape, or -1.
+long shape_find(const ShapeHead &h, const ffi_type *rtype, ffi_type *const *atypes,
+                unsigned nargs) {
+  const ShapeCache::Slot &s = t_shapes.slot[h.slot];
+  if (!s.n || s.w[0] != h.w0 || s.w[1] != h.w1) return -1;
+  const std::uint64_t *p = s.w + 2, *end = s.w + s.n;
+  if (!shape_match(rtype, p, end)) return -1;
+  for (unsigned i = 0; i < nargs; ++i)
+    if (!shape_match(atypes[i], p, end)) return -1;
+  return p == end ? long(s.index) : -1;
+}
+
+void shape_record(const ShapeHead &h, const ffi_type *rtype, ffi_type *const *atypes,
+                  unsigned nargs, unsigned index) {
+  ShapeCache::Slot &s = t_shapes.slot[h.slot];
+  s.n = 0;
+  unsigned n = 2;
+  s.w[0] = h.w0;
+  s.w[1] = h.w1;
+  if (!shape_put(rtype, s.w, n, 0)) return;
+  for (unsigned i = 0; i < nargs; ++i)
+    if (!shape_put(atypes[i], s.w, n, 0)) return;
+  s.index = index;
+  s.n = n;
+}
+
+// ffi_prep_cif's common case, kept apart from prep() so that it compiles to a short leaf: a valid
+// all-scalar cif (at most 9 arguments) whose key was seen before. False sends the cif to prep().
+[[gnu::always_inline]] inline bool prep_seen_scalars(ffi_cif *cif, ffi_abi abi, bool variadic,
+                                                     unsigned nfixed, unsigned nargs,
+                                                     ffi_type *rtype, ffi_type **atypes,
+                                                     std::uint64_t &sk) {
+  sk = 0;
+  if (!cif || !(abi > FFI_FIRST_ABI && abi < FFI_LAST_ABI) || !rtype || (nargs && !atypes))
+    return false;
+  sk = scalar_key(abi, variadic, nfixed, nargs, rtype, atypes);  // 0 for a null type
+  unsigned hit;
+  if (!sk || !g_recent_scalar.find(sk, hit)) return false;
+  if (variadic) {
+    if (nfixed > nargs) return false;
+    for (unsigned i = nfixed; i < nargs; ++i)
+      if (!promoted(atypes[i])) return false;
+  }
+  cif->abi = abi;
+  cif->arg_types = atypes;
+  cif->nargs = nargs;
+  cif->rtype = rtype;
+  cif->bytes = table().at(hit)->bytes;  // recorded only for usable entries
+  cif->flags = kTag | hit;
+  return true;
+}
 
 ffi_status prep(ffi_cif *cif, ffi_abi abi, bool variadic, unsigned nfixed, unsigned nargs,
-                ffi_type *rtype, ffi_type **atypes) {
+                ffi_type *rtype, ffi_type **atypes, std::uint64_t sk) {
   if (!cif) return FFI_BAD_TYPEDEF;
   if (!(abi > FFI_FIRST_ABI && abi < FFI_LAST_ABI)) return FFI_BAD_ABI;
   cif->abi = abi;
@@ -262,13 +426,17 @@ ffi_status prep(ffi_cif *cif, ffi_abi abi, bool variadic, unsigned nfixed, unsig
       if (!promoted(atypes[i])) return FFI_BAD_ARGTYPE;
   }
 
-  const std::uint64_t sk = scalar_key(abi, variadic, nfixed, nargs, rtype, atypes);
-  const unsigned sslot = unsigned((sk * 0x9e3779b97f4a7c15ull) >> 59);
-  if (sk && t_recent_scalar.key[sslot] == sk) {
-    Entry *e = table().at(t_recent_scalar.index[sslot]);  // cached only when usable
-    cif->bytes = e->bytes;
-    cif->flags = kTag | t_recent_scalar.index[sslot];
-    return FFI_OK;
+  // `sk` (the caller's scalar_key, which prep_seen_scalars did not find) is the same after the
+  // checks above: initialize_aggregate only lays out structs, which have no scalar key.
+  ShapeHead shape{};
+  if (!sk) {
+    shape = shape_head(abi, variadic, nfixed, nargs, rtype, atypes);
+    const long hit = shape_find(shape, rtype, atypes, nargs);
+    if (hit >= 0) {  // recorded only for usable entries, which are never removed
+      cif->bytes = table().at(unsigned(hit))->bytes;
+      cif->flags = kTag | unsigned(hit);
+      return FFI_OK;
+    }
   }
 
   thread_local RecentKeys recent;
@@ -322,8 +490,9 @@ ffi_status prep(ffi_cif *cif, ffi_abi abi, bool variadic, unsigned nfixed, unsig
   recent.key[slot] = key;
   recent.index[slot] = *index;
   if (sk) {
-    t_recent_scalar.key[sslot] = sk;
-    t_recent_scalar.index[sslot] = *index;
+    g_recent_scalar.record(sk, *index);
+  } else {
+    shape_record(shape, rtype, atypes, nargs, *index);
   }
   cif->bytes = e->bytes;
   cif->flags = kTag | *index;
@@ -385,6 +554,7 @@ ffi_cif *Entry::real() {
 }
 
 const void *Entry::upcall_entry() {
+  if (const void *up = upcall.load(std::memory_order_acquire)) return up;
   if (!closure_sig) return nullptr;
   std::call_once(upcall_once, [&] {
     try {
@@ -427,16 +597,21 @@ extern "C" {
 
 ffi_status ffi_prep_cif(ffi_cif *cif, ffi_abi abi, unsigned int nargs, ffi_type *rtype,
                         ffi_type **atypes) {
-  return prep(cif, abi, false, nargs, nargs, rtype, atypes);
+  std::uint64_t sk;
+  if (prep_seen_scalars(cif, abi, false, nargs, nargs, rtype, atypes, sk)) return FFI_OK;
+  return prep(cif, abi, false, nargs, nargs, rtype, atypes, sk);
 }
 
 ffi_status ffi_prep_cif_var(ffi_cif *cif, ffi_abi abi, unsigned int nfixedargs,
                             unsigned int ntotalargs, ffi_type *rtype, ffi_type **atypes) {
-  return prep(cif, abi, true, nfixedargs, ntotalargs, rtype, atypes);
+  std::uint64_t sk;
+  if (prep_seen_scalars(cif, abi, true, nfixedargs, ntotalargs, rtype, atypes, sk)) return FFI_OK;
+  return prep(cif, abi, true, nfixedargs, ntotalargs, rtype, atypes, sk);
 }
 
-void ffi_call(ffi_cif *cif, void (*fn)(void), void *rvalue, void **avalue) {
-  Entry &e = entry_or_die(cif, "ffi_call");
+// Everything but the common case: a null rvalue, void arguments, the real libffi, JITFFI_STATS,
+// and the message for a cif that was not prepared here.
+[[gnu::noinline]] static void call_entry(Entry &e, void (*fn)(void), void *rvalue, void **avalue) {
   // libffi accepts a null rvalue for any result type and discards the result.
   if (!rvalue && e.ret_buf) rvalue = alloca(e.ret_buf);
   if (e.has_void)
@@ -451,6 +626,22 @@ void ffi_call(ffi_cif *cif, void (*fn)(void), void *rvalue, void **avalue) {
   real_ffi()->call(&e.real_cif, fn, rvalue, avalue);
 }
 
+[[gnu::noinline]] static void call_slow(ffi_cif *cif, void (*fn)(void), void *rvalue,
+                                        void **avalue) {
+  call_entry(entry_or_die(cif, "ffi_call"), fn, rvalue, avalue);
+}
+
+// The common case is a tail jump into the stub: no frame of its own, so the call is as deep as
+// Function::call (loop -> stub -> target), with the flags decoded as entry_of does.
+void ffi_call(ffi_cif *cif, void (*fn)(void), void *rvalue, void **avalue) {
+  if (cif && rvalue && (cif->flags & ~kIndexMask) == kTag && !jitffi::detail::g_stats_enabled) {
+    const Entry *e = table().at(cif->flags & kIndexMask);
+    if (e && e->fast && e->nargs == cif->nargs && e->abi == cif->abi)
+      return e->fast(reinterpret_cast<void *>(fn), rvalue, avalue);
+  }
+  call_slow(cif, fn, rvalue, avalue);
+}
+
 // A plan is the entry's stub, looked up once.
 struct ffi_call_plan {
   ffi_cif *cif;
@@ -462,24 +653,15 @@ ffi_call_plan *ffi_call_plan_alloc(ffi_cif *cif) {
   Entry *e = entry_of(cif);
   if (!e) return nullptr;
   auto *p = static_cast<ffi_call_plan *>(std::malloc(sizeof(ffi_call_plan)));
-  if (p) *p = ffi_call_plan{cif, e, e->raw};
+  if (p) *p = ffi_call_plan{cif, e, e->fast};
   return p;
 }
 
 void ffi_call_plan_invoke(ffi_call_plan *plan, void (*fn)(void), void *rvalue, void **avalue) {
   if (!plan) die("ffi_call_plan_invoke", "null plan");
-  if (!rvalue && plan->entry->ret_buf) rvalue = alloca(plan->entry->ret_buf);
-  if (plan->entry->has_void)
-    avalue =
-        real_args(*plan->entry, avalue,
-                  static_cast<void **>(alloca(plan->entry->slots.size() * sizeof(void *) + 1)));
-  if (plan->raw) {
-    count_call(jitffi::BackendKind::Jit);
-    plan->raw(reinterpret_cast<void *>(fn), rvalue, avalue);
-    return;
-  }
-  count_call(jitffi::BackendKind::Libffi);
-  real_ffi()->call(&plan->entry->real_cif, fn, rvalue, avalue);
+  if (plan->raw && rvalue && !jitffi::detail::g_stats_enabled)
+    return plan->raw(reinterpret_cast<void *>(fn), rvalue, avalue);
+  call_entry(*plan->entry, fn, rvalue, avalue);
 }
 
 void ffi_call_plan_free(ffi_call_plan *plan) {

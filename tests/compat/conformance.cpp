@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -566,6 +567,90 @@ TEST(Call, CifReusedAtTheSameAddressWithOtherTypes) {
   }
 }
 
+// ffi_prep_cif remembers shapes by their ffi_type pointers, checked against the contents: a type
+// changed in place (or freed and reallocated at the same address) is prepared anew.
+struct Pair {
+  double a, b;
+};
+struct Triple {
+  std::int64_t a, b, c;
+};
+Pair swap_pair(Pair p) {
+  return {p.b, p.a};
+}
+Triple rotate_triple(Triple t) {
+  return {t.c, t.a, t.b};
+}
+TEST(PrepCif, TypesChangedInPlaceArePreparedAgain) {
+  ffi_type *pair_elems[] = {&ffi_type_double, &ffi_type_double, nullptr};
+  ffi_type *triple_elems[] = {&ffi_type_sint64, &ffi_type_sint64, &ffi_type_sint64, nullptr};
+  ffi_type st{0, 0, FFI_TYPE_STRUCT, pair_elems};  // one address, two meanings in turn
+  ffi_type *args[] = {&st};
+  for (int round = 0; round < 4; ++round) {
+    ffi_cif cif;
+    if (round % 2 == 0) {
+      st = {0, 0, FFI_TYPE_STRUCT, pair_elems};
+      for (int again = 0; again < 2; ++again) {  // the second prep is served from the cache
+        ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &st, args), FFI_OK);
+        EXPECT_EQ(st.size, sizeof(Pair));
+        Pair in{1.5, -2.5}, out{};
+        void *vals[] = {&in};
+        ffi_call(&cif, FFI_FN(swap_pair), &out, vals);
+        EXPECT_EQ(out.a, -2.5);
+        EXPECT_EQ(out.b, 1.5);
+      }
+    } else {
+      st = {0, 0, FFI_TYPE_STRUCT, triple_elems};
+      for (int again = 0; again < 2; ++again) {
+        ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &st, args), FFI_OK);
+        EXPECT_EQ(st.size, sizeof(Triple));
+        Triple in{1, 2, 3}, out{};
+        void *vals[] = {&in};
+        ffi_call(&cif, FFI_FN(rotate_triple), &out, vals);
+        EXPECT_EQ(out.a, 3);
+        EXPECT_EQ(out.b, 1);
+        EXPECT_EQ(out.c, 2);
+      }
+    }
+  }
+  // An element list changed in place (same list address, other element) is seen too.
+  ffi_type inner{0, 0, FFI_TYPE_STRUCT, pair_elems};
+  ffi_type *outer_elems[] = {&inner, nullptr};
+  ffi_type outer{0, 0, FFI_TYPE_STRUCT, outer_elems};
+  ffi_type *oargs[] = {&outer};
+  ffi_cif cif;
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &outer, oargs), FFI_OK);
+  EXPECT_EQ(outer.size, sizeof(Pair));
+  outer_elems[0] = &ffi_type_sint64;  // now {int64}
+  outer.size = 0;
+  outer.alignment = 0;
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &outer, oargs), FFI_OK);
+  EXPECT_EQ(outer.size, 8u);
+  std::int64_t in = -42, out = 0;
+  void *vals[] = {&in};
+  ffi_call(&cif, FFI_FN(identity<std::int64_t>), &out, vals);
+  EXPECT_EQ(out, -42);
+  // A scalar type object of the client's, changed from int64 to double at the same address.
+  ffi_type mine = ffi_type_sint64;
+  ffi_type *margs[] = {&mine};
+  for (int round = 0; round < 2; ++round) {
+    ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &mine, margs), FFI_OK);
+    ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &mine, margs), FFI_OK);
+    if (round == 0) {
+      std::int64_t i = 7, o = 0;
+      void *v[] = {&i};
+      ffi_call(&cif, FFI_FN(identity<std::int64_t>), &o, v);
+      EXPECT_EQ(o, 7);
+      mine = ffi_type_double;
+    } else {
+      double d = 0.25, o = 0;
+      void *v[] = {&d};
+      ffi_call(&cif, FFI_FN(identity<double>), &o, v);
+      EXPECT_EQ(o, 0.25);
+    }
+  }
+}
+
 TEST(Call, Variadic) {
   char buf[64];
   char *p = buf;
@@ -1088,6 +1173,110 @@ TEST(Closure, Errors) {
   EXPECT_EQ(ffi_prep_closure_loc(cl, &unprepared, &echo_handler<int>, nullptr, code), FFI_BAD_ABI);
   ffi_closure_free(cl);
   ffi_closure_free(nullptr);  // documented as harmless
+}
+
+void add_handler(ffi_cif *, void *ret, void **args, void *ud) {
+  *static_cast<ffi_arg *>(ret) =
+      ffi_arg(*static_cast<int *>(args[0]) + int(reinterpret_cast<std::intptr_t>(ud)));
+}
+
+// The permissions of the mapping holding `p` in /proc/self/maps ("r-xp", ...), or empty.
+std::string mapping_perms(const void *p) {
+  std::ifstream maps("/proc/self/maps");
+  const auto a = reinterpret_cast<std::uintptr_t>(p);
+  for (std::string line; std::getline(maps, line);) {
+    unsigned long lo = 0, hi = 0;
+    char perms[8] = {};
+    if (std::sscanf(line.c_str(), "%lx-%lx %7s", &lo, &hi, perms) == 3 && a >= lo && a < hi)
+      return perms;
+  }
+  return {};
+}
+
+// Closures are reused after ffi_closure_free (a pool of pre-made ones where memory is dual
+// mapped): many at once, freed and allocated again, each with its own behaviour, the code never
+// writable, the writable view never executable.
+TEST(Closure, ManyAllocatedFreedAndReused) {
+  ffi_cif cif;
+  ffi_type *args[] = {&ffi_type_sint32};
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &ffi_type_sint32, args), FFI_OK);
+  constexpr int kCount = 300;  // several of the pool's batches
+  for (int round = 0; round < 3; ++round) {
+    std::vector<std::pair<ffi_closure *, void *>> cls;
+    for (int i = 0; i < kCount; ++i) {
+      void *code = nullptr;
+      auto *cl = static_cast<ffi_closure *>(ffi_closure_alloc(sizeof(ffi_closure), &code));
+      ASSERT_NE(cl, nullptr);
+      ASSERT_NE(static_cast<void *>(cl), code);
+      EXPECT_EQ(cl->cif, nullptr);  // a reused closure comes back cleared
+      EXPECT_EQ(cl->user_data, nullptr);
+      ASSERT_EQ(ffi_prep_closure_loc(cl, &cif, &add_handler,
+                                     reinterpret_cast<void *>(std::intptr_t(i * 10 + round)), code),
+                FFI_OK);
+      cls.emplace_back(cl, code);
+    }
+    for (int i = 0; i < kCount; ++i)
+      ASSERT_EQ(reinterpret_cast<int (*)(int)>(cls[std::size_t(i)].second)(5), 5 + i * 10 + round);
+    for (int i : {0, kCount / 2, kCount - 1}) {
+      const std::string code_perms = mapping_perms(cls[std::size_t(i)].second);
+      const std::string rw_perms = mapping_perms(cls[std::size_t(i)].first);
+      EXPECT_EQ(code_perms.substr(0, 3), "r-x") << code_perms;
+      EXPECT_EQ(rw_perms.find('x'), std::string::npos) << rw_perms;
+    }
+    // Freed in another order than allocated, so the next round reuses them mixed.
+    for (int i = 0; i < kCount; i += 2) ffi_closure_free(cls[std::size_t(i)].first);
+    for (int i = 1; i < kCount; i += 2) ffi_closure_free(cls[std::size_t(i)].first);
+  }
+}
+
+// Threads allocating and freeing closures at once (each keeps freed ones for itself, and hands
+// them back to the pool when it exits): each closure calls its own handler with its own data.
+TEST(Closure, ConcurrentAllocFreeAcrossThreads) {
+  ffi_cif cif;
+  ffi_type *args[] = {&ffi_type_sint32};
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &ffi_type_sint32, args), FFI_OK);
+  std::atomic<int> bad{0};
+  for (int wave = 0; wave < 2; ++wave) {
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+      threads.emplace_back([&, t] {
+        std::vector<std::pair<ffi_closure *, void *>> mine;
+        for (int i = 0; i < 500; ++i) {
+          void *code = nullptr;
+          auto *cl = static_cast<ffi_closure *>(ffi_closure_alloc(sizeof(ffi_closure), &code));
+          if (!cl || ffi_prep_closure_loc(cl, &cif, &add_handler,
+                                          reinterpret_cast<void *>(std::intptr_t(t * 1000 + i)),
+                                          code) != FFI_OK) {
+            ++bad;
+            return;
+          }
+          mine.emplace_back(cl, code);
+          if (i % 3 == 2) {  // keep some alive, free the rest as we go
+            for (auto &[c, x] : mine)
+              if (reinterpret_cast<int (*)(int)>(x)(1) !=
+                  1 + int(reinterpret_cast<std::intptr_t>(c->user_data)))
+                ++bad;
+            for (auto &m : mine) ffi_closure_free(m.first);
+            mine.clear();
+          }
+        }
+        for (auto &m : mine) ffi_closure_free(m.first);
+      });
+    for (auto &th : threads) th.join();
+  }
+  EXPECT_EQ(bad.load(), 0);
+}
+
+TEST(ClosureDeathTest, FreeingTwiceOrAForeignPointerDies) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  void *code = nullptr;
+  auto *cl = static_cast<ffi_closure *>(ffi_closure_alloc(sizeof(ffi_closure), &code));
+  ASSERT_NE(cl, nullptr);
+  EXPECT_DEATH(ffi_closure_free(reinterpret_cast<char *>(cl) + 8), "ffi_closure_free");
+  int local = 0;
+  EXPECT_DEATH(ffi_closure_free(&local), "ffi_closure_free");
+  ffi_closure_free(cl);
+  EXPECT_DEATH(ffi_closure_free(cl), "ffi_closure_free");
 }
 
 template <class S>
