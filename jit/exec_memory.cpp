@@ -12,6 +12,13 @@
 
 #include "jitffi/types.h"
 
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>  // client requests: a few no-op instructions outside valgrind
+#define JITFFI_HAVE_VALGRIND_H 1
+#endif
+#endif
+
 namespace jitffi::jit {
 
 using asmjit::JitAllocator;
@@ -167,6 +174,11 @@ void *ExecMemory::commit(const Block &b) {
     }
   }
   VirtMem::flushInstructionCache(b.rx, b.size);
+#if JITFFI_HAVE_VALGRIND_H
+  // Valgrind does not see a write through the RW view change the code at rx: a reused block
+  // (a closure's trampoline after another closure's) would run the old code's translation.
+  VALGRIND_DISCARD_TRANSLATIONS(b.rx, b.size);
+#endif
   return b.rx;
 }
 
