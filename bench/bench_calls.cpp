@@ -253,6 +253,53 @@ void register_closures() {
   });
 }
 
+// ---- Closure kinds (issue 12 item 6): the same int(int,int) closure with other handler shapes.
+
+// A typed handler: the closure's own arguments plus user_data, the result in registers.
+int typed_add(int a, int b, void *) {
+  return a + b;
+}
+
+// The slot-handler floor, written by hand: a thunk that stores its arguments as 8-byte slots and
+// calls `uint64_t handler(const uint64_t *slots, void *user_data)`, whose result it returns.
+using SlotHandler = std::uint64_t (*)(const std::uint64_t *slots, void *user_data);
+SlotHandler g_slot_handler = nullptr;
+void *g_slot_user_data = nullptr;
+__attribute__((noinline)) int cxx_slot_thunk_s2(int a, int b) {
+  const std::uint64_t slots[2] = {std::uint64_t(std::int64_t(a)), std::uint64_t(std::int64_t(b))};
+  return int(g_slot_handler(slots, g_slot_user_data));
+}
+
+template <class F>
+void closure_loop(benchmark::State &st, F f) {
+  int a = 3;
+  for (auto _ : st) {
+    benchmark::DoNotOptimize(f);
+    benchmark::DoNotOptimize(a);
+    benchmark::DoNotOptimize(f(a, 4));
+  }
+}
+
+void register_closure_kinds() {
+  benchmark::RegisterBenchmark("jit_closure_typed/S2", [](benchmark::State &st) {
+    auto cl = jitffi::Closure::typed(jitffi::Signature::parse("i32(i32,i32)"), &typed_add, nullptr,
+                                     {jitffi::BackendChoice::Jit});
+    closure_loop(st, cl.code<int (*)(int, int)>());
+  });
+  // The typed closure through the generic adapter (what libffi and errno capture use).
+  benchmark::RegisterBenchmark("libffi_closure_typed/S2", [](benchmark::State &st) {
+    auto cl = jitffi::Closure::typed(jitffi::Signature::parse("i32(i32,i32)"), &typed_add, nullptr,
+                                     {jitffi::BackendChoice::Libffi});
+    closure_loop(st, cl.code<int (*)(int, int)>());
+  });
+  benchmark::RegisterBenchmark("cxx_closure_slots/S2", [](benchmark::State &st) {
+    g_slot_handler = [](const std::uint64_t *s, void *) -> std::uint64_t {
+      return std::uint64_t(int(s[0]) + int(s[1]));
+    };
+    closure_loop(st, &cxx_slot_thunk_s2);
+  });
+}
+
 // Preparing: libffi's ffi_prep_cif against a JIT compile of a signature not seen before, and a
 // cache hit (Function construction for a signature already compiled).
 void register_prepare() {
@@ -418,6 +465,7 @@ int main(int argc, char **argv) {
   register_boxed();
   register_entries();
   register_closures();
+  register_closure_kinds();
   register_prepare();
 #if defined(__x86_64__)
   register_win64();

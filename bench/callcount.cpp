@@ -147,6 +147,25 @@ void closure_cases() {
   });
 }
 
+// A typed closure (Closure::typed): the handler takes the arguments and user_data in registers.
+int typed_add(int a, int b, void *) {
+  return a + b;
+}
+
+void typed_closure_case() {
+  auto cl = jitffi::Closure::typed(jitffi::Signature::parse("i32(i32,i32)"), &typed_add, nullptr,
+                                   {jitffi::BackendChoice::Jit});
+  section("jit_closure_typed/S2", [&](long n) {
+    auto f = cl.code<int (*)(int, int)>();
+    int x = 3;
+    for (long i = 0; i < n; ++i) {
+      benchmark::DoNotOptimize(f);
+      benchmark::DoNotOptimize(x);
+      benchmark::DoNotOptimize(f(x, 4));
+    }
+  });
+}
+
 void cxx_closure_case() {
   g_cxx_closure_handler = [](void *ret, void **args, void *) {
     *static_cast<std::int64_t *>(ret) = *static_cast<int *>(args[0]) + *static_cast<int *>(args[1]);
@@ -249,6 +268,7 @@ int main(int argc, char **argv) {
   entry_cases<7>();
   closure_cases();
   cxx_closure_case();
+  typed_closure_case();
   prepare_cases();
   throw_cases();
   return 0;

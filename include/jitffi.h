@@ -2,10 +2,10 @@
  *
  * Every handle is opaque and owned by the caller: free it with its _free/_close function
  * (passing NULL is a no-op). The exception: `const jitffi_type *` handles read from a signature
- * or a type belong to it (see jitffi_type). Functions that can fail return a jitffi_status; on failure
- * jitffi_last_error() holds a message for this thread (and, for JITFFI_PARSE_ERROR, the 0-based
- * character position in jitffi_last_error_position()). No C++ exception ever leaves the library
- * through this API. See docs/c-api.md.
+ * or a type belong to it (see jitffi_type). Functions that can fail return a jitffi_status; on
+ * failure jitffi_last_error() holds a message for this thread (and, for JITFFI_PARSE_ERROR, the
+ * 0-based character position in jitffi_last_error_position()). No C++ exception ever leaves the
+ * library through this API. See docs/c-api.md.
  *
  *   jitffi_lib *libm;  jitffi_fn *cos_fn;  double x = 0.5, r;  void *args[] = {&x};
  *   if (jitffi_lib_open("libm.so.6", &libm) != JITFFI_OK ||
@@ -111,10 +111,10 @@ JITFFI_API int jitffi_sig_equal(const jitffi_sig *a, const jitffi_sig *b);
  * was compiled for) and never returned. */
 typedef enum jitffi_abi {
   JITFFI_ABI_HOST = 0,
-  JITFFI_ABI_SYSV_X64 = 1,   /* "sysv": x86-64 System V */
-  JITFFI_ABI_WIN64 = 2,      /* "win64": x64 Windows (ms_abi) */
-  JITFFI_ABI_AAPCS64 = 3,    /* "aapcs64": ARM64 Linux */
-  JITFFI_ABI_APPLE_ARM64 = 4, /* "apple_arm64" */
+  JITFFI_ABI_SYSV_X64 = 1,     /* "sysv": x86-64 System V */
+  JITFFI_ABI_WIN64 = 2,        /* "win64": x64 Windows (ms_abi) */
+  JITFFI_ABI_AAPCS64 = 3,      /* "aapcs64": ARM64 Linux */
+  JITFFI_ABI_APPLE_ARM64 = 4,  /* "apple_arm64" */
   JITFFI_ABI_WINDOWS_ARM64 = 5 /* "windows_arm64": ARM64 Windows (LLP64) */
 } jitffi_abi;
 
@@ -157,8 +157,8 @@ typedef enum jitffi_kind {
 typedef struct jitffi_type jitffi_type;
 
 JITFFI_API jitffi_abi jitffi_host_abi(void);
-/* "sysv", "win64", "aapcs64", "apple_arm64", "windows_arm64" (the host's name for JITFFI_ABI_HOST); NULL for a
- * value outside the enum. */
+/* "sysv", "win64", "aapcs64", "apple_arm64", "windows_arm64" (the host's name for JITFFI_ABI_HOST);
+ * NULL for a value outside the enum. */
 JITFFI_API const char *jitffi_abi_name(jitffi_abi abi);
 /* The signature's ABI (never JITFFI_ABI_HOST); JITFFI_ABI_HOST if sig is NULL. */
 JITFFI_API jitffi_abi jitffi_sig_abi(const jitffi_sig *sig);
@@ -380,6 +380,21 @@ JITFFI_API jitffi_status jitffi_closure_create_hooked(const jitffi_sig *sig, jit
                                                       jitffi_thread_hook enter,
                                                       jitffi_thread_hook leave,
                                                       jitffi_closure **out);
+/* A typed closure: its code calls handler(args..., user_data), `handler` being a C function
+ * with the signature's own result, parameters and calling convention plus a trailing
+ * `void *user_data`, e.g. `int cmp(const void *a, const void *b, void *user_data)` for
+ * "i32(ptr, ptr)". Arguments and result stay in their registers: with the JIT the closure is
+ * `mov reg, user_data; jmp handler` (or, when user_data goes on the stack, a small stub that
+ * copies the caller's stack arguments), near a direct call in cost. With libffi or
+ * capture_errno a boxed closure calls the handler through a prepared call: the same behaviour.
+ * A variadic signature is refused (JITFFI_UNSUPPORTED). options and destroy as for
+ * jitffi_closure_create_full. */
+typedef void (*jitffi_typed_handler)(void); /* cast the handler to it: (jitffi_typed_handler)cmp */
+JITFFI_API jitffi_status jitffi_closure_create_typed(const jitffi_sig *sig,
+                                                     jitffi_typed_handler handler, void *user_data,
+                                                     jitffi_destroy destroy,
+                                                     const jitffi_fn_options *options,
+                                                     jitffi_closure **out);
 /* The code pointer: cast it to the function pointer type of the signature. It must not be
  * called after jitffi_closure_free. */
 JITFFI_API void *jitffi_closure_code(const jitffi_closure *closure);

@@ -638,11 +638,54 @@ void emit_chain_upcall(Assembler &a, const CallPlan &plan, const void *handler,
   upcall(a, plan, handler, cfi);
 }
 
-void write_trampoline(void *rw, const void *context, const void *entry) noexcept {
+// ---- typed closure -------------------------------------------------------------------------
+
+int typed_closure_register(const CallPlan &plan) {
+  if (plan.variadic || plan.pieces.empty() || plan.args.empty())
+    bad_plan(plan, "a typed closure's handler plan ends with the user_data pointer");
+  const ArgPiece &ud = plan.pieces.back();
+  if (ud.arg + 1u != plan.args.size() || ud.kind != PieceKind::Value || ud.size != 8)
+    bad_plan(plan, "a typed closure's handler plan ends with the user_data pointer");
+  return ud.to.loc == Loc::Gpr ? int(ud.to.reg) : -1;
+}
+
+void emit_typed_closure(Assembler &a, const CallPlan &plan, const ClosureContext &ctx,
+                        std::vector<CfiOp> &cfi) {
+  check_plan(plan);
+  const ArgPiece &ud = plan.pieces.back();
+  const std::uint64_t handler = reinterpret_cast<std::uintptr_t>(ctx.handler);
+  const std::uint64_t user_data = reinterpret_cast<std::uintptr_t>(ctx.user_data);
+  if (typed_closure_register(plan) >= 0) {  // the registers are the handler's already
+    a.mov(x(ud.to.reg), user_data);
+    a.mov(x16, handler);
+    a.br(x16);
+    return;
+  }
+  // user_data goes on the stack, after the caller's stack arguments: a new outgoing area with the
+  // caller's stack arguments at the same offsets (x10, x16 and x17 are the only registers
+  // written, so every argument register, x8 included, reaches the handler untouched).
+  push_frame(a, 16, cfi);
+  const std::uint32_t frame = round16(plan.stack_bytes);
+  adjust_sp(a, frame, true);
+  constexpr std::uint32_t kIn = 16;  // the caller's sp is x29 + 16
+  for (std::size_t i = 0; i + 1 < plan.pieces.size(); ++i) {
+    const ArgPiece &p = plan.pieces[i];
+    if (p.to.loc != Loc::Stack) continue;
+    const std::uint32_t size = p.kind == PieceKind::Value ? p.size : 8;
+    copy_bytes(a, sp, p.to.stack_offset, x29, kIn + p.to.stack_offset, size, x10);
+  }
+  a.mov(x10, user_data);
+  a.str(x10, at(a, sp, ud.to.stack_offset, 8, x17));
+  a.mov(x16, handler);
+  a.blr(x16);
+  pop_frame(a, 16, cfi);
+}
+
+void write_trampoline(void *rw, const void *context, const void *entry, unsigned reg) noexcept {
   // A64 encodings (Arm ARM C6.2): LDR (literal, 64-bit) is 0x58000000 | imm19 << 5 | Rt with
   // imm19 the word offset from the instruction; BR is 0xD61F0000 | Rn << 5; BRK #0 0xD4200000.
   const std::uint32_t code[4] = {
-      0x58000000u | (4u << 5) | 9u,   // ldr x9, [pc + 16]   (context)
+      0x58000000u | (4u << 5) | reg,  // ldr x9 (reg), [pc + 16]   (context)
       0x58000000u | (5u << 5) | 16u,  // ldr x16, [pc + 20]  (entry)
       0xD61F0000u | (16u << 5),       // br x16
       0xD4200000u,                    // brk #0: never reached

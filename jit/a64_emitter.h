@@ -79,11 +79,18 @@ void emit_chain_downcall(asmjit::a64::Assembler &a, const abi::CallPlan &plan,
 void emit_chain_upcall(asmjit::a64::Assembler &a, const abi::CallPlan &plan, const void *handler,
                        std::vector<CfiOp> &cfi);
 
+// A typed closure (see x64::emit_typed_closure): `plan` is the handler's, the closure's signature
+// with the user_data pointer appended; typed_closure_register is where user_data goes, or -1.
+int typed_closure_register(const abi::CallPlan &plan);
+void emit_typed_closure(asmjit::a64::Assembler &a, const abi::CallPlan &plan,
+                        const ClosureContext &ctx, std::vector<CfiOp> &cfi);
+
 // Per-closure trampoline, 32 bytes: `ldr x9, ctx; ldr x16, entry; br x16; brk #0` and the two
 // 8-byte literals. x9 is a temporary of AAPCS64 (no argument register), x16 (IP0) is the
 // register the ABI sets aside for veneers like this one. The instructions are the same for every
 // closure: only the literals differ, which are data, so a reused block never runs stale code.
+// With `reg` another register than x9 (x0-x7) gets the context: a typed closure's user_data.
 inline constexpr std::size_t kTrampolineSize = 32;
-void write_trampoline(void *rw, const void *context, const void *entry) noexcept;
+void write_trampoline(void *rw, const void *context, const void *entry, unsigned reg = 9) noexcept;
 
 }  // namespace jitffi::jit::a64

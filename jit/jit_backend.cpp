@@ -33,6 +33,15 @@ class JitBackend final : public Backend {
     void *code = entry->code();
     return std::make_unique<jit::JitClosure>(code, handler, user_data, mem, std::move(entry));
   }
+
+  std::unique_ptr<ClosureImpl> make_typed_closure(const Signature &handler_sig, const void *handler,
+                                                  void *user_data) override {
+    if (abi::isa_of(handler_sig.abi()) != jit::host_isa()) return nullptr;
+    const jit::EntryRef e = jit::StubCache::global().entry(handler_sig);
+    if (!e->error.empty()) return nullptr;  // Closure adapts a boxed closure instead
+    jit::ExecMemory &mem = jit::ExecMemory::near(handler);
+    return std::make_unique<jit::JitTypedClosure>(e->plan, handler, user_data, mem);
+  }
 };
 
 }  // namespace

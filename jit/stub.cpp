@@ -54,6 +54,9 @@ void emit(x64::CodeOut &out, const abi::CallPlan &plan, StubKind kind, const voi
       return x64::emit_chain_downcall(out, plan, cfi);
     case StubKind::ChainUpcall:
       return x64::emit_chain_upcall(out, plan, target, cfi);
+    case StubKind::TypedClosure:
+      return x64::emit_typed_closure(out, plan, *static_cast<const x64::ClosureContext *>(target),
+                                     cfi);
     case StubKind::Downcall:
     case StubKind::Bound:
       break;
@@ -70,6 +73,9 @@ void emit(asmjit::a64::Assembler &a, const abi::CallPlan &plan, StubKind kind, c
       return a64::emit_chain_downcall(a, plan, cfi);
     case StubKind::ChainUpcall:
       return a64::emit_chain_upcall(a, plan, target, cfi);
+    case StubKind::TypedClosure:
+      return a64::emit_typed_closure(a, plan, *static_cast<const a64::ClosureContext *>(target),
+                                     cfi);
     case StubKind::Value:
     case StubKind::ValueErrno:
       return a64::emit_entry(a, plan, EntryKind::Value, entry_hooks(kind), cfi);
@@ -149,6 +155,8 @@ Stub::Stub(const abi::CallPlan &plan, StubKind kind, std::string_view name, cons
   if (kind == StubKind::Bound && !target) throw Error("jitffi: a bound stub needs a target");
   if (kind == StubKind::ChainUpcall && !target)
     throw Error("jitffi: a static chain entry needs a handler");
+  if (kind == StubKind::TypedClosure && !target)
+    throw Error("jitffi: a typed closure needs its handler and user_data");
   if (plan.isa != host_isa())
     throw UnsupportedError("jitffi: cannot run " + std::string(abi_name(plan.abi)) +
                            " code on this host");

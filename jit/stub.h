@@ -28,6 +28,9 @@ enum class StubKind : std::uint8_t {
   Slots,       // R stub(void *fn, const uint64_t *slots)
   ValueErrno,  // Value, swapping errno with the thread's saved copy around the call
   SlotsErrno,
+  // A typed closure's code (Closure::typed), in its stack form: `target` is a ClosureContext
+  // holding the handler and user_data, both written into the code.
+  TypedClosure,
 };
 
 class Stub {

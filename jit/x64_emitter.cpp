@@ -1049,6 +1049,55 @@ void emit_chain_upcall(CodeOut &out, const CallPlan &plan, const void *handler,
   upcall(out, plan, handler, cfi);
 }
 
+// ---- typed closure -------------------------------------------------------------------------
+
+int typed_closure_register(const CallPlan &plan) {
+  if (plan.variadic || plan.pieces.empty() || plan.args.empty())
+    bad_plan(plan, "a typed closure's handler plan ends with the user_data pointer");
+  const ArgPiece &ud = plan.pieces.back();
+  if (ud.arg + 1u != plan.args.size() || ud.kind != PieceKind::Value || ud.size != 8)
+    bad_plan(plan, "a typed closure's handler plan ends with the user_data pointer");
+  return ud.to.loc == Loc::Gpr ? int(ud.to.reg) : -1;
+}
+
+void emit_typed_closure(CodeOut &out, const CallPlan &plan, const ClosureContext &ctx,
+                        std::vector<CfiOp> &cfi_ops) {
+  check_plan(plan);
+  Emit a(out);
+  const ArgPiece &ud = plan.pieces.back();
+  const std::int64_t handler = std::int64_t(reinterpret_cast<std::uintptr_t>(ctx.handler));
+  const std::int64_t user_data = std::int64_t(reinterpret_cast<std::uintptr_t>(ctx.user_data));
+  if (typed_closure_register(plan) >= 0) {  // the registers are the handler's already
+    a.mov(gpq(ud.to.reg), Imm(user_data));
+    a.mov(r11, Imm(handler));
+    a.jmp(r11);
+    return;
+  }
+  // user_data goes on the stack, after the caller's stack arguments: a new outgoing area with
+  // the caller's stack arguments at the same offsets. Only r11 is written: every argument
+  // register reaches the handler untouched, and its result registers the caller.
+  const std::uint32_t frame = round16(plan.stack_bytes) + 8;  // rsp 16-byte aligned at the call
+  Cfi cfi{a, cfi_ops};
+  a.sub(rsp, frame);
+  cfi.offset(std::int32_t(frame));
+  for (std::size_t i = 0; i + 1 < plan.pieces.size(); ++i) {
+    const ArgPiece &p = plan.pieces[i];
+    if (p.to.loc != Loc::Stack) continue;
+    const std::uint32_t size = p.kind == PieceKind::Value ? p.size : 8;
+    for (std::uint32_t o = 0; o < size; o += 8) {  // whole slots: the caller wrote them
+      a.mov(r11, qword_ptr(rsp, std::int32_t(frame + 8 + p.to.stack_offset + o)));
+      a.mov(qword_ptr(rsp, std::int32_t(p.to.stack_offset + o)), r11);
+    }
+  }
+  a.mov(r11, Imm(user_data));
+  a.mov(qword_ptr(rsp, std::int32_t(ud.to.stack_offset)), r11);
+  a.mov(r11, Imm(handler));
+  a.call(r11);
+  a.add(rsp, frame);
+  cfi.offset(-std::int32_t(frame));
+  a.ret();
+}
+
 bool encoding_matches(const CallPlan &plan, std::string *why) {
   // Bytes of one stub kind (0 downcall, 1 bound, 2 upcall, 3 and 4 their static chain forms),
   // compiled as a stub is (own encodings, asmjit where needed) or by asmjit alone.
@@ -1109,12 +1158,24 @@ bool encoding_matches(const CallPlan &plan, std::string *why) {
   return true;
 }
 
-void write_trampoline(void *rw, const void *context, const void *entry) noexcept {
+void write_trampoline(void *rw, const void *rx, const void *context, const void *entry,
+                      unsigned reg) noexcept {
   unsigned char *p = static_cast<unsigned char *>(rw);
   const std::uint64_t ctx = reinterpret_cast<std::uint64_t>(context);
   const std::uint64_t dst = reinterpret_cast<std::uint64_t>(entry);
-  p[0] = 0x49, p[1] = 0xBA;  // mov r10, imm64
+  p[0] = std::uint8_t(0x48 | (reg >> 3)), p[1] = std::uint8_t(0xB8 + (reg & 7));  // mov reg, imm64
   std::memcpy(p + 2, &ctx, 8);
+  // jmp rel32 when the entry is within reach of the trampoline (it is in the same memory): a
+  // direct jump, no second immediate.
+  const std::int64_t rel =
+      std::int64_t(dst) - std::int64_t(reinterpret_cast<std::uint64_t>(rx) + 15);
+  if (rel >= INT32_MIN && rel <= INT32_MAX) {
+    const std::int32_t r32 = std::int32_t(rel);
+    p[10] = 0xE9;  // jmp rel32
+    std::memcpy(p + 11, &r32, 4);
+    std::memset(p + 15, 0xCC, kTrampolineSize - 15);  // int3: never reached
+    return;
+  }
   p[10] = 0x49, p[11] = 0xBB;  // mov r11, imm64
   std::memcpy(p + 12, &dst, 8);
   p[20] = 0x41, p[21] = 0xFF, p[22] = 0xE3;  // jmp r11

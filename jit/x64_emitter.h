@@ -114,14 +114,27 @@ void emit_chain_downcall(CodeOut &out, const abi::CallPlan &plan, std::vector<Cf
 void emit_chain_upcall(CodeOut &out, const abi::CallPlan &plan, const void *handler,
                        std::vector<CfiOp> &cfi);
 
+// A typed closure (Closure::typed): `plan` is its handler's, `R handler(args..., void *user_data)`
+// in the closure's own convention (the closure's signature with a pointer appended), and `ctx`
+// the handler and user_data, both written into the code. When user_data goes in a register the
+// closure is `mov reg, user_data; jmp handler`; when it goes on the stack, the closure copies the
+// caller's stack arguments into a new area, adds user_data, calls the handler and returns its
+// result registers as they are. typed_closure_register: that register, or -1 (the stack form).
+int typed_closure_register(const abi::CallPlan &plan);
+void emit_typed_closure(CodeOut &out, const abi::CallPlan &plan, const ClosureContext &ctx,
+                        std::vector<CfiOp> &cfi);
+
 // Whether compiling (the emitter's own encodings) and asmjit alone give the same bytes for this
 // plan's downcall, bound downcall and upcall (and their static chain forms; JITFFI_CHECK_ENCODER=1
 // makes every compiled stub check it). On a mismatch `why` names the stub kind and the first
 // differing byte.
 bool encoding_matches(const abi::CallPlan &plan, std::string *why = nullptr);
 
-// Per-closure trampoline: `mov r10, context; mov r11, entry; jmp r11`.
+// Per-closure trampoline, written at rw to run at rx: `mov r10, context; jmp entry` (rel32), or
+// `mov r10, context; mov r11, entry; jmp r11` when the entry is out of rel32 reach. With `reg`
+// another register than r10 (not r11) gets the context: a typed closure's user_data argument.
 inline constexpr std::size_t kTrampolineSize = 23;
-void write_trampoline(void *rw, const void *context, const void *entry) noexcept;
+void write_trampoline(void *rw, const void *rx, const void *context, const void *entry,
+                      unsigned reg = 10) noexcept;
 
 }  // namespace jitffi::jit::x64

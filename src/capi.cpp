@@ -452,6 +452,26 @@ jitffi_status jitffi_closure_create_full(const jitffi_sig *sig, jitffi_handler h
   });
 }
 
+jitffi_status jitffi_closure_create_typed(const jitffi_sig *sig, jitffi_typed_handler handler,
+                                          void *user_data, jitffi_destroy destroy,
+                                          const jitffi_fn_options *options, jitffi_closure **out) {
+  static const char kWhere[] = "jitffi_closure_create_typed";
+  if (!out) return null_arg(kWhere, "out");
+  *out = nullptr;
+  if (!sig) return null_arg(kWhere, "sig");
+  if (!handler) return null_arg(kWhere, "handler");
+  jitffi::CallOptions opts;
+  if (jitffi_status s = to_options(kWhere, options, opts)) return s;
+  return guard(kWhere, [&] {
+    auto c = std::make_unique<jitffi_closure>();
+    c->closure =
+        jitffi::Closure::typed(sig->sig, reinterpret_cast<const void *>(handler), user_data, opts);
+    c->destroy = destroy;  // set last, as in jitffi_closure_create_full
+    c->user_data = user_data;
+    *out = c.release();
+  });
+}
+
 namespace {
 // The handler of a closure with thread hooks: brackets the host's handler with enter/leave.
 struct HookedHandler {

@@ -1,10 +1,12 @@
 // Function (a prepared foreign call), the saved errno, and Closure.
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
 #include <optional>
 #include <sstream>
 #include <utility>
+#include <vector>
 
 #include "jitffi/function.h"
 #include "src/api_internal.h"
@@ -276,6 +278,47 @@ Closure::Closure(Signature sig, Fn fn, CallOptions options) {
   Closure tmp(std::move(sig), capture ? +errno_trampoline : +trampoline, owned.get(), options);
   *this = std::move(tmp);
   fn_ = std::move(owned);
+}
+
+Closure Closure::typed(Signature sig, const void *handler, void *user_data, CallOptions options) {
+  if (!handler) throw Error("Closure::typed: null handler for " + sig.canonical());
+  if (sig.is_variadic())
+    throw UnsupportedError("Closure::typed: " + sig.canonical() +
+                           " is variadic: a handler has no place for user_data after `...`");
+  // The handler's signature: the closure's with the user_data pointer appended.
+  std::vector<TypeRef> params = sig.params();
+  params.push_back(Type::pointer());
+  Signature handler_sig(sig.abi(), sig.ret(), std::move(params));
+  if (!options.capture_errno) {
+    detail::check_closures_possible(sig);
+    detail::Backend &backend = detail::choose_backend(sig, options.backend);
+    if (auto impl = backend.make_typed_closure(handler_sig, handler, user_data)) {
+      Closure c;
+      c.sig_ = std::make_unique<Signature>(std::move(sig));
+      c.impl_ = std::move(impl);
+      g_live_closures.fetch_add(1, std::memory_order_relaxed);
+      if (detail::g_stats_enabled)
+        detail::stats().closures[int(c.impl_->kind())].fetch_add(1, std::memory_order_relaxed);
+      return c;
+    }
+  }
+  // The generic adapter (libffi, errno capture, a signature the JIT serves only boxed): a boxed
+  // closure whose handler calls the typed one through a Function of the handler's signature, on
+  // the same back end. Its result goes straight into the closure's result buffer (widened as a
+  // boxed handler's must be; for a result in memory the buffer is the caller's).
+  Function call(handler_sig, const_cast<void *>(handler), {options.backend});
+  const std::size_t n = sig.params().size();
+  Fn fn = [call = std::move(call), n, user_data](void *ret, void **args) {
+    void *small[16];
+    std::vector<void *> big;
+    void **argv = small;
+    if (n + 1 > std::size(small)) big.resize(n + 1), argv = big.data();
+    std::copy(args, args + n, argv);
+    void *ud = user_data;
+    argv[n] = &ud;
+    call.call(ret, argv);
+  };
+  return Closure(std::move(sig), std::move(fn), options);
 }
 
 Closure::~Closure() {

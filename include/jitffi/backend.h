@@ -137,6 +137,14 @@ class Backend {
   virtual std::shared_ptr<const CallImpl> prepare(const Signature &sig) = 0;
   virtual std::unique_ptr<ClosureImpl> make_closure(const Signature &sig, ClosureHandler handler,
                                                     void *user_data) = 0;
+  // A typed closure (Closure::typed) made natively: code with the signature `handler_sig` less
+  // its last parameter that calls handler(args..., user_data), `handler_sig` being the
+  // handler's. Null when this back end has no such code (Closure then adapts a boxed closure).
+  virtual std::unique_ptr<ClosureImpl> make_typed_closure(const Signature &handler_sig,
+                                                          const void *handler, void *user_data) {
+    (void)handler_sig, (void)handler, (void)user_data;
+    return nullptr;
+  }
 };
 
 // Why this process cannot run code it writes (probed once; JITFFI_DEBUG says it once), or empty.

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 
 #include "jitffi/backend.h"
@@ -505,6 +506,26 @@ class Closure {
   ~Closure();
   Closure(Closure &&) noexcept;
   Closure &operator=(Closure &&) noexcept;
+
+  // A typed closure: its code calls `R handler(params..., void *user_data)`, a function with the
+  // signature's own result, parameters and calling convention plus a trailing pointer that
+  // receives user_data, so arguments and result travel in their registers with no boxing.
+  // With the JIT (and no capture_errno) the code is `mov reg, user_data; jmp handler` when
+  // user_data goes in a register, and copies the caller's stack arguments when it goes on the
+  // stack. With libffi, or capture_errno, a boxed closure calls the handler through a Function
+  // (the same behaviour, at a boxed closure's cost plus a downcall). Throws UnsupportedError for
+  // a variadic signature (a C function has no parameter after `...`).
+  static Closure typed(Signature sig, const void *handler, void *user_data,
+                       CallOptions options = {});
+  template <class R, class... A>
+  static Closure typed(Signature sig, R (*handler)(A...), void *user_data,
+                       CallOptions options = {}) {
+    static_assert(
+        sizeof...(A) > 0 &&
+            std::is_same_v<std::tuple_element_t<sizeof...(A) - 1, std::tuple<A...>>, void *>,
+        "a typed closure's handler takes void *user_data last");
+    return typed(std::move(sig), reinterpret_cast<const void *>(handler), user_data, options);
+  }
 
   void *code() const noexcept { return impl_ ? impl_->code() : nullptr; }
   template <class F>

@@ -697,6 +697,94 @@ CASE(closure_destroy) {
   jitffi_sig_free(sig);
 }
 
+/* Typed closures: the handler has the closure's own parameters plus user_data. */
+static int typed_compare(const void *a, const void *b, void *user_data) {
+  ((struct destroy_state *)user_data)->calls++;
+  return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
+}
+
+static long typed_sum7(long a, long b, long c, long d, long e, long f, long g, void *user_data) {
+  return a + 10 * b + 100 * c + 1000 * d + 10000 * e + 100000 * f + 1000000 * g +
+         *(const long *)user_data;
+}
+
+static int typed_errno(int before, void *user_data) {
+  *(int *)user_data = jitffi_saved_errno();
+  errno = EBADF;
+  (void)before;
+  return 0;
+}
+
+CASE(closure_typed) {
+  jitffi_sig *cmp_sig = NULL, *sum_sig = NULL, *err_sig = NULL, *va_sig = NULL;
+  int pass;
+  CHECK_OK(jitffi_sig_parse("int(const void *, const void *)", &cmp_sig));
+  CHECK_OK(jitffi_sig_parse("long(long, long, long, long, long, long, long)", &sum_sig));
+  CHECK_OK(jitffi_sig_parse("int(int)", &err_sig));
+  CHECK_OK(jitffi_sig_parse("int(int, ...)", &va_sig));
+  if (!cmp_sig || !sum_sig || !err_sig || !va_sig) return;
+  /* AUTO and LIBFFI, each without and with errno capture. */
+  for (pass = 0; pass < 4; ++pass) {
+    jitffi_fn_options opts;
+    jitffi_closure *c = NULL;
+    struct destroy_state st = {0, 0};
+    int values[] = {9, -3, 7, 0, 12, 5, -8, 1};
+    size_t k;
+    int (*cmp)(const void *, const void *);
+    long (*sum)(long, long, long, long, long, long, long);
+    long bias = 5000000000L;
+    int seen = -1;
+    int (*cb)(int);
+    opts.backend = pass < 2 ? JITFFI_BACKEND_AUTO : JITFFI_BACKEND_LIBFFI;
+    opts.capture_errno = pass % 2;
+    CHECK_OK(jitffi_closure_create_typed(cmp_sig, (jitffi_typed_handler)typed_compare, &st,
+                                         count_destroy, &opts, &c));
+    if (!c) continue;
+    if (pass >= 2) CHECK(strcmp(jitffi_closure_backend(c), "libffi") == 0);
+    *(void **)&cmp = jitffi_closure_code(c);
+    qsort(values, sizeof values / sizeof values[0], sizeof values[0], cmp);
+    for (k = 1; k < sizeof values / sizeof values[0]; ++k) CHECK(values[k - 1] <= values[k]);
+    CHECK(st.calls > 0);
+    jitffi_closure_free(c);
+    CHECK(st.destroyed == 1);
+
+    /* The seventh long goes on the stack on SysV, and user_data after it. */
+    CHECK_OK(jitffi_closure_create_typed(sum_sig, (jitffi_typed_handler)typed_sum7, &bias, NULL,
+                                         &opts, &c));
+    if (!c) continue;
+    *(void **)&sum = jitffi_closure_code(c);
+    CHECK(sum(1, 2, 3, 4, 5, 6, 7) == 7654321L + 5000000000L);
+    jitffi_closure_free(c);
+
+    /* Errno: with capture the caller keeps its own, without it sees the handler's EBADF. */
+    CHECK_OK(jitffi_closure_create_typed(err_sig, (jitffi_typed_handler)typed_errno, &seen, NULL,
+                                         &opts, &c));
+    if (!c) continue;
+    jitffi_set_saved_errno(99);
+    *(void **)&cb = jitffi_closure_code(c);
+    CHECK(errno_after(cb, ENOENT) == (opts.capture_errno ? ENOENT : EBADF));
+    CHECK(seen == (opts.capture_errno ? ENOENT : 99));
+    CHECK(jitffi_saved_errno() == 99);
+    jitffi_closure_free(c);
+  }
+  /* Refusals: a variadic signature, a NULL handler. */
+  {
+    jitffi_closure *c = (jitffi_closure *)&c;
+    CHECK_STATUS(jitffi_closure_create_typed(va_sig, (jitffi_typed_handler)typed_errno, NULL, NULL,
+                                             NULL, &c),
+                 JITFFI_UNSUPPORTED);
+    CHECK(c == NULL);
+    CHECK(contains(jitffi_last_error(), "variadic"));
+    CHECK_STATUS(jitffi_closure_create_typed(cmp_sig, NULL, NULL, NULL, NULL, &c),
+                 JITFFI_INVALID_ARGUMENT);
+    CHECK(contains(jitffi_last_error(), "handler is NULL"));
+  }
+  jitffi_sig_free(cmp_sig);
+  jitffi_sig_free(sum_sig);
+  jitffi_sig_free(err_sig);
+  jitffi_sig_free(va_sig);
+}
+
 /* Thread hooks: enter says "new" (1) on any thread but the one the "runtime" knows, as Chez's
  * Sactivate_thread does; leave must then run after the handler, on that thread, and only then. */
 static pthread_t hook_known_thread;
@@ -1014,6 +1102,7 @@ static const struct case_entry cases[] = {
     ENTRY(closure_capture_errno),
     ENTRY(closure_destroy),
     ENTRY(closure_hooked),
+    ENTRY(closure_typed),
     ENTRY(fn_keeps_library),
     ENTRY(value_and_slot_calls),
     ENTRY(raw_entries),

@@ -142,6 +142,7 @@ const DiffLib &load_lib(const std::string &abi, const std::string &path) {
     }
   lib->reset = sym<void (*)()>(h, path, "diff_reset");
   lib->failure_count = sym<unsigned (*)()>(h, path, "diff_failure_count");
+  lib->typed_calls = sym<unsigned (*)()>(h, path, "diff_typed_calls");
   lib->first_failure = sym<const char *(*)()>(h, path, "diff_first_failure");
   slot = std::move(lib);
   return *slot;

@@ -20,6 +20,7 @@ struct DiffLib {
 
   void (*reset)() = nullptr;
   unsigned (*failure_count)() = nullptr;
+  unsigned (*typed_calls)() = nullptr;
   const char *(*first_failure)() = nullptr;
 };
 

@@ -8,10 +8,16 @@
 
 static unsigned g_failures;
 static char g_first[512];
+static unsigned g_typed_calls;
 
 void diff_reset(void) {
   g_failures = 0;
   g_first[0] = 0;
+  g_typed_calls = 0;
+}
+
+unsigned diff_typed_calls(void) {
+  return g_typed_calls;
 }
 
 unsigned diff_failure_count(void) {
@@ -100,4 +106,12 @@ int diff_check_values(unsigned sig, const char *who, int n, const void *const *g
     }
   }
   return bad;
+}
+
+void diff_check_user_data(unsigned sig, const void *got, const void *want) {
+  ++g_typed_calls;
+  if (got == want) return;
+  if (!g_failures++)
+    snprintf(g_first, sizeof g_first, "signature %u, typed handler: user_data %p, expected %p", sig,
+             got, want);
 }

@@ -31,6 +31,9 @@ struct diff_entry {
   void (*fill_ret)(void *ret);
   int (*call_closure)(void *fn); /* mismatches in the result the closure returned */
   const unsigned *layout;
+  /* R diff_typed_i(params..., void *user_data): a typed closure's handler (Closure::typed),
+   * which checks its arguments and that user_data is its own address; 0 when variadic. */
+  void *typed_handler;
 };
 
 struct diff_chunk {
@@ -88,6 +91,10 @@ struct diff_value {
  * (every generated value is exact); a long double by its value bytes only, never its padding. */
 DIFF_HIDDEN int diff_check_values(unsigned sig, const char *who, int n, const void *const *got,
                                   const struct diff_value *exp);
+/* Counts a typed handler's call and records a mismatch when its user_data is not `want`. */
+DIFF_HIDDEN void diff_check_user_data(unsigned sig, const void *got, const void *want);
+/* Typed handler calls since diff_reset(). */
+unsigned diff_typed_calls(void);
 
 #ifdef __cplusplus
 }

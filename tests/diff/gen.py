@@ -402,11 +402,28 @@ def emit_signature(abi, seed, i):
         o.append("  %s;" % call)
         o.append("  return 0;")
     o.append("}")
+    # The typed closure handler (Closure::typed): the signature's own parameters and convention
+    # plus user_data, which must be the handler's own address; checks both, returns the known
+    # result. A variadic signature has none.
+    if not variadic:
+        tdecl = ", ".join([p.declarator("a%d" % k) for k, p in enumerate(params)] + ["void *ud"])
+        o.append("%s%sdiff_typed_%d(%s) {" % (rc + ("" if rc.endswith("*") else " "), attr, i,
+                                              tdecl))
+        if params:
+            o.append("  const void *got[] = {%s};" % ", ".join(
+                "&a%d" % k for k in range(len(params))))
+        o.append("  diff_check_values(%d, \"typed handler\", %d, %s, %s);" % (
+            i, len(params), "got" if params else "0", av))
+        o.append("  diff_check_user_data(%d, ud, (void *)diff_typed_%d);" % (i, i))
+        if ret:
+            o.append("  return diff_r%d;" % i)
+        o.append("}")
+    typed = "(void *)diff_typed_%d" % i if not variadic else "0"
     lay = layout_numbers(ret) + [n for p in params for n in layout_numbers(p)]
     o.append("static const unsigned diff_lay%d[] = {%s};" % (i, ", ".join(lay)))
     entry = ("{%d, \"%s\", (void *)diff_target_%d, diff_fill_args_%d, diff_check_args_%d, "
-             "diff_check_ret_%d, diff_fill_ret_%d, diff_call_closure_%d, diff_lay%d}" %
-             ((i, canon) + (i,) * 7))
+             "diff_check_ret_%d, diff_fill_ret_%d, diff_call_closure_%d, diff_lay%d, %s}" %
+             ((i, canon) + (i,) * 7 + (typed,)))
     return "\n".join(o) + "\n", entry, canon
 
 

@@ -461,6 +461,72 @@ class DiffTest : public testing::TestWithParam<Mode> {
     return Outcome::Mismatch;
   }
 
+  // A typed closure (Closure::typed) of the signature, its handler the compiler's
+  // diff_typed_i(params..., user_data), called by the compiler's caller.
+  Outcome typed_closure(const diff_entry &e, const Signature &sig, BackendChoice choice,
+                        bool capture_errno, std::string &report) {
+    set_current("typed closure", e, lib_->abi.c_str());
+    Closure cl;
+    try {
+      cl = Closure::typed(sig, e.typed_handler, e.typed_handler, {choice, capture_errno});
+    } catch (const UnsupportedError &x) {
+      BackendKind kind = choice == BackendChoice::Jit ? BackendKind::Jit : BackendKind::Libffi;
+      if (unsupported_is_expected(kind, sig).empty())
+        report = header(e, sig) + "\nunsupported: " + x.what();
+      return Outcome::Unsupported;
+    }
+    lib_->reset();
+    const int bad_ret = e.call_closure(cl.code());
+    const unsigned calls = lib_->typed_calls(), failures = lib_->failure_count();
+    std::ostringstream why;
+    if (calls != 1) why << "\nthe handler ran " << calls << " times";
+    if (failures)
+      why << "\n"
+          << failures << " mismatch(es) (" << bad_ret
+          << " in the result the C caller got); first: " << lib_->first_failure();
+    if (why.str().empty()) return Outcome::Ok;
+    report = header(e, sig) + why.str();
+    return Outcome::Mismatch;
+  }
+
+  void run_typed(BackendChoice choice, bool capture_errno) {
+    require_backend(choice);
+    if (IsSkipped()) return;
+    Tally t;
+    unsigned variadic = 0, in_register = 0;
+    const std::size_t live_before = Closure::live_count();
+    for (const diff_entry *e : selected()) {
+      if (!e->typed_handler) {  // variadic: no typed closure (Closure::typed refuses it)
+        ++variadic;
+        continue;
+      }
+      std::string report;
+      Signature sig = build_signature(e->sig);
+      if (verbose()) std::printf("%s\n", header(*e, sig).c_str());
+      Outcome o = typed_closure(*e, sig, choice, capture_errno, report);
+      t.add(o, report);
+      if (o != Outcome::Unsupported) {  // where the handler's plan puts user_data
+        std::vector<TypeRef> params = sig.params();
+        params.push_back(Type::pointer());
+        const abi::CallPlan plan = abi::classify(Signature(sig.abi(), sig.ret(), params));
+        in_register += plan.pieces.back().to.loc != abi::Loc::Stack;
+      }
+    }
+    std::printf(
+        "[diff] mode %s, back end %s, typed closures%s: %u signatures (%u variadic ones have "
+        "none), %u run (user_data in a register %u, on the stack %u), %u agree with the "
+        "compiler, %u mismatches, %u unsupported (%u unexpected)\n",
+        lib_->abi.c_str(), choice == BackendChoice::Jit ? "jit" : "libffi",
+        capture_errno ? " with errno capture" : "", t.run + t.unsupported, variadic, t.run,
+        in_register, t.run - in_register, t.ok, t.mismatches, t.unsupported,
+        t.unexpected_unsupported);
+    for (const std::string &r : t.reports) ADD_FAILURE() << r;
+    EXPECT_EQ(Closure::live_count(), live_before) << "closures leaked";
+    EXPECT_EQ(t.mismatches, 0u);
+    EXPECT_EQ(t.unexpected_unsupported, 0u);
+    EXPECT_GT(t.run, 0u) << "nothing ran";
+  }
+
   void run(BackendChoice choice, bool closures) {
     require_backend(choice);
     if (IsSkipped()) return;
@@ -543,6 +609,17 @@ TEST_P(DiffTest, JitDowncalls) {
 }
 TEST_P(DiffTest, JitClosures) {
   run(BackendChoice::Jit, true);
+}
+// Typed closures (Closure::typed, issue 12 item 6): the JIT's own code, and the adapter that
+// libffi and errno capture use.
+TEST_P(DiffTest, JitTypedClosures) {
+  run_typed(BackendChoice::Jit, false);
+}
+TEST_P(DiffTest, JitTypedClosuresErrno) {
+  run_typed(BackendChoice::Jit, true);
+}
+TEST_P(DiffTest, LibffiTypedClosures) {
+  run_typed(BackendChoice::Libffi, false);
 }
 // The value and slot entries of every signature (issue 12): downcalls, plain and with errno.
 TEST_P(DiffTest, JitEntries) {
