@@ -53,8 +53,8 @@ struct State {
   std::string path;
   std::mutex mutex;
   Shared *shared = nullptr;
-  unsigned char *code_rw = nullptr;  // the thunks' memory, written through this view
-  const unsigned char *code_rx = nullptr;  // and run through this one (never rwx)
+  unsigned char *code_rw = nullptr;          // the thunks' memory, written through this view
+  const unsigned char *code_rx = nullptr;    // and run through this one (never rwx)
   std::map<std::string, std::size_t> index;  // binding, function, address -> entries[i]
   std::vector<Entry> entries;
   std::string error;  // why thunks cannot be made (empty: they can)
@@ -93,8 +93,8 @@ void write_lines() {
 
 // Maps the shared counters and the thunk memory (a memfd seen twice: writable and executable).
 void map_memory(State &s) {
-  void *shared = ::mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE,
-                        MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  void *shared =
+      ::mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (shared == MAP_FAILED) {
     s.error = std::string("mmap of the counters failed: ") + std::strerror(errno);
     return;
@@ -170,8 +170,9 @@ void *counted(std::string_view binding, const std::string &function, void *addre
   const std::string key = std::string(binding) + '\n' + function + '\n' + addr;
   auto found = s->index.find(key);
   if (found != s->index.end())
-    return address ? const_cast<unsigned char *>(s->code_rx) + s->entries[found->second].slot * kSlot
-                   : nullptr;
+    return address
+               ? const_cast<unsigned char *>(s->code_rx) + s->entries[found->second].slot * kSlot
+               : nullptr;
   long slot = -1;
   if (address) {
     if (!s->error.empty())

@@ -28,7 +28,8 @@ TEST_F(SqliteDeclared, ThreadsafeMatchesTheCompileOptions) {
   EXPECT_GE(mode, 0);
   EXPECT_LE(mode, 2);
   auto db = sq::Database::open(lib_, ":memory:");
-  auto q = db.prepare("SELECT sqlite_compileoption_used('THREADSAFE=" + std::to_string(mode) + "')");
+  auto q =
+      db.prepare("SELECT sqlite_compileoption_used('THREADSAFE=" + std::to_string(mode) + "')");
   ASSERT_TRUE(q.step());
   EXPECT_EQ(q.column_int64(0), 1) << "THREADSAFE=" << mode;
 }
@@ -70,9 +71,9 @@ TEST_F(SqliteDeclared, CloseV2DefersWhileAStatementIsOpen) {
                                   static_cast<const char *>(nullptr)),
             kOk);
   void *stmt = nullptr;
-  ASSERT_EQ(a.prepare_v2.invoke<int>(db, "SELECT 42", -1, &stmt,
-                                     static_cast<const char **>(nullptr)),
-            kOk);
+  ASSERT_EQ(
+      a.prepare_v2.invoke<int>(db, "SELECT 42", -1, &stmt, static_cast<const char **>(nullptr)),
+      kOk);
   EXPECT_EQ(a.close.invoke<int>(db), kBusy);
   EXPECT_EQ(a.close_v2.invoke<int>(db), kOk);
   ASSERT_EQ(a.step.invoke<int>(stmt), kRow);
@@ -89,8 +90,9 @@ TEST_F(SqliteDeclared, FunctionReturningABlob) {
   });
   db.create_function("noblob", 0,
                      [](const std::vector<sq::Value> &) -> sq::Value { return sq::Blob{}; });
-  auto q = db.prepare("SELECT typeof(bytes3()), hex(bytes3()), length(bytes3()), typeof(noblob()), "
-                      "length(noblob())");
+  auto q = db.prepare(
+      "SELECT typeof(bytes3()), hex(bytes3()), length(bytes3()), typeof(noblob()), "
+      "length(noblob())");
   ASSERT_TRUE(q.step());
   EXPECT_EQ(q.column_text(0), "blob");
   EXPECT_EQ(q.column_text(1), "007FFF");

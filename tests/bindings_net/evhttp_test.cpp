@@ -432,8 +432,8 @@ TEST_F(Evhttp, RefusedHeaderFreesTheUnsentRequest) {
   ev::HttpConnection conn(base, "127.0.0.1", port);
   bool answered = false;
   try {
-    conn.request(ev::HttpMethod::Get, "/", [&](const ev::HttpResponse &) { answered = true; },
-                 {}, {{"X-Bad", "a\r\nb"}});
+    conn.request(ev::HttpMethod::Get, "/", [&](const ev::HttpResponse &) { answered = true; }, {},
+                 {{"X-Bad", "a\r\nb"}});
     FAIL() << "evhttp took a header value with CR/LF";
   } catch (const ev::EventError &e) {
     EXPECT_NE(std::string(e.what()).find("evhttp_add_header(\"X-Bad\") refused the header"),

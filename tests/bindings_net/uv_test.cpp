@@ -590,8 +590,7 @@ TEST_F(UvTest, TryWriteOnAConnectedStream) {
   server.listen(4, [&](int status) {
     ASSERT_EQ(status, 0);
     conn = std::make_unique<uv::Tcp>(server.accept());
-    conn->read_start([&](std::string_view d) { received.append(d); },
-                     [&](int) { conn->close(); });
+    conn->read_start([&](std::string_view d) { received.append(d); }, [&](int) { conn->close(); });
   });
   uv::Tcp client(loop);
   std::size_t written = 0;
@@ -651,11 +650,11 @@ TEST_F(UvTest, CancelAQueuedWorkRequest) {
   const jitffi::Scope &scope = a.lib.scope();
   jitffi::Closure work(scope.signature("void w(uv_work_t *req)"),
                        [&](void *, void **) { worked = true; });
-  jitffi::Closure after(scope.signature("void a(uv_work_t *req, int status)"),
-                        [&](void *, void **args) { after_status = jitffi::bindings::arg<int>(args, 1); });
-  std::vector<std::max_align_t> req(a.req_size.invoke<std::size_t>(uv::kWorkReq) /
-                                        sizeof(std::max_align_t) +
-                                    1);
+  jitffi::Closure after(
+      scope.signature("void a(uv_work_t *req, int status)"),
+      [&](void *, void **args) { after_status = jitffi::bindings::arg<int>(args, 1); });
+  std::vector<std::max_align_t> req(
+      a.req_size.invoke<std::size_t>(uv::kWorkReq) / sizeof(std::max_align_t) + 1);
   ASSERT_EQ(a.queue_work.invoke<int>(loop.raw(), static_cast<void *>(req.data()), work.code(),
                                      after.code()),
             0);

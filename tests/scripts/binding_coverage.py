@@ -53,7 +53,7 @@ def load(path):
 
 
 def load_allow(path):
-    """{(library, function): reason}; a line is '<library> <function> <reason>', '#' comments."""
+    """{(binding, function): reason}; a line is '<binding> <function> not tested because ...'."""
     allow = {}
     with open(path, encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
@@ -61,8 +61,8 @@ def load_allow(path):
             if not text or text.startswith("#"):
                 continue
             parts = text.split(None, 2)
-            if len(parts) < 3 or not parts[2].strip():
-                sys.exit(f"{path}:{n}: an entry is '<library> <function> <why it is not tested>': "
+            if len(parts) < 3 or not parts[2].startswith("not tested because "):
+                sys.exit(f"{path}:{n}: an entry is '<binding> <function> not tested because <why>': "
                          f"{line.rstrip()!r}")
             key = (parts[0], parts[1])
             if key in allow:
