@@ -1,11 +1,11 @@
 // JITFFI_BINDING_COVERAGE=<file>: which declared functions of each binding are called.
 //
 // When the variable is set, resolve_one() hands each Function a counting thunk instead of the
-// symbol's address: `lock inc [counter]; jmp target`. The thunk touches no argument register,
-// no %al (the variadic count), no stack and no errno, so every call shape reaches the real
-// function exactly as before, through either back end, and calls made by C through an address the
-// binding handed out (a log handler, a destructor) count too. Unset, resolve_one() gives the
-// symbol's own address and nothing here runs: the cost is zero.
+// symbol's address: `lock inc [counter]; jmp target` (x86-64; an ldxr/stxr loop on AArch64). The
+// thunk touches no argument register, no %al (the variadic count), no stack and no errno, so every
+// call shape reaches the real function exactly as before, through either back end, and calls made
+// by C through an address the binding handed out (a log handler, a destructor) count too. Unset,
+// resolve_one() gives the symbol's own address and nothing here runs: the cost is zero.
 //
 // The counters live in a MAP_SHARED mapping, so a forked child's calls (exit, abort, _Exit, which
 // never return to write anything) land in its parent's counters. Thunk slots are taken from an
@@ -35,7 +35,7 @@ namespace jitffi::bindings::coverage {
 namespace {
 
 constexpr std::size_t kCapacity = 8192;  // thunks per process tree
-constexpr std::size_t kSlot = 32;        // bytes per thunk
+constexpr std::size_t kSlot = 64;        // bytes per thunk
 
 struct Shared {
   std::atomic<std::uint32_t> next;  // the next free slot, for the whole process tree
@@ -125,10 +125,10 @@ State *init() {
     if (!v || !*v) return nullptr;
     State &s = state();
     s.path = v;
-#if defined(__x86_64__)
+#if defined(__x86_64__) || defined(__aarch64__)
     map_memory(s);
 #else
-    s.error = "counting thunks are written for x86-64 only";
+    s.error = "counting thunks are written for x86-64 and AArch64 only";
 #endif
     std::atexit(write_lines);
     return &s;
@@ -141,6 +141,7 @@ void put64(unsigned char *p, const void *v) {
   std::memcpy(p, &x, 8);
 }
 
+#if defined(__x86_64__)
 // endbr64; movabs r11, counter; lock inc qword [r11]; movabs r11, target; jmp r11.
 // r11 is a scratch register at a call (SysV: not an argument, not preserved).
 void write_thunk(unsigned char *p, const std::uint64_t *counter, const void *target) {
@@ -154,6 +155,29 @@ void write_thunk(unsigned char *p, const std::uint64_t *counter, const void *tar
   static const unsigned char jmp[] = {0x41, 0xFF, 0xE3};
   std::memcpy(p + 28, jmp, sizeof jmp);
 }
+#elif defined(__aarch64__)
+// bti c; ldr x16, =counter; 1: ldxr x17, [x16]; add x17, x17, #1; stxr w15, x17, [x16];
+// cbnz w15, 1b; ldr x16, =target; br x16. x16/x17 (IP0/IP1) and x15 are free at a call
+// (AAPCS64: the intra-procedure-call and temporary registers; none carries an argument).
+void write_thunk(unsigned char *p, const std::uint64_t *counter, const void *target) {
+  static const std::uint32_t code[] = {
+      0xd503245f,                  //  0: bti c
+      0x58000000 | (9 << 5) | 16,  //  4: ldr x16, [pc + 36] (the counter's address, at 40)
+      0xc85f7e11,                  //  8: ldxr x17, [x16]
+      0x91000631,                  // 12: add x17, x17, #1
+      0xc80f7e11,                  // 16: stxr w15, x17, [x16]
+      0x35000000 | ((0x7ffff & std::uint32_t(-3)) << 5) | 15,  // 20: cbnz w15, 8
+      0x58000000 | (6 << 5) | 16,  // 24: ldr x16, [pc + 24] (the target, at 48)
+      0xd61f0200,                  // 28: br x16
+      0x00000000,                  // 32: udf (never reached)
+      0x00000000,                  // 36: udf
+  };
+  std::memset(p, 0, kSlot);
+  std::memcpy(p, code, sizeof code);
+  put64(p + 40, counter);
+  put64(p + 48, target);
+}
+#endif
 
 }  // namespace
 
@@ -184,6 +208,9 @@ void *counted(std::string_view binding, const std::string &function, void *addre
                          " functions resolved (at " + function + ")");
     slot = static_cast<long>(n);
     write_thunk(s->code_rw + n * kSlot, &s->shared->counters[n], address);
+    // Written through the RW view, run through the RX one: make the new code visible there.
+    char *rx = reinterpret_cast<char *>(const_cast<unsigned char *>(s->code_rx) + n * kSlot);
+    __builtin___clear_cache(rx, rx + kSlot);
   }
   s->index.emplace(key, s->entries.size());
   s->entries.push_back(Entry{std::string(binding), function, slot, ::getpid()});

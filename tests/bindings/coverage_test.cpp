@@ -61,8 +61,11 @@ TEST(BindingCoverage, CountsEveryCallOfEachDeclaredFunction) {
   const int fd = ::mkstemp(path);
   ASSERT_GE(fd, 0);
   ::close(fd);
-  const std::string cmd = std::string(kChildVar) + "=1 JITFFI_BINDING_COVERAGE=" + path + " '" +
-                          self_exe() + "' --gtest_filter=BindingCoverage.* >/dev/null 2>&1";
+  // Under qemu-user (a cross build's tests) the shell needs the emulator named.
+  const char *emu = std::getenv("JITFFI_EMULATOR");
+  const std::string cmd = std::string(kChildVar) + "=1 JITFFI_BINDING_COVERAGE=" + path + " " +
+                          (emu ? std::string(emu) + " " : std::string()) + "'" + self_exe() +
+                          "' --gtest_filter=BindingCoverage.* >/dev/null 2>&1";
   const int rc = std::system(cmd.c_str());
   EXPECT_TRUE(WIFEXITED(rc) && WEXITSTATUS(rc) == 0) << cmd << ": status " << rc;
 

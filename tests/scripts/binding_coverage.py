@@ -153,12 +153,17 @@ def run_suites(build, data, outer_fixture, jobs):
     if outer_fixture:
         # Inside ctest: the enclosing run's mariadb_server fixture is up; do not start another.
         exclude += r"|^mariadb_server\.(start|stop)$"
-    cmd = ["ctest", "--test-dir", build, "-L", LABELS, "-E", exclude, "-j", str(jobs),
-           "--output-on-failure"]
-    if outer_fixture:
-        cmd += ["-FS", "mariadb_server", "-FC", "mariadb_server"]
-    print("+ JITFFI_BINDING_COVERAGE=" + data + " " + " ".join(cmd), flush=True)
-    return subprocess.run(cmd, env=env).returncode
+    # The tests are the build's, reached through a directory of our own (subdirs), so that this
+    # ctest keeps its Testing/ logs there and leaves the enclosing run's LastTest.log alone.
+    with tempfile.TemporaryDirectory(prefix="binding_coverage.") as top:
+        with open(os.path.join(top, "CTestTestfile.cmake"), "w", encoding="utf-8") as f:
+            f.write('subdirs("%s")\n' % os.path.abspath(build).replace("\\", "/"))
+        cmd = ["ctest", "--test-dir", top, "-L", LABELS, "-E", exclude, "-j", str(jobs),
+               "--output-on-failure"]
+        if outer_fixture:
+            cmd += ["-FS", "mariadb_server", "-FC", "mariadb_server"]
+        print(f"+ JITFFI_BINDING_COVERAGE={data} {' '.join(cmd)}  # tests of {build}", flush=True)
+        return subprocess.run(cmd, env=env).returncode
 
 
 def main():
