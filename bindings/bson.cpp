@@ -161,7 +161,7 @@ Error::Error(std::uint32_t domain, std::uint32_t code, std::string message, std:
 Bson::Bson(std::string_view path) : api_(std::make_shared<Api>()) {
   api_->lib = open_library(kLocation, path);
   api_->lib.scope().declare(kDeclarations);
-  resolve_functions<Api>(api_->lib, *api_, kFunctions);
+  resolve_functions<Api>(api_->lib, *api_, kFunctions, "libbson");
 }
 
 std::string Bson::version() const {

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "coverage.h"
+
 namespace jitffi::bindings {
 
 namespace {
@@ -60,11 +62,13 @@ Library open_library(const LibraryLocation &where, std::string_view path_overrid
 }
 
 Function resolve_one(const Library &lib, std::string_view prototype, unsigned flags,
-                     std::vector<std::string> &missing) {
+                     std::vector<std::string> &missing, std::string_view binding) {
   Signature sig = lib.scope().signature(prototype);
   if (sig.name().empty())
     throw BindingError("binding prototype without a function name: " + std::string(prototype));
   void *address = lib.find(sig.name());
+  if (!binding.empty() && coverage::enabled() && (address || (flags & kOptional)))
+    address = coverage::counted(binding, sig.name(), address);
   if (!address) {
     if (!(flags & kOptional)) missing.push_back(sig.name());
     return Function();

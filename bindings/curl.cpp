@@ -199,9 +199,9 @@ Curl::Curl(std::string_view path) {
     table.erase(std::remove_if(table.begin(), table.end(),
                                [](const auto &e) { return e.member == &Api::global_cleanup; }),
                 table.end());
-    resolve_functions<Api>(api->lib, a, table);
+    resolve_functions<Api>(api->lib, a, table, "libcurl");
   }
-  pin_loaded(api->version.address());
+  pin_loaded(api->lib.find("curl_version"));  // the library's own address, not a thunk
   api->write_cb =
       s.signature("size_t write_cb(char *buffer, size_t size, size_t nitems, void *userdata)");
   api->xferinfo_cb = s.signature(
@@ -219,7 +219,7 @@ Curl::Curl(std::string_view path) {
       throw Error(rc, str(api->easy_strerror.invoke<const char *>(rc)), "curl_global_init");
     std::vector<std::string> missing;
     api->global_cleanup =
-        resolve_one(api->lib, "void curl_global_cleanup(void)", kRequired, missing);
+        resolve_one(api->lib, "void curl_global_cleanup(void)", kRequired, missing, "libcurl");
   }
   api_ = std::move(api);
 }

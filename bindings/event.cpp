@@ -143,7 +143,7 @@ Event::Event(std::string_view path) : api_(std::make_shared<Api>()) {
   a.lib = open_library(kLocation, path);
   Scope &scope = a.lib.scope();
   scope.declare(kDeclarations);
-  resolve_functions<Api>(a.lib, a, kFunctions);
+  resolve_functions<Api>(a.lib, a, kFunctions, "libevent");
   a.event_cb = scope.signature("void event_cb(evutil_socket_t fd, short what, void *arg)");
   a.listener_cb = scope.signature(
       "void listener_cb(void *lev, evutil_socket_t fd, void *addr, int len, void *arg)");

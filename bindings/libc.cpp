@@ -283,7 +283,7 @@ Libc::Libc(std::string_view path) : api_(std::make_shared<Api>()) {
   a.lib = open_library(kLocation, path);
   Scope &scope = a.lib.scope();
   scope.declare(kDeclarations);
-  resolve_functions<Api>(a.lib, a, kFunctions);
+  resolve_functions<Api>(a.lib, a, kFunctions, "libc");
   a.compare_fn = scope.signature("int compare(const void *a, const void *b)");
   a.start_routine = scope.signature("void *start_routine(void *arg)");
   a.atexit_fn = scope.signature("void atexit_fn(void *arg)");

@@ -294,8 +294,8 @@ Error::Error(unsigned code, std::string message, std::string sqlstate, std::stri
 MariaDB::MariaDB(std::string_view path) : api_(std::make_shared<Api>()) {
   api_->lib = open_library(kLocation, path);
   api_->lib.scope().declare(kDeclarations);
-  resolve_functions<Api>(api_->lib, *api_, kFunctions);
-  pin_loaded(api_->init.address());
+  resolve_functions<Api>(api_->lib, *api_, kFunctions, "libmariadb");
+  pin_loaded(api_->lib.find("mysql_init"));  // the library's own address, not a thunk
   api_->layout = compute_layouts(api_->lib.scope());
 }
 

@@ -262,7 +262,7 @@ Mongoc::Mongoc(std::string_view path) {
   api->lib = open_library(kLocation, path);
   Scope &s = api->lib.scope();
   s.declare(kDeclarations);
-  resolve_functions<Api>(api->lib, *api, kFunctions);
+  resolve_functions<Api>(api->lib, *api, kFunctions, "libmongoc");
   api->host_list = StructLayout(s.type("mongoc_host_list_t"));
   api->log_func = s.signature(
       "void log_func(mongoc_log_level_t log_level, const char *log_domain, const char *message, "

@@ -164,7 +164,7 @@ Api::~Api() {
 Sqlite3::Sqlite3(std::string_view path) : api_(std::make_shared<Api>()) {
   api_->lib = open_library(kLocation, path);
   api_->lib.scope().declare(kDeclarations);
-  resolve_functions<Api>(api_->lib, *api_, kFunctions);
+  resolve_functions<Api>(api_->lib, *api_, kFunctions, "libsqlite3");
   for (const CallbackEntry &c : kCallbacks)
     (*api_).*(c.member) = api_->lib.scope().signature(c.prototype);
 }

@@ -226,7 +226,7 @@ Uv::Uv(std::string_view path) {
   auto api = std::make_shared<Api>();
   api->lib = open_library(kLocation, path);
   api->lib.scope().declare(kDeclarations);
-  resolve_functions<Api>(api->lib, *api, kFunctions);
+  resolve_functions<Api>(api->lib, *api, kFunctions, "libuv");
   for (const CallbackEntry &c : kCallbacks)
     (*api).*(c.member) = api->lib.scope().signature(c.prototype);
   const Scope &s = api->lib.scope();

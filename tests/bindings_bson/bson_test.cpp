@@ -113,7 +113,7 @@ TEST_F(Bson, LibraryPathOverrideIsAnErrorOfItsOwn) {
   ASSERT_EQ(::setenv("JITFFI_BSON_PATH", "/nonexistent/env/libbson.so", 1), 0);
   EXPECT_THROW(bs::Bson bad, jitffi::LibraryError);
   Dl_info info{};
-  ASSERT_NE(dladdr(lib_.api().iter_next.address(), &info), 0);
+  ASSERT_NE(dladdr(lib_.api().lib.find("bson_iter_next"), &info), 0);
   ASSERT_EQ(::setenv("JITFFI_BSON_PATH", info.dli_fname, 1), 0);
   bs::Bson by_env;
   ::unsetenv("JITFFI_BSON_PATH");
@@ -398,4 +398,28 @@ TEST_F(Bson, OwnershipMovesCopiesAndManyJsonBuffers) {
     return d;
   }();
   EXPECT_EQ(kept.find("k")->utf8(), "v");
+}
+
+// bson_iter_init_find (no wrapper: Document::find walks dotted paths with
+// bson_iter_find_descendant), raw on a document's bson_t: a top-level key only, exact case.
+TEST_F(Bson, IterInitFindOnTopLevelKeys) {
+  auto inner = bs::Document::create(lib_);
+  inner.append_int32("deep", 3);
+  auto doc = bs::Document::create(lib_);
+  doc.append_int32("n", -7).append_utf8("s", "text").append_document("sub", inner);
+  const auto &a = lib_.api();
+  alignas(bs::kIterAlign) unsigned char it[bs::kIterSize] = {};
+  void *iter = it;
+  ASSERT_TRUE(a.iter_init_find.invoke<bool>(iter, static_cast<const void *>(doc.handle()), "n"));
+  EXPECT_EQ(a.iter_int32.invoke<std::int32_t>(static_cast<const void *>(iter)), -7);
+  EXPECT_STREQ(a.iter_key.invoke<const char *>(static_cast<const void *>(iter)), "n");
+  ASSERT_TRUE(a.iter_init_find.invoke<bool>(iter, static_cast<const void *>(doc.handle()), "s"));
+  std::uint32_t len = 0;
+  const char *s = a.iter_utf8.invoke<const char *>(static_cast<const void *>(iter), &len);
+  EXPECT_EQ(std::string(s, len), "text");
+  // Not a path, and case-sensitive: both miss.
+  EXPECT_FALSE(
+      a.iter_init_find.invoke<bool>(iter, static_cast<const void *>(doc.handle()), "sub.deep"));
+  EXPECT_FALSE(a.iter_init_find.invoke<bool>(iter, static_cast<const void *>(doc.handle()), "N"));
+  EXPECT_TRUE(a.iter_init_find.invoke<bool>(iter, static_cast<const void *>(doc.handle()), "sub"));
 }

@@ -86,7 +86,7 @@ TEST(CurlLifetime, LibcurlStaysLoadedAfterTheLastCurlGoes) {
     curl::Curl lib;
     EXPECT_FALSE(lib.version().empty());
     Dl_info info{};
-    ASSERT_NE(::dladdr(lib.api().version.address(), &info), 0);
+    ASSERT_NE(::dladdr(lib.api().lib.find("curl_version"), &info), 0);
     ASSERT_NE(info.dli_fname, nullptr);
     file = info.dli_fname;
   }
@@ -398,4 +398,50 @@ TEST_F(CurlTest, ConnectionReuseOnOneHandle) {
   }
   EXPECT_EQ(server_->requests_served(), 20u);
   EXPECT_EQ(server_->connections_accepted(), 1u);  // keep-alive
+}
+
+// curl_easy_reset (no wrapper: called raw on the handle): every option goes back to its default,
+// so the URL set before is gone and the next transfer fails with CURLE_URL_MALFORMAT.
+TEST_F(CurlTest, EasyResetForgetsTheOptions) {
+  curl::Easy e(lib());
+  e.url(url("/hello"));
+  e.perform();
+  EXPECT_EQ(e.body(), "hello from jitffi\n");
+  lib().api().easy_reset.invoke<void>(e.raw());
+  try {
+    e.perform();
+    FAIL() << "a reset handle still had its URL";
+  } catch (const curl::Error &err) {
+    EXPECT_EQ(err.code(), 3);  // CURLE_URL_MALFORMAT
+    EXPECT_EQ(lib().strerror(3), "URL using bad/illegal format or missing URL");
+  }
+  EXPECT_EQ(server_->requests_served(), 1u);
+}
+
+// curl_multi_wait (what Multi::poll uses before curl 7.66; called raw here): drives a transfer
+// on a raw multi handle with curl_multi_perform, the binding's Easy collecting the body.
+TEST_F(CurlTest, MultiWaitDrivesATransfer) {
+  const curl::Api &a = lib().api();
+  void *multi = a.multi_init.invoke<void *>();
+  ASSERT_NE(multi, nullptr);
+  curl::Easy e(lib());
+  e.url(url("/bytes?n=50000"));
+  ASSERT_EQ(a.multi_add_handle.invoke<int>(multi, e.raw()), 0);
+  int running = 1, waits = 0, ready_seen = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (running > 0 && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_EQ(a.multi_perform.invoke<int>(multi, &running), 0);
+    if (running == 0) break;
+    int numfds = -1;
+    ASSERT_EQ(a.multi_wait.invoke<int>(multi, static_cast<void *>(nullptr), 0u, 1000, &numfds), 0);
+    EXPECT_GE(numfds, 0);
+    ready_seen += numfds > 0;
+    ++waits;
+  }
+  EXPECT_EQ(running, 0);
+  EXPECT_GT(waits, 0);
+  EXPECT_GT(ready_seen, 0);
+  EXPECT_TRUE(e.body() == http::pattern_bytes(50000));
+  EXPECT_EQ(a.multi_remove_handle.invoke<int>(multi, e.raw()), 0);
+  EXPECT_EQ(a.multi_cleanup.invoke<int>(multi), 0);
 }

@@ -421,3 +421,63 @@ TEST_F(Evhttp, SilentServerTimesOutThroughTheErrorCallback) {
   EXPECT_LT(took, 10s);
   EXPECT_EQ(conn.pending(), 0u);
 }
+
+// A request whose header evhttp refuses (a CR/LF in the value) is never handed to the
+// connection: request() frees it with evhttp_request_free, throws, and leaves nothing pending
+// and no closure behind (the fixture counts them).
+TEST_F(Evhttp, RefusedHeaderFreesTheUnsentRequest) {
+  ev::Base base(lib());
+  ev::HttpServer http(base);
+  const std::uint16_t port = http.bind(0);
+  ev::HttpConnection conn(base, "127.0.0.1", port);
+  bool answered = false;
+  try {
+    conn.request(ev::HttpMethod::Get, "/", [&](const ev::HttpResponse &) { answered = true; }, {},
+                 {{"X-Bad", "a\r\nb"}});
+    FAIL() << "evhttp took a header value with CR/LF";
+  } catch (const ev::EventError &e) {
+    EXPECT_NE(std::string(e.what()).find("evhttp_add_header(\"X-Bad\") refused the header"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(conn.pending(), 0u);
+  base.loopexit(100ms);
+  base.dispatch();
+  EXPECT_FALSE(answered);
+}
+
+// evhttp_set_timeout: the server drops a client that sends nothing after the timeout (1 s; the
+// default is 50 s), seen by the client as end of file.
+TEST_F(Evhttp, ServerTimeoutDropsAnIdleClient) {
+  ev::Base base(lib());
+  ev::HttpServer http(base);
+  const std::uint16_t port = http.bind(0);
+  http.set_timeout(1);
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr), 0);
+  const auto start = std::chrono::steady_clock::now();
+  std::atomic<long> eof_ms{-1};
+  std::thread client([&] {
+    timeval tv{8, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char c;
+    if (::recv(fd, &c, 1, 0) == 0)
+      eof_ms = static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::steady_clock::now() - start)
+                                     .count());
+  });
+  // The loop runs until the client has seen the close (each pass at most 100 ms), 4 s at most.
+  while (eof_ms.load() < 0 && std::chrono::steady_clock::now() - start < 4s) {
+    base.loopexit(100ms);
+    base.dispatch();
+  }
+  client.join();
+  ::close(fd);
+  EXPECT_GE(eof_ms.load(), 900);
+  EXPECT_LT(eof_ms.load(), 4000);
+}

@@ -509,3 +509,158 @@ TEST_F(UvTest, OneShotSignal) {
   EXPECT_EQ(got, SIGUSR2);
   EXPECT_FALSE(sig.is_active());
 }
+
+// ---- declared functions the tests above do not reach: each through its wrapper, or raw
+// (Uv::api()) where the C++ layer has none ----
+
+// uv_timer_again restarts a repeating timer with its repeat as the new timeout.
+TEST_F(UvTest, TimerAgainRestartsWithTheRepeatInterval) {
+  uv::Loop loop(lib());
+  uv::Timer t(loop);
+  int fired = 0;
+  const std::uint64_t start = loop.now();
+  std::uint64_t at = 0;
+  t.start(10s, 20ms, [&] {
+    at = loop.now();
+    if (++fired == 2) t.stop();
+  });
+  t.again();  // the 10 s timeout is replaced by the 20 ms repeat
+  EXPECT_TRUE(t.is_active());
+  ASSERT_TRUE(loop.run_for(5s));
+  EXPECT_EQ(fired, 2);
+  EXPECT_GE(at - start, 40u);
+  EXPECT_LT(at - start, 5000u);
+}
+
+// uv_unref/uv_ref/uv_has_ref: an unreferenced timer does not keep uv_run going.
+TEST_F(UvTest, UnreferencedHandleDoesNotKeepTheLoopAlive) {
+  uv::Loop loop(lib());
+  uv::Timer t(loop);
+  int fired = 0;
+  t.start(10s, 0ms, [&] { ++fired; });
+  EXPECT_TRUE(t.has_ref());
+  t.unref();
+  EXPECT_FALSE(t.has_ref());
+  EXPECT_FALSE(loop.run());  // returns at once: nothing referenced is active
+  EXPECT_EQ(fired, 0);
+  EXPECT_TRUE(t.is_active());
+  t.ref();
+  EXPECT_TRUE(t.has_ref());
+  EXPECT_TRUE(loop.run(uv::RunMode::NoWait));  // the referenced timer keeps the loop alive
+  t.close();
+  loop.run();
+}
+
+// uv_update_time: the loop's cached clock moves only when updated.
+TEST_F(UvTest, UpdateTimeRefreshesTheCachedClock) {
+  uv::Loop loop(lib());
+  const std::uint64_t before = loop.now();
+  std::this_thread::sleep_for(30ms);
+  EXPECT_EQ(loop.now(), before);
+  loop.update_time();
+  EXPECT_GE(loop.now() - before, 25u);
+}
+
+// uv_signal_stop: a stopped handler sees no more signals (SIGWINCH: ignored by default, so the
+// signal raised after the stop is harmless).
+TEST_F(UvTest, StoppedSignalHandlerSeesNoMoreSignals) {
+  uv::Loop loop(lib());
+  uv::Signal sig(loop);
+  int got = 0;
+  sig.start(SIGWINCH, [&](int) { ++got; });
+  ::kill(::getpid(), SIGWINCH);
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (got == 0 && std::chrono::steady_clock::now() < deadline) loop.run(uv::RunMode::Once);
+  EXPECT_EQ(got, 1);
+  sig.stop();
+  EXPECT_FALSE(sig.is_active());
+  ::kill(::getpid(), SIGWINCH);
+  std::this_thread::sleep_for(20ms);
+  loop.run(uv::RunMode::NoWait);
+  EXPECT_EQ(got, 1);
+}
+
+// uv_try_write on a connected TCP stream: written at once, read whole by the peer.
+TEST_F(UvTest, TryWriteOnAConnectedStream) {
+  uv::Loop loop(lib());
+  uv::Tcp server(loop);
+  server.bind("127.0.0.1", 0);
+  std::unique_ptr<uv::Tcp> conn;
+  std::string received;
+  server.listen(4, [&](int status) {
+    ASSERT_EQ(status, 0);
+    conn = std::make_unique<uv::Tcp>(server.accept());
+    conn->read_start([&](std::string_view d) { received.append(d); }, [&](int) { conn->close(); });
+  });
+  uv::Tcp client(loop);
+  std::size_t written = 0;
+  client.connect("127.0.0.1", server.local_port(), [&](int status) {
+    ASSERT_EQ(status, 0);
+    written = client.try_write("sent by uv_try_write");
+    client.shutdown([&](int) {
+      client.close();
+      server.close();
+    });
+  });
+  ASSERT_TRUE(loop.run_for(10s));
+  EXPECT_EQ(written, 20u);
+  EXPECT_EQ(received, "sent by uv_try_write");
+}
+
+// uv_is_closing and uv_handle_get_data, raw: the data pointer is the handle's first member, as
+// uv.h has it, and a handle is "closing" from uv_close until its close callback.
+TEST_F(UvTest, IsClosingAndHandleDataRaw) {
+  uv::Loop loop(lib());
+  uv::Timer t(loop);
+  const uv::Api &a = lib().api();
+  void *h = t.raw();
+  void *data = a.handle_get_data.invoke<void *>(static_cast<const void *>(h));
+  EXPECT_NE(data, nullptr);  // the binding's dispatch record
+  EXPECT_EQ(data, static_cast<uv_handle_t *>(h)->data);
+  EXPECT_EQ(a.is_closing.invoke<int>(static_cast<const void *>(h)), 0);
+  bool closed = false;
+  t.close([&] { closed = true; });
+  EXPECT_NE(a.is_closing.invoke<int>(static_cast<const void *>(h)), 0);  // closing, not yet freed
+  loop.run();
+  EXPECT_TRUE(closed);
+}
+
+// uv_cancel, raw: a work request still queued behind a busy pool is cancelled, and its after-work
+// callback gets UV_ECANCELED without the work ever running.
+TEST_F(UvTest, CancelAQueuedWorkRequest) {
+  uv::Loop loop(lib());
+  const uv::Api &a = lib().api();
+  // Occupy every pool thread (UV_THREADPOOL_SIZE, default 4) until the request is cancelled.
+  const char *env = std::getenv("UV_THREADPOOL_SIZE");
+  const int threads = env && std::atoi(env) > 0 ? std::atoi(env) : 4;
+  std::atomic<int> started{0};
+  std::atomic<bool> release{false};
+  for (int i = 0; i < threads; ++i)
+    loop.queue_work([&] {
+      ++started;
+      while (!release.load()) std::this_thread::sleep_for(1ms);
+    });
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (started.load() < threads && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(1ms);
+  ASSERT_EQ(started.load(), threads) << "the pool did not start every blocker";
+
+  bool worked = false;
+  int after_status = 1;
+  const jitffi::Scope &scope = a.lib.scope();
+  jitffi::Closure work(scope.signature("void w(uv_work_t *req)"),
+                       [&](void *, void **) { worked = true; });
+  jitffi::Closure after(
+      scope.signature("void a(uv_work_t *req, int status)"),
+      [&](void *, void **args) { after_status = jitffi::bindings::arg<int>(args, 1); });
+  std::vector<std::max_align_t> req(
+      a.req_size.invoke<std::size_t>(uv::kWorkReq) / sizeof(std::max_align_t) + 1);
+  ASSERT_EQ(a.queue_work.invoke<int>(loop.raw(), static_cast<void *>(req.data()), work.code(),
+                                     after.code()),
+            0);
+  EXPECT_EQ(a.cancel.invoke<int>(static_cast<void *>(req.data())), 0);
+  release = true;
+  ASSERT_TRUE(loop.run_for(10s));
+  EXPECT_FALSE(worked);
+  EXPECT_EQ(after_status, uv::kECanceled);
+}

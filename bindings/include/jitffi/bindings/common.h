@@ -70,19 +70,23 @@ struct FunctionEntry {
 // Parses every prototype against lib.scope(), looks each symbol up and stores the Function.
 // All missing required symbols are collected and reported together; a prototype that does not
 // parse throws the parser's ParseError (that is a bug in the binding, not in the library).
+// `binding` names the binding ("libsqlite3") for JITFFI_BINDING_COVERAGE, which counts the calls
+// of each function of a named binding (bindings/coverage.cpp); empty: not counted.
 template <class Api>
-void resolve_functions(const Library &lib, Api &api, std::span<const FunctionEntry<Api>> table);
+void resolve_functions(const Library &lib, Api &api, std::span<const FunctionEntry<Api>> table,
+                       std::string_view binding = {});
 
 // Non-template core of resolve_functions: returns the Function, or an empty one when the symbol
 // is missing (its name appended to `missing` when required).
 Function resolve_one(const Library &lib, std::string_view prototype, unsigned flags,
-                     std::vector<std::string> &missing);
+                     std::vector<std::string> &missing, std::string_view binding = {});
 
 template <class Api>
-void resolve_functions(const Library &lib, Api &api, std::span<const FunctionEntry<Api>> table) {
+void resolve_functions(const Library &lib, Api &api, std::span<const FunctionEntry<Api>> table,
+                       std::string_view binding) {
   std::vector<std::string> missing;
   for (const FunctionEntry<Api> &e : table)
-    api.*(e.member) = resolve_one(lib, e.prototype, e.flags, missing);
+    api.*(e.member) = resolve_one(lib, e.prototype, e.flags, missing, binding);
   if (!missing.empty()) throw MissingSymbolsError(lib.name(), std::move(missing));
 }
 
