@@ -131,7 +131,7 @@
   (define-c c-lib-open-self "jitffi_lib_open_self" (u8*) int)
   (define-c c-lib-symbol "jitffi_lib_symbol" (uptr utf-8 u8*) int)
   (define-c c-lib-declare "jitffi_lib_declare" (uptr utf-8) int)
-  (define-c c-lib-function "jitffi_lib_function" (uptr utf-8 u8* u8*) int)
+  (define-c c-lib-function-sig "jitffi_lib_function_sig" (uptr uptr u8* u8*) int)
   (define-c c-lib-type "jitffi_lib_type" (uptr utf-8 u8*) int)
   (define-c c-lib-parse "jitffi_lib_parse" (uptr utf-8 u8*) int)
   (define-c c-lib-name "jitffi_lib_name" (uptr) utf-8)
@@ -669,7 +669,7 @@
               (let ([sig2 (guard (e [#t (for-each foreign-free strs) (foreign-free arr) (raise e)])
                             (with-out (lambda (o) (check who (c-sig-with-varargs sig arr n o) types))))])
                 (for-each foreign-free strs) (foreign-free arr)
-                (let ([fn2 (fn-create who sig2 address (options->c who options) types)])
+                (let ([fn2 (fn-create who sig2 address (options->c who options) types #t)])
                   (let-values ([(call free) (make-caller (lambda () who) fn2 (and (memq 'collect-safe options) #t))])
                     (let ([entry (cons call free)])
                       (hashtable-set! cache types entry)
@@ -698,20 +698,53 @@
       (argument-error 'pointer->procedure "expected an address (an exact integer)" address))
     (let* ([plain (without-libs options)]
            [opts (options->c 'pointer->procedure plain)]     ; checked before anything is made
-           [sig (parse-sig 'pointer->procedure text options)])
-      (make-procedure (fn-create 'pointer->procedure sig address opts text) plain)))
+           [sig (cached-sig 'pointer->procedure text options)])
+      (make-procedure (fn-create 'pointer->procedure sig address opts text #f) plain)))
 
-  ;; A jitffi_fn from a signature, which is freed whatever happens.
-  (define (fn-create who sig address opts irritant)
+  ;; A jitffi_fn from a signature; free?: the signature is freed whatever happens.
+  (define (fn-create who sig address opts irritant free?)
     (let* ([out (make-bytevector 8 0)] [st (c-fn-create sig address opts out)])
       (unless (eqv? st 0)
-        (let ([e (make-jitffi-error who st (list irritant))]) (c-sig-free sig) (raise e)))
-      (c-sig-free sig)
+        (let ([e (make-jitffi-error who st (list irritant))]) (when free? (c-sig-free sig)) (raise e)))
+      (when free? (c-sig-free sig))
       (bytevector-u64-native-ref out 0)))
 
+  ;; Parsed signatures by text, per library (its declarations) and for texts without one: a
+  ;; procedure made again from the same text skips the parse (which costs more than the rest of
+  ;; making it). Bounded: a full cache is emptied. The handles belong to the cache.
+  (define sig-cache-limit 256)
+  (define plain-sigs (make-hashtable string-hash string=?))
+  (define sigs-mutex (make-mutex))
+  (define (clear-sigs! table)
+    (with-mutex sigs-mutex
+      (vector-for-each c-sig-free (hashtable-values table))
+      (hashtable-clear! table)))
+  (define (cached-sig who text options)
+    (if (not (string? text))
+        (parse-sig who text options)                     ; raises the usual error
+        (let* ([lib (find library-handle? options)]
+               [table (if lib (library-handle-sigs lib) plain-sigs)])
+          (mutex-acquire sigs-mutex)
+          (let ([sig (hashtable-ref table text #f)])
+            (mutex-release sigs-mutex)
+            (or sig
+                (let ([sig (parse-sig who text options)])
+                  (with-mutex sigs-mutex
+                    (let ([other (hashtable-ref table text #f)])
+                      (cond
+                        [other (c-sig-free sig) other]   ; another thread parsed it meanwhile
+                        [else
+                         (when (>= (hashtable-size table) sig-cache-limit)
+                           (vector-for-each c-sig-free (hashtable-values table))
+                           (hashtable-clear! table))
+                         (hashtable-set! table (string->immutable-string text) sig)
+                         sig])))))))))
+
   ;; ---- Libraries ------------------------------------------------------------------------------
+  ;; sigs: the library's signature cache (see cached-sig).
   (define-record-type (library-handle make-library-handle library-handle?)
-    (fields (mutable ptr)))
+    (fields (mutable ptr) (immutable sigs))
+    (protocol (lambda (new) (lambda (p) (new p (make-hashtable string-hash string=?))))))
   (define lib-guardian (make-guardian))
   (define (lib-ptr who lib)
     (unless (library-handle? lib) (argument-error who "not a library" lib))
@@ -736,10 +769,14 @@
     (wrap-lib (with-out (lambda (o) (check 'self-library (c-lib-open-self o))))))
   (define (library-close! lib)
     (let ([p (library-handle-ptr lib)])
-      (unless (eqv? p 0) (library-handle-ptr-set! lib 0) (c-lib-close p))))
+      (unless (eqv? p 0)
+        (library-handle-ptr-set! lib 0)
+        (clear-sigs! (library-handle-sigs lib))
+        (c-lib-close p))))
   (define (library-name lib) (c-lib-name (lib-ptr 'library-name lib)))
   (define (library-declare! lib text)
-    (check 'library-declare! (c-lib-declare (lib-ptr 'library-declare! lib) text) text))
+    (check 'library-declare! (c-lib-declare (lib-ptr 'library-declare! lib) text) text)
+    (clear-sigs! (library-handle-sigs lib)))        ; new declarations can change what a text means
   (define (library-symbol lib name)
     (with-out (lambda (o) (check 'library-symbol (c-lib-symbol (lib-ptr 'library-symbol lib) name o) name))))
   ;; (foreign-function lib "int sqlite3_open(const char *, sqlite3 **)" 'errno ...)
@@ -747,7 +784,8 @@
     (collect-fns!)
     (let* ([p (lib-ptr 'foreign-function lib)]
            [opts (options->c 'foreign-function options)]
-           [fn (with-out (lambda (o) (check 'foreign-function (c-lib-function p prototype opts o) prototype)))])
+           [sig (cached-sig 'foreign-function prototype (list lib))]
+           [fn (with-out (lambda (o) (check 'foreign-function (c-lib-function-sig p sig opts o) prototype)))])
       (make-procedure fn options)))
 
   ;; ---- Types ------------------------------------------------------------------------------------
