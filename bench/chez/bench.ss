@@ -110,6 +110,24 @@
     (do ([k 1 (+ k 1)]) ((> k distinct))
       (eval `(foreign-procedure "pow" (double ,@(make-list (+ k 20) 'int)) double)))
     (/ (- (now) t0) (exact->inexact distinct))))
+;; The floor for new signatures: jitffi's own parse and stub compilation, called directly through
+;; the C API on 50 more distinct signatures of the same shape (i64 results instead of f64).
+(define c-sig-parse (foreign-procedure "jitffi_sig_parse" (string u8*) int))
+(define c-sig-free (foreign-procedure "jitffi_sig_free" (uptr) void))
+(define c-fn-create (foreign-procedure "jitffi_fn_create" (uptr uptr uptr u8*) int))
+(define-values (floor-parse floor-create)
+  (let ([o (make-bytevector 8)])
+    (let loop ([k 1] [tp 0] [tc 0])
+      (if (> k distinct)
+          (values (/ tp (exact->inexact distinct)) (/ tc (exact->inexact distinct)))
+          (let* ([t0 (now)]
+                 [_ (c-sig-parse (format "i64(f64,~a)" (ints (+ k 20))) o)]
+                 [sig (bytevector-u64-native-ref o 0)]
+                 [t1 (now)]
+                 [_ (c-fn-create sig pow-addr 0 o)]
+                 [t2 (now)])
+            (c-sig-free sig)
+            (loop (+ k 1) (+ tp (- t1 t0)) (+ tc (- t2 t1))))))))
 (printf "\nCreating a procedure at run time (ns per procedure):\n")
 (printf "| how | jitffi | eval'd foreign-procedure | eval / jitffi |\n|---|---|---|---|\n")
 (printf "| pointer->procedure \"double pow(double, double)\", same signature (~a times, median of 7) | ~,0f | ~,0f | ~,1fx |\n"
@@ -118,3 +136,5 @@
         create-jf create-e (/ create-e create-jf))
 (printf "| ~a distinct signatures (21-70 parameters), once each | ~,0f | ~,0f | ~,1fx |\n"
         distinct distinct-j distinct-e (/ distinct-e distinct-j))
+(printf "| (floor) jitffi_sig_parse + jitffi_fn_create alone, 50 more such signatures | ~,0f + ~,0f | ~,0f | ~,1fx |\n"
+        floor-parse floor-create distinct-e (/ distinct-e (+ floor-parse floor-create)))

@@ -551,11 +551,30 @@
             (let ([r (guard (e [#t (for-each release! temps) (raise e)]) (invoke))])
               (for-each release! temps)
               (finish r)))
-          (lambda args
-            (unless (= (length args) n) (wrong-count args))
-            (for-each (lambda (s v) (s v)) setters args)
-            (let ([temps (filter values (map (lambda (c v) (and c (c v))) copiers args))])
-              (if (null? temps) (finish (invoke)) (call-with-temps temps))))))
+          (define (general)
+            (lambda args
+              (unless (= (length args) n) (wrong-count args))
+              (for-each (lambda (s v) (s v)) setters args)
+              (let ([temps (filter values (map (lambda (c v) (and c (c v))) copiers args))])
+                (if (null? temps) (finish (invoke)) (call-with-temps temps)))))
+          ;; Without pointer parameters there is nothing to copy: up to 8 arguments, a procedure
+          ;; of fixed arity calls the setters (structs by value take this path on every call).
+          (define-syntax plain
+            (syntax-rules ()
+              [(_ (i a s) ...)
+               (let ([s (list-ref setters i)] ...) (lambda (a ...) (s a) ... (finish (invoke))))]))
+          (if (not (exists values copiers))
+              (case n
+                [(1) (plain (0 a s0))]
+                [(2) (plain (0 a s0) (1 b s1))]
+                [(3) (plain (0 a s0) (1 b s1) (2 c s2))]
+                [(4) (plain (0 a s0) (1 b s1) (2 c s2) (3 d s3))]
+                [(5) (plain (0 a s0) (1 b s1) (2 c s2) (3 d s3) (4 e s4))]
+                [(6) (plain (0 a s0) (1 b s1) (2 c s2) (3 d s3) (4 e s4) (5 f s5))]
+                [(7) (plain (0 a s0) (1 b s1) (2 c s2) (3 d s3) (4 e s4) (5 f s5) (6 g s6))]
+                [(8) (plain (0 a s0) (1 b s1) (2 c s2) (3 d s3) (4 e s4) (5 f s5) (6 g s6) (7 h s7))]
+                [else (general)])
+              (general))))
       (define (slow-path) (or slow (begin (set! slow (build-slow)) slow)))
       ;; Up to 12 arguments: one clause of fixed arity, the parameters' kinds in local variables.
       (define-syntax fixed-arity
