@@ -447,6 +447,9 @@
   ;; zero to C, and the next jitffi procedure to return (normally the one whose call led to the
   ;; callback) raises a &jitffi-callback condition carrying it.
   (define pending-callback-error #f)
+  ;; Set by the first make-callback: until then no callback can have raised, and the fast path
+  ;; tail-calls C without a frame to check pending-callback-error in.
+  (define callbacks-made? #f)
   (define (raise-pending! who)
     (let ([e pending-callback-error])
       (set! pending-callback-error #f)
@@ -584,7 +587,7 @@
              (case-lambda
                [(a ...)
                 (if (and (fast-store! slots (fx* 8 i) c a) ...)
-                    (finish (invoke))
+                    (if callbacks-made? (finish (invoke)) (invoke))
                     ((slow-path) a ...))]
                [args (wrong-count args)]))]))
       (values
@@ -927,6 +930,7 @@
   (define (make-callback text proc . options)
     (collect-callbacks!)
     (unless (procedure? proc) (argument-error 'make-callback "expected a procedure" proc))
+    (set! callbacks-made? #t)
     (let ([sig (parse-sig 'make-callback text options)] [options (without-libs options)])
       (guard (e [#t (c-sig-free sig) (raise e)])
         (let* ([n (c-sig-nargs sig)] [quad? (= (c-sig-abi sig) ABI-AAPCS64)]
