@@ -70,8 +70,13 @@ class RenamedCall final : public CallImpl {
   RenamedCall(const Signature &sig, std::shared_ptr<const CallImpl> inner)
       : CallImpl(sig, inner->kind()), inner_(std::move(inner)) {
     raw_ = inner_->raw();
+    shape_ = inner_->value_shape();
   }
   void call(void *fn, void *ret, void **args) const override { inner_->call(fn, ret, args); }
+  // The inner call's value and slot entries too: without them a renamed call had none.
+  void *entry(EntryKind kind, bool capture_errno) const override {
+    return inner_->entry(kind, capture_errno);
+  }
 
  private:
   std::shared_ptr<const CallImpl> inner_;

@@ -23,7 +23,7 @@
 (define-ftype V2 (struct [x double] [y double]))
 (define-ftype I3 (struct [a integer-64] [b integer-64] [c integer-64]))
 
-(define N 1000000)
+(define N (if (getenv "BENCH_N") (string->number (getenv "BENCH_N")) 1000000))
 (define rows '())
 (define (row! name j c)
   (set! rows (cons (list name j c) rows)))
@@ -68,6 +68,23 @@
   (foreign-set! 'unsigned-8 fmt 0 65) (foreign-set! 'unsigned-8 fmt 1 0)
   (row! "S8 i32(ptr,...) int,f64,long" (measure (div N 4) (lambda () (j fmt 1 2.0 (c-arg "long" 3)))) #f))
 
+;; The floor of this design for S2: a procedure that stores nothing (the slots are filled once)
+;; and calls the slot entry through the same kind of foreign-procedure, reached as a (jitffi)
+;; procedure is (an unknown procedure: a closure the caller cannot inline).
+(define floor-s2
+  (let* ([parse (foreign-procedure "jitffi_sig_parse" (string u8*) int)]
+         [create (foreign-procedure "jitffi_fn_create" (uptr uptr uptr u8*) int)]
+         [entry-of (foreign-procedure "jitffi_fn_slots_entry" (uptr) uptr)]
+         [o (make-bytevector 8)]
+         [sig (begin (parse "i32(i32,i32)" o) (bytevector-u64-native-ref o 0))]
+         [fn (begin (create sig (library-symbol lib "s2") 0 o) (bytevector-u64-native-ref o 0))]
+         [entry (entry-of fn)] [address (library-symbol lib "s2")] [slots (foreign-alloc 16)]
+         [raw (foreign-procedure entry (fixnum fixnum) integer-32)]
+         [box (make-parameter #f)])
+    (foreign-set! 'integer-64 slots 0 1) (foreign-set! 'integer-64 slots 8 2)
+    (box (lambda (a b) (raw address slots)))             ; hidden from the optimiser
+    (let ([p (box)]) (measure N (lambda () (p 1 2))))))
+
 (define (cpu-model)
   (guard (e [#t "unknown"])
     (call-with-input-file "/proc/cpuinfo"
@@ -90,6 +107,8 @@
                   (printf "| ~a | ~,1f | ~,1f | ~,2fx |\n" name j c (/ j c))
                   (printf "| ~a | ~,1f | (no variadic calls in Chez 9.5.8) | - |\n" name j))))
           (reverse rows))
+(printf "| (floor of the design) S2 through the slot entry from an opaque procedure, no conversion | ~,1f | ~,1f | ~,2fx |\n"
+        floor-s2 (caddr (list-ref (reverse rows) 1)) (/ floor-s2 (caddr (list-ref (reverse rows) 1))))
 
 ;; Creation: the same signature again and again (jitffi's stub cache hits), and 50 distinct
 ;; signatures (each a new stub for jitffi, a new compilation for eval).
@@ -110,6 +129,24 @@
     (do ([k 1 (+ k 1)]) ((> k distinct))
       (eval `(foreign-procedure "pow" (double ,@(make-list (+ k 20) 'int)) double)))
     (/ (- (now) t0) (exact->inexact distinct))))
+;; The floor for new signatures: jitffi's own parse and stub compilation, called directly through
+;; the C API on 50 more distinct signatures of the same shape (i64 results instead of f64).
+(define c-sig-parse (foreign-procedure "jitffi_sig_parse" (string u8*) int))
+(define c-sig-free (foreign-procedure "jitffi_sig_free" (uptr) void))
+(define c-fn-create (foreign-procedure "jitffi_fn_create" (uptr uptr uptr u8*) int))
+(define-values (floor-parse floor-create)
+  (let ([o (make-bytevector 8)])
+    (let loop ([k 1] [tp 0] [tc 0])
+      (if (> k distinct)
+          (values (/ tp (exact->inexact distinct)) (/ tc (exact->inexact distinct)))
+          (let* ([t0 (now)]
+                 [_ (c-sig-parse (format "i64(f64,~a)" (ints (+ k 20))) o)]
+                 [sig (bytevector-u64-native-ref o 0)]
+                 [t1 (now)]
+                 [_ (c-fn-create sig pow-addr 0 o)]
+                 [t2 (now)])
+            (c-sig-free sig)
+            (loop (+ k 1) (+ tp (- t1 t0)) (+ tc (- t2 t1))))))))
 (printf "\nCreating a procedure at run time (ns per procedure):\n")
 (printf "| how | jitffi | eval'd foreign-procedure | eval / jitffi |\n|---|---|---|---|\n")
 (printf "| pointer->procedure \"double pow(double, double)\", same signature (~a times, median of 7) | ~,0f | ~,0f | ~,1fx |\n"
@@ -118,3 +155,5 @@
         create-jf create-e (/ create-e create-jf))
 (printf "| ~a distinct signatures (21-70 parameters), once each | ~,0f | ~,0f | ~,1fx |\n"
         distinct distinct-j distinct-e (/ distinct-e distinct-j))
+(printf "| (floor) jitffi_sig_parse + jitffi_fn_create alone, 50 more such signatures | ~,0f + ~,0f | ~,0f | ~,1fx |\n"
+        floor-parse floor-create distinct-e (/ distinct-e (+ floor-parse floor-create)))

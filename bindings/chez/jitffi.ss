@@ -71,13 +71,15 @@
   (define c-status-name (foreign-procedure "jitffi_status_name" (int) string))
   (define no-position (- (expt 2 64) 1))
 
-  (define (raise-jitffi who status irritants)
+  ;; Made from this thread's last jitffi error: before anything else calls into jitffi.
+  (define (make-jitffi-error who status irritants)
     (let ([pos (c-last-error-position)])
-      (raise (condition (make-jitffi-condition (string->symbol (c-status-name status))
-                                               (if (= pos no-position) #f pos))
-                        (make-who-condition who)
-                        (make-message-condition (c-last-error))
-                        (make-irritants-condition irritants)))))
+      (condition (make-jitffi-condition (string->symbol (c-status-name status))
+                                        (if (= pos no-position) #f pos))
+                 (make-who-condition who)
+                 (make-message-condition (c-last-error))
+                 (make-irritants-condition irritants))))
+  (define (raise-jitffi who status irritants) (raise (make-jitffi-error who status irritants)))
   (define-syntax check
     (syntax-rules ()
       [(_ who expr irritant ...)
@@ -90,8 +92,8 @@
   (define-syntax define-c
     (syntax-rules () [(_ name c-name args ret) (define name (foreign-procedure c-name args ret))]))
   (define-c c-version "jitffi_version" () string)
-  (define-c c-sig-parse "jitffi_sig_parse" (utf-8 uptr) int)
-  (define-c c-sig-with-varargs "jitffi_sig_with_varargs" (uptr uptr size_t uptr) int)
+  (define-c c-sig-parse "jitffi_sig_parse" (utf-8 u8*) int)
+  (define-c c-sig-with-varargs "jitffi_sig_with_varargs" (uptr uptr size_t u8*) int)
   (define-c c-sig-free "jitffi_sig_free" (uptr) void)
   (define-c c-sig-canonical "jitffi_sig_canonical" (uptr) utf-8)
   (define-c c-sig-nargs "jitffi_sig_nargs" (uptr) size_t)
@@ -108,9 +110,9 @@
   (define-c c-type-canonical* "jitffi_type_canonical" (uptr) utf-8)
   (define-c c-type-member-count "jitffi_type_member_count" (uptr) size_t)
   (define-c c-type-member-at "jitffi_type_member_at" (uptr size_t uptr uptr uptr) int)
-  (define-c c-type-parse "jitffi_type_parse" (int utf-8 uptr) int)
+  (define-c c-type-parse "jitffi_type_parse" (int utf-8 u8*) int)
   (define-c c-type-free "jitffi_type_free" (uptr) void)
-  (define-c c-fn-create "jitffi_fn_create" (uptr uptr uptr uptr) int)
+  (define-c c-fn-create "jitffi_fn_create" (uptr uptr u8* u8*) int)
   (define-c c-fn-call-slots "jitffi_fn_call_slots" (uptr uptr uptr) int)
   (define c-fn-call-slots/safe
     (foreign-procedure __collect_safe "jitffi_fn_call_slots" (uptr uptr uptr) int))
@@ -122,16 +124,16 @@
   (define-c c-fn-value-shape "jitffi_fn_value_shape" (uptr) int)
   (define-c c-fn-slots-entry "jitffi_fn_slots_entry" (uptr) uptr)
   (define-c c-closure-create-hooked "jitffi_closure_create_hooked"
-    (uptr uptr uptr uptr uptr uptr uptr uptr) int)
+    (uptr uptr uptr uptr u8* uptr uptr u8*) int)
   (define-c c-closure-code "jitffi_closure_code" (uptr) uptr)
   (define-c c-closure-free "jitffi_closure_free" (uptr) void)
-  (define-c c-lib-open-flags "jitffi_lib_open_flags" (utf-8 unsigned uptr) int)
-  (define-c c-lib-open-self "jitffi_lib_open_self" (uptr) int)
-  (define-c c-lib-symbol "jitffi_lib_symbol" (uptr utf-8 uptr) int)
+  (define-c c-lib-open-flags "jitffi_lib_open_flags" (utf-8 unsigned u8*) int)
+  (define-c c-lib-open-self "jitffi_lib_open_self" (u8*) int)
+  (define-c c-lib-symbol "jitffi_lib_symbol" (uptr utf-8 u8*) int)
   (define-c c-lib-declare "jitffi_lib_declare" (uptr utf-8) int)
-  (define-c c-lib-function "jitffi_lib_function" (uptr utf-8 uptr uptr) int)
-  (define-c c-lib-type "jitffi_lib_type" (uptr utf-8 uptr) int)
-  (define-c c-lib-parse "jitffi_lib_parse" (uptr utf-8 uptr) int)
+  (define-c c-lib-function-sig "jitffi_lib_function_sig" (uptr uptr u8* u8*) int)
+  (define-c c-lib-type "jitffi_lib_type" (uptr utf-8 u8*) int)
+  (define-c c-lib-parse "jitffi_lib_parse" (uptr utf-8 u8*) int)
   (define-c c-lib-name "jitffi_lib_name" (uptr) utf-8)
   (define-c c-lib-close "jitffi_lib_close" (uptr) void)
   (define-c c-saved-errno "jitffi_saved_errno" () int)
@@ -156,11 +158,12 @@
                          text)))))
   (define (without-libs options) (remp library-handle? options))
 
+  ;; The out cell is a bytevector passed as u8*: no C memory to free, so no guard is needed (a
+  ;; collection cannot move it during an ordinary foreign call).
   (define (with-out f)
-    (let ([p (foreign-alloc 8)])
-      (foreign-set! 'uptr p 0 0)
-      (let ([r (guard (e [#t (foreign-free p) (raise e)]) (f p))])
-        (let ([v (foreign-ref 'uptr p 0)]) (foreign-free p) v))))
+    (let ([bv (make-bytevector 8 0)])
+      (f bv)
+      (bytevector-u64-native-ref bv 0)))
 
   (define (pointer->string addr)
     (if (eqv? addr 0)
@@ -179,19 +182,25 @@
   (define ABI-AAPCS64 3)
 
   ;; A parameter or result type as the conversions need it.
+  ;; handle: the jitffi_type, owned by its signature; its canonical text is read only for messages
+  ;; (while the signature lives: a function's for the function's life).
   (define-record-type ctype
-    (fields kind size cstr? canonical))
+    (fields kind size cstr? handle))
   (define (ctype-of t)
-    (make-ctype (c-type-kind t) (c-type-size* t) (not (eqv? (c-type-is-cstr t) 0))
-                (c-type-canonical* t)))
+    (make-ctype (c-type-kind t) (c-type-size* t) (not (eqv? (c-type-is-cstr t) 0)) t))
+  (define (ctype-canonical ct) (c-type-canonical* (ctype-handle ct)))
   (define (int-bounds kind)
     (case kind
       [(2) (values -128 127)] [(3) (values 0 255)]
       [(4) (values -32768 32767)] [(5) (values 0 65535)]
-      [(6) (values (- (expt 2 31)) (- (expt 2 31) 1))] [(7) (values 0 (- (expt 2 32) 1))]
-      [(8) (values (- (expt 2 63)) (- (expt 2 63) 1))] [(9) (values 0 (- (expt 2 64) 1))]
-      [(10) (values (- (expt 2 127)) (- (expt 2 127) 1))] [(11) (values 0 (- (expt 2 128) 1))]
+      [(6) (values i32-min i32-max)] [(7) (values 0 u32-max)]
+      [(8) (values i64-min i64-max)] [(9) (values 0 u64-max)]
+      [(10) (values i128-min i128-max)] [(11) (values 0 u128-max)]
       [else (values 0 0)]))
+  (define i32-min (- (expt 2 31))) (define i32-max (- (expt 2 31) 1)) (define u32-max (- (expt 2 32) 1))
+  (define i64-min (- (expt 2 63))) (define i64-max (- (expt 2 63) 1)) (define u64-max (- (expt 2 64) 1))
+  (define i128-min (- (expt 2 127))) (define i128-max (- (expt 2 127) 1))
+  (define u128-max (- (expt 2 128) 1))
   (define max-address (- (expt 2 64) 1))
 
   ;; ---- long double: x87 80-bit extended (sysv) or IEEE binary128 (aapcs64) ----------------
@@ -397,35 +406,39 @@
         [(= kind K-LDOUBLE) (lambda (a) (bytes->ldouble (pointer->bytevector a 16) quad?))]
         [else (lambda (a) (pointer->bytevector a size))])))
 
-  ;; The slot entry called as a C function (void *fn, uint64_t *slots) with the result type's C
+;; The slot entry called as a C function (void *fn, uint64_t *slots) with the result type's C
   ;; return convention; #f where the result is not a scalar (those use jitffi_fn_call_slots).
-;; safe?: '__collect_safe (the 'collect-safe option): the calling Scheme thread is deactivated for
+  ;; fix?: the function's address and its slots are fixnums (always, for user-space addresses on
+  ;; 64-bit hosts), passed as Chez's `fixnum` type: cheaper to convert than `uptr`.
+  ;; safe?: '__collect_safe (the 'collect-safe option): the calling Scheme thread is deactivated for
   ;; the call, so that other threads (C threads calling Scheme callbacks) can collect meanwhile.
   (define-syntax fp
     (syntax-rules ()
-      [(_ safe? entry ret)
-       (if safe?
-           (foreign-procedure __collect_safe entry (uptr uptr) ret)
-           (foreign-procedure entry (uptr uptr) ret))]))
-  (define (raw-caller entry ct safe?)
+      [(_ safe? fix? entry ret)
+       (cond
+         [(and safe? fix?) (foreign-procedure __collect_safe entry (fixnum fixnum) ret)]
+         [safe? (foreign-procedure __collect_safe entry (uptr uptr) ret)]
+         [fix? (foreign-procedure entry (fixnum fixnum) ret)]
+         [else (foreign-procedure entry (uptr uptr) ret)])]))
+  (define (raw-caller entry ct safe? fix?)
     (let ([kind (ctype-kind ct)])
       (cond
-        [(= kind K-VOID) (fp safe? entry void)]
+        [(= kind K-VOID) (fp safe? fix? entry void)]
         [(= kind K-BOOL)
-         (let ([f (fp safe? entry unsigned-8)])
+         (let ([f (fp safe? fix? entry unsigned-8)])
            (lambda (a s) (not (eqv? 0 (f a s)))))]
-        [(= kind K-I8) (fp safe? entry integer-8)]
-        [(= kind K-U8) (fp safe? entry unsigned-8)]
-        [(= kind K-I16) (fp safe? entry integer-16)]
-        [(= kind K-U16) (fp safe? entry unsigned-16)]
-        [(= kind K-I32) (fp safe? entry integer-32)]
-        [(= kind K-U32) (fp safe? entry unsigned-32)]
-        [(= kind K-I64) (fp safe? entry integer-64)]
-        [(= kind K-U64) (fp safe? entry unsigned-64)]
-        [(= kind K-F32) (fp safe? entry single-float)]
-        [(= kind K-F64) (fp safe? entry double-float)]
+        [(= kind K-I8) (fp safe? fix? entry integer-8)]
+        [(= kind K-U8) (fp safe? fix? entry unsigned-8)]
+        [(= kind K-I16) (fp safe? fix? entry integer-16)]
+        [(= kind K-U16) (fp safe? fix? entry unsigned-16)]
+        [(= kind K-I32) (fp safe? fix? entry integer-32)]
+        [(= kind K-U32) (fp safe? fix? entry unsigned-32)]
+        [(= kind K-I64) (fp safe? fix? entry integer-64)]
+        [(= kind K-U64) (fp safe? fix? entry unsigned-64)]
+        [(= kind K-F32) (fp safe? fix? entry single-float)]
+        [(= kind K-F64) (fp safe? fix? entry double-float)]
         [(= kind K-PTR)
-         (let ([f (fp safe? entry uptr)])
+         (let ([f (fp safe? fix? entry uptr)])
            (if (ctype-cstr? ct) (lambda (a s) (pointer->string (f a s))) f))]
         [else #f])))
 
@@ -434,6 +447,9 @@
   ;; zero to C, and the next jitffi procedure to return (normally the one whose call led to the
   ;; callback) raises a &jitffi-callback condition carrying it.
   (define pending-callback-error #f)
+  ;; Set by the first make-callback: until then no callback can have raised, and the fast path
+  ;; tail-calls C without a frame to check pending-callback-error in.
+  (define callbacks-made? #f)
   (define (raise-pending! who)
     (let ([e pending-callback-error])
       (set! pending-callback-error #f)
@@ -445,12 +461,16 @@
                          (if (irritants-condition? e) (condition-irritants e) '()))))))
 
   ;; ---- Functions ------------------------------------------------------------------------------
-  (define-record-type fninfo (fields handle sig-text backend))
+  ;; procedure -> its jitffi_fn (alive as long as the procedure is: see fn-guardian).
   (define procedure-infos (make-weak-eq-hashtable))
   (define (procedure-info who p)
     (or (hashtable-ref procedure-infos p #f) (argument-error who "not a jitffi procedure" p)))
-  (define (procedure-signature p) (fninfo-sig-text (procedure-info 'procedure-signature p)))
-  (define (procedure-backend p) (fninfo-backend (procedure-info 'procedure-backend p)))
+  (define (procedure-signature p) (c-sig-canonical (c-fn-sig (procedure-info 'procedure-signature p))))
+  (define (procedure-backend p) (c-fn-backend (procedure-info 'procedure-backend p)))
+  ;; The name a function's errors carry: the C function's name, else its canonical signature.
+  (define (fn-who fn)
+    (let* ([sig (c-fn-sig fn)] [n (c-sig-name sig)])
+      (if (string=? n "") (c-sig-canonical sig) (string->symbol n))))
 
   ;; A jitffi_fn is freed by a guardian once its procedure is unreachable.
   (define fn-guardian (make-guardian))
@@ -461,118 +481,170 @@
 
   ;; options: 'errno (capture errno), 'jit, 'libffi, 'auto (back end), 'collect-safe (procedures
   ;; only: see raw-caller).
+  ;; A jitffi_fn_options { int backend; int capture_errno; } as a bytevector (passed as u8*).
   (define (options->c who options)
-    (let ([p (foreign-alloc 8)])
-      (foreign-set! 'int p 0 0) (foreign-set! 'int p 4 0)
+    (let ([p (make-bytevector 8 0)])
       (for-each
        (lambda (o)
          (case o
-           [(errno) (foreign-set! 'int p 4 1)]
-           [(auto) (foreign-set! 'int p 0 0)]
-           [(jit) (foreign-set! 'int p 0 1)]
-           [(libffi) (foreign-set! 'int p 0 2)]
+           [(errno) (bytevector-s32-native-set! p 4 1)]
+           [(auto) (bytevector-s32-native-set! p 0 0)]
+           [(jit) (bytevector-s32-native-set! p 0 1)]
+           [(libffi) (bytevector-s32-native-set! p 0 2)]
            [(collect-safe) (void)]              ; for the Scheme side (make-caller)
-           [else (foreign-free p) (argument-error who "unknown option (expected errno, auto, jit, libffi or collect-safe)" o)]))
+           [else (argument-error who "unknown option (expected errno, auto, jit, libffi or collect-safe)" o)]))
        options)
       p))
 
-  ;; The call machinery for one jitffi_fn: (values call nfixed), call taking a list of args.
-  (define (make-caller who fn safe?)
+  ;; The call machinery for one jitffi_fn: (values procedure free). who-of: a thunk giving the
+  ;; name its errors carry (computed only when one is raised).
+  ;;
+  ;; A call first tries the fast path: every argument is a fixnum in its integer type's range, a
+  ;; flonum for float/double, a fixnum address or #f for a pointer, #t/#f for bool; each is
+  ;; stored into its slot inline (no procedure call per argument, no conversion dispatch beyond a
+  ;; comparison of the parameter's class). Any other argument (a bignum, an exact rational, a
+  ;; string or bytevector for a pointer, a struct, a wrong type) sends the whole call to the slow
+  ;; path: per-argument setters and copiers (built on the first such call), which convert or
+  ;; raise with the full message.
+  (define (make-caller who-of fn safe?)
     (let* ([sig (c-fn-sig fn)]
            [n (c-sig-nargs sig)]
-           [quad? (= (c-sig-abi sig) ABI-AAPCS64)]
-           [params (let loop ([i 0]) (if (= i n) '() (cons (ctype-of (c-sig-param sig i)) (loop (+ i 1)))))]
+           [handles (let loop ([i 0]) (if (= i n) '() (cons (c-sig-param sig i) (loop (+ i 1)))))]
+           [kinds (map c-type-kind handles)]
            [rt (ctype-of (c-sig-return sig))]
-           [areas-size (fold-left (lambda (acc ct) (+ acc (if (slot-value? ct) 0 (round16 (ctype-size ct))))) 0 params)]
-           [slots (foreign-alloc (max 8 (* 8 n)))]
-           [area (foreign-alloc (max 16 areas-size))]
-           [retbuf (foreign-alloc (max 16 (round16 (c-fn-return-size fn))))]
+           ;; One C block: the slots, then the memory of arguments passed by address, then the
+           ;; result buffer of jitffi_fn_call_slots.
+           [slots-size (round16 (* 8 (max 1 n)))]
+           [area-sizes (map (lambda (k h) (if (slot-kind? k) 0 (round16 (c-type-size* h)))) kinds handles)]
+           [areas-size (max 16 (apply + area-sizes))]
+           [slots (foreign-alloc (+ slots-size areas-size (max 16 (round16 (c-fn-return-size fn)))))]
+           [area (+ slots slots-size)]
+           [retbuf (+ area areas-size)]
            [address (c-fn-address fn)]
-           [setters (let loop ([ps params] [i 0] [off 0])
-                      (if (null? ps) '()
-                          (let ([ct (car ps)])
-                            (cons (make-setter who ct i slots (+ area off) quad?)
-                                  (loop (cdr ps) (+ i 1)
-                                        (+ off (if (slot-value? ct) 0 (round16 (ctype-size ct)))))))))]
            [entry (c-fn-slots-entry fn)]
-           [raw (and (not (eqv? entry 0)) (raw-caller entry rt safe?))]
-           [read-ret (reader rt quad?)]
+           [raw (and (not (eqv? entry 0)) (raw-caller entry rt safe? (and (fixnum? address) (fixnum? slots))))]
            ;; (call address slots): the slot entry itself, or jitffi_fn_call_slots and a read.
            [call (or raw
-                     (lambda (address slots)
-                       (check who ((if safe? c-fn-call-slots/safe c-fn-call-slots) fn retbuf slots))
-                       (read-ret retbuf)))]
-           [copiers (map (lambda (ct i) (and (= (ctype-kind ct) K-PTR) (pointer-copier i slots)))
-                         params (iota n))])
+                     (let ([read-ret (reader rt (= (c-sig-abi sig) ABI-AAPCS64))])
+                       (lambda (address slots)
+                         (check (who-of) ((if safe? c-fn-call-slots/safe c-fn-call-slots) fn retbuf slots))
+                         (read-ret retbuf))))]
+           [classes (list->vector kinds)]
+           [slow #f])
       (define (wrong-count args)
-        (argument-error who (format "expected ~a argument~a, got ~a" n (if (= n 1) "" "s") (length args)) args))
+        (argument-error (who-of) (format "expected ~a argument~a, got ~a" n (if (= n 1) "" "s") (length args)) args))
       (define-syntax invoke
         (syntax-rules () [(_) (call address slots)]))
       (define-syntax finish
         (syntax-rules ()
-          [(_ e) (let ([r e]) (if pending-callback-error (raise-pending! who) r))]))
-      ;; A call checks and stores every argument (setters), then makes the C copies of strings and
-      ;; bytevectors (copiers, #f for other parameters), so that no check can fail once C memory
-      ;; has been taken; the copies are released after the call, or when the call raises.
-      (define sv (list->vector setters))
-      (define cv (list->vector copiers))
-      (define (call-with-temps temps)
-        (let ([r (guard (e [#t (for-each release! temps) (raise e)]) (invoke))])
-          (for-each release! temps)
-          (finish r)))
-      ;; Up to 12 arguments: one clause of fixed arity, setters and copiers in local variables.
+          [(_ e) (let ([r e]) (if pending-callback-error (raise-pending! (who-of)) r))]))
+      ;; The slow path, built on first use: a setter per argument checks and stores it (or raises),
+      ;; then the copiers make the C copies of strings and bytevectors, so that no check can fail
+      ;; once C memory has been taken; the copies are released after the call, or when it raises.
+      (define (build-slow)
+        (let* ([who (who-of)] [quad? (= (c-sig-abi sig) ABI-AAPCS64)]
+               [params (map ctype-of handles)]
+               [setters (let loop ([ps params] [i 0] [off 0] [sizes area-sizes])
+                          (if (null? ps) '()
+                              (cons (make-setter who (car ps) i slots (+ area off) quad?)
+                                    (loop (cdr ps) (+ i 1) (+ off (car sizes)) (cdr sizes)))))]
+               [copiers (map (lambda (ct i) (and (= (ctype-kind ct) K-PTR) (pointer-copier i slots)))
+                             params (iota n))])
+          (define (call-with-temps temps)
+            (let ([r (guard (e [#t (for-each release! temps) (raise e)]) (invoke))])
+              (for-each release! temps)
+              (finish r)))
+          (define (general)
+            (lambda args
+              (unless (= (length args) n) (wrong-count args))
+              (for-each (lambda (s v) (s v)) setters args)
+              (let ([temps (filter values (map (lambda (c v) (and c (c v))) copiers args))])
+                (if (null? temps) (finish (invoke)) (call-with-temps temps)))))
+          ;; Without pointer parameters there is nothing to copy: up to 8 arguments, a procedure
+          ;; of fixed arity calls the setters (structs by value take this path on every call).
+          (define-syntax plain
+            (syntax-rules ()
+              [(_ (i a s) ...)
+               (let ([s (list-ref setters i)] ...) (lambda (a ...) (s a) ... (finish (invoke))))]))
+          (if (not (exists values copiers))
+              (case n
+                [(1) (plain (0 a s0))]
+                [(2) (plain (0 a s0) (1 b s1))]
+                [(3) (plain (0 a s0) (1 b s1) (2 c s2))]
+                [(4) (plain (0 a s0) (1 b s1) (2 c s2) (3 d s3))]
+                [(5) (plain (0 a s0) (1 b s1) (2 c s2) (3 d s3) (4 e s4))]
+                [(6) (plain (0 a s0) (1 b s1) (2 c s2) (3 d s3) (4 e s4) (5 f s5))]
+                [(7) (plain (0 a s0) (1 b s1) (2 c s2) (3 d s3) (4 e s4) (5 f s5) (6 g s6))]
+                [(8) (plain (0 a s0) (1 b s1) (2 c s2) (3 d s3) (4 e s4) (5 f s5) (6 g s6) (7 h s7))]
+                [else (general)])
+              (general))))
+      (define (slow-path) (or slow (begin (set! slow (build-slow)) slow)))
+      ;; Up to 12 arguments: one clause of fixed arity, the parameters' kinds in local variables.
       (define-syntax fixed-arity
         (syntax-rules ()
-          [(_ (i a s c t) ...)
-           (let ([s (vector-ref sv i)] ... [c (vector-ref cv i)] ...)
+          [(_ (i a c) ...)
+           (let ([c (vector-ref classes i)] ...)
              (case-lambda
                [(a ...)
-                (s a) ...
-                (let ([t (and c (c a))] ...)
-                  (if (or t ...)
-                      (call-with-temps (filter values (list t ...)))
-                      (finish (invoke))))]
+                (if (and (fast-store! slots (fx* 8 i) c a) ...)
+                    (if callbacks-made? (finish (invoke)) (invoke))
+                    ((slow-path) a ...))]
                [args (wrong-count args)]))]))
-      ;; Without pointer parameters there is nothing to copy.
-      (define-syntax fixed-arity-plain
-        (syntax-rules ()
-          [(_ (i a s c t) ...)
-           (let ([s (vector-ref sv i)] ...)
-             (case-lambda [(a ...) (s a) ... (finish (invoke))] [args (wrong-count args)]))]))
-      (define plain? (not (exists values copiers)))
       (values
-       (cond
-         [(and plain? (= n 0)) (fixed-arity-plain)]
-         [(and plain? (= n 1)) (fixed-arity-plain (0 a s0 c0 t0))]
-         [(and plain? (= n 2)) (fixed-arity-plain (0 a s0 c0 t0) (1 b s1 c1 t1))]
-         [(and plain? (= n 3)) (fixed-arity-plain (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2))]
-         [(and plain? (= n 4)) (fixed-arity-plain (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3))]
-         [(and plain? (= n 5)) (fixed-arity-plain (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3) (4 e s4 c4 t4))]
-         [(and plain? (= n 6)) (fixed-arity-plain (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3) (4 e s4 c4 t4) (5 f s5 c5 t5))]
-         [(and plain? (= n 7)) (fixed-arity-plain (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3) (4 e s4 c4 t4) (5 f s5 c5 t5) (6 g s6 c6 t6))]
-         [(and plain? (= n 8)) (fixed-arity-plain (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3) (4 e s4 c4 t4) (5 f s5 c5 t5) (6 g s6 c6 t6) (7 h s7 c7 t7))]
-         [(= n 0) (fixed-arity)]
-         [(= n 1) (fixed-arity (0 a s0 c0 t0))]
-         [(= n 2) (fixed-arity (0 a s0 c0 t0) (1 b s1 c1 t1))]
-         [(= n 3) (fixed-arity (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2))]
-         [(= n 4) (fixed-arity (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3))]
-         [(= n 5) (fixed-arity (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3) (4 e s4 c4 t4))]
-         [(= n 6) (fixed-arity (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3) (4 e s4 c4 t4) (5 f s5 c5 t5))]
-         [(= n 7) (fixed-arity (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3) (4 e s4 c4 t4) (5 f s5 c5 t5) (6 g s6 c6 t6))]
-         [(= n 8) (fixed-arity (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3) (4 e s4 c4 t4) (5 f s5 c5 t5) (6 g s6 c6 t6) (7 h s7 c7 t7))]
-         [(= n 9) (fixed-arity (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3) (4 e s4 c4 t4) (5 f s5 c5 t5) (6 g s6 c6 t6) (7 h s7 c7 t7) (8 i s8 c8 t8))]
-         [(= n 10) (fixed-arity (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3) (4 e s4 c4 t4) (5 f s5 c5 t5) (6 g s6 c6 t6) (7 h s7 c7 t7) (8 i s8 c8 t8) (9 j s9 c9 t9))]
-         [(= n 11) (fixed-arity (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3) (4 e s4 c4 t4) (5 f s5 c5 t5) (6 g s6 c6 t6) (7 h s7 c7 t7) (8 i s8 c8 t8) (9 j s9 c9 t9) (10 k s10 c10 t10))]
-         [(= n 12) (fixed-arity (0 a s0 c0 t0) (1 b s1 c1 t1) (2 c s2 c2 t2) (3 d s3 c3 t3) (4 e s4 c4 t4) (5 f s5 c5 t5) (6 g s6 c6 t6) (7 h s7 c7 t7) (8 i s8 c8 t8) (9 j s9 c9 t9) (10 k s10 c10 t10) (11 l s11 c11 t11))]
-         [else
-          (lambda args
-            (unless (= (length args) n) (wrong-count args))
-            (for-each (lambda (s v) (s v)) setters args)
-            (let ([temps (filter values (map (lambda (c v) (and c (c v))) copiers args))])
-              (if (null? temps) (finish (invoke)) (call-with-temps temps))))])
-       (lambda () (foreign-free slots) (foreign-free area) (foreign-free retbuf) (c-fn-free fn)))))
-  (define (slot-value? ct)
-    (not (memv (ctype-kind ct) (list K-STRUCT K-UNION K-I128 K-U128 K-LDOUBLE))))
+       (case n
+         [(0) (fixed-arity)]
+         [(1) (fixed-arity (0 a c0))]
+         [(2) (fixed-arity (0 a c0) (1 b c1))]
+         [(3) (fixed-arity (0 a c0) (1 b c1) (2 c c2))]
+         [(4) (fixed-arity (0 a c0) (1 b c1) (2 c c2) (3 d c3))]
+         [(5) (fixed-arity (0 a c0) (1 b c1) (2 c c2) (3 d c3) (4 e c4))]
+         [(6) (fixed-arity (0 a c0) (1 b c1) (2 c c2) (3 d c3) (4 e c4) (5 f c5))]
+         [(7) (fixed-arity (0 a c0) (1 b c1) (2 c c2) (3 d c3) (4 e c4) (5 f c5) (6 g c6))]
+         [(8) (fixed-arity (0 a c0) (1 b c1) (2 c c2) (3 d c3) (4 e c4) (5 f c5) (6 g c6) (7 h c7))]
+         [(9) (fixed-arity (0 a c0) (1 b c1) (2 c c2) (3 d c3) (4 e c4) (5 f c5) (6 g c6) (7 h c7) (8 i c8))]
+         [(10) (fixed-arity (0 a c0) (1 b c1) (2 c c2) (3 d c3) (4 e c4) (5 f c5) (6 g c6) (7 h c7) (8 i c8) (9 j c9))]
+         [(11) (fixed-arity (0 a c0) (1 b c1) (2 c c2) (3 d c3) (4 e c4) (5 f c5) (6 g c6) (7 h c7) (8 i c8) (9 j c9) (10 k c10))]
+         [(12) (fixed-arity (0 a c0) (1 b c1) (2 c c2) (3 d c3) (4 e c4) (5 f c5) (6 g c6) (7 h c7) (8 i c8) (9 j c9) (10 k c10) (11 l c11))]
+         [else (slow-path)])
+       (lambda () (foreign-free slots) (c-fn-free fn)))))
+
+  ;; The fast path (see make-caller): a parameter's class is its jitffi_kind, compared with
+  ;; literals so that each bound is an immediate (kinds without a fast path: always #f). Stores v
+  ;; into the slot at off when it is on the fast path of its kind (#t), else #f. A fixnum's 64-bit
+  ;; two's complement is the slot of any integer type it is in range of.
+  (define-syntax fast-store!
+    (syntax-rules ()
+      [(_ slots off c v)
+       (let ([x v])
+         (define-syntax int-in
+           (syntax-rules ()
+             [(_ lo hi) (and (fixnum? x) (#3%fx<= lo x) (#3%fx<= x hi)
+                             (begin (#3%foreign-set! 'integer-64 slots off x) #t))]))
+         (cond
+           [(eq? c 8) (and (fixnum? x) (begin (#3%foreign-set! 'integer-64 slots off x) #t))] ; i64
+           [(eq? c 13) (and (flonum? x) (begin (#3%foreign-set! 'double-float slots off x) #t))] ; f64
+           [(eq? c 6) (int-in -2147483648 2147483647)]                                       ; i32
+           [(eq? c 15)                                                                       ; ptr
+            (cond [(and (fixnum? x) (#3%fx>= x 0)) (#3%foreign-set! 'integer-64 slots off x) #t]
+                  [(eq? x #f) (#3%foreign-set! 'integer-64 slots off 0) #t]
+                  [else #f])]
+           [(eq? c 9) (and (fixnum? x) (#3%fx>= x 0) (begin (#3%foreign-set! 'integer-64 slots off x) #t))] ; u64
+           [(eq? c 7) (int-in 0 4294967295)]                                                 ; u32
+           [(eq? c 1)                                                                        ; bool
+            (cond [(eq? x #t) (#3%foreign-set! 'integer-64 slots off 1) #t]
+                  [(eq? x #f) (#3%foreign-set! 'integer-64 slots off 0) #t]
+                  [else #f])]
+           [(eq? c 12)                                                                       ; f32
+            (and (flonum? x)
+                 (begin (#3%foreign-set! 'integer-64 slots off 0)
+                        (#3%foreign-set! 'single-float slots off x) #t))]
+           [(eq? c 4) (int-in -32768 32767)]                                                 ; i16
+           [(eq? c 5) (int-in 0 65535)]                                                      ; u16
+           [(eq? c 2) (int-in -128 127)]                                                     ; i8
+           [(eq? c 3) (int-in 0 255)]                                                        ; u8
+           [else #f]))]))
+  (define (slot-kind? kind)
+    (not (memv kind (list K-STRUCT K-UNION K-I128 K-U128 K-LDOUBLE))))
   (define (round16 n) (* 16 (div (+ n 15) 16)))
 
   ;; Variadic arguments: (c-arg "unsigned long" 5) gives the type; otherwise it is inferred from
@@ -595,17 +667,16 @@
 
   ;; Its calls' errors name the C function (or the signature when it has no name).
   (define (make-procedure fn options)
-    (let* ([sig (c-fn-sig fn)] [text (c-sig-canonical sig)] [backend (c-fn-backend fn)]
-           [who (let ([n (c-sig-name sig)]) (if (string=? n "") text (string->symbol n)))])
-      (if (eqv? (c-sig-is-variadic sig) 0)
-          (let-values ([(call free) (make-caller who fn (and (memq 'collect-safe options) #t))])
-            (fn-guardian call free)
-            (hashtable-set! procedure-infos call (make-fninfo fn text backend))
-            call)
-          (make-variadic who fn text backend options))))
+    (if (eqv? (c-sig-is-variadic (c-fn-sig fn)) 0)
+        (let-values ([(call free) (make-caller (lambda () (fn-who fn)) fn
+                                               (and (memq 'collect-safe options) #t))])
+          (fn-guardian call free)
+          (hashtable-set! procedure-infos call fn)
+          call)
+        (make-variadic (fn-who fn) fn options)))
 
   ;; A variadic function: one jitffi_fn per list of variadic types, kept for later calls.
-  (define (make-variadic who fn text backend options)
+  (define (make-variadic who fn options)
     (let* ([sig (c-fn-sig fn)] [nfixed (c-sig-fixed-count sig)] [address (c-fn-address fn)]
            [cache (make-hashtable equal-hash equal?)])
       (define (caller-for types)
@@ -620,14 +691,8 @@
               (let ([sig2 (guard (e [#t (for-each foreign-free strs) (foreign-free arr) (raise e)])
                             (with-out (lambda (o) (check who (c-sig-with-varargs sig arr n o) types))))])
                 (for-each foreign-free strs) (foreign-free arr)
-                (let ([fn2 (guard (e [#t (c-sig-free sig2) (raise e)])
-                             (let ([opts (options->c who options)])
-                               (let ([r (guard (e [#t (foreign-free opts) (raise e)])
-                                          (with-out (lambda (o) (check who (c-fn-create sig2 address opts o)
-                                                                       types))))])
-                                 (foreign-free opts) r)))])
-                  (c-sig-free sig2)
-                  (let-values ([(call free) (make-caller who fn2 (and (memq 'collect-safe options) #t))])
+                (let ([fn2 (fn-create who sig2 address (options->c who options) types #t)])
+                  (let-values ([(call free) (make-caller (lambda () who) fn2 (and (memq 'collect-safe options) #t))])
                     (let ([entry (cons call free)])
                       (hashtable-set! cache types entry)
                       entry)))))))
@@ -644,7 +709,7 @@
         (fn-guardian proc (lambda ()
                             (vector-for-each (lambda (e) ((cdr e))) (hashtable-values cache))
                             (c-fn-free fn)))
-        (hashtable-set! procedure-infos proc (make-fninfo fn text backend))
+        (hashtable-set! procedure-infos proc fn)
         proc)))
 
   ;; (pointer->procedure "double(double, double)" address 'errno ...) or a C prototype text; a
@@ -653,19 +718,55 @@
     (collect-fns!)
     (unless (and (integer? address) (exact? address) (<= 0 address max-address))
       (argument-error 'pointer->procedure "expected an address (an exact integer)" address))
-    (let ([sig (parse-sig 'pointer->procedure text options)] [options (without-libs options)])
-      (let ([fn (guard (e [#t (c-sig-free sig) (raise e)])
-                  (let ([opts (options->c 'pointer->procedure options)])
-                    (let ([r (guard (e [#t (foreign-free opts) (raise e)])
-                               (with-out (lambda (o) (check 'pointer->procedure
-                                                            (c-fn-create sig address opts o) text))))])
-                      (foreign-free opts) r)))])
-        (c-sig-free sig)
-        (make-procedure fn options))))
+    (let* ([plain (without-libs options)]
+           [opts (options->c 'pointer->procedure plain)]     ; checked before anything is made
+           [sig (cached-sig 'pointer->procedure text options)])
+      (make-procedure (fn-create 'pointer->procedure sig address opts text #f) plain)))
+
+  ;; A jitffi_fn from a signature; free?: the signature is freed whatever happens.
+  (define (fn-create who sig address opts irritant free?)
+    (let* ([out (make-bytevector 8 0)] [st (c-fn-create sig address opts out)])
+      (unless (eqv? st 0)
+        (let ([e (make-jitffi-error who st (list irritant))]) (when free? (c-sig-free sig)) (raise e)))
+      (when free? (c-sig-free sig))
+      (bytevector-u64-native-ref out 0)))
+
+  ;; Parsed signatures by text, per library (its declarations) and for texts without one: a
+  ;; procedure made again from the same text skips the parse (which costs more than the rest of
+  ;; making it). Bounded: a full cache is emptied. The handles belong to the cache.
+  (define sig-cache-limit 256)
+  (define plain-sigs (make-hashtable string-hash string=?))
+  (define sigs-mutex (make-mutex))
+  (define (clear-sigs! table)
+    (with-mutex sigs-mutex
+      (vector-for-each c-sig-free (hashtable-values table))
+      (hashtable-clear! table)))
+  (define (cached-sig who text options)
+    (if (not (string? text))
+        (parse-sig who text options)                     ; raises the usual error
+        (let* ([lib (find library-handle? options)]
+               [table (if lib (library-handle-sigs lib) plain-sigs)])
+          (mutex-acquire sigs-mutex)
+          (let ([sig (hashtable-ref table text #f)])
+            (mutex-release sigs-mutex)
+            (or sig
+                (let ([sig (parse-sig who text options)])
+                  (with-mutex sigs-mutex
+                    (let ([other (hashtable-ref table text #f)])
+                      (cond
+                        [other (c-sig-free sig) other]   ; another thread parsed it meanwhile
+                        [else
+                         (when (>= (hashtable-size table) sig-cache-limit)
+                           (vector-for-each c-sig-free (hashtable-values table))
+                           (hashtable-clear! table))
+                         (hashtable-set! table (string->immutable-string text) sig)
+                         sig])))))))))
 
   ;; ---- Libraries ------------------------------------------------------------------------------
+  ;; sigs: the library's signature cache (see cached-sig).
   (define-record-type (library-handle make-library-handle library-handle?)
-    (fields (mutable ptr)))
+    (fields (mutable ptr) (immutable sigs))
+    (protocol (lambda (new) (lambda (p) (new p (make-hashtable string-hash string=?))))))
   (define lib-guardian (make-guardian))
   (define (lib-ptr who lib)
     (unless (library-handle? lib) (argument-error who "not a library" lib))
@@ -690,10 +791,14 @@
     (wrap-lib (with-out (lambda (o) (check 'self-library (c-lib-open-self o))))))
   (define (library-close! lib)
     (let ([p (library-handle-ptr lib)])
-      (unless (eqv? p 0) (library-handle-ptr-set! lib 0) (c-lib-close p))))
+      (unless (eqv? p 0)
+        (library-handle-ptr-set! lib 0)
+        (clear-sigs! (library-handle-sigs lib))
+        (c-lib-close p))))
   (define (library-name lib) (c-lib-name (lib-ptr 'library-name lib)))
   (define (library-declare! lib text)
-    (check 'library-declare! (c-lib-declare (lib-ptr 'library-declare! lib) text) text))
+    (check 'library-declare! (c-lib-declare (lib-ptr 'library-declare! lib) text) text)
+    (clear-sigs! (library-handle-sigs lib)))        ; new declarations can change what a text means
   (define (library-symbol lib name)
     (with-out (lambda (o) (check 'library-symbol (c-lib-symbol (lib-ptr 'library-symbol lib) name o) name))))
   ;; (foreign-function lib "int sqlite3_open(const char *, sqlite3 **)" 'errno ...)
@@ -701,9 +806,8 @@
     (collect-fns!)
     (let* ([p (lib-ptr 'foreign-function lib)]
            [opts (options->c 'foreign-function options)]
-           [fn (guard (e [#t (foreign-free opts) (raise e)])
-                 (with-out (lambda (o) (check 'foreign-function (c-lib-function p prototype opts o) prototype))))])
-      (foreign-free opts)
+           [sig (cached-sig 'foreign-function prototype (list lib))]
+           [fn (with-out (lambda (o) (check 'foreign-function (c-lib-function-sig p sig opts o) prototype)))])
       (make-procedure fn options)))
 
   ;; ---- Types ------------------------------------------------------------------------------------
@@ -826,6 +930,7 @@
   (define (make-callback text proc . options)
     (collect-callbacks!)
     (unless (procedure? proc) (argument-error 'make-callback "expected a procedure" proc))
+    (set! callbacks-made? #t)
     (let ([sig (parse-sig 'make-callback text options)] [options (without-libs options)])
       (guard (e [#t (c-sig-free sig) (raise e)])
         (let* ([n (c-sig-nargs sig)] [quad? (= (c-sig-abi sig) ABI-AAPCS64)]
@@ -843,12 +948,11 @@
           (set! next-callback-id (+ id 1))
           (hashtable-set! callbacks id entry)
           (let* ([opts (options->c 'make-callback options)]
-                 [cl (guard (e [#t (foreign-free opts) (hashtable-delete! callbacks id) (raise e)])
+                 [cl (guard (e [#t (hashtable-delete! callbacks id) (raise e)])
                        (with-out (lambda (o) (check 'make-callback
                                                     (c-closure-create-hooked sig dispatch-address id 0 opts
                                                                              (car thread-hooks) (cdr thread-hooks) o)
                                                     text))))])
-            (foreign-free opts)
             (c-sig-free sig)
             (let ([cb (make-callback-record cl id (c-closure-code cl) canon)])
               (callback-guardian cb)

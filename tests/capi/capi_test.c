@@ -1021,6 +1021,33 @@ CASE(raw_entries) {
   CHECK(jitffi_fn_value_entry(NULL) == NULL);
 }
 
+/* A signature equal to a compiled one but for its names (a prototype after a compact text, as a
+ * runtime meets them) gets that call under its own names: it must keep the raw entries. */
+CASE(raw_entries_renamed) {
+  const char *texts[] = {"int first3(int, int, int)", "i32(i32, i32, i32)",
+                         "int add3(int x, int y, int z)"};
+  uint64_t slots[3] = {7, 8, (uint64_t)(int64_t)-5};
+  size_t i;
+  for (i = 0; i < sizeof texts / sizeof texts[0]; ++i) {
+    jitffi_sig *sig = NULL;
+    jitffi_fn *fn = NULL;
+    void *p;
+    slots_int_entry se;
+    CHECK_OK(jitffi_sig_parse(texts[i], &sig));
+    CHECK_OK(jitffi_fn_create(sig, FN_ADDR(add3), NULL, &fn));
+    jitffi_sig_free(sig);
+    if (!fn) return;
+    CHECK(jitffi_fn_value_shape(fn) == JITFFI_SHAPE_INT);
+    p = jitffi_fn_slots_entry(fn);
+    CHECK(p != NULL && jitffi_fn_value_entry(fn) != NULL);
+    if (p) {
+      memcpy(&se, &p, sizeof se);
+      CHECK(se(jitffi_fn_address(fn), slots) == 10);
+    }
+    jitffi_fn_free(fn);
+  }
+}
+
 CASE(default_backend) {
   jitffi_backend before = jitffi_default_backend();
   jitffi_sig *sig = NULL;
@@ -1106,6 +1133,7 @@ static const struct case_entry cases[] = {
     ENTRY(fn_keeps_library),
     ENTRY(value_and_slot_calls),
     ENTRY(raw_entries),
+    ENTRY(raw_entries_renamed),
     ENTRY(default_backend),
     ENTRY(error_is_thread_local),
     ENTRY(status_names),
