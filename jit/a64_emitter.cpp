@@ -640,15 +640,6 @@ void emit_chain_upcall(Assembler &a, const CallPlan &plan, const void *handler,
 
 // ---- typed closure -------------------------------------------------------------------------
 
-int typed_closure_register(const CallPlan &plan) {
-  if (plan.variadic || plan.pieces.empty() || plan.args.empty())
-    bad_plan(plan, "a typed closure's handler plan ends with the user_data pointer");
-  const ArgPiece &ud = plan.pieces.back();
-  if (ud.arg + 1u != plan.args.size() || ud.kind != PieceKind::Value || ud.size != 8)
-    bad_plan(plan, "a typed closure's handler plan ends with the user_data pointer");
-  return ud.to.loc == Loc::Gpr ? int(ud.to.reg) : -1;
-}
-
 void emit_typed_closure(Assembler &a, const CallPlan &plan, const ClosureContext &ctx,
                         std::vector<CfiOp> &cfi) {
   check_plan(plan);

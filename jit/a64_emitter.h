@@ -80,8 +80,7 @@ void emit_chain_upcall(asmjit::a64::Assembler &a, const abi::CallPlan &plan, con
                        std::vector<CfiOp> &cfi);
 
 // A typed closure (see x64::emit_typed_closure): `plan` is the handler's, the closure's signature
-// with the user_data pointer appended; typed_closure_register is where user_data goes, or -1.
-int typed_closure_register(const abi::CallPlan &plan);
+// with the user_data pointer appended; jit::typed_closure_register is where user_data goes.
 void emit_typed_closure(asmjit::a64::Assembler &a, const abi::CallPlan &plan,
                         const ClosureContext &ctx, std::vector<CfiOp> &cfi);
 

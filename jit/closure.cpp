@@ -4,6 +4,7 @@
 #include <cstddef>
 
 #include "jit/a64_emitter.h"
+#include "jit/upcall_frame.h"
 
 namespace jitffi::jit {
 
@@ -35,7 +36,7 @@ JitClosure::~JitClosure() {
 JitTypedClosure::JitTypedClosure(const abi::CallPlan &plan, const void *handler, void *user_data,
                                  ExecMemory &mem)
     : mem_(mem) {
-  const int reg = host::typed_closure_register(plan);
+  const int reg = typed_closure_register(plan);
   if (reg < 0) {
     const host::ClosureContext ctx{reinterpret_cast<ClosureHandler>(handler), user_data};
     stub_ = std::make_unique<Stub>(plan, StubKind::TypedClosure, "jitffi:typed closure", &ctx, mem);

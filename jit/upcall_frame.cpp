@@ -2,6 +2,9 @@
 #include "jit/upcall_frame.h"
 
 #include <algorithm>
+#include <string>
+
+#include "jitffi/backend.h"
 
 namespace jitffi::jit {
 
@@ -54,6 +57,16 @@ UpcallFrame layout_upcall_frame(const abi::CallPlan &plan, bool extended_in_plac
   }
   f.end = pos;
   return f;
+}
+
+int typed_closure_register(const abi::CallPlan &plan) {
+  const char *const what = "a typed closure's handler plan ends with the user_data pointer";
+  if (plan.variadic || plan.pieces.empty() || plan.args.empty())
+    throw UnsupportedError(std::string(what) + "\n" + plan.describe());
+  const abi::ArgPiece &ud = plan.pieces.back();
+  if (ud.arg + 1u != plan.args.size() || ud.kind != abi::PieceKind::Value || ud.size != 8)
+    throw UnsupportedError(std::string(what) + "\n" + plan.describe());
+  return ud.to.loc == abi::Loc::Gpr ? int(ud.to.reg) : -1;
 }
 
 }  // namespace jitffi::jit

@@ -28,4 +28,9 @@ struct UpcallFrame {
 // stored widened (ext Sign/Zero) may be read in place.
 UpcallFrame layout_upcall_frame(const abi::CallPlan &plan, bool extended_in_place);
 
+// A typed closure's handler plan is the closure's signature with the user_data pointer appended:
+// the register that pointer goes in (the closure is then `load it; jump to the handler`), or -1
+// when it goes on the stack. Throws UnsupportedError for a plan of any other shape.
+int typed_closure_register(const abi::CallPlan &plan);
+
 }  // namespace jitffi::jit

@@ -119,8 +119,7 @@ void emit_chain_upcall(CodeOut &out, const abi::CallPlan &plan, const void *hand
 // the handler and user_data, both written into the code. When user_data goes in a register the
 // closure is `mov reg, user_data; jmp handler`; when it goes on the stack, the closure copies the
 // caller's stack arguments into a new area, adds user_data, calls the handler and returns its
-// result registers as they are. typed_closure_register: that register, or -1 (the stack form).
-int typed_closure_register(const abi::CallPlan &plan);
+// result registers as they are (jit::typed_closure_register tells the two forms apart).
 void emit_typed_closure(CodeOut &out, const abi::CallPlan &plan, const ClosureContext &ctx,
                         std::vector<CfiOp> &cfi);
 
