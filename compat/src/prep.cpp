@@ -9,6 +9,7 @@
 // copied cif and a reused address all work, and freed client types leave nothing dangling.
 #include <alloca.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -27,6 +28,28 @@ constexpr unsigned kIndexMask = (1u << 24) - 1;
 constexpr unsigned kChunkBits = 12;
 constexpr unsigned kChunkSize = 1u << kChunkBits;
 constexpr unsigned kChunks = (kIndexMask + 1) / kChunkSize;
+
+// What ffi_call needs of the first kFastSlots entries, in one static array (no pointer to load
+// first, one dependent load from the cif's flags): the stub to jump to and the cif's first word
+// (abi, nargs) it serves. `fast` is published after `check`; null sends the call the slow way
+// (later entries, void arguments, the real libffi).
+struct FastSlot {
+  std::atomic<std::uint64_t> check{0};
+  std::atomic<RawCall> fast{nullptr};
+};
+constexpr unsigned kFastSlots = 4096;
+FastSlot g_fast[kFastSlots];  // constant-initialized (zero): ready before any constructor runs
+
+std::uint64_t cif_word(ffi_abi abi, unsigned nargs) {
+  return std::uint64_t(std::uint32_t(abi)) | std::uint64_t(nargs) << 32;
+}
+std::uint64_t cif_word(const ffi_cif *cif) {
+  static_assert(offsetof(ffi_cif, abi) == 0 && offsetof(ffi_cif, nargs) == 4 &&
+                sizeof(ffi_abi) == 4);
+  std::uint64_t w;
+  std::memcpy(&w, cif, sizeof w);
+  return w;
+}
 
 // Entries by index, read without a lock: chunks are published with release stores and never
 // move; entries are never freed (stubs may be in use until exit).
@@ -52,6 +75,10 @@ struct Table {
       chunk.store(
           new std::atomic<Entry *>[kChunkSize] {}, std::memory_order_release);
     chunk.load(std::memory_order_relaxed)[i & (kChunkSize - 1)].store(e, std::memory_order_release);
+    if (i < kFastSlots && e->fast) {
+      g_fast[i].check.store(cif_word(e->abi, e->nargs), std::memory_order_relaxed);
+      g_fast[i].fast.store(e->fast, std::memory_order_release);
+    }
     count.store(i + 1, std::memory_order_release);
     return i;
   }
@@ -634,10 +661,13 @@ ffi_status ffi_prep_cif_var(ffi_cif *cif, ffi_abi abi, unsigned int nfixedargs,
 // The common case is a tail jump into the stub: no frame of its own, so the call is as deep as
 // Function::call (loop -> stub -> target), with the flags decoded as entry_of does.
 void ffi_call(ffi_cif *cif, void (*fn)(void), void *rvalue, void **avalue) {
-  if (cif && rvalue && (cif->flags & ~kIndexMask) == kTag && !jitffi::detail::g_stats_enabled) {
-    const Entry *e = table().at(cif->flags & kIndexMask);
-    if (e && e->fast && e->nargs == cif->nargs && e->abi == cif->abi)
-      return e->fast(reinterpret_cast<void *>(fn), rvalue, avalue);
+  if (cif && rvalue) {
+    const unsigned i = cif->flags - kTag;  // below kFastSlots only for a tagged early entry
+    if (i < kFastSlots && !jitffi::detail::g_stats_enabled) {
+      const jitffi::RawCall fast = g_fast[i].fast.load(std::memory_order_acquire);
+      if (fast && g_fast[i].check.load(std::memory_order_relaxed) == cif_word(cif))
+        return fast(reinterpret_cast<void *>(fn), rvalue, avalue);
+    }
   }
   call_slow(cif, fn, rvalue, avalue);
 }
