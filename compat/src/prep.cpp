@@ -238,19 +238,34 @@ bool promoted(const ffi_type *t) {
 // The common case in one word: every type a built-in scalar with its standard size, at most 9
 // arguments (ABI 3 bits, variadic 1, fixed count 4, count 4, then 5 bits per type). Zero when the
 // shape does not fit; then the byte key decides.
-std::uint64_t scalar_key(ffi_abi abi, bool variadic, unsigned nfixed, unsigned nargs,
-                         const ffi_type *rtype, ffi_type *const *atypes) {
-  static constexpr unsigned char kSize[18] = {1, 4, 4, 8, 16, 1, 1, 2,  2,
+[[gnu::always_inline]] inline std::uint64_t scalar_key(ffi_abi abi, bool variadic, unsigned nfixed,
+                                                       unsigned nargs, const ffi_type *rtype,
+                                                       ffi_type *const *atypes) {
+  // Per type code, its standard size and the 32 bits at &alignment (alignment, then type) of a
+  // standard node; ~0 (no real node has it) for the codes without a scalar key.
+  static constexpr std::uint64_t kSize[18] = {1, 4, 4, 8, 16, 1, 1, 2,  2,
                                               4, 4, 8, 8, 0,  8, 0, 16, 16};
+  static constexpr std::uint32_t kMisc[18] = {1u | 0u << 16,   4u | 1u << 16,
+                                              4u | 2u << 16,   8u | 3u << 16,
+                                              16u | 4u << 16,  1u | 5u << 16,
+                                              1u | 6u << 16,   2u | 7u << 16,
+                                              2u | 8u << 16,   4u | 9u << 16,
+                                              4u | 10u << 16,  8u | 11u << 16,
+                                              8u | 12u << 16,  ~0u,
+                                              8u | 14u << 16,  ~0u,
+                                              16u | 16u << 16, 16u | 17u << 16};
+  static_assert(offsetof(ffi_type, type) == offsetof(ffi_type, alignment) + 2 &&
+                sizeof(ffi_type::alignment) == 2 && sizeof(ffi_type::type) == 2);
   if (nargs > 9 || nfixed > 15 || unsigned(abi) > 7) return 0;
   std::uint64_t k = std::uint64_t(abi) | std::uint64_t(variadic) << 3 | std::uint64_t(nfixed) << 4 |
                     std::uint64_t(nargs) << 8;
   unsigned shift = 12;
   auto add = [&](const ffi_type *t) {
     if (!t) return false;
-    const unsigned c = t->type;
-    if (c >= 18 || !kSize[c] || t->size != kSize[c] || t->alignment != (c == 0 ? 1 : kSize[c]))
-      return false;
+    std::uint32_t misc;
+    std::memcpy(&misc, &t->alignment, sizeof misc);
+    const unsigned c = misc >> 16;
+    if (c >= 18 || misc != kMisc[c] || t->size != kSize[c]) return false;
     k |= std::uint64_t(c) << shift;
     shift += 5;
     return true;
@@ -270,20 +285,21 @@ class RecentScalar {
  public:
   static constexpr unsigned kSlots = 64;
   static unsigned slot(std::uint64_t k) { return unsigned((k * 0x9e3779b97f4a7c15ull) >> 58); }
-  bool find(std::uint64_t k, unsigned &index) const noexcept {
+  // `value` is what the cif's bytes and flags (adjacent) get: bytes | flags << 32.
+  bool find(std::uint64_t k, std::uint64_t &value) const noexcept {
     const Slot &s = slots_[slot(k)];
     if (s.key.load(std::memory_order_acquire) != k) return false;
-    index = s.index.load(std::memory_order_relaxed);
+    value = s.value.load(std::memory_order_relaxed);
     std::atomic_thread_fence(std::memory_order_acquire);
     return s.key.load(std::memory_order_relaxed) == k;
   }
-  void record(std::uint64_t k, unsigned index) noexcept {
+  void record(std::uint64_t k, std::uint64_t value) noexcept {
     Slot &s = slots_[slot(k)];
     std::uint64_t old = s.key.load(std::memory_order_relaxed);
     if (old == kBusy || !s.key.compare_exchange_strong(old, kBusy, std::memory_order_relaxed))
       return;  // another thread is writing this slot: leave it
     std::atomic_thread_fence(std::memory_order_release);
-    s.index.store(index, std::memory_order_relaxed);
+    s.value.store(value, std::memory_order_relaxed);
     s.key.store(k, std::memory_order_release);
   }
 
@@ -291,7 +307,7 @@ class RecentScalar {
   static constexpr std::uint64_t kBusy = ~0ull;
   struct Slot {
     std::atomic<std::uint64_t> key{0};
-    std::atomic<unsigned> index{0};
+    std::atomic<std::uint64_t> value{0};
   };
   Slot slots_[kSlots];
 };
@@ -413,7 +429,7 @@ void shape_record(const ShapeHead &h, const ffi_type *rtype, ffi_type *const *at
   if (!cif || !(abi > FFI_FIRST_ABI && abi < FFI_LAST_ABI) || !rtype || (nargs && !atypes))
     return false;
   sk = scalar_key(abi, variadic, nfixed, nargs, rtype, atypes);  // 0 for a null type
-  unsigned hit;
+  std::uint64_t hit;
   if (!sk || !g_recent_scalar.find(sk, hit)) return false;
   if (variadic) {
     if (nfixed > nargs) return false;
@@ -424,8 +440,9 @@ void shape_record(const ShapeHead &h, const ffi_type *rtype, ffi_type *const *at
   cif->arg_types = atypes;
   cif->nargs = nargs;
   cif->rtype = rtype;
-  cif->bytes = table().at(hit)->bytes;  // recorded only for usable entries
-  cif->flags = kTag | hit;
+  static_assert(offsetof(ffi_cif, flags) == offsetof(ffi_cif, bytes) + 4 &&
+                sizeof(cif->bytes) == 4 && sizeof(cif->flags) == 4);
+  std::memcpy(&cif->bytes, &hit, sizeof hit);  // recorded only for usable entries
   return true;
 }
 
@@ -517,7 +534,7 @@ ffi_status prep(ffi_cif *cif, ffi_abi abi, bool variadic, unsigned nfixed, unsig
   recent.key[slot] = key;
   recent.index[slot] = *index;
   if (sk) {
-    g_recent_scalar.record(sk, *index);
+    g_recent_scalar.record(sk, std::uint64_t(e->bytes) | std::uint64_t(kTag | *index) << 32);
   } else {
     shape_record(shape, rtype, atypes, nargs, *index);
   }
