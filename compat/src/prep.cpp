@@ -328,7 +328,24 @@ struct ShapeCache {
   };
   Slot slot[kSlots];
 };
-thread_local ShapeCache t_shapes;
+// Per thread, the shapes of cifs prepared recently by their type *contents* alone (a client that
+// builds new ffi_type objects for each cif, as a binding that translates types on every call
+// does): the words below, compared in full on a hit, so a hash collision only misses.
+struct ContentCache {
+  static constexpr unsigned kSlots = 16;
+  static constexpr unsigned kWords = 62;
+  struct Slot {
+    unsigned n;              // words in w (0: empty)
+    std::uint64_t cif_word;  // the cif's bytes | flags << 32
+    std::uint64_t w[kWords];
+  };
+  Slot slot[kSlots];
+};
+struct ThreadCaches {  // one thread_local: one TLS address lookup
+  ShapeCache shapes;
+  ContentCache contents;
+};
+thread_local ThreadCaches t_caches;
 
 // A type node's words: its address, size, alignment and code, then for an aggregate its element
 // list's address, each element's words and a 0.
@@ -396,7 +413,7 @@ ShapeHead shape_head(ffi_abi abi, bool variadic, unsigned nfixed, unsigned nargs
 // The entry index recorded for this shape, or -1.
 long shape_find(const ShapeHead &h, const ffi_type *rtype, ffi_type *const *atypes,
                 unsigned nargs) {
-  const ShapeCache::Slot &s = t_shapes.slot[h.slot];
+  const ShapeCache::Slot &s = t_caches.shapes.slot[h.slot];
   if (!s.n || s.w[0] != h.w0 || s.w[1] != h.w1) return -1;
   const std::uint64_t *p = s.w + 2, *end = s.w + s.n;
   if (!shape_match(rtype, p, end)) return -1;
@@ -407,7 +424,7 @@ long shape_find(const ShapeHead &h, const ffi_type *rtype, ffi_type *const *atyp
 
 void shape_record(const ShapeHead &h, const ffi_type *rtype, ffi_type *const *atypes,
                   unsigned nargs, unsigned index) {
-  ShapeCache::Slot &s = t_shapes.slot[h.slot];
+  ShapeCache::Slot &s = t_caches.shapes.slot[h.slot];
   s.n = 0;
   unsigned n = 2;
   s.w[0] = h.w0;
@@ -417,6 +434,40 @@ void shape_record(const ShapeHead &h, const ffi_type *rtype, ffi_type *const *at
     if (!shape_put(atypes[i], s.w, n, 0)) return;
   s.index = index;
   s.n = n;
+}
+
+// A cif's shape as words without addresses: the ABI, the variadic split and the counts, then per
+// type node, in preorder, its size | (alignment | code << 16) << 32, and after an aggregate's
+// elements kEnd (kNoElements for a null list). No node word may equal a marker (such a tree is
+// not cached), so equal words mean equal key text. False when the shape does not fit.
+constexpr std::uint64_t kEnd = ~0ull, kNoElements = ~0ull - 1;
+bool content_put(const ffi_type *t, std::uint64_t *w, unsigned &n, int depth) {
+  if (!t || depth > 16 || n >= ContentCache::kWords || (t->size >> 32)) return false;
+  const std::uint64_t x = std::uint64_t(t->size) | shape_misc(t) << 32;
+  if (x >= kNoElements) return false;
+  w[n++] = x;
+  if (!is_aggregate(t)) return true;
+  if (t->elements)
+    for (ffi_type **e = t->elements; *e; ++e)
+      if (!content_put(*e, w, n, depth + 1)) return false;
+  if (n >= ContentCache::kWords) return false;
+  w[n++] = t->elements ? kEnd : kNoElements;
+  return true;
+}
+bool content_words(ffi_abi abi, bool variadic, unsigned nfixed, unsigned nargs,
+                   const ffi_type *rtype, ffi_type *const *atypes, std::uint64_t *w, unsigned &n) {
+  w[0] = std::uint64_t(unsigned(abi)) | std::uint64_t(variadic) << 32;
+  w[1] = std::uint64_t(nfixed) | std::uint64_t(nargs) << 32;
+  n = 2;
+  if (!content_put(rtype, w, n, 0)) return false;
+  for (unsigned i = 0; i < nargs; ++i)
+    if (!content_put(atypes[i], w, n, 0)) return false;
+  return true;
+}
+unsigned content_slot(const std::uint64_t *w, unsigned n) {
+  std::uint64_t h = n;
+  for (unsigned i = 0; i < n; ++i) h = ((h << 13) | (h >> 51)) ^ (w[i] * 0x9e3779b97f4a7c15ull);
+  return unsigned((h * 0x9e3779b97f4a7c15ull) >> 60);
 }
 
 // ffi_prep_cif's common case, kept apart from prep() so that it compiles to a short leaf: a valid
@@ -473,6 +524,9 @@ ffi_status prep(ffi_cif *cif, ffi_abi abi, bool variadic, unsigned nfixed, unsig
   // `sk` (the caller's scalar_key, which prep_seen_scalars did not find) is the same after the
   // checks above: initialize_aggregate only lays out structs, which have no scalar key.
   ShapeHead shape{};
+  std::uint64_t words[ContentCache::kWords];
+  unsigned nwords = 0, content = 0;
+  bool have_words = false;
   if (!sk) {
     shape = shape_head(abi, variadic, nfixed, nargs, rtype, atypes);
     const long hit = shape_find(shape, rtype, atypes, nargs);
@@ -480,6 +534,15 @@ ffi_status prep(ffi_cif *cif, ffi_abi abi, bool variadic, unsigned nfixed, unsig
       cif->bytes = table().at(unsigned(hit))->bytes;
       cif->flags = kTag | unsigned(hit);
       return FFI_OK;
+    }
+    have_words = content_words(abi, variadic, nfixed, nargs, rtype, atypes, words, nwords);
+    if (have_words) {
+      content = content_slot(words, nwords);
+      const ContentCache::Slot &s = t_caches.contents.slot[content];
+      if (s.n == nwords && std::memcmp(s.w, words, nwords * sizeof *words) == 0) {
+        std::memcpy(&cif->bytes, &s.cif_word, sizeof s.cif_word);  // usable entries only
+        return FFI_OK;
+      }
     }
   }
 
@@ -537,6 +600,12 @@ ffi_status prep(ffi_cif *cif, ffi_abi abi, bool variadic, unsigned nfixed, unsig
     g_recent_scalar.record(sk, std::uint64_t(e->bytes) | std::uint64_t(kTag | *index) << 32);
   } else {
     shape_record(shape, rtype, atypes, nargs, *index);
+    if (have_words) {
+      ContentCache::Slot &c = t_caches.contents.slot[content];
+      std::memcpy(c.w, words, nwords * sizeof *words);
+      c.cif_word = std::uint64_t(e->bytes) | std::uint64_t(kTag | *index) << 32;
+      c.n = nwords;
+    }
   }
   cif->bytes = e->bytes;
   cif->flags = kTag | *index;
