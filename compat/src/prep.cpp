@@ -9,6 +9,7 @@
 // copied cif and a reused address all work, and freed client types leave nothing dangling.
 #include <alloca.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -27,6 +28,28 @@ constexpr unsigned kIndexMask = (1u << 24) - 1;
 constexpr unsigned kChunkBits = 12;
 constexpr unsigned kChunkSize = 1u << kChunkBits;
 constexpr unsigned kChunks = (kIndexMask + 1) / kChunkSize;
+
+// What ffi_call needs of the first kFastSlots entries, in one static array (no pointer to load
+// first, one dependent load from the cif's flags): the stub to jump to and the cif's first word
+// (abi, nargs) it serves. `fast` is published after `check`; null sends the call the slow way
+// (later entries, void arguments, the real libffi).
+struct FastSlot {
+  std::atomic<std::uint64_t> check{0};
+  std::atomic<RawCall> fast{nullptr};
+};
+constexpr unsigned kFastSlots = 4096;
+FastSlot g_fast[kFastSlots];  // constant-initialized (zero): ready before any constructor runs
+
+std::uint64_t cif_word(ffi_abi abi, unsigned nargs) {
+  return std::uint64_t(std::uint32_t(abi)) | std::uint64_t(nargs) << 32;
+}
+std::uint64_t cif_word(const ffi_cif *cif) {
+  static_assert(offsetof(ffi_cif, abi) == 0 && offsetof(ffi_cif, nargs) == 4 &&
+                sizeof(ffi_abi) == 4);
+  std::uint64_t w;
+  std::memcpy(&w, cif, sizeof w);
+  return w;
+}
 
 // Entries by index, read without a lock: chunks are published with release stores and never
 // move; entries are never freed (stubs may be in use until exit).
@@ -52,6 +75,10 @@ struct Table {
       chunk.store(
           new std::atomic<Entry *>[kChunkSize] {}, std::memory_order_release);
     chunk.load(std::memory_order_relaxed)[i & (kChunkSize - 1)].store(e, std::memory_order_release);
+    if (i < kFastSlots && e->fast) {
+      g_fast[i].check.store(cif_word(e->abi, e->nargs), std::memory_order_relaxed);
+      g_fast[i].fast.store(e->fast, std::memory_order_release);
+    }
     count.store(i + 1, std::memory_order_release);
     return i;
   }
@@ -211,19 +238,34 @@ bool promoted(const ffi_type *t) {
 // The common case in one word: every type a built-in scalar with its standard size, at most 9
 // arguments (ABI 3 bits, variadic 1, fixed count 4, count 4, then 5 bits per type). Zero when the
 // shape does not fit; then the byte key decides.
-std::uint64_t scalar_key(ffi_abi abi, bool variadic, unsigned nfixed, unsigned nargs,
-                         const ffi_type *rtype, ffi_type *const *atypes) {
-  static constexpr unsigned char kSize[18] = {1, 4, 4, 8, 16, 1, 1, 2,  2,
+[[gnu::always_inline]] inline std::uint64_t scalar_key(ffi_abi abi, bool variadic, unsigned nfixed,
+                                                       unsigned nargs, const ffi_type *rtype,
+                                                       ffi_type *const *atypes) {
+  // Per type code, its standard size and the 32 bits at &alignment (alignment, then type) of a
+  // standard node; ~0 (no real node has it) for the codes without a scalar key.
+  static constexpr std::uint64_t kSize[18] = {1, 4, 4, 8, 16, 1, 1, 2,  2,
                                               4, 4, 8, 8, 0,  8, 0, 16, 16};
+  static constexpr std::uint32_t kMisc[18] = {1u | 0u << 16,   4u | 1u << 16,
+                                              4u | 2u << 16,   8u | 3u << 16,
+                                              16u | 4u << 16,  1u | 5u << 16,
+                                              1u | 6u << 16,   2u | 7u << 16,
+                                              2u | 8u << 16,   4u | 9u << 16,
+                                              4u | 10u << 16,  8u | 11u << 16,
+                                              8u | 12u << 16,  ~0u,
+                                              8u | 14u << 16,  ~0u,
+                                              16u | 16u << 16, 16u | 17u << 16};
+  static_assert(offsetof(ffi_type, type) == offsetof(ffi_type, alignment) + 2 &&
+                sizeof(ffi_type::alignment) == 2 && sizeof(ffi_type::type) == 2);
   if (nargs > 9 || nfixed > 15 || unsigned(abi) > 7) return 0;
   std::uint64_t k = std::uint64_t(abi) | std::uint64_t(variadic) << 3 | std::uint64_t(nfixed) << 4 |
                     std::uint64_t(nargs) << 8;
   unsigned shift = 12;
   auto add = [&](const ffi_type *t) {
     if (!t) return false;
-    const unsigned c = t->type;
-    if (c >= 18 || !kSize[c] || t->size != kSize[c] || t->alignment != (c == 0 ? 1 : kSize[c]))
-      return false;
+    std::uint32_t misc;
+    std::memcpy(&misc, &t->alignment, sizeof misc);
+    const unsigned c = misc >> 16;
+    if (c >= 18 || misc != kMisc[c] || t->size != kSize[c]) return false;
     k |= std::uint64_t(c) << shift;
     shift += 5;
     return true;
@@ -243,20 +285,21 @@ class RecentScalar {
  public:
   static constexpr unsigned kSlots = 64;
   static unsigned slot(std::uint64_t k) { return unsigned((k * 0x9e3779b97f4a7c15ull) >> 58); }
-  bool find(std::uint64_t k, unsigned &index) const noexcept {
+  // `value` is what the cif's bytes and flags (adjacent) get: bytes | flags << 32.
+  bool find(std::uint64_t k, std::uint64_t &value) const noexcept {
     const Slot &s = slots_[slot(k)];
     if (s.key.load(std::memory_order_acquire) != k) return false;
-    index = s.index.load(std::memory_order_relaxed);
+    value = s.value.load(std::memory_order_relaxed);
     std::atomic_thread_fence(std::memory_order_acquire);
     return s.key.load(std::memory_order_relaxed) == k;
   }
-  void record(std::uint64_t k, unsigned index) noexcept {
+  void record(std::uint64_t k, std::uint64_t value) noexcept {
     Slot &s = slots_[slot(k)];
     std::uint64_t old = s.key.load(std::memory_order_relaxed);
     if (old == kBusy || !s.key.compare_exchange_strong(old, kBusy, std::memory_order_relaxed))
       return;  // another thread is writing this slot: leave it
     std::atomic_thread_fence(std::memory_order_release);
-    s.index.store(index, std::memory_order_relaxed);
+    s.value.store(value, std::memory_order_relaxed);
     s.key.store(k, std::memory_order_release);
   }
 
@@ -264,7 +307,7 @@ class RecentScalar {
   static constexpr std::uint64_t kBusy = ~0ull;
   struct Slot {
     std::atomic<std::uint64_t> key{0};
-    std::atomic<unsigned> index{0};
+    std::atomic<std::uint64_t> value{0};
   };
   Slot slots_[kSlots];
 };
@@ -285,7 +328,24 @@ struct ShapeCache {
   };
   Slot slot[kSlots];
 };
-thread_local ShapeCache t_shapes;
+// Per thread, the shapes of cifs prepared recently by their type *contents* alone (a client that
+// builds new ffi_type objects for each cif, as a binding that translates types on every call
+// does): the words below, compared in full on a hit, so a hash collision only misses.
+struct ContentCache {
+  static constexpr unsigned kSlots = 16;
+  static constexpr unsigned kWords = 62;
+  struct Slot {
+    unsigned n;              // words in w (0: empty)
+    std::uint64_t cif_word;  // the cif's bytes | flags << 32
+    std::uint64_t w[kWords];
+  };
+  Slot slot[kSlots];
+};
+struct ThreadCaches {  // one thread_local: one TLS address lookup
+  ShapeCache shapes;
+  ContentCache contents;
+};
+thread_local ThreadCaches t_caches;
 
 // A type node's words: its address, size, alignment and code, then for an aggregate its element
 // list's address, each element's words and a 0.
@@ -353,7 +413,7 @@ ShapeHead shape_head(ffi_abi abi, bool variadic, unsigned nfixed, unsigned nargs
 // The entry index recorded for this shape, or -1.
 long shape_find(const ShapeHead &h, const ffi_type *rtype, ffi_type *const *atypes,
                 unsigned nargs) {
-  const ShapeCache::Slot &s = t_shapes.slot[h.slot];
+  const ShapeCache::Slot &s = t_caches.shapes.slot[h.slot];
   if (!s.n || s.w[0] != h.w0 || s.w[1] != h.w1) return -1;
   const std::uint64_t *p = s.w + 2, *end = s.w + s.n;
   if (!shape_match(rtype, p, end)) return -1;
@@ -364,7 +424,7 @@ long shape_find(const ShapeHead &h, const ffi_type *rtype, ffi_type *const *atyp
 
 void shape_record(const ShapeHead &h, const ffi_type *rtype, ffi_type *const *atypes,
                   unsigned nargs, unsigned index) {
-  ShapeCache::Slot &s = t_shapes.slot[h.slot];
+  ShapeCache::Slot &s = t_caches.shapes.slot[h.slot];
   s.n = 0;
   unsigned n = 2;
   s.w[0] = h.w0;
@@ -374,6 +434,40 @@ void shape_record(const ShapeHead &h, const ffi_type *rtype, ffi_type *const *at
     if (!shape_put(atypes[i], s.w, n, 0)) return;
   s.index = index;
   s.n = n;
+}
+
+// A cif's shape as words without addresses: the ABI, the variadic split and the counts, then per
+// type node, in preorder, its size | (alignment | code << 16) << 32, and after an aggregate's
+// elements kEnd (kNoElements for a null list). No node word may equal a marker (such a tree is
+// not cached), so equal words mean equal key text. False when the shape does not fit.
+constexpr std::uint64_t kEnd = ~0ull, kNoElements = ~0ull - 1;
+bool content_put(const ffi_type *t, std::uint64_t *w, unsigned &n, int depth) {
+  if (!t || depth > 16 || n >= ContentCache::kWords || (t->size >> 32)) return false;
+  const std::uint64_t x = std::uint64_t(t->size) | shape_misc(t) << 32;
+  if (x >= kNoElements) return false;
+  w[n++] = x;
+  if (!is_aggregate(t)) return true;
+  if (t->elements)
+    for (ffi_type **e = t->elements; *e; ++e)
+      if (!content_put(*e, w, n, depth + 1)) return false;
+  if (n >= ContentCache::kWords) return false;
+  w[n++] = t->elements ? kEnd : kNoElements;
+  return true;
+}
+bool content_words(ffi_abi abi, bool variadic, unsigned nfixed, unsigned nargs,
+                   const ffi_type *rtype, ffi_type *const *atypes, std::uint64_t *w, unsigned &n) {
+  w[0] = std::uint64_t(unsigned(abi)) | std::uint64_t(variadic) << 32;
+  w[1] = std::uint64_t(nfixed) | std::uint64_t(nargs) << 32;
+  n = 2;
+  if (!content_put(rtype, w, n, 0)) return false;
+  for (unsigned i = 0; i < nargs; ++i)
+    if (!content_put(atypes[i], w, n, 0)) return false;
+  return true;
+}
+unsigned content_slot(const std::uint64_t *w, unsigned n) {
+  std::uint64_t h = n;
+  for (unsigned i = 0; i < n; ++i) h = ((h << 13) | (h >> 51)) ^ (w[i] * 0x9e3779b97f4a7c15ull);
+  return unsigned((h * 0x9e3779b97f4a7c15ull) >> 60);
 }
 
 // ffi_prep_cif's common case, kept apart from prep() so that it compiles to a short leaf: a valid
@@ -386,7 +480,7 @@ void shape_record(const ShapeHead &h, const ffi_type *rtype, ffi_type *const *at
   if (!cif || !(abi > FFI_FIRST_ABI && abi < FFI_LAST_ABI) || !rtype || (nargs && !atypes))
     return false;
   sk = scalar_key(abi, variadic, nfixed, nargs, rtype, atypes);  // 0 for a null type
-  unsigned hit;
+  std::uint64_t hit;
   if (!sk || !g_recent_scalar.find(sk, hit)) return false;
   if (variadic) {
     if (nfixed > nargs) return false;
@@ -397,8 +491,9 @@ void shape_record(const ShapeHead &h, const ffi_type *rtype, ffi_type *const *at
   cif->arg_types = atypes;
   cif->nargs = nargs;
   cif->rtype = rtype;
-  cif->bytes = table().at(hit)->bytes;  // recorded only for usable entries
-  cif->flags = kTag | hit;
+  static_assert(offsetof(ffi_cif, flags) == offsetof(ffi_cif, bytes) + 4 &&
+                sizeof(cif->bytes) == 4 && sizeof(cif->flags) == 4);
+  std::memcpy(&cif->bytes, &hit, sizeof hit);  // recorded only for usable entries
   return true;
 }
 
@@ -429,6 +524,9 @@ ffi_status prep(ffi_cif *cif, ffi_abi abi, bool variadic, unsigned nfixed, unsig
   // `sk` (the caller's scalar_key, which prep_seen_scalars did not find) is the same after the
   // checks above: initialize_aggregate only lays out structs, which have no scalar key.
   ShapeHead shape{};
+  std::uint64_t words[ContentCache::kWords];
+  unsigned nwords = 0, content = 0;
+  bool have_words = false;
   if (!sk) {
     shape = shape_head(abi, variadic, nfixed, nargs, rtype, atypes);
     const long hit = shape_find(shape, rtype, atypes, nargs);
@@ -436,6 +534,15 @@ ffi_status prep(ffi_cif *cif, ffi_abi abi, bool variadic, unsigned nfixed, unsig
       cif->bytes = table().at(unsigned(hit))->bytes;
       cif->flags = kTag | unsigned(hit);
       return FFI_OK;
+    }
+    have_words = content_words(abi, variadic, nfixed, nargs, rtype, atypes, words, nwords);
+    if (have_words) {
+      content = content_slot(words, nwords);
+      const ContentCache::Slot &s = t_caches.contents.slot[content];
+      if (s.n == nwords && std::memcmp(s.w, words, nwords * sizeof *words) == 0) {
+        std::memcpy(&cif->bytes, &s.cif_word, sizeof s.cif_word);  // usable entries only
+        return FFI_OK;
+      }
     }
   }
 
@@ -490,9 +597,15 @@ ffi_status prep(ffi_cif *cif, ffi_abi abi, bool variadic, unsigned nfixed, unsig
   recent.key[slot] = key;
   recent.index[slot] = *index;
   if (sk) {
-    g_recent_scalar.record(sk, *index);
+    g_recent_scalar.record(sk, std::uint64_t(e->bytes) | std::uint64_t(kTag | *index) << 32);
   } else {
     shape_record(shape, rtype, atypes, nargs, *index);
+    if (have_words) {
+      ContentCache::Slot &c = t_caches.contents.slot[content];
+      std::memcpy(c.w, words, nwords * sizeof *words);
+      c.cif_word = std::uint64_t(e->bytes) | std::uint64_t(kTag | *index) << 32;
+      c.n = nwords;
+    }
   }
   cif->bytes = e->bytes;
   cif->flags = kTag | *index;
@@ -634,10 +747,13 @@ ffi_status ffi_prep_cif_var(ffi_cif *cif, ffi_abi abi, unsigned int nfixedargs,
 // The common case is a tail jump into the stub: no frame of its own, so the call is as deep as
 // Function::call (loop -> stub -> target), with the flags decoded as entry_of does.
 void ffi_call(ffi_cif *cif, void (*fn)(void), void *rvalue, void **avalue) {
-  if (cif && rvalue && (cif->flags & ~kIndexMask) == kTag && !jitffi::detail::g_stats_enabled) {
-    const Entry *e = table().at(cif->flags & kIndexMask);
-    if (e && e->fast && e->nargs == cif->nargs && e->abi == cif->abi)
-      return e->fast(reinterpret_cast<void *>(fn), rvalue, avalue);
+  if (cif && rvalue) {
+    const unsigned i = cif->flags - kTag;  // below kFastSlots only for a tagged early entry
+    if (i < kFastSlots && !jitffi::detail::g_stats_enabled) {
+      const jitffi::RawCall fast = g_fast[i].fast.load(std::memory_order_acquire);
+      if (fast && g_fast[i].check.load(std::memory_order_relaxed) == cif_word(cif))
+        return fast(reinterpret_cast<void *>(fn), rvalue, avalue);
+    }
   }
   call_slow(cif, fn, rvalue, avalue);
 }
