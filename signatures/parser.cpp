@@ -39,7 +39,7 @@ Parser::Nest::Nest(Parser &p) : p_(p) {
 }
 
 void Parser::fail(std::size_t pos, std::string expected) const {
-  throw ParseError(input_, pos, std::move(expected));
+  throw ParseError(std::string(input_), pos, std::move(expected));
 }
 
 void Parser::fail_here(std::string expected) const {
@@ -50,15 +50,8 @@ const parse::Token &Parser::peek(std::size_t n) const {
   return toks_[std::min(i_ + n, toks_.size() - 1)];
 }
 
-bool Parser::is(std::string_view text) const {
-  const Token &t = cur();
-  return (t.kind == Tok::Punct || t.kind == Tok::Ident) && t.text == text;
-}
-
-bool Parser::accept(std::string_view text) {
-  if (!is(text)) return false;
-  ++i_;
-  return true;
+bool Parser::at_keyword() const {
+  return cur().kind == Tok::Ident && parse::word_is_keyword(cur().word);
 }
 
 void Parser::expect(std::string_view punct, std::string_view what) {

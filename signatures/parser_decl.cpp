@@ -150,37 +150,39 @@ Specs Parser::specs(Ctx ctx) {
     }
     if (t.kind != Tok::Ident) break;
     const std::string_view w = t.text;
-    if (is_qualifier(w) || w == "__extension__" || w == "__cdecl") {
+    // Every word the chain below tests is a keyword: any other name goes straight to the end.
+    const bool keyword = parse::word_is_keyword(t.word);
+    if (keyword && (is_qualifier(w) || w == "__extension__" || w == "__cdecl")) {
       ++i_;
-    } else if (w == "__attribute__" || w == "__attribute") {
+    } else if (keyword && (w == "__attribute__" || w == "__attribute")) {
       attributes();
-    } else if (w == "_Atomic" || w == "_Complex" || w == "__complex__" || w == "_Imaginary" ||
-               w == "_Alignas" || w == "alignas") {
+    } else if (keyword && (w == "_Atomic" || w == "_Complex" || w == "__complex__" ||
+                           w == "_Imaginary" || w == "_Alignas" || w == "alignas")) {
       fail(t.pos, "a type we can lay out, got '" + std::string(w) + "' (not supported)");
-    } else if (w == "typedef") {
+    } else if (keyword && w == "typedef") {
       if (ctx != Ctx::Decl)
         fail(t.pos, "a type name, got 'typedef' (typedefs go to Scope::declare)");
       s.is_typedef = true;
       ++i_;
-    } else if (w == "extern" || w == "static" || w == "inline" || w == "__inline" ||
-               w == "__inline__" || w == "register" || w == "auto") {
+    } else if (keyword && (w == "extern" || w == "static" || w == "inline" || w == "__inline" ||
+                           w == "__inline__" || w == "register" || w == "auto")) {
       if (ctx != Ctx::Decl && ctx != Ctx::Sig && !(ctx == Ctx::Param && w == "register"))
         fail(t.pos, "a type name, got '" + std::string(w) + "'");
       ++i_;
-    } else if (w == "bool" && given()) {
+    } else if (keyword && w == "bool" && given()) {
       // `bool` is a macro name before C23, so after a type it is the declared name, as in
       // `struct { int bool; }`; `_Bool` stays a keyword.
       if (s.compact && !s.is_typedef)
         fail(t.pos, "one type, got '" + std::string(w) + "' after '" + words + "'");
       break;
-    } else if (KeywordCounts next = kw; next.add(w)) {
+    } else if (KeywordCounts next = kw; keyword && next.add(w)) {
       if (named) fail(t.pos, "one type, got '" + std::string(w) + "' after '" + words + "'");
       if (!next.possible()) fail(t.pos, "a C type, got '" + words + " " + std::string(w) + "'");
       if (kw.total() == 0) type_pos = t.pos;
       kw = next;
       words += (words.empty() ? "" : " ") + std::string(w);
       ++i_;
-    } else if (w == "struct" || w == "union" || w == "enum") {
+    } else if (keyword && (w == "struct" || w == "union" || w == "enum")) {
       if (given()) fail(t.pos, "one type, got '" + std::string(w) + "' after '" + words + "'");
       ++i_;
       type_pos = t.pos;
@@ -222,7 +224,7 @@ CType Parser::tagged(std::size_t kw_pos, std::string_view kw) {
   attributes();
   std::string tag;
   std::size_t tag_pos = cur().pos;
-  if (cur().kind == Tok::Ident && !parse::is_keyword(cur().text)) {
+  if (cur().kind == Tok::Ident && !at_keyword()) {
     tag = std::string(cur().text);
     ++i_;
     attributes();
@@ -337,7 +339,7 @@ CType Parser::enum_body(const std::string &tag, std::size_t tag_pos) {
   bool next_overflows = false;
   while (!is("}")) {
     const Token name = cur();
-    if (name.kind != Tok::Ident || parse::is_keyword(name.text))
+    if (name.kind != Tok::Ident || parse::word_is_keyword(name.word))
       fail_here("an enumerator name, got " + parse::describe(name));
     ++i_;
     long long v = next;
@@ -390,7 +392,7 @@ Declarator Parser::declarator(bool allow_name) {
     if (is("*")) {
       pointers.push_back({DeclOp::Pointer, cur().pos, 0, nullptr});
       ++i_;
-    } else if (cur().kind == Tok::Ident && (is_qualifier(cur().text) || cur().text == "__cdecl")) {
+    } else if (at_keyword() && (is_qualifier(cur().text) || cur().text == "__cdecl")) {
       ++i_;
     } else if (is("__attribute__") || is("__attribute")) {
       attributes();
@@ -404,10 +406,10 @@ Declarator Parser::declarator(bool allow_name) {
     inner = declarator(allow_name);
     expect(")", "')' to close the declarator");
   } else if (cur().kind == Tok::Ident &&
-             (compact_names_declarable_ ? !parse::is_keyword(cur().text) || cur().text == "bool"
-                                        : !parse::is_reserved(cur().text)) &&
-             !is("__attribute__") && !is("__attribute") && !is("__asm__") && !is("__asm") &&
-             !is("asm")) {
+             (compact_names_declarable_ ? !at_keyword() || cur().text == "bool"
+                                        : cur().word == 0) &&  // not is_reserved
+             !is("__attribute__") &&
+             !is("__attribute") && !is("__asm__") && !is("__asm") && !is("asm")) {
     if (!allow_name) fail_here("no name in a type, got " + parse::describe(cur()));
     d.name = std::string(cur().text);
     d.name_pos = cur().pos;
@@ -612,6 +614,7 @@ CType Parser::apply(CType t, const Declarator &d) const {
 
 void Parser::attributes() {
   for (;;) {
+    if (!at_keyword()) return;  // every word below is a keyword
     if (is("__attribute__") || is("__attribute")) {
       ++i_;
       expect("(", "'((' after __attribute__");

@@ -1,6 +1,9 @@
 // Built-in names of the signature language and their per-ABI meaning.
 #include "signatures/parser_names.h"
 
+#include <iterator>
+#include <string>
+
 namespace jitffi::parse {
 
 namespace {
@@ -199,16 +202,58 @@ LibraryTypedef library_typedef(std::string_view name, Abi abi) {
   return out;
 }
 
+namespace {
+
+constexpr std::size_t kKeywordCount = std::size(kKeywords);
+constexpr std::size_t kWordCount = kKeywordCount + std::size(kCompact);
+constexpr std::size_t kMaxWordLength = 17;  // _Null_unspecified
+
+constexpr std::string_view word_text(std::size_t id) {  // 1-based
+  return id <= kKeywordCount ? kKeywords[id - 1] : kCompact[id - 1 - kKeywordCount].first;
+}
+
+// The ids of the words of each length, in table order.
+struct WordIndex {
+  std::uint8_t ids[kMaxWordLength + 1][16] = {};
+  std::uint8_t count[kMaxWordLength + 1] = {};
+  constexpr WordIndex() {
+    for (std::size_t id = 1; id <= kWordCount; ++id) {
+      const std::size_t n = word_text(id).size();
+      ids[n][count[n]++] = static_cast<std::uint8_t>(id);
+    }
+  }
+};
+// Built at compile time (an overfull length row fails to compile): no static-init order issue.
+constexpr WordIndex kWordIndex{};
+
+}  // namespace
+
+std::uint8_t word_of(std::string_view name) {
+  const std::size_t n = name.size();
+  if (n == 0 || n > kMaxWordLength) return 0;
+  for (std::uint8_t k = 0; k < kWordIndex.count[n]; ++k) {
+    const std::uint8_t id = kWordIndex.ids[n][k];
+    const std::string_view w = word_text(id);
+    if (w[0] == name[0] && std::char_traits<char>::compare(w.data(), name.data(), n) == 0)
+      return id;
+  }
+  return 0;
+}
+
+bool word_is_keyword(std::uint8_t word) {
+  return word != 0 && word <= kKeywordCount;
+}
+
+bool word_is_compact(std::uint8_t word) {
+  return word > kKeywordCount;
+}
+
 bool is_compact_name(std::string_view name) {
-  for (auto &[n, k] : kCompact)
-    if (n == name) return true;
-  return false;
+  return word_is_compact(word_of(name));
 }
 
 bool is_keyword(std::string_view name) {
-  for (std::string_view k : kKeywords)
-    if (k == name) return true;
-  return false;
+  return word_is_keyword(word_of(name));
 }
 
 bool is_reserved(std::string_view name) {

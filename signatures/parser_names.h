@@ -35,6 +35,12 @@ struct LibraryTypedef {
 // win64). Opaque: FILE and DIR, usable only behind a pointer.
 LibraryTypedef library_typedef(std::string_view name, Abi abi);
 
+// The built-in words, each with a small id: the C keywords (is_keyword) and the compact names
+// (is_compact_name). 0 for any other name. A lookup by length and first character, not a scan.
+std::uint8_t word_of(std::string_view name);
+bool word_is_keyword(std::uint8_t word);
+bool word_is_compact(std::uint8_t word);
+
 bool is_compact_name(std::string_view name);
 // C keywords that can never be a declared name.
 bool is_keyword(std::string_view name);
