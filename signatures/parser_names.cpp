@@ -37,26 +37,6 @@ constexpr std::pair<std::string_view, TypeKind> kFixedTypedefs[] = {
     {"char32_t", TypeKind::U32},
 };
 
-constexpr std::string_view kKeywords[] = {
-    "void",          "_Bool",         "bool",
-    "char",          "short",         "int",
-    "long",          "signed",        "__signed",
-    "__signed__",    "unsigned",      "float",
-    "double",        "__int128",      "struct",
-    "union",         "enum",          "typedef",
-    "const",         "volatile",      "restrict",
-    "__restrict",    "__restrict__",  "__const",
-    "__const__",     "__volatile",    "__volatile__",
-    "extern",        "static",        "inline",
-    "__inline",      "__inline__",    "register",
-    "auto",          "_Atomic",       "_Complex",
-    "__complex__",   "_Imaginary",    "_Alignas",
-    "alignas",       "__attribute__", "__attribute",
-    "__extension__", "sizeof",        "_Alignof",
-    "alignof",       "__alignof__",   "__cdecl",
-    "__asm__",       "__asm",         "asm",
-    "_Nullable",     "_Nonnull",      "_Null_unspecified",
-};
 
 // The C library's and zlib's usual typedefs, per ABI, in the order of the Abi enum: SysV x86-64
 // (glibc), Win64 (MSVC's UCRT, else mingw-w64), AAPCS64 (glibc), Apple arm64 (Darwin libc);
