@@ -137,6 +137,8 @@ parse::SigParts Parser::signature() {
   out.fixed = fn.fixed;
   out.variadic = fn.variadic;
   out.name = d.name;
+  out.params.reserve(fn.params.size());
+  out.names.reserve(fn.params.size());
   for (std::size_t i = 0; i < fn.params.size(); ++i) {
     const parse::Param &p = fn.params[i];
     if (p.type.kind == CType::Incomplete)

@@ -251,7 +251,8 @@ Specs Parser::specs(Ctx ctx) {
       if (!next.possible()) fail(t.pos, "a C type, got '" + words + " " + std::string(w) + "'");
       if (counts.total() == 0) type_pos = t.pos;
       counts = next;
-      words += (words.empty() ? "" : " ") + std::string(w);
+      if (!words.empty()) words += ' ';
+      words += w;
       ++i_;
     } else if (role == SpecWord::Tag) {
       if (given()) fail(t.pos, "one type, got '" + std::string(w) + "' after '" + words + "'");
@@ -509,9 +510,14 @@ Declarator Parser::declarator(bool allow_name) {
     }
   }
   // Suffixes bind tighter than the `*`s before the name, and the innermost `[N]` is the element.
-  d.ops = std::move(pointers);
-  d.ops.insert(d.ops.end(), suffixes.rbegin(), suffixes.rend());
-  d.ops.insert(d.ops.end(), inner.ops.begin(), inner.ops.end());
+  if (pointers.empty() && inner.ops.empty()) {
+    d.ops = std::move(suffixes);  // the common `name(params)`: no second vector
+    std::reverse(d.ops.begin(), d.ops.end());
+  } else {
+    d.ops = std::move(pointers);
+    d.ops.insert(d.ops.end(), suffixes.rbegin(), suffixes.rend());
+    d.ops.insert(d.ops.end(), inner.ops.begin(), inner.ops.end());
+  }
   if (!inner.name.empty()) {
     d.name = std::move(inner.name);
     d.name_pos = inner.name_pos;
@@ -556,6 +562,7 @@ std::size_t Parser::param_array_size() {
 std::shared_ptr<FnType> Parser::params() {
   const Nest nest(*this);
   auto fn = std::make_shared<FnType>();
+  fn->params.reserve(4);  // one allocation for the usual short list
   fn->pos = cur().pos;
   ++i_;  // '('
   ++param_depth_;
@@ -670,7 +677,9 @@ CType Parser::apply(CType t, const Declarator &d) const {
           fail(op.pos, "a function returning a pointer, not a function");
         if (t.kind == CType::Complete && t.type->kind() == TypeKind::Array)
           fail(op.pos, "a function returning a pointer or a struct, not an array");
-        auto fn = std::make_shared<FnType>(*op.fn);
+        // The declarator's parameter list is used as is when nothing else holds it (each
+        // declarator is applied once); a copy otherwise.
+        auto fn = op.fn.use_count() == 1 ? op.fn : std::make_shared<FnType>(*op.fn);
         fn->ret = std::move(t);
         t = CType{};
         t.kind = CType::Function;

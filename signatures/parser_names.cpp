@@ -37,7 +37,6 @@ constexpr std::pair<std::string_view, TypeKind> kFixedTypedefs[] = {
     {"char32_t", TypeKind::U32},
 };
 
-
 // The C library's and zlib's usual typedefs, per ABI, in the order of the Abi enum: SysV x86-64
 // (glibc), Win64 (MSVC's UCRT, else mingw-w64), AAPCS64 (glibc), Apple arm64 (Darwin libc);
 // Windows on ARM64 reads Win64's column (library_typedef).
