@@ -191,18 +191,28 @@ constexpr std::string_view word_text(std::size_t id) {  // 1-based
   return id <= kKeywordCount ? kKeywords[id - 1] : kCompact[id - 1 - kKeywordCount].first;
 }
 
-// The ids of the words of each length, in table order.
+// A hash of a name's length, first and last character; each bucket holds the ids of the words
+// with that hash (at most kBucket: more fails to compile, being a constant expression).
+constexpr std::size_t kBuckets = 256, kBucket = 2;
+constexpr std::size_t word_hash(std::string_view w) {
+  return (w.size() * 31 + static_cast<unsigned char>(w[0]) * 7 +
+          static_cast<unsigned char>(w[w.size() - 1])) %
+         kBuckets;
+}
+
 struct WordIndex {
-  std::uint8_t ids[kMaxWordLength + 1][16] = {};
-  std::uint8_t count[kMaxWordLength + 1] = {};
+  std::uint8_t ids[kBuckets][kBucket] = {};
   constexpr WordIndex() {
     for (std::size_t id = 1; id <= kWordCount; ++id) {
-      const std::size_t n = word_text(id).size();
-      ids[n][count[n]++] = static_cast<std::uint8_t>(id);
+      std::uint8_t *b = ids[word_hash(word_text(id))];
+      std::size_t k = 0;
+      while (k < kBucket && b[k] != 0) ++k;
+      if (k == kBucket) throw "a full bucket: change word_hash";  // a compile error
+      b[k] = static_cast<std::uint8_t>(id);
     }
   }
 };
-// Built at compile time (an overfull length row fails to compile): no static-init order issue.
+// Built at compile time: no static-initialization order to worry about.
 constexpr WordIndex kWordIndex{};
 
 }  // namespace
@@ -210,11 +220,10 @@ constexpr WordIndex kWordIndex{};
 std::uint8_t word_of(std::string_view name) {
   const std::size_t n = name.size();
   if (n == 0 || n > kMaxWordLength) return 0;
-  for (std::uint8_t k = 0; k < kWordIndex.count[n]; ++k) {
-    const std::uint8_t id = kWordIndex.ids[n][k];
+  for (const std::uint8_t id : kWordIndex.ids[word_hash(name)]) {
+    if (id == 0) break;
     const std::string_view w = word_text(id);
-    if (w[0] == name[0] && std::char_traits<char>::compare(w.data(), name.data(), n) == 0)
-      return id;
+    if (w.size() == n && std::char_traits<char>::compare(w.data(), name.data(), n) == 0) return id;
   }
   return 0;
 }
