@@ -19,6 +19,9 @@ std::string_view bounded(std::string_view input) {
   return input;
 }
 
+constexpr std::uint8_t kWordAttribute = parse::kw("__attribute__"),
+                       kWordAttribute2 = parse::kw("__attribute");
+
 bool ends_with(std::string_view s, std::string_view tail) {
   return s.size() >= tail.size() && s.substr(s.size() - tail.size()) == tail;
 }
@@ -75,10 +78,13 @@ void Parser::find_text_abi() {
   int depth = 0;
   for (std::size_t j = i_; j < toks_.size(); ++j) {
     const Token &t = toks_[j];
-    if (t.kind == Tok::Punct && (t.text == "(" || t.text == "[" || t.text == "{")) ++depth;
-    if (t.kind == Tok::Punct && (t.text == ")" || t.text == "]" || t.text == "}")) --depth;
+    if (t.kind == Tok::Punct) {  // by its first character: no string compares per token
+      const char c = t.text[0];
+      if (c == '(' || c == '[' || c == '{') ++depth;
+      if (c == ')' || c == ']' || c == '}') --depth;
+    }
     if (depth != 0 || t.kind != Tok::Ident ||
-        (t.text != "__attribute__" && t.text != "__attribute"))
+        (t.word != kWordAttribute && t.word != kWordAttribute2))
       continue;
     int d = 0;
     for (++j; j < toks_.size() && toks_[j].kind != Tok::End; ++j) {

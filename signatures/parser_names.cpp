@@ -112,7 +112,62 @@ TypeRef div_struct(TypeKind k) {
   return Type::struct_({{"quot", Type::scalar(k), 0}, {"rem", Type::scalar(k), 0}});
 }
 
+constexpr std::size_t kKeywordCount = std::size(kKeywords);
+constexpr std::size_t kWordCount = kKeywordCount + std::size(kCompact);
+constexpr std::size_t kMaxWordLength = 17;  // _Null_unspecified
+
+constexpr std::string_view word_text(std::size_t id) {  // 1-based
+  return id <= kKeywordCount ? kKeywords[id - 1] : kCompact[id - 1 - kKeywordCount].first;
+}
+
+// A hash of a name's length, first and last character; each bucket holds the ids of the words
+// with that hash (at most kBucket: the table is a constant, and a full bucket throws, which does
+// not compile).
+constexpr std::size_t kBuckets = 256, kBucket = 2;
+constexpr std::size_t word_hash(std::string_view w) {
+  return (w.size() * 31 + static_cast<unsigned char>(w[0]) * 7 +
+          static_cast<unsigned char>(w[w.size() - 1])) %
+         kBuckets;
+}
+
+struct WordIndex {
+  std::uint8_t ids[kBuckets][kBucket] = {};
+  constexpr WordIndex() {
+    for (std::size_t id = 1; id <= kWordCount; ++id) {
+      std::uint8_t *b = ids[word_hash(word_text(id))];
+      std::size_t k = 0;
+      while (k < kBucket && b[k] != 0) ++k;
+      if (k == kBucket) throw "a full bucket: change word_hash";  // a compile error
+      b[k] = static_cast<std::uint8_t>(id);
+    }
+  }
+};
+// Built at compile time: no static-initialization order to worry about.
+constexpr WordIndex kWordIndex{};
+
 }  // namespace
+
+std::uint8_t word_of(std::string_view name) {
+  const std::size_t n = name.size();
+  if (n == 0 || n > kMaxWordLength) return 0;
+  for (const std::uint8_t id : kWordIndex.ids[word_hash(name)]) {
+    if (id == 0) break;
+    const std::string_view w = word_text(id);
+    if (w.size() != n) continue;
+    std::size_t i = 0;  // a plain loop: at most 17 characters, no call to memcmp
+    while (i < n && w[i] == name[i]) ++i;
+    if (i == n) return id;
+  }
+  return 0;
+}
+
+bool word_is_keyword(std::uint8_t word) {
+  return word != 0 && word <= kKeywordCount;
+}
+
+bool word_is_compact(std::uint8_t word) {
+  return word > kKeywordCount;
+}
 
 TypeKind plain_char_kind(Abi abi) {
   return abi == Abi::AAPCS64 ? TypeKind::U8 : TypeKind::I8;
@@ -179,61 +234,6 @@ LibraryTypedef library_typedef(std::string_view name, Abi abi) {
     }
   }
   return out;
-}
-
-namespace {
-
-constexpr std::size_t kKeywordCount = std::size(kKeywords);
-constexpr std::size_t kWordCount = kKeywordCount + std::size(kCompact);
-constexpr std::size_t kMaxWordLength = 17;  // _Null_unspecified
-
-constexpr std::string_view word_text(std::size_t id) {  // 1-based
-  return id <= kKeywordCount ? kKeywords[id - 1] : kCompact[id - 1 - kKeywordCount].first;
-}
-
-// A hash of a name's length, first and last character; each bucket holds the ids of the words
-// with that hash (at most kBucket: more fails to compile, being a constant expression).
-constexpr std::size_t kBuckets = 256, kBucket = 2;
-constexpr std::size_t word_hash(std::string_view w) {
-  return (w.size() * 31 + static_cast<unsigned char>(w[0]) * 7 +
-          static_cast<unsigned char>(w[w.size() - 1])) %
-         kBuckets;
-}
-
-struct WordIndex {
-  std::uint8_t ids[kBuckets][kBucket] = {};
-  constexpr WordIndex() {
-    for (std::size_t id = 1; id <= kWordCount; ++id) {
-      std::uint8_t *b = ids[word_hash(word_text(id))];
-      std::size_t k = 0;
-      while (k < kBucket && b[k] != 0) ++k;
-      if (k == kBucket) throw "a full bucket: change word_hash";  // a compile error
-      b[k] = static_cast<std::uint8_t>(id);
-    }
-  }
-};
-// Built at compile time: no static-initialization order to worry about.
-constexpr WordIndex kWordIndex{};
-
-}  // namespace
-
-std::uint8_t word_of(std::string_view name) {
-  const std::size_t n = name.size();
-  if (n == 0 || n > kMaxWordLength) return 0;
-  for (const std::uint8_t id : kWordIndex.ids[word_hash(name)]) {
-    if (id == 0) break;
-    const std::string_view w = word_text(id);
-    if (w.size() == n && std::char_traits<char>::compare(w.data(), name.data(), n) == 0) return id;
-  }
-  return 0;
-}
-
-bool word_is_keyword(std::uint8_t word) {
-  return word != 0 && word <= kKeywordCount;
-}
-
-bool word_is_compact(std::uint8_t word) {
-  return word > kKeywordCount;
 }
 
 bool is_compact_name(std::string_view name) {
