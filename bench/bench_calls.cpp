@@ -338,6 +338,28 @@ void register_prepare() {
   });
 }
 
+// Parsing a signature (Signature::parse: tokenize, parse, canonical text and hash), both
+// syntaxes: the floor of making a procedure for a signature new to the process (docs/chez.md).
+void register_parse() {
+  static constexpr struct {
+    const char *name, *text;
+  } kTexts[] = {
+      {"parse/c/pow", "double pow(double, double)"},
+      {"parse/c/memcpy", "void *memcpy(void *dest, const void *src, size_t n)"},
+      {"parse/c/snprintf",
+       "int snprintf(char *restrict str, size_t size, const char *restrict format, ...)"},
+      {"parse/compact/pow", "f64(f64,f64)"},
+      {"parse/compact/struct", "{i32,f64}(ptr,{f32,f32},u64)"},
+  };
+  for (const auto &t : kTexts)
+    benchmark::RegisterBenchmark(t.name, [text = t.text](benchmark::State &st) {
+      for (auto _ : st) {
+        auto sig = jitffi::Signature::parse(text);
+        benchmark::DoNotOptimize(sig);
+      }
+    });
+}
+
 #if defined(__x86_64__)
 // Win64 (issue 4): the same eight signatures against targets compiled with
 // __attribute__((ms_abi)) (w1-w8 in targets.c): a direct call, the JIT with a `win64:` plan, and
@@ -467,6 +489,7 @@ int main(int argc, char **argv) {
   register_closures();
   register_closure_kinds();
   register_prepare();
+  register_parse();
 #if defined(__x86_64__)
   register_win64();
 #endif

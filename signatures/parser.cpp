@@ -19,6 +19,9 @@ std::string_view bounded(std::string_view input) {
   return input;
 }
 
+constexpr std::uint8_t kWordAttribute = parse::kw("__attribute__"),
+                       kWordAttribute2 = parse::kw("__attribute");
+
 bool ends_with(std::string_view s, std::string_view tail) {
   return s.size() >= tail.size() && s.substr(s.size() - tail.size()) == tail;
 }
@@ -39,7 +42,7 @@ Parser::Nest::Nest(Parser &p) : p_(p) {
 }
 
 void Parser::fail(std::size_t pos, std::string expected) const {
-  throw ParseError(input_, pos, std::move(expected));
+  throw ParseError(std::string(input_), pos, std::move(expected));
 }
 
 void Parser::fail_here(std::string expected) const {
@@ -50,15 +53,8 @@ const parse::Token &Parser::peek(std::size_t n) const {
   return toks_[std::min(i_ + n, toks_.size() - 1)];
 }
 
-bool Parser::is(std::string_view text) const {
-  const Token &t = cur();
-  return (t.kind == Tok::Punct || t.kind == Tok::Ident) && t.text == text;
-}
-
-bool Parser::accept(std::string_view text) {
-  if (!is(text)) return false;
-  ++i_;
-  return true;
+bool Parser::at_keyword() const {
+  return cur().kind == Tok::Ident && parse::word_is_keyword(cur().word);
 }
 
 void Parser::expect(std::string_view punct, std::string_view what) {
@@ -82,10 +78,13 @@ void Parser::find_text_abi() {
   int depth = 0;
   for (std::size_t j = i_; j < toks_.size(); ++j) {
     const Token &t = toks_[j];
-    if (t.kind == Tok::Punct && (t.text == "(" || t.text == "[" || t.text == "{")) ++depth;
-    if (t.kind == Tok::Punct && (t.text == ")" || t.text == "]" || t.text == "}")) --depth;
+    if (t.kind == Tok::Punct) {  // by its first character: no string compares per token
+      const char c = t.text[0];
+      if (c == '(' || c == '[' || c == '{') ++depth;
+      if (c == ')' || c == ']' || c == '}') --depth;
+    }
     if (depth != 0 || t.kind != Tok::Ident ||
-        (t.text != "__attribute__" && t.text != "__attribute"))
+        (t.word != kWordAttribute && t.word != kWordAttribute2))
       continue;
     int d = 0;
     for (++j; j < toks_.size() && toks_[j].kind != Tok::End; ++j) {
@@ -144,6 +143,8 @@ parse::SigParts Parser::signature() {
   out.fixed = fn.fixed;
   out.variadic = fn.variadic;
   out.name = d.name;
+  out.params.reserve(fn.params.size());
+  out.names.reserve(fn.params.size());
   for (std::size_t i = 0; i < fn.params.size(); ++i) {
     const parse::Param &p = fn.params[i];
     if (p.type.kind == CType::Incomplete)

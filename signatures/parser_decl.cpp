@@ -21,11 +21,67 @@ namespace {
 // Arrays beyond this many bytes are typos, not FFI types; the cap keeps layout arithmetic exact.
 constexpr std::size_t kMaxArrayBytes = std::size_t{1} << 40;
 
-bool is_qualifier(std::string_view w) {
-  return w == "const" || w == "volatile" || w == "restrict" || w == "__restrict" ||
-         w == "__restrict__" || w == "__const" || w == "__const__" || w == "__volatile" ||
-         w == "__volatile__" || w == "_Nullable" || w == "_Nonnull" ||
-         w == "_Null_unspecified";  // clang's nullability, in man-pages 6 synopses
+using parse::kw;
+
+// A type qualifier, or clang's nullability (in man-pages 6 synopses); `word` is a token's id.
+bool is_qualifier(std::uint8_t word) {
+  switch (word) {
+    case kw("const"):
+    case kw("volatile"):
+    case kw("restrict"):
+    case kw("__restrict"):
+    case kw("__restrict__"):
+    case kw("__const"):
+    case kw("__const__"):
+    case kw("__volatile"):
+    case kw("__volatile__"):
+    case kw("_Nullable"):
+    case kw("_Nonnull"):
+    case kw("_Null_unspecified"):
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Keyword ids tested outside a switch: constexpr variables, so that kw() runs at compile time.
+constexpr std::uint8_t kWordBool = kw("bool"), kWordRegister = kw("register"),
+                       kWordCdecl = kw("__cdecl"), kWordStatic = kw("static");
+
+// What a keyword does among declaration specifiers (other than building an arithmetic type).
+enum class SpecWord : std::uint8_t { Other, Skip, Attribute, Unsupported, Typedef, Storage, Tag };
+SpecWord spec_word(std::uint8_t word) {
+  switch (word) {
+    case kw("__extension__"):
+    case kw("__cdecl"):
+      return SpecWord::Skip;
+    case kw("__attribute__"):
+    case kw("__attribute"):
+      return SpecWord::Attribute;
+    case kw("_Atomic"):
+    case kw("_Complex"):
+    case kw("__complex__"):
+    case kw("_Imaginary"):
+    case kw("_Alignas"):
+    case kw("alignas"):
+      return SpecWord::Unsupported;
+    case kw("typedef"):
+      return SpecWord::Typedef;
+    case kw("extern"):
+    case kw("static"):
+    case kw("inline"):
+    case kw("__inline"):
+    case kw("__inline__"):
+    case kw("register"):
+    case kw("auto"):
+      return SpecWord::Storage;
+    case kw("struct"):
+    case kw("union"):
+    case kw("enum"):
+      return SpecWord::Tag;
+    default:
+      return is_qualifier(word) ? SpecWord::Skip : SpecWord::Other;
+  }
 }
 
 // The C keywords that build an arithmetic type, counted as C allows them in any order.
@@ -36,31 +92,47 @@ struct KeywordCounts {
     return void_ + bool_ + char_ + short_ + int_ + long_ + signed_ + unsigned_ + float_ + double_ +
            int128;
   }
-  bool add(std::string_view w) {
-    if (w == "void")
-      ++void_;
-    else if (w == "_Bool" || w == "bool")
-      ++bool_;
-    else if (w == "char")
-      ++char_;
-    else if (w == "short")
-      ++short_;
-    else if (w == "int")
-      ++int_;
-    else if (w == "long")
-      ++long_;
-    else if (w == "signed" || w == "__signed" || w == "__signed__")
-      ++signed_;
-    else if (w == "unsigned")
-      ++unsigned_;
-    else if (w == "float")
-      ++float_;
-    else if (w == "double")
-      ++double_;
-    else if (w == "__int128")
-      ++int128;
-    else
-      return false;
+  bool add(std::uint8_t word) {  // a token's word id
+    switch (word) {
+      case kw("void"):
+        ++void_;
+        break;
+      case kw("_Bool"):
+      case kw("bool"):
+        ++bool_;
+        break;
+      case kw("char"):
+        ++char_;
+        break;
+      case kw("short"):
+        ++short_;
+        break;
+      case kw("int"):
+        ++int_;
+        break;
+      case kw("long"):
+        ++long_;
+        break;
+      case kw("signed"):
+      case kw("__signed"):
+      case kw("__signed__"):
+        ++signed_;
+        break;
+      case kw("unsigned"):
+        ++unsigned_;
+        break;
+      case kw("float"):
+        ++float_;
+        break;
+      case kw("double"):
+        ++double_;
+        break;
+      case kw("__int128"):
+        ++int128;
+        break;
+      default:
+        return false;
+    }
     return true;
   }
   // Whether these keywords are (a prefix of) one of C's spellings of a type.
@@ -133,11 +205,11 @@ bool is_function_marker(const TypeRef &t) {
 
 Specs Parser::specs(Ctx ctx) {
   Specs s;
-  KeywordCounts kw;
+  KeywordCounts counts;
   std::string words;  // the specifiers so far, for messages
   std::optional<CType> named;
   std::size_t type_pos = cur().pos;
-  auto given = [&] { return named.has_value() || kw.total() > 0; };
+  auto given = [&] { return named.has_value() || counts.total() > 0; };
   for (;;) {
     const Token t = cur();
     if (t.kind == Tok::Punct && t.text == "{") {
@@ -150,37 +222,39 @@ Specs Parser::specs(Ctx ctx) {
     }
     if (t.kind != Tok::Ident) break;
     const std::string_view w = t.text;
-    if (is_qualifier(w) || w == "__extension__" || w == "__cdecl") {
+    // The token's word id (classified by the tokenizer): the chain below tests integers.
+    const std::uint8_t word = t.word;
+    const SpecWord role = spec_word(word);
+    if (role == SpecWord::Skip) {
       ++i_;
-    } else if (w == "__attribute__" || w == "__attribute") {
+    } else if (role == SpecWord::Attribute) {
       attributes();
-    } else if (w == "_Atomic" || w == "_Complex" || w == "__complex__" || w == "_Imaginary" ||
-               w == "_Alignas" || w == "alignas") {
+    } else if (role == SpecWord::Unsupported) {
       fail(t.pos, "a type we can lay out, got '" + std::string(w) + "' (not supported)");
-    } else if (w == "typedef") {
+    } else if (role == SpecWord::Typedef) {
       if (ctx != Ctx::Decl)
         fail(t.pos, "a type name, got 'typedef' (typedefs go to Scope::declare)");
       s.is_typedef = true;
       ++i_;
-    } else if (w == "extern" || w == "static" || w == "inline" || w == "__inline" ||
-               w == "__inline__" || w == "register" || w == "auto") {
-      if (ctx != Ctx::Decl && ctx != Ctx::Sig && !(ctx == Ctx::Param && w == "register"))
+    } else if (role == SpecWord::Storage) {
+      if (ctx != Ctx::Decl && ctx != Ctx::Sig && !(ctx == Ctx::Param && word == kWordRegister))
         fail(t.pos, "a type name, got '" + std::string(w) + "'");
       ++i_;
-    } else if (w == "bool" && given()) {
+    } else if (word == kWordBool && given()) {
       // `bool` is a macro name before C23, so after a type it is the declared name, as in
       // `struct { int bool; }`; `_Bool` stays a keyword.
       if (s.compact && !s.is_typedef)
         fail(t.pos, "one type, got '" + std::string(w) + "' after '" + words + "'");
       break;
-    } else if (KeywordCounts next = kw; next.add(w)) {
+    } else if (KeywordCounts next = counts; next.add(word)) {
       if (named) fail(t.pos, "one type, got '" + std::string(w) + "' after '" + words + "'");
       if (!next.possible()) fail(t.pos, "a C type, got '" + words + " " + std::string(w) + "'");
-      if (kw.total() == 0) type_pos = t.pos;
-      kw = next;
-      words += (words.empty() ? "" : " ") + std::string(w);
+      if (counts.total() == 0) type_pos = t.pos;
+      counts = next;
+      if (!words.empty()) words += ' ';
+      words += w;
       ++i_;
-    } else if (w == "struct" || w == "union" || w == "enum") {
+    } else if (role == SpecWord::Tag) {
       if (given()) fail(t.pos, "one type, got '" + std::string(w) + "' after '" + words + "'");
       ++i_;
       type_pos = t.pos;
@@ -192,7 +266,7 @@ Specs Parser::specs(Ctx ctx) {
       // `int size_t` and `void *ptr`, size_t and ptr are the declared names. After a compact
       // type (`i32(ptr f64)`) a compact name is a missing comma, not a name.
       if (given()) {
-        if (parse::is_compact_name(w) && s.compact && !s.is_typedef)
+        if (parse::word_is_compact(word) && s.compact && !s.is_typedef)
           fail(t.pos, "one type, got '" + std::string(w) + "' after '" + words + "'");
         break;
       }
@@ -201,16 +275,16 @@ Specs Parser::specs(Ctx ctx) {
       type_pos = t.pos;
       named = std::move(td);
       words = std::string(w);
-      s.compact = parse::is_compact_name(w);
+      s.compact = parse::word_is_compact(word);
       ++i_;
     }
   }
   if (named) {
     s.base = std::move(*named);
     s.any = true;
-  } else if (kw.total() > 0) {
+  } else if (counts.total() > 0) {
     bool plain_char = false;
-    s.base.type = Type::scalar(kw.kind(abi_, &plain_char));
+    s.base.type = Type::scalar(counts.kind(abi_, &plain_char));
     s.base.plain_char = plain_char;
     s.any = true;
   }
@@ -222,7 +296,7 @@ CType Parser::tagged(std::size_t kw_pos, std::string_view kw) {
   attributes();
   std::string tag;
   std::size_t tag_pos = cur().pos;
-  if (cur().kind == Tok::Ident && !parse::is_keyword(cur().text)) {
+  if (cur().kind == Tok::Ident && !at_keyword()) {
     tag = std::string(cur().text);
     ++i_;
     attributes();
@@ -337,7 +411,7 @@ CType Parser::enum_body(const std::string &tag, std::size_t tag_pos) {
   bool next_overflows = false;
   while (!is("}")) {
     const Token name = cur();
-    if (name.kind != Tok::Ident || parse::is_keyword(name.text))
+    if (name.kind != Tok::Ident || parse::word_is_keyword(name.word))
       fail_here("an enumerator name, got " + parse::describe(name));
     ++i_;
     long long v = next;
@@ -390,7 +464,7 @@ Declarator Parser::declarator(bool allow_name) {
     if (is("*")) {
       pointers.push_back({DeclOp::Pointer, cur().pos, 0, nullptr});
       ++i_;
-    } else if (cur().kind == Tok::Ident && (is_qualifier(cur().text) || cur().text == "__cdecl")) {
+    } else if (cur().kind == Tok::Ident && (is_qualifier(cur().word) || cur().word == kWordCdecl)) {
       ++i_;
     } else if (is("__attribute__") || is("__attribute")) {
       attributes();
@@ -404,10 +478,10 @@ Declarator Parser::declarator(bool allow_name) {
     inner = declarator(allow_name);
     expect(")", "')' to close the declarator");
   } else if (cur().kind == Tok::Ident &&
-             (compact_names_declarable_ ? !parse::is_keyword(cur().text) || cur().text == "bool"
-                                        : !parse::is_reserved(cur().text)) &&
-             !is("__attribute__") && !is("__attribute") && !is("__asm__") && !is("__asm") &&
-             !is("asm")) {
+             (compact_names_declarable_ ? !at_keyword() || cur().text == "bool"
+                                        : cur().word == 0) &&  // not is_reserved
+             !is("__attribute__") &&
+             !is("__attribute") && !is("__asm__") && !is("__asm") && !is("asm")) {
     if (!allow_name) fail_here("no name in a type, got " + parse::describe(cur()));
     d.name = std::string(cur().text);
     d.name_pos = cur().pos;
@@ -436,9 +510,14 @@ Declarator Parser::declarator(bool allow_name) {
     }
   }
   // Suffixes bind tighter than the `*`s before the name, and the innermost `[N]` is the element.
-  d.ops = std::move(pointers);
-  d.ops.insert(d.ops.end(), suffixes.rbegin(), suffixes.rend());
-  d.ops.insert(d.ops.end(), inner.ops.begin(), inner.ops.end());
+  if (pointers.empty() && inner.ops.empty()) {
+    d.ops = std::move(suffixes);  // the common `name(params)`: no second vector
+    std::reverse(d.ops.begin(), d.ops.end());
+  } else {
+    d.ops = std::move(pointers);
+    d.ops.insert(d.ops.end(), suffixes.rbegin(), suffixes.rend());
+    d.ops.insert(d.ops.end(), inner.ops.begin(), inner.ops.end());
+  }
   if (!inner.name.empty()) {
     d.name = std::move(inner.name);
     d.name_pos = inner.name_pos;
@@ -450,7 +529,7 @@ std::size_t Parser::param_array_size() {
   // C11 6.7.6.2/6.7.6.3: `[static const 10]`, `[]`, `[*]`, a variable length `[n]` and the man
   // pages' `[.count]` or `[restrict .size * .nmemb]`. The size does not matter, the parameter is
   // a pointer; a constant size is still checked. 0 stands for a size that is not a constant.
-  while (cur().kind == Tok::Ident && (cur().text == "static" || is_qualifier(cur().text))) ++i_;
+  while (cur().kind == Tok::Ident && (cur().word == kWordStatic || is_qualifier(cur().word))) ++i_;
   if (accept("]")) return 0;
   if (is("*") && peek().kind == Tok::Punct && peek().text == "]") {
     i_ += 2;
@@ -483,6 +562,7 @@ std::size_t Parser::param_array_size() {
 std::shared_ptr<FnType> Parser::params() {
   const Nest nest(*this);
   auto fn = std::make_shared<FnType>();
+  fn->params.reserve(4);  // one allocation for the usual short list
   fn->pos = cur().pos;
   ++i_;  // '('
   ++param_depth_;
@@ -597,7 +677,9 @@ CType Parser::apply(CType t, const Declarator &d) const {
           fail(op.pos, "a function returning a pointer, not a function");
         if (t.kind == CType::Complete && t.type->kind() == TypeKind::Array)
           fail(op.pos, "a function returning a pointer or a struct, not an array");
-        auto fn = std::make_shared<FnType>(*op.fn);
+        // The declarator's parameter list is used as is when nothing else holds it (each
+        // declarator is applied once); a copy otherwise.
+        auto fn = op.fn.use_count() == 1 ? op.fn : std::make_shared<FnType>(*op.fn);
         fn->ret = std::move(t);
         t = CType{};
         t.kind = CType::Function;
@@ -612,6 +694,7 @@ CType Parser::apply(CType t, const Declarator &d) const {
 
 void Parser::attributes() {
   for (;;) {
+    if (!at_keyword()) return;  // every word below is a keyword
     if (is("__attribute__") || is("__attribute")) {
       ++i_;
       expect("(", "'((' after __attribute__");

@@ -109,8 +109,19 @@ class Parser {
   // Tokens.
   const Token &cur() const { return toks_[i_]; }
   const Token &peek(std::size_t n = 1) const;
-  bool is(std::string_view punct_or_word) const;
-  bool accept(std::string_view punct_or_word);
+  // Inline, so that the comparison with a literal is a length test and a few byte compares.
+  bool is(std::string_view punct_or_word) const {
+    const Token &t = cur();
+    return t.text.size() == punct_or_word.size() &&
+           (t.kind == Tok::Punct || t.kind == Tok::Ident) && t.text == punct_or_word;
+  }
+  bool accept(std::string_view punct_or_word) {
+    if (!is(punct_or_word)) return false;
+    ++i_;
+    return true;
+  }
+  // The current token is one of the built-in C keywords (parse::word_of).
+  bool at_keyword() const;
   void expect(std::string_view punct, std::string_view what);
   [[noreturn]] void fail_here(std::string expected) const;
   // "<expected>, got 'x'" where a type is missing; says when 'x' is an unknown type name.
@@ -150,7 +161,8 @@ class Parser {
   long long number(const Token &t) const;
   bool lookup_constant(std::string_view name, long long *value) const;
 
-  std::string input_;
+  // A view: the text outlives the parser (it is the caller's argument); copied only into errors.
+  std::string_view input_;
   std::vector<Token> toks_;
   std::size_t i_ = 0;
   Abi abi_;

@@ -16,6 +16,9 @@ struct Token {
   Tok kind;
   std::string_view text;  // a view into the input; empty for End
   std::size_t pos;        // 0-based character offset in the input
+  // Ident: which built-in word it is (parse::word_of in parser_names.h), 0 for any other name.
+  // Classified once here, so that the parser's keyword checks are an integer test.
+  std::uint8_t word = 0;
 };
 
 // Splits the whole input into tokens; the last one is End at input.size(). Throws ParseError

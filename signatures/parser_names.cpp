@@ -1,6 +1,9 @@
 // Built-in names of the signature language and their per-ABI meaning.
 #include "signatures/parser_names.h"
 
+#include <iterator>
+#include <string>
+
 namespace jitffi::parse {
 
 namespace {
@@ -32,27 +35,6 @@ constexpr std::pair<std::string_view, TypeKind> kFixedTypedefs[] = {
     {"uint32_t", TypeKind::U32},    {"int64_t", TypeKind::I64},      {"uint64_t", TypeKind::U64},
     {"__int128_t", TypeKind::I128}, {"__uint128_t", TypeKind::U128}, {"char16_t", TypeKind::U16},
     {"char32_t", TypeKind::U32},
-};
-
-constexpr std::string_view kKeywords[] = {
-    "void",          "_Bool",         "bool",
-    "char",          "short",         "int",
-    "long",          "signed",        "__signed",
-    "__signed__",    "unsigned",      "float",
-    "double",        "__int128",      "struct",
-    "union",         "enum",          "typedef",
-    "const",         "volatile",      "restrict",
-    "__restrict",    "__restrict__",  "__const",
-    "__const__",     "__volatile",    "__volatile__",
-    "extern",        "static",        "inline",
-    "__inline",      "__inline__",    "register",
-    "auto",          "_Atomic",       "_Complex",
-    "__complex__",   "_Imaginary",    "_Alignas",
-    "alignas",       "__attribute__", "__attribute",
-    "__extension__", "sizeof",        "_Alignof",
-    "alignof",       "__alignof__",   "__cdecl",
-    "__asm__",       "__asm",         "asm",
-    "_Nullable",     "_Nonnull",      "_Null_unspecified",
 };
 
 // The C library's and zlib's usual typedefs, per ABI, in the order of the Abi enum: SysV x86-64
@@ -130,7 +112,62 @@ TypeRef div_struct(TypeKind k) {
   return Type::struct_({{"quot", Type::scalar(k), 0}, {"rem", Type::scalar(k), 0}});
 }
 
+constexpr std::size_t kKeywordCount = std::size(kKeywords);
+constexpr std::size_t kWordCount = kKeywordCount + std::size(kCompact);
+constexpr std::size_t kMaxWordLength = 17;  // _Null_unspecified
+
+constexpr std::string_view word_text(std::size_t id) {  // 1-based
+  return id <= kKeywordCount ? kKeywords[id - 1] : kCompact[id - 1 - kKeywordCount].first;
+}
+
+// A hash of a name's length, first and last character; each bucket holds the ids of the words
+// with that hash (at most kBucket: the table is a constant, and a full bucket throws, which does
+// not compile).
+constexpr std::size_t kBuckets = 256, kBucket = 2;
+constexpr std::size_t word_hash(std::string_view w) {
+  return (w.size() * 31 + static_cast<unsigned char>(w[0]) * 7 +
+          static_cast<unsigned char>(w[w.size() - 1])) %
+         kBuckets;
+}
+
+struct WordIndex {
+  std::uint8_t ids[kBuckets][kBucket] = {};
+  constexpr WordIndex() {
+    for (std::size_t id = 1; id <= kWordCount; ++id) {
+      std::uint8_t *b = ids[word_hash(word_text(id))];
+      std::size_t k = 0;
+      while (k < kBucket && b[k] != 0) ++k;
+      if (k == kBucket) throw "a full bucket: change word_hash";  // a compile error
+      b[k] = static_cast<std::uint8_t>(id);
+    }
+  }
+};
+// Built at compile time: no static-initialization order to worry about.
+constexpr WordIndex kWordIndex{};
+
 }  // namespace
+
+std::uint8_t word_of(std::string_view name) {
+  const std::size_t n = name.size();
+  if (n == 0 || n > kMaxWordLength) return 0;
+  for (const std::uint8_t id : kWordIndex.ids[word_hash(name)]) {
+    if (id == 0) break;
+    const std::string_view w = word_text(id);
+    if (w.size() != n) continue;
+    std::size_t i = 0;  // a plain loop: at most 17 characters, no call to memcmp
+    while (i < n && w[i] == name[i]) ++i;
+    if (i == n) return id;
+  }
+  return 0;
+}
+
+bool word_is_keyword(std::uint8_t word) {
+  return word != 0 && word <= kKeywordCount;
+}
+
+bool word_is_compact(std::uint8_t word) {
+  return word > kKeywordCount;
+}
 
 TypeKind plain_char_kind(Abi abi) {
   return abi == Abi::AAPCS64 ? TypeKind::U8 : TypeKind::I8;
@@ -200,15 +237,11 @@ LibraryTypedef library_typedef(std::string_view name, Abi abi) {
 }
 
 bool is_compact_name(std::string_view name) {
-  for (auto &[n, k] : kCompact)
-    if (n == name) return true;
-  return false;
+  return word_is_compact(word_of(name));
 }
 
 bool is_keyword(std::string_view name) {
-  for (std::string_view k : kKeywords)
-    if (k == name) return true;
-  return false;
+  return word_is_keyword(word_of(name));
 }
 
 bool is_reserved(std::string_view name) {

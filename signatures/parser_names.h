@@ -2,7 +2,9 @@
 // standard typedefs, with the C names whose meaning depends on the ABI resolved per ABI.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <string_view>
 
 #include "jitffi/types.h"
@@ -34,6 +36,41 @@ struct LibraryTypedef {
 // Unknown: no such name. Absent: the name is a C library type, but not on this ABI (uid_t on
 // win64). Opaque: FILE and DIR, usable only behind a pointer.
 LibraryTypedef library_typedef(std::string_view name, Abi abi);
+
+// The C keywords the grammar knows; a token's word id (below) is its 1-based index here.
+inline constexpr std::string_view kKeywords[] = {
+    "void",          "_Bool",         "bool",
+    "char",          "short",         "int",
+    "long",          "signed",        "__signed",
+    "__signed__",    "unsigned",      "float",
+    "double",        "__int128",      "struct",
+    "union",         "enum",          "typedef",
+    "const",         "volatile",      "restrict",
+    "__restrict",    "__restrict__",  "__const",
+    "__const__",     "__volatile",    "__volatile__",
+    "extern",        "static",        "inline",
+    "__inline",      "__inline__",    "register",
+    "auto",          "_Atomic",       "_Complex",
+    "__complex__",   "_Imaginary",    "_Alignas",
+    "alignas",       "__attribute__", "__attribute",
+    "__extension__", "sizeof",        "_Alignof",
+    "alignof",       "__alignof__",   "__cdecl",
+    "__asm__",       "__asm",         "asm",
+    "_Nullable",     "_Nonnull",      "_Null_unspecified",
+};
+
+// The id of a keyword at compile time, for `case kw("double"):`; not a keyword fails to compile.
+constexpr std::uint8_t kw(std::string_view name) {
+  for (std::size_t i = 0; i < std::size(kKeywords); ++i)
+    if (kKeywords[i] == name) return static_cast<std::uint8_t>(i + 1);
+  throw "not a keyword";
+}
+
+// The built-in words, each with a small id: the C keywords (is_keyword) and the compact names
+// (is_compact_name). 0 for any other name. A lookup by length and first character, not a scan.
+std::uint8_t word_of(std::string_view name);
+bool word_is_keyword(std::uint8_t word);
+bool word_is_compact(std::uint8_t word);
 
 bool is_compact_name(std::string_view name);
 // C keywords that can never be a declared name.
