@@ -2,6 +2,7 @@
 #include "jit/closure.h"
 
 #include <cstddef>
+#include <cstdint>
 
 #include "jit/a64_emitter.h"
 #include "jit/upcall_frame.h"
@@ -38,7 +39,8 @@ JitTypedClosure::JitTypedClosure(const abi::CallPlan &plan, const void *handler,
     : mem_(mem) {
   const int reg = typed_closure_register(plan);
   if (reg < 0) {
-    const host::ClosureContext ctx{reinterpret_cast<ClosureHandler>(handler), user_data};
+    const host::ClosureContext ctx{
+        reinterpret_cast<ClosureHandler>(reinterpret_cast<std::uintptr_t>(handler)), user_data};
     stub_ = std::make_unique<Stub>(plan, StubKind::TypedClosure, "jitffi:typed closure", &ctx, mem);
     code_ = stub_->code();
     return;
