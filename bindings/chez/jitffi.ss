@@ -412,13 +412,63 @@
   ;; 64-bit hosts), passed as Chez's `fixnum` type: cheaper to convert than `uptr`.
   ;; safe?: '__collect_safe (the 'collect-safe option): the calling Scheme thread is deactivated for
   ;; the call, so that other threads (C threads calling Scheme callbacks) can collect meanwhile.
+;; Two shortcuts through Chez internals, each used only when a probe at expansion time (in the
+  ;; Chez that compiles this library, the only one that can load its compiled form) shows that it
+  ;; works; otherwise the public forms are used.
+  ;; - Slot stores: a slot buffer's address A (8-aligned) is kept as the fixnum A/8 too, whose
+  ;;   machine word is A itself, so that `$object-set!` stores at A + off with no untagging of
+  ;;   the address (foreign-set! decodes its fixnum address at every store) and, for a value
+  ;;   already known to be a fixnum or flonum, no second type test.
+  ;; - The slot entry's foreign procedure made with `$foreign-procedure` (what `foreign-procedure`
+  ;;   expands into) without the checking wrapper `foreign-procedure` adds at optimize levels
+  ;;   below 3: its two fixnum arguments are always fixnums here (make-caller checks).
+  (meta define slot-stores?
+    (guard (e [#t #f])
+      (let ([fx (eval '(lambda (o v) (#3%$object-set! 'fixnum o 8 v)) (scheme-environment))]
+            [fl (eval '(lambda (o v) (#3%$object-set! 'double-float o 16 v)) (scheme-environment))]
+            [sf (eval '(lambda (o v) (#3%$object-set! 'single-float o 24 v)) (scheme-environment))]
+            [a (foreign-alloc 32)])
+        (and (fixnum? a) (fx= 0 (fxand a 7))
+             (begin (fx (fxsrl a 3) -5) (fl (fxsrl a 3) 2.5) (sf (fxsrl a 3) 1.5)
+                    (let ([r (and (= (foreign-ref 'integer-64 a 8) -5) (= (foreign-ref 'double-float a 16) 2.5)
+                                  (= (foreign-ref 'single-float a 24) 1.5))])
+                      (foreign-free a) r))))))
+  (meta define raw-entries?
+    (guard (e [#t #f])
+      (load-shared-object "libc.so.6")
+      (let ([mk (eval '(lambda (e) (let () (import $system) ($foreign-procedure () #f ($foreign-entry e) (fixnum fixnum) integer-64)))
+                      (scheme-environment))])
+        (= 5 ((mk (foreign-entry "labs")) -5 0)))))
+  ;; (slot-set! type sp off v): type fixnum (v a fixnum: its 64-bit value), double-float or
+  ;; single-float (v a flonum); sp the slot pointer of make-caller (A/8, or A without the shortcut).
+  (define-syntax slot-set!
+    (lambda (x)
+      (syntax-case x ()
+        [(_ type sp off v)
+         (if slot-stores?
+             #'(#3%$object-set! 'type sp off v)
+             (case (syntax->datum #'type)
+               [(fixnum) #'(#3%foreign-set! 'integer-64 sp off v)]
+               [else #'(#3%foreign-set! 'type sp off v)]))])))
+  (define (slot-pointer slots)
+    (meta-cond
+      [slot-stores? (and (fixnum? slots) (fx= 0 (fxand slots 7)) (fxsrl slots 3))]
+      [else slots]))
+  (define-syntax raw-fp
+    (lambda (x)
+      (syntax-case x ()
+        [(_ entry ret)
+         ;; (`$foreign-procedure` takes Chez's internal type names: uptr is not one of them)
+         (if (and raw-entries? (not (eq? (syntax->datum #'ret) 'uptr)))
+             #'(let () (import $system) ($foreign-procedure () #f ($foreign-entry entry) (fixnum fixnum) ret))
+             #'(foreign-procedure entry (fixnum fixnum) ret))])))
   (define-syntax fp
     (syntax-rules ()
       [(_ safe? fix? entry ret)
        (cond
          [(and safe? fix?) (foreign-procedure __collect_safe entry (fixnum fixnum) ret)]
          [safe? (foreign-procedure __collect_safe entry (uptr uptr) ret)]
-         [fix? (foreign-procedure entry (fixnum fixnum) ret)]
+         [fix? (raw-fp entry ret)]
          [else (foreign-procedure entry (uptr uptr) ret)])]))
   (define (raw-caller entry ct safe? fix?)
     (let ([kind (ctype-kind ct)])
@@ -530,6 +580,8 @@
                          (check (who-of) ((if safe? c-fn-call-slots/safe c-fn-call-slots) fn retbuf slots))
                          (read-ret retbuf))))]
            [classes (list->vector kinds)]
+           ;; the fast path's stores go through sp (#f: no fast path, every call is slow)
+           [sp (slot-pointer slots)]
            [slow #f])
       (define (wrong-count args)
         (argument-error (who-of) (format "expected ~a argument~a, got ~a" n (if (= n 1) "" "s") (length args)) args))
@@ -586,12 +638,12 @@
            (let ([c (vector-ref classes i)] ...)
              (case-lambda
                [(a ...)
-                (if (and (fast-store! slots (fx* 8 i) c a) ...)
+                (if (and (fast-store! sp (fx* 8 i) c a) ...)
                     (if callbacks-made? (finish (invoke)) (invoke))
                     ((slow-path) a ...))]
                [args (wrong-count args)]))]))
       (values
-       (case n
+       (case (if sp n -1)
          [(0) (fixed-arity)]
          [(1) (fixed-arity (0 a c0))]
          [(2) (fixed-arity (0 a c0) (1 b c1))]
@@ -614,30 +666,30 @@
   ;; two's complement is the slot of any integer type it is in range of.
   (define-syntax fast-store!
     (syntax-rules ()
-      [(_ slots off c v)
+      [(_ sp off c v)
        (let ([x v])
          (define-syntax int-in
            (syntax-rules ()
              [(_ lo hi) (and (fixnum? x) (#3%fx<= lo x) (#3%fx<= x hi)
-                             (begin (#3%foreign-set! 'integer-64 slots off x) #t))]))
+                             (begin (slot-set! fixnum sp off x) #t))]))
          (cond
-           [(eq? c 8) (and (fixnum? x) (begin (#3%foreign-set! 'integer-64 slots off x) #t))] ; i64
-           [(eq? c 13) (and (flonum? x) (begin (#3%foreign-set! 'double-float slots off x) #t))] ; f64
+           [(eq? c 8) (and (fixnum? x) (begin (slot-set! fixnum sp off x) #t))] ; i64
+           [(eq? c 13) (and (flonum? x) (begin (slot-set! double-float sp off x) #t))] ; f64
            [(eq? c 6) (int-in -2147483648 2147483647)]                                       ; i32
            [(eq? c 15)                                                                       ; ptr
-            (cond [(and (fixnum? x) (#3%fx>= x 0)) (#3%foreign-set! 'integer-64 slots off x) #t]
-                  [(eq? x #f) (#3%foreign-set! 'integer-64 slots off 0) #t]
+            (cond [(and (fixnum? x) (#3%fx>= x 0)) (slot-set! fixnum sp off x) #t]
+                  [(eq? x #f) (slot-set! fixnum sp off 0) #t]
                   [else #f])]
-           [(eq? c 9) (and (fixnum? x) (#3%fx>= x 0) (begin (#3%foreign-set! 'integer-64 slots off x) #t))] ; u64
+           [(eq? c 9) (and (fixnum? x) (#3%fx>= x 0) (begin (slot-set! fixnum sp off x) #t))] ; u64
            [(eq? c 7) (int-in 0 4294967295)]                                                 ; u32
            [(eq? c 1)                                                                        ; bool
-            (cond [(eq? x #t) (#3%foreign-set! 'integer-64 slots off 1) #t]
-                  [(eq? x #f) (#3%foreign-set! 'integer-64 slots off 0) #t]
+            (cond [(eq? x #t) (slot-set! fixnum sp off 1) #t]
+                  [(eq? x #f) (slot-set! fixnum sp off 0) #t]
                   [else #f])]
            [(eq? c 12)                                                                       ; f32
             (and (flonum? x)
-                 (begin (#3%foreign-set! 'integer-64 slots off 0)
-                        (#3%foreign-set! 'single-float slots off x) #t))]
+                 (begin (slot-set! fixnum sp off 0)
+                        (slot-set! single-float sp off x) #t))]
            [(eq? c 4) (int-in -32768 32767)]                                                 ; i16
            [(eq? c 5) (int-in 0 65535)]                                                      ; u16
            [(eq? c 2) (int-in -128 127)]                                                     ; i8
