@@ -3,6 +3,8 @@
 // which this program links, never bind to each other) and called through dlsym'ed pointers.
 //   direct/S*                          a call through a function pointer
 //   libffi/S*, compat_ffi_call/S*      ffi_call (compat_plan/S*: our ffi_call_plan_invoke)
+//   floor/S*                           a hand-written C function of ffi_call's shape for the
+//                                      signature (compat_floor.c): the floor of that shape
 //   libffi_prep/S*, compat_prep/S*     ffi_prep_cif with the same ffi_type objects every time
 //   libffi_prep_fresh/S*, compat_prep_fresh/S*
 //                                      ffi_prep_cif with new type objects (64 copies in turn,
@@ -22,6 +24,7 @@
 #include <vector>
 
 #include "bench/cases.h"
+#include "bench/compat_floor.h"
 
 namespace {
 
@@ -109,6 +112,21 @@ void register_boxed() {
       std::memcpy(argv, a.argv, sizeof argv);  // ours never writes into argv
       for (auto _ : st) {
         ffi_call(&cif, fn, g_ret, argv);
+        benchmark::ClobberMemory();
+      }
+    });
+    benchmark::RegisterBenchmark(("floor/" + name).c_str(), [k](benchmark::State &st) {
+      FfiSig s = ffi_sig(k);
+      ffi_cif cif;
+      if (prep(&cif, s) != FFI_OK) return st.SkipWithError("ffi_prep_cif failed");
+      jitffi_bench_ffi_call_fn f = jitffi_bench_floor[k];
+      benchmark::DoNotOptimize(f);  // called through the pointer, as ffi_call is
+      auto fn = FFI_FN(symbol(kCases[k].symbol));
+      Args a(k);
+      void *argv[12];
+      std::memcpy(argv, a.argv, sizeof argv);
+      for (auto _ : st) {
+        f(&cif, fn, g_ret, argv);
         benchmark::ClobberMemory();
       }
     });
@@ -298,6 +316,16 @@ class SummaryReporter : public benchmark::ConsoleReporter {
                   cell(cc).c_str(), ratio(cc, d).c_str(), ratio(cc, lc).c_str(), cell(lp).c_str(),
                   cell(cp).c_str(), ratio(cp, lp).c_str(), cell(lf).c_str(), cell(cf).c_str(),
                   ratio(cf, lf).c_str(), cell(get("libffi_closure", s)).c_str());
+    }
+    // ffi_call against the floor of its shape (floor/S*: hand-written C, ffi_call's parameters).
+    std::printf("\n%-4s %9s %9s %9s %9s %9s %9s %9s\n", "", "direct", "floor", "call/ours",
+                "call/ffi", "floor/dir", "ours/dir", "ours/flr");
+    for (int k = 0; k < kCaseCount; ++k) {
+      const char *s = kCases[k].name;
+      const double d = get("direct", s), f = get("floor", s), cc = get("compat_ffi_call", s);
+      std::printf("%-4s%s%s%s%s%s%s%s\n", s, cell(d).c_str(), cell(f).c_str(), cell(cc).c_str(),
+                  cell(get("libffi", s)).c_str(), ratio(f, d).c_str(), ratio(cc, d).c_str(),
+                  ratio(cc, f).c_str());
     }
     std::printf("\n%-4s %9s %9s %9s\n", "", "clos/ffi", "clos/ours", "ours/ffi");
     for (int k = 0; k < kCaseCount; ++k) {

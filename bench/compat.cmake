@@ -5,7 +5,7 @@ endif()
 
 # Links our libffi.so.8 (not the system one, whose symbols have the same names); the system
 # libffi is dlopen'ed under its own name for the libffi/S* rows.
-add_executable(jitffi_bench_compat bench_compat.cpp)
+add_executable(jitffi_bench_compat bench_compat.cpp compat_floor.c)
 target_compile_options(jitffi_bench_compat PRIVATE -O2 -fno-tree-slp-vectorize)
 target_include_directories(jitffi_bench_compat BEFORE PRIVATE ${PROJECT_SOURCE_DIR}/compat/include
                            ${PROJECT_SOURCE_DIR})

@@ -24,6 +24,7 @@
 #include <memory>
 #include <new>
 #include <unordered_map>
+#include <utility>
 
 #include "compat/src/compat.h"
 #include "compat/src/trampoline.h"
@@ -222,9 +223,17 @@ pthread_key_t make_local_key() {
 }
 const pthread_key_t g_local_key = make_local_key();
 
+// This thread's list. The address goes through an empty asm so that g++ keeps it in a register:
+// otherwise it calls __tls_get_addr again for each access (a shared library's TLS).
+[[gnu::always_inline]] inline LocalFree &local_free() noexcept {
+  LocalFree *lf = &t_free;
+  asm("" : "+r"(lf));
+  return *lf;
+}
+
 // A free pooled closure, marked live, or null when the pool cannot serve one.
 Rec *pool_take() noexcept {
-  LocalFree &lf = t_free;
+  LocalFree &lf = local_free();
   Rec *r = lf.head;
   if (r) {
     lf.head = r->next_free;
@@ -242,7 +251,7 @@ Rec *pool_take() noexcept {
 
 // Returns a pooled closure (already reset) to this thread's list, or to the pool when that is full.
 void pool_put(Rec *r) noexcept {
-  LocalFree &lf = t_free;
+  LocalFree &lf = local_free();
   if (!lf.registered) lf.registered = pthread_setspecific(g_local_key, &lf) == 0;
   if (lf.registered && lf.n < LocalFree::kLocalMax) {
     r->next_free = lf.head;
@@ -255,10 +264,31 @@ void pool_put(Rec *r) noexcept {
   g_pool->free = r;
 }
 
+// Zeroes a pooled slot past its trampoline area, as a fresh closure is, with plain 16-byte stores
+// written out (no loop): g++ turns a memset of this size, or a loop of stores, into `rep stos`,
+// whose start-up cost on Zen is more than the rest of ffi_closure_alloc.
+template <std::size_t... I>
+[[gnu::always_inline]] inline void zero16(unsigned char *p, std::index_sequence<I...>) noexcept {
+  using V16 = unsigned long long __attribute__((vector_size(16), aligned(1), may_alias));
+  (..., (*reinterpret_cast<V16 *>(p + 16 * I) = V16{}));
+}
+inline void zero_slot(ffi_closure *c) noexcept {
+  constexpr std::size_t kBytes = kSlotBytes - FFI_TRAMPOLINE_SIZE;
+  static_assert(kBytes % 8 == 0 && kBytes >= 16);
+  auto *p = reinterpret_cast<unsigned char *>(c) + FFI_TRAMPOLINE_SIZE;
+  zero16(p, std::make_index_sequence<kBytes / 16>{});
+  if constexpr (kBytes % 16 != 0) {
+    using U64 = std::uint64_t __attribute__((aligned(1), may_alias));
+    *reinterpret_cast<U64 *>(p + kBytes - 8) = 0;
+  }
+}
+
 // Points the Rec at the code that serves `cif`.
-ffi_status arm(Rec *r, Entry *e) {
+[[gnu::always_inline]] inline ffi_status arm(Rec *r, Entry *e) {
   r->spread.store(e->has_void ? e : nullptr, std::memory_order_release);
-  if (const void *up = e->upcall_entry()) {
+  const void *up = e->upcall.load(std::memory_order_acquire);  // compiled: no call
+  if (!up) up = e->upcall_entry();
+  if (up) {
     drop_real(r);
     r->entry.store(up, std::memory_order_release);
     if (detail::g_stats_enabled)
@@ -290,16 +320,14 @@ using jitffi::jit::ExecMemory;
 
 extern "C" {
 
-void *ffi_closure_alloc(size_t size, void **code) {
-  if (!code) return nullptr;
+// Everything but a slot from this thread's free list.
+[[gnu::noinline]] static void *closure_alloc_slow(size_t size, void **code) {
   if (size < sizeof(ffi_closure)) size = sizeof(ffi_closure);
   ExecMemory &mem = ExecMemory::global();
   const bool dual = mem.mode() == ExecMemory::Mode::DualMapping;
   if (dual && size <= kSlotBytes) {
     if (Rec *r = pool_take()) {
-      // Zeroed as a fresh closure is; the trampoline area keeps its trampoline.
-      std::memset(reinterpret_cast<unsigned char *>(r->closure) + FFI_TRAMPOLINE_SIZE, 0,
-                  kSlotBytes - FFI_TRAMPOLINE_SIZE);
+      zero_slot(r->closure);  // the trampoline area keeps its trampoline
       *code = r->exec;
       return r->closure;
     }
@@ -337,19 +365,25 @@ void *ffi_closure_alloc(size_t size, void **code) {
   return c;
 }
 
-void ffi_closure_free(void *ptr) {
-  if (!ptr) return;
-  if (Rec *r = pooled_rec(ptr)) {
-    if (!r->live.load(std::memory_order_relaxed)) die("ffi_closure_free", "closure freed twice");
-    r->live.store(false, std::memory_order_relaxed);
-    drop_real(r);
-    // Until ffi_prep_closure_loc prepares it again, a call through it dies with a message.
-    r->entry.store(reinterpret_cast<const void *>(&jitffi_compat_unprepared_closure),
-                   std::memory_order_release);
-    r->spread.store(nullptr, std::memory_order_relaxed);
-    pool_put(r);
-    return;
+void *ffi_closure_alloc(size_t size, void **code) {
+  // The common case, kept short: a slot this thread freed (only pooled slots, so dual mapping, are
+  // ever on the list; no ExecMemory lookup).
+  if (code && size <= kSlotBytes) {
+    LocalFree &lf = local_free();
+    if (Rec *r = lf.head) {
+      lf.head = r->next_free;
+      --lf.n;
+      r->live.store(true, std::memory_order_relaxed);
+      zero_slot(r->closure);  // the trampoline area keeps its trampoline
+      *code = r->exec;
+      return r->closure;
+    }
   }
+  return code ? closure_alloc_slow(size, code) : nullptr;
+}
+
+// A closure that is not pooled (or a bad pointer).
+[[gnu::noinline]] static void closure_free_slow(void *ptr) {
   Rec *r = nullptr;
   {
     Registry &reg = registry();
@@ -366,18 +400,25 @@ void ffi_closure_free(void *ptr) {
   delete r;
 }
 
-ffi_status ffi_prep_closure_loc(ffi_closure *closure, ffi_cif *cif,
-                                void (*fun)(ffi_cif *, void *, void **, void *), void *user_data,
-                                void *codeloc) {
-  if (!closure || !cif) return FFI_BAD_TYPEDEF;
-  Entry *e = entry_of(cif);
-  if (!e) return FFI_BAD_ABI;  // libffi's answer for a cif it cannot use
-  if (Rec *r = pooled_rec(closure); r && r->exec == codeloc) {  // no registry: its own slot
-    closure->cif = cif;
-    closure->fun = fun;
-    closure->user_data = user_data;
-    return arm(r, e);
-  }
+void ffi_closure_free(void *ptr) {
+  if (!ptr) return;
+  Rec *r = pooled_rec(ptr);
+  if (!r) return closure_free_slow(ptr);
+  if (!r->live.load(std::memory_order_relaxed)) die("ffi_closure_free", "closure freed twice");
+  r->live.store(false, std::memory_order_relaxed);
+  drop_real(r);
+  // Until ffi_prep_closure_loc prepares it again, a call through it dies with a message.
+  r->entry.store(reinterpret_cast<const void *>(&jitffi_compat_unprepared_closure),
+                 std::memory_order_release);
+  r->spread.store(nullptr, std::memory_order_relaxed);
+  pool_put(r);
+}
+
+// A closure that is not a pooled slot prepared at its own code address: the registry's.
+[[gnu::noinline]] static ffi_status prep_closure_slow(ffi_closure *closure, ffi_cif *cif,
+                                                      void (*fun)(ffi_cif *, void *, void **,
+                                                                  void *),
+                                                      void *user_data, void *codeloc, Entry *e) {
   Registry &reg = registry();
   std::lock_guard lock(reg.mu);
   Rec *r = nullptr;
@@ -403,6 +444,20 @@ ffi_status ffi_prep_closure_loc(ffi_closure *closure, ffi_cif *cif,
     __builtin___clear_cache(run, run + kTrampSize);
   }
   return FFI_OK;
+}
+
+ffi_status ffi_prep_closure_loc(ffi_closure *closure, ffi_cif *cif,
+                                void (*fun)(ffi_cif *, void *, void **, void *), void *user_data,
+                                void *codeloc) {
+  if (!closure || !cif) return FFI_BAD_TYPEDEF;
+  Entry *e = entry_of(cif);
+  if (!e) return FFI_BAD_ABI;  // libffi's answer for a cif it cannot use
+  Rec *r = pooled_rec(closure);
+  if (!r || r->exec != codeloc) return prep_closure_slow(closure, cif, fun, user_data, codeloc, e);
+  closure->cif = cif;  // no registry: its own slot
+  closure->fun = fun;
+  closure->user_data = user_data;
+  return arm(r, e);
 }
 
 ffi_status ffi_prep_closure(ffi_closure *closure, ffi_cif *cif,
