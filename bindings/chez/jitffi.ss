@@ -412,7 +412,7 @@
   ;; 64-bit hosts), passed as Chez's `fixnum` type: cheaper to convert than `uptr`.
   ;; safe?: '__collect_safe (the 'collect-safe option): the calling Scheme thread is deactivated for
   ;; the call, so that other threads (C threads calling Scheme callbacks) can collect meanwhile.
-;; Two shortcuts through Chez internals, each used only when a probe at expansion time (in the
+  ;; Two shortcuts through Chez internals, each used only when a probe at expansion time (in the
   ;; Chez that compiles this library, the only one that can load its compiled form) shows that it
   ;; works; otherwise the public forms are used.
   ;; - Slot stores: a slot buffer's address A (8-aligned) is kept as the fixnum A/8 too, whose
