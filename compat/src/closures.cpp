@@ -231,20 +231,25 @@ const pthread_key_t g_local_key = make_local_key();
   return *lf;
 }
 
-// A free pooled closure, marked live, or null when the pool cannot serve one.
-Rec *pool_take() noexcept {
+// A closure from this thread's free list, marked live, or null when the list is empty.
+[[gnu::always_inline]] inline Rec *local_take() noexcept {
   LocalFree &lf = local_free();
   Rec *r = lf.head;
-  if (r) {
-    lf.head = r->next_free;
-    --lf.n;
-  } else {
-    Pool &p = *g_pool;
-    std::lock_guard lock(p.mu);
-    if (!p.free && !grow_pool()) return nullptr;
-    r = p.free;
-    p.free = r->next_free;
-  }
+  if (!r) return nullptr;
+  lf.head = r->next_free;
+  --lf.n;
+  r->live.store(true, std::memory_order_relaxed);
+  return r;
+}
+
+// A free pooled closure, marked live, or null when the pool cannot serve one.
+Rec *pool_take() noexcept {
+  if (Rec *r = local_take()) return r;
+  Pool &p = *g_pool;
+  std::lock_guard lock(p.mu);
+  if (!p.free && !grow_pool()) return nullptr;
+  Rec *r = p.free;
+  p.free = r->next_free;
   r->live.store(true, std::memory_order_relaxed);
   return r;
 }
@@ -281,6 +286,14 @@ inline void zero_slot(ffi_closure *c) noexcept {
     using U64 = std::uint64_t __attribute__((aligned(1), may_alias));
     *reinterpret_cast<U64 *>(p + kBytes - 8) = 0;
   }
+}
+
+// A pooled slot handed to the client as ffi_closure_alloc's result: zeroed as a fresh closure is
+// (the trampoline area keeps its trampoline), its code address in *code.
+[[gnu::always_inline]] inline void *hand_out(Rec *r, void **code) noexcept {
+  zero_slot(r->closure);
+  *code = r->exec;
+  return r->closure;
 }
 
 // Points the Rec at the code that serves `cif`.
@@ -326,11 +339,7 @@ extern "C" {
   ExecMemory &mem = ExecMemory::global();
   const bool dual = mem.mode() == ExecMemory::Mode::DualMapping;
   if (dual && size <= kSlotBytes) {
-    if (Rec *r = pool_take()) {
-      zero_slot(r->closure);  // the trampoline area keeps its trampoline
-      *code = r->exec;
-      return r->closure;
-    }
+    if (Rec *r = pool_take()) return hand_out(r, code);
   }
   ffi_closure *c = nullptr;
   Rec *r = nullptr;
@@ -368,17 +377,8 @@ extern "C" {
 void *ffi_closure_alloc(size_t size, void **code) {
   // The common case, kept short: a slot this thread freed (only pooled slots, so dual mapping, are
   // ever on the list; no ExecMemory lookup).
-  if (code && size <= kSlotBytes) {
-    LocalFree &lf = local_free();
-    if (Rec *r = lf.head) {
-      lf.head = r->next_free;
-      --lf.n;
-      r->live.store(true, std::memory_order_relaxed);
-      zero_slot(r->closure);  // the trampoline area keeps its trampoline
-      *code = r->exec;
-      return r->closure;
-    }
-  }
+  if (code && size <= kSlotBytes)
+    if (Rec *r = local_take()) return hand_out(r, code);
   return code ? closure_alloc_slow(size, code) : nullptr;
 }
 
