@@ -28,6 +28,8 @@
 
 namespace {
 
+static_assert(std::size(jitffi_bench_floor) == bench::kCaseCount, "one floor function per case");
+
 using namespace bench;
 
 void *targets() {

@@ -13,6 +13,7 @@
 
 namespace bench {
 
+// The layouts of bench/targets.h's V2 and I3 (the targets' C view).
 struct V2 {
   double x, y;
 };

@@ -9,13 +9,7 @@
 #include <stdint.h>
 
 #include "bench/compat_floor.h"
-
-typedef struct {
-  double x, y;
-} V2;
-typedef struct {
-  int64_t a, b, c;
-} I3;
+#include "bench/targets.h"
 
 #define FLOOR __attribute__((aligned(64))) static void
 

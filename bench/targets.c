@@ -3,12 +3,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 
-typedef struct {
-  double x, y;
-} V2;
-typedef struct {
-  int64_t a, b, c;
-} I3;
+#include "targets.h"
 
 void s1(void) {
   __asm__ volatile("");
