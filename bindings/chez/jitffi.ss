@@ -642,22 +642,54 @@
                     (if callbacks-made? (finish (invoke)) (invoke))
                     ((slow-path) a ...))]
                [args (wrong-count args)]))]))
+      ;; Up to 6 arguments all of one class (pow, atan2, fma; memcmp-like all-pointer or all-i64
+      ;; functions): the class is a literal in the expansion, so each argument's class comparisons
+      ;; fold away and only its type and range checks remain.
+      (define-syntax uniform-arity
+        (syntax-rules ()
+          [(_ k (i a) ...)
+           (case-lambda
+             [(a ...)
+              (if (and (fast-store! sp (fx* 8 i) k a) ...)
+                  (if callbacks-made? (finish (invoke)) (invoke))
+                  ((slow-path) a ...))]
+             [args (wrong-count args)])]))
+      (define-syntax uniform
+        (syntax-rules ()
+          [(_ k)
+           (case n
+             [(1) (uniform-arity k (0 a))]
+             [(2) (uniform-arity k (0 a) (1 b))]
+             [(3) (uniform-arity k (0 a) (1 b) (2 c))]
+             [(4) (uniform-arity k (0 a) (1 b) (2 c) (3 d))]
+             [(5) (uniform-arity k (0 a) (1 b) (2 c) (3 d) (4 e))]
+             [(6) (uniform-arity k (0 a) (1 b) (2 c) (3 d) (4 e) (5 f))]
+             [else #f])]))
+      (define uniform-class
+        (and sp (pair? kinds) (for-all (lambda (k) (eqv? k (car kinds))) kinds) (car kinds)))
       (values
-       (case (if sp n -1)
-         [(0) (fixed-arity)]
-         [(1) (fixed-arity (0 a c0))]
-         [(2) (fixed-arity (0 a c0) (1 b c1))]
-         [(3) (fixed-arity (0 a c0) (1 b c1) (2 c c2))]
-         [(4) (fixed-arity (0 a c0) (1 b c1) (2 c c2) (3 d c3))]
-         [(5) (fixed-arity (0 a c0) (1 b c1) (2 c c2) (3 d c3) (4 e c4))]
-         [(6) (fixed-arity (0 a c0) (1 b c1) (2 c c2) (3 d c3) (4 e c4) (5 f c5))]
-         [(7) (fixed-arity (0 a c0) (1 b c1) (2 c c2) (3 d c3) (4 e c4) (5 f c5) (6 g c6))]
-         [(8) (fixed-arity (0 a c0) (1 b c1) (2 c c2) (3 d c3) (4 e c4) (5 f c5) (6 g c6) (7 h c7))]
-         [(9) (fixed-arity (0 a c0) (1 b c1) (2 c c2) (3 d c3) (4 e c4) (5 f c5) (6 g c6) (7 h c7) (8 i c8))]
-         [(10) (fixed-arity (0 a c0) (1 b c1) (2 c c2) (3 d c3) (4 e c4) (5 f c5) (6 g c6) (7 h c7) (8 i c8) (9 j c9))]
-         [(11) (fixed-arity (0 a c0) (1 b c1) (2 c c2) (3 d c3) (4 e c4) (5 f c5) (6 g c6) (7 h c7) (8 i c8) (9 j c9) (10 k c10))]
-         [(12) (fixed-arity (0 a c0) (1 b c1) (2 c c2) (3 d c3) (4 e c4) (5 f c5) (6 g c6) (7 h c7) (8 i c8) (9 j c9) (10 k c10) (11 l c11))]
-         [else (slow-path)])
+       (or
+        (case uniform-class
+          [(13) (uniform 13)]   ; f64
+          [(8) (uniform 8)]     ; i64
+          [(6) (uniform 6)]     ; i32
+          [(15) (uniform 15)]   ; ptr
+          [else #f])
+        (case (if sp n -1)
+          [(0) (fixed-arity)]
+          [(1) (fixed-arity (0 a c0))]
+          [(2) (fixed-arity (0 a c0) (1 b c1))]
+          [(3) (fixed-arity (0 a c0) (1 b c1) (2 c c2))]
+          [(4) (fixed-arity (0 a c0) (1 b c1) (2 c c2) (3 d c3))]
+          [(5) (fixed-arity (0 a c0) (1 b c1) (2 c c2) (3 d c3) (4 e c4))]
+          [(6) (fixed-arity (0 a c0) (1 b c1) (2 c c2) (3 d c3) (4 e c4) (5 f c5))]
+          [(7) (fixed-arity (0 a c0) (1 b c1) (2 c c2) (3 d c3) (4 e c4) (5 f c5) (6 g c6))]
+          [(8) (fixed-arity (0 a c0) (1 b c1) (2 c c2) (3 d c3) (4 e c4) (5 f c5) (6 g c6) (7 h c7))]
+          [(9) (fixed-arity (0 a c0) (1 b c1) (2 c c2) (3 d c3) (4 e c4) (5 f c5) (6 g c6) (7 h c7) (8 i c8))]
+          [(10) (fixed-arity (0 a c0) (1 b c1) (2 c c2) (3 d c3) (4 e c4) (5 f c5) (6 g c6) (7 h c7) (8 i c8) (9 j c9))]
+          [(11) (fixed-arity (0 a c0) (1 b c1) (2 c c2) (3 d c3) (4 e c4) (5 f c5) (6 g c6) (7 h c7) (8 i c8) (9 j c9) (10 k c10))]
+          [(12) (fixed-arity (0 a c0) (1 b c1) (2 c c2) (3 d c3) (4 e c4) (5 f c5) (6 g c6) (7 h c7) (8 i c8) (9 j c9) (10 k c10) (11 l c11))]
+          [else (slow-path)]))
        (lambda () (foreign-free slots) (c-fn-free fn)))))
 
   ;; The fast path (see make-caller): a parameter's class is its jitffi_kind, compared with

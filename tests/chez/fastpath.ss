@@ -80,6 +80,40 @@
     (check-message "expected 0 arguments, got 1" (z 1))
     (check-equal 42 (z))))
 
+(test "one class for every parameter (f64, i64, i32, ptr; 1-6 of them): same results and errors"
+  (let ([w (lambda xs (apply + (map * xs '(1 2 3 4 5 6))))]
+        [f64 (foreign-function t "double jt_w6_f64(double, double, double, double, double, double)")]
+        [i64 (foreign-function t "int64_t jt_w6_i64(int64_t, int64_t, int64_t, int64_t, int64_t, int64_t)")]
+        [i32 (foreign-function t "int32_t jt_w6_i32(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t)")]
+        [ptr (foreign-function t "int64_t jt_w6_ptr(void *, void *, void *, void *, void *, void *)")]
+        [m (open-library "libm.so.6")])
+    (check-equal (w 1.5 2.5 3.5 4.5 5.5 6.5) (f64 1.5 2.5 3.5 4.5 5.5 6.5))
+    (check-equal (w 1 -2 3 -4 5 -6) (i64 1 -2 3 -4 5 -6))
+    (check-equal (w 1 -2 3 -4 5 (most-positive-fixnum)) (i64 1 -2 3 -4 5 (most-positive-fixnum)))
+    (check-equal (w -1 2 -3 4 -5 6) (i32 -1 2 -3 4 -5 6))
+    (check-equal (w 16 32 48 0 80 96) (ptr 16 32 48 #f 80 96))
+    ;; each position in turn: a value the slow path converts, then one it refuses
+    (for-each
+     (lambda (i)
+       (define (with v fill) (let ([a (make-list 6 fill)]) (append (list-head a i) (list v) (list-tail a (+ i 1)))))
+       (check-equal (inexact (apply w (with 3 1.0))) (apply f64 (with 3 1.0)))         ; exact -> double
+       (check-message (format "argument ~a" (+ i 1)) (apply f64 (with 'x 1.0)))
+       (check-equal (apply w (with (expt 2 60) 0)) (apply i64 (with (expt 2 60) 0)))  ; a bignum
+       (check-message (format "argument ~a" (+ i 1)) (apply i64 (with (expt 2 63) 0)))
+       (check-message (format "argument ~a" (+ i 1)) (apply i32 (with 2147483648 0)))
+       (check-message (format "argument ~a" (+ i 1)) (apply i32 (with 1.0 0)))
+       (check-message (format "argument ~a" (+ i 1)) (apply ptr (with -1 0)))
+       (let ([bv (make-bytevector 1 0)])                                             ; a copy: some address
+         (check (not (= 0 (apply ptr (with bv 0)))))))
+     (iota 6))
+    (check-message "expected 6 arguments, got 5" (f64 1.0 2.0 3.0 4.0 5.0))
+    (check-message "expected 6 arguments, got 7" (ptr 0 0 0 0 0 0 0))
+    ;; fewer parameters of one class, from libm
+    (check-close 8.0 ((foreign-function m "double pow(double, double)") 2.0 3.0))
+    (check-close 7.0 ((foreign-function m "double fma(double, double, double)") 2.0 3.0 1.0))
+    (check-equal 5 ((foreign-function m "long labs(long)") -5))
+    (check-equal 5 ((foreign-function m "int abs(int)") -5))))
+
 (test "signature cache: the same text again, and declarations that change its meaning"
   (let* ([lib (open-library (testlib-path))]
          [a (library-symbol lib "jt_add_i32")])

@@ -242,6 +242,22 @@ API int64_t jt_run_thread(void *(*start)(void *), void *arg) {
   return (int64_t)(intptr_t)result;
 }
 
+/* ---- six parameters of one kind: weighted sums, so that a swapped argument shows ---- */
+API int32_t jt_w6_i32(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f) {
+  return a + 2 * b + 3 * c + 4 * d + 5 * e + 6 * f;
+}
+API int64_t jt_w6_i64(int64_t a, int64_t b, int64_t c, int64_t d, int64_t e, int64_t f) {
+  return a + 2 * b + 3 * c + 4 * d + 5 * e + 6 * f;
+}
+API double jt_w6_f64(double a, double b, double c, double d, double e, double f) {
+  return a + 2 * b + 3 * c + 4 * d + 5 * e + 6 * f;
+}
+API int64_t jt_w6_ptr(const void *a, const void *b, const void *c, const void *d, const void *e,
+                      const void *f) {
+  return (int64_t)((uintptr_t)a + 2 * (uintptr_t)b + 3 * (uintptr_t)c + 4 * (uintptr_t)d +
+                   5 * (uintptr_t)e + 6 * (uintptr_t)f);
+}
+
 /* ---- no arguments: callers may pass a null args array ---- */
 API int32_t jt_answer(void) {
   return 42;
