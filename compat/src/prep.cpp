@@ -75,7 +75,9 @@ struct Table {
       chunk.store(
           new std::atomic<Entry *>[kChunkSize] {}, std::memory_order_release);
     chunk.load(std::memory_order_relaxed)[i & (kChunkSize - 1)].store(e, std::memory_order_release);
-    if (i < kFastSlots && e->fast) {
+    // With JITFFI_STATS (read once, when the library loads) no entry is fast: every call takes
+    // call_entry, which counts it, and ffi_call's fast path needs no test of the flag.
+    if (i < kFastSlots && e->fast && !jitffi::detail::g_stats_enabled) {
       g_fast[i].check.store(cif_word(e->abi, e->nargs), std::memory_order_relaxed);
       g_fast[i].fast.store(e->fast, std::memory_order_release);
     }
@@ -749,7 +751,7 @@ ffi_status ffi_prep_cif_var(ffi_cif *cif, ffi_abi abi, unsigned int nfixedargs,
 void ffi_call(ffi_cif *cif, void (*fn)(void), void *rvalue, void **avalue) {
   if (cif && rvalue) {
     const unsigned i = cif->flags - kTag;  // below kFastSlots only for a tagged early entry
-    if (i < kFastSlots && !jitffi::detail::g_stats_enabled) {
+    if (i < kFastSlots) {
       const jitffi::RawCall fast = g_fast[i].fast.load(std::memory_order_acquire);
       if (fast && g_fast[i].check.load(std::memory_order_relaxed) == cif_word(cif))
         return fast(reinterpret_cast<void *>(fn), rvalue, avalue);
