@@ -150,7 +150,7 @@ bool dump_enabled() noexcept {
 }
 
 Stub::Stub(const abi::CallPlan &plan, StubKind kind, StubName name, const void *target,
-           ExecMemory &mem)
+           ExecMemory &mem, bool checked)
     : mem_(mem) {
   if (kind == StubKind::Bound && !target) throw Error("jitffi: a bound stub needs a target");
   if (kind == StubKind::ChainUpcall && !target)
@@ -184,6 +184,7 @@ Stub::Stub(const abi::CallPlan &plan, StubKind kind, StubName name, const void *
   std::optional<x64::CodeOut> out;  // after `detach`: its Assembler detaches first
   if (plan.isa == abi::Isa::X64 && !dump_enabled()) {
     out.emplace(code, &errors);
+    if (checked) out->set_plan_checked();
     emit(*out, plan, kind, target, cfi);
   } else {
     code.init(asmjit::Environment::host());

@@ -51,8 +51,10 @@ class Stub {
   // `target`: the callee of a Bound stub, the handler of a ChainUpcall (required for both).
   // `name` goes to the perf map and the JITFFI_DUMP listing. Throws UnsupportedError for a
   // plan the emitter cannot execute, jitffi::Error when assembling or mapping fails.
+  // `checked`: the plan passed check_host_plan already (a stub cache entry's), so the emitter
+  // skips its own check.
   Stub(const abi::CallPlan &plan, StubKind kind, StubName name, const void *target = nullptr,
-       ExecMemory &mem = ExecMemory::global());
+       ExecMemory &mem = ExecMemory::global(), bool checked = false);
   ~Stub();
   Stub(const Stub &) = delete;
   Stub &operator=(const Stub &) = delete;

@@ -20,7 +20,8 @@ class JitCall final : public detail::CallImpl {
       : CallImpl(sig, BackendKind::Jit),
         own_plan_(borrow ? std::nullopt : std::optional<abi::CallPlan>(plan)),
         plan_(borrow ? plan : *own_plan_),
-        stub_(plan, StubKind::Downcall, {"jitffi:", sig.canonical()}) {
+        stub_(plan, StubKind::Downcall, {"jitffi:", sig.canonical()}, nullptr, ExecMemory::global(),
+              true) {
     raw_ = reinterpret_cast<RawCall>(stub_.code());
     shape_ = abi::value_shape(plan);
   }
@@ -41,7 +42,8 @@ class JitCall final : public detail::CallImpl {
     // caller retry.
     std::lock_guard<std::mutex> lock(mu_);
     if (void *code = e.code.load(std::memory_order_relaxed)) return code;
-    e.stub = std::make_unique<Stub>(plan_, kKinds[k], StubName(kNames[k], signature().canonical()));
+    e.stub = std::make_unique<Stub>(plan_, kKinds[k], StubName(kNames[k], signature().canonical()),
+                                    nullptr, ExecMemory::global(), true);
     e.code.store(e.stub->code(), std::memory_order_release);
     return e.stub->code();
   }
@@ -292,7 +294,8 @@ std::shared_ptr<const Stub> StubCache::upcall(const Signature &sig) {
     std::lock_guard<std::mutex> lock(e->mu);
     if (!e->upcall_ready.load(std::memory_order_relaxed)) {
       e->upcall = std::make_unique<Stub>(e->plan, StubKind::Upcall,
-                                         StubName("jitffi-upcall:", e->sig.canonical()));
+                                         StubName("jitffi-upcall:", e->sig.canonical()), nullptr,
+                                         ExecMemory::global(), true);
       e->upcall_ready.store(true, std::memory_order_release);
       made = true;
     }
@@ -316,8 +319,9 @@ std::shared_ptr<const Stub> StubCache::upcall(const Signature &sig, ExecMemory &
     std::lock_guard<std::mutex> lock(e->mu);
     for (const auto &[m, stub] : e->placed_upcalls)
       if (m == &mem) return ref(stub.get());
-    auto stub = std::make_unique<Stub>(
-        e->plan, StubKind::Upcall, StubName("jitffi-upcall:", e->sig.canonical()), nullptr, mem);
+    auto stub =
+        std::make_unique<Stub>(e->plan, StubKind::Upcall,
+                               StubName("jitffi-upcall:", e->sig.canonical()), nullptr, mem, true);
     e->placed_upcalls.emplace_back(&mem, std::move(stub));
     made = e->placed_upcalls.back().second.get();
     if (e->placed_upcalls.size() == 1) {

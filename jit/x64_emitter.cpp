@@ -192,6 +192,24 @@ class Emit {
     x.add(idx, 8);
     x.jnz(top);
   }
+  // The unrolled part of copy_bytes from `pos` on: the same movs through tmp, 8/4/2/1 bytes each,
+  // encoded from the bases and displacements without building operands per chunk (a long
+  // signature's stack arguments are most of its stub). False when the operands are not simple.
+  bool copy_chunks(const Mem &dst, const Mem &src, std::uint32_t pos, std::uint32_t size,
+                   unsigned tmp) {
+    if (!own() || !simple(dst) || !simple(src)) return false;
+    const unsigned sb = src.baseId(), db = dst.baseId();
+    const std::int32_t sd = src.offsetLo32(), dd = dst.offsetLo32();
+    for (std::uint32_t chunk : {8u, 4u, 2u, 1u}) {
+      const std::uint8_t prefix = chunk == 2 ? 0x66 : 0;
+      const bool w = chunk == 8, byte = chunk == 1;
+      for (; size - pos >= chunk; pos += chunk) {
+        rm(prefix, w, tmp, sb, sd + std::int32_t(pos), byte ? 0x8A : 0x8B, byte);
+        rm(prefix, w, tmp, db, dd + std::int32_t(pos), byte ? 0x88 : 0x89, byte);
+      }
+    }
+    return true;
+  }
   void shl(const Gp &r, const Imm &i) { as().shl(r, i); }
   void shr(const Gp &r, const Imm &i) { as().shr(r, i); }
   void or_(const Gp &d, const Gp &r) { as().or_(d, r); }
@@ -240,8 +258,11 @@ class Emit {
   bool rm(std::uint8_t prefix, bool w, unsigned reg, const Mem &m, unsigned op,
           bool byte_reg = false) {
     if (!simple(m)) return false;
-    const unsigned base = m.baseId();
-    const std::int32_t disp = m.offsetLo32();
+    rm(prefix, w, reg, m.baseId(), m.offsetLo32(), op, byte_reg);
+    return true;
+  }
+  void rm(std::uint8_t prefix, bool w, unsigned reg, unsigned base, std::int32_t disp, unsigned op,
+          bool byte_reg) {
     std::uint8_t *p = room();
     if (prefix) *p++ = prefix;
     const std::uint8_t rex = std::uint8_t(0x40 | (w ? 8 : 0) | ((reg >> 3) << 2) | (base >> 3));
@@ -253,7 +274,6 @@ class Emit {
     if (mod == 1) *p++ = std::uint8_t(std::int8_t(disp));
     if (mod == 2) p = imm(p, std::uint32_t(disp), 4);
     done(p);
-    return true;
   }
 
   // [REX] opcode ModRM(11, reg, rmr) for two registers. byte_rm: rmr is a byte register.
@@ -458,6 +478,7 @@ void copy_bytes(Emit &a, Mem dst, Mem src, std::uint32_t size, const Gp &tmp,
     a.mov(gpq(index->id()), Imm(-std::int64_t(pos)));
     a.copy_loop(dst, src, pos, gpq(index->id()), gpq(tmp.id()));
   }
+  if (a.copy_chunks(dst, src, pos, size, tmp.id())) return;
   for (std::uint32_t chunk : {8u, 4u, 2u, 1u}) {
     while (size - pos >= chunk) {
       Mem s = src, d = dst;
@@ -600,7 +621,7 @@ bool odd_size(std::uint32_t size) {
 void downcall(CodeOut &out, const CallPlan &plan, const void *target, bool chain,
               std::vector<CfiOp> &cfi_ops, const EntryKind *entry = nullptr,
               const EntryHooks &hooks = {}) {
-  check_plan(plan);
+  if (!out.plan_checked()) check_plan(plan);
   Emit a(out);
   const bool bound = target != nullptr;
   const bool boxed = entry == nullptr;
@@ -925,7 +946,7 @@ namespace {
 // The shared entry; with a `handler` the context in r10 is the handler's user_data itself (a
 // static chain), else a ClosureContext.
 void upcall(CodeOut &out, const CallPlan &plan, const void *handler, std::vector<CfiOp> &cfi_ops) {
-  check_plan(plan);
+  if (!out.plan_checked()) check_plan(plan);
   Emit a(out);
   // The entry is called with the plan's convention and calls the handler with the host's.
   const abi::CalleeSaved keep = abi::must_preserve(plan.abi, kStubAbi);
@@ -1053,7 +1074,7 @@ void emit_chain_upcall(CodeOut &out, const CallPlan &plan, const void *handler,
 
 void emit_typed_closure(CodeOut &out, const CallPlan &plan, const ClosureContext &ctx,
                         std::vector<CfiOp> &cfi_ops) {
-  check_plan(plan);
+  if (!out.plan_checked()) check_plan(plan);
   Emit a(out);
   const ArgPiece &ud = plan.pieces.back();
   const std::int64_t handler = std::int64_t(reinterpret_cast<std::uintptr_t>(ctx.handler));
