@@ -198,8 +198,12 @@ class Emit {
   bool copy_chunks(const Mem &dst, const Mem &src, std::uint32_t pos, std::uint32_t size,
                    unsigned tmp) {
     if (!own() || !simple(dst) || !simple(src)) return false;
-    const unsigned sb = src.baseId(), db = dst.baseId();
-    const std::int32_t sd = src.offsetLo32(), dd = dst.offsetLo32();
+    copy_chunks(dst.baseId(), dst.offsetLo32(), src.baseId(), src.offsetLo32(), pos, size, tmp);
+    return true;
+  }
+  // The same from [sb + sd] to [db + dd], 64-bit bases (own encodings only: check own()).
+  void copy_chunks(unsigned db, std::int32_t dd, unsigned sb, std::int32_t sd, std::uint32_t pos,
+                   std::uint32_t size, unsigned tmp) {
     for (std::uint32_t chunk : {8u, 4u, 2u, 1u}) {
       const std::uint8_t prefix = chunk == 2 ? 0x66 : 0;
       const bool w = chunk == 8, byte = chunk == 1;
@@ -208,8 +212,13 @@ class Emit {
         rm(prefix, w, tmp, db, dd + std::int32_t(pos), byte ? 0x88 : 0x89, byte);
       }
     }
-    return true;
   }
+  // mov r64, [base + disp] as mov(gpq(dst), ptr(gpq(base), disp)) encodes it, without building
+  // the operands (own encodings only: check own()).
+  void load_q(unsigned dst, unsigned base, std::int32_t disp) {
+    rm(0, true, dst, base, disp, 0x8B, false);
+  }
+  bool own() const noexcept { return out_.own_; }
   void shl(const Gp &r, const Imm &i) { as().shl(r, i); }
   void shr(const Gp &r, const Imm &i) { as().shr(r, i); }
   void or_(const Gp &d, const Gp &r) { as().or_(d, r); }
@@ -217,7 +226,6 @@ class Emit {
   void fld(const Mem &m) { as().fld(m); }
 
  private:
-  bool own() const noexcept { return out_.own_; }
   // Room for one instruction (at most 15 bytes); a full buffer goes to asmjit first.
   std::uint8_t *room() {
     if (out_.n_ + 16 > CodeOut::kCapacity) as();
@@ -715,7 +723,10 @@ void downcall(CodeOut &out, const CallPlan &plan, const void *target, bool chain
   int r11_holds = -1;
   auto ptr_in_r11 = [&](unsigned arg) {
     if (r11_holds == int(arg)) return;
-    a.mov(r11, ptr(base, std::int32_t(8 * arg)));
+    if (a.own())
+      a.load_q(kR11, base.id(), std::int32_t(8 * arg));
+    else
+      a.mov(r11, ptr(base, std::int32_t(8 * arg)));
     r11_holds = int(arg);
   };
 
@@ -754,7 +765,11 @@ void downcall(CodeOut &out, const CallPlan &plan, const void *target, bool chain
               break;
             size += q.size;
           }
-          copy_bytes(a, dst, src, size, r10, &r9);
+          if (size < kCopyLoopMin && a.own())  // the common case, encoded without operands
+            a.copy_chunks(kRsp, std::int32_t(p.to.stack_offset), src.baseId(), src.offsetLo32(), 0,
+                          size, r10.id());
+          else
+            copy_bytes(a, dst, src, size, r10, &r9);
         }
         break;
       }
