@@ -6,7 +6,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <optional>
 
 namespace jitffi::jit {
 
@@ -18,7 +17,7 @@ class JitCall final : public detail::CallImpl {
   // call), so it is not copied: three allocations fewer per new signature.
   JitCall(const Signature &sig, const abi::CallPlan &plan, bool borrow)
       : CallImpl(sig, BackendKind::Jit),
-        own_plan_(borrow ? std::nullopt : std::optional<abi::CallPlan>(plan)),
+        own_plan_(borrow ? nullptr : std::make_unique<const abi::CallPlan>(plan)),
         plan_(borrow ? plan : *own_plan_),
         stub_(plan, StubKind::Downcall, {"jitffi:", sig.canonical()}, nullptr, ExecMemory::global(),
               true) {
@@ -53,7 +52,7 @@ class JitCall final : public detail::CallImpl {
     std::atomic<void *> code{nullptr};
     std::unique_ptr<Stub> stub;
   };
-  std::optional<abi::CallPlan> own_plan_;
+  std::unique_ptr<const abi::CallPlan> own_plan_;  // a pointer: most calls borrow
   const abi::CallPlan &plan_;
   Stub stub_;
   mutable std::mutex mu_;  // compiling an entry
