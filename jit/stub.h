@@ -35,7 +35,7 @@ enum class StubKind : std::uint8_t {
 
 // A stub's name for the perf map and the JITFFI_DUMP listing: a prefix and the rest ("jitffi:"
 // and a signature's canonical text), joined only when printed, so that making a stub builds no
-// string.
+// string. Views: pass it straight to the Stub constructor (which copies nothing it keeps).
 struct StubName {
   StubName(std::string_view whole) : rest(whole) {}    // NOLINT: implicit, a name is a string
   StubName(const char *whole) : rest(whole) {}         // NOLINT
