@@ -14,16 +14,20 @@ constexpr std::uint32_t range(unsigned first, unsigned last) {
   return m;
 }
 
+// Folded at compile time (a loop per call showed up in making every stub).
+template <std::uint32_t mask>
+constexpr std::uint32_t kMask = mask;
+
 }  // namespace
 
 CalleeSaved callee_saved(Abi abi) noexcept {
   switch (abi) {
     case Abi::SysV_x64:
       // psABI 3.2.1, Figure 3.4: rbx, rbp, r12-r15 belong to the caller; no xmm register does.
-      return {bit(3) | bit(5) | range(12, 15), 0, 0};
+      return {kMask<bit(3) | bit(5) | range(12, 15)>, 0, 0};
     case Abi::Win64:
       // Microsoft x64 "Caller/callee saved registers": rbx, rbp, rdi, rsi, r12-r15, xmm6-xmm15.
-      return {bit(3) | bit(5) | bit(6) | bit(7) | range(12, 15), range(6, 15), 16};
+      return {kMask<bit(3) | bit(5) | bit(6) | bit(7) | range(12, 15)>, kMask<range(6, 15)>, 16};
     case Abi::AAPCS64:
     case Abi::Apple_arm64:
     case Abi::Windows_arm64:
@@ -32,7 +36,7 @@ CalleeSaved callee_saved(Abi abi) noexcept {
       // registers) has the same table plus x18, the platform register pointing to the TEB: no
       // one saves or restores it, it is simply never written, and the stubs never name it
       // (the static chain forms, which use it on Linux, refuse windows_arm64).
-      return {range(19, 29), range(8, 15), 8};
+      return {kMask<range(19, 29)>, kMask<range(8, 15)>, 8};
   }
   return {};
 }

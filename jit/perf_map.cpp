@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -10,13 +11,30 @@
 
 namespace jitffi::jit {
 
-bool perf_map_enabled() noexcept {
-  // Read each time: stubs are made rarely, and tests switch it on for one case.
+namespace {
+
+bool from_env() noexcept {
   const char *v = secure_getenv("JITFFI_PERF_MAP");
   return v && std::strcmp(v, "1") == 0;
 }
 
-void perf_map_add(const void *code, std::size_t size, std::string_view name) noexcept {
+std::atomic<bool> &enabled() noexcept {
+  static std::atomic<bool> on{from_env()};
+  return on;
+}
+
+}  // namespace
+
+bool perf_map_enabled() noexcept {
+  return enabled().load(std::memory_order_relaxed);
+}
+
+void perf_map_reread() noexcept {
+  enabled().store(from_env(), std::memory_order_relaxed);
+}
+
+void perf_map_add(const void *code, std::size_t size, std::string_view prefix,
+                  std::string_view name) noexcept {
   if (!perf_map_enabled()) return;
   static std::mutex mu;
   std::lock_guard<std::mutex> lock(mu);
@@ -26,9 +44,9 @@ void perf_map_add(const void *code, std::size_t size, std::string_view name) noe
     return std::fopen(path, "a");
   }();
   if (!f) return;
-  std::fprintf(f, "%llx %zx %.*s\n",
+  std::fprintf(f, "%llx %zx %.*s%.*s\n",
                static_cast<unsigned long long>(reinterpret_cast<std::uintptr_t>(code)), size,
-               int(name.size()), name.data());
+               int(prefix.size()), prefix.data(), int(name.size()), name.data());
   std::fflush(f);  // perf may read the map while we run
 }
 

@@ -149,8 +149,8 @@ bool dump_enabled() noexcept {
   return on;
 }
 
-Stub::Stub(const abi::CallPlan &plan, StubKind kind, std::string_view name, const void *target,
-           ExecMemory &mem)
+Stub::Stub(const abi::CallPlan &plan, StubKind kind, StubName name, const void *target,
+           ExecMemory &mem, bool checked)
     : mem_(mem) {
   if (kind == StubKind::Bound && !target) throw Error("jitffi: a bound stub needs a target");
   if (kind == StubKind::ChainUpcall && !target)
@@ -163,8 +163,8 @@ Stub::Stub(const abi::CallPlan &plan, StubKind kind, std::string_view name, cons
   if (plan.isa == abi::Isa::X64 && check_encoder_enabled()) {
     std::string why;
     if (!x64::encoding_matches(plan, &why))
-      throw Error("jitffi: the x86-64 encoder disagrees with asmjit for " + std::string(name) +
-                  ": " + why);
+      throw Error("jitffi: the x86-64 encoder disagrees with asmjit for " + name.str() + ": " +
+                  why);
   }
   // One CodeHolder per thread, soft-reset after each stub that needed it (its zone memory is
   // reused). An x86-64 stub needs it only for the rare forms the emitter leaves to asmjit
@@ -184,6 +184,7 @@ Stub::Stub(const abi::CallPlan &plan, StubKind kind, std::string_view name, cons
   std::optional<x64::CodeOut> out;  // after `detach`: its Assembler detaches first
   if (plan.isa == abi::Isa::X64 && !dump_enabled()) {
     out.emplace(code, &errors);
+    if (checked) out->set_plan_checked();
     emit(*out, plan, kind, target, cfi);
   } else {
     code.init(asmjit::Environment::host());
@@ -192,7 +193,8 @@ Stub::Stub(const abi::CallPlan &plan, StubKind kind, std::string_view name, cons
       logger.emplace(stderr);
       logger->addFlags(asmjit::FormatFlags::kMachineCode);
       code.setLogger(&*logger);
-      std::fprintf(stderr, "jitffi: %.*s\n", int(name.size()), name.data());
+      std::fprintf(stderr, "jitffi: %.*s%.*s\n", int(name.prefix.size()), name.prefix.data(),
+                   int(name.rest.size()), name.rest.data());
     }
     emit_for(code, plan, kind, target, cfi);
   }
@@ -227,7 +229,7 @@ Stub::Stub(const abi::CallPlan &plan, StubKind kind, std::string_view name, cons
     throw;
   }
   if (dump_enabled()) std::fprintf(stderr, "  at %p, %zu bytes\n", code_, size_);
-  perf_map_add(code_, size_, name);
+  perf_map_add(code_, size_, name.prefix, name.rest);
   detail::stats().stubs_compiled.fetch_add(1, std::memory_order_relaxed);
 }
 

@@ -33,13 +33,28 @@ enum class StubKind : std::uint8_t {
   TypedClosure,
 };
 
+// A stub's name for the perf map and the JITFFI_DUMP listing: a prefix and the rest ("jitffi:"
+// and a signature's canonical text), joined only when printed, so that making a stub builds no
+// string. Views: pass it straight to the Stub constructor (which copies nothing it keeps).
+struct StubName {
+  StubName(std::string_view whole) : rest(whole) {}    // NOLINT: implicit, a name is a string
+  StubName(const char *whole) : rest(whole) {}         // NOLINT
+  StubName(const std::string &whole) : rest(whole) {}  // NOLINT
+  StubName(std::string_view prefix_, std::string_view rest_) : prefix(prefix_), rest(rest_) {}
+  std::string str() const { return std::string(prefix) + std::string(rest); }
+  std::string_view prefix;
+  std::string_view rest;
+};
+
 class Stub {
  public:
   // `target`: the callee of a Bound stub, the handler of a ChainUpcall (required for both).
   // `name` goes to the perf map and the JITFFI_DUMP listing. Throws UnsupportedError for a
   // plan the emitter cannot execute, jitffi::Error when assembling or mapping fails.
-  Stub(const abi::CallPlan &plan, StubKind kind, std::string_view name,
-       const void *target = nullptr, ExecMemory &mem = ExecMemory::global());
+  // `checked`: the plan passed check_host_plan already (a stub cache entry's), so the emitter
+  // skips its own check.
+  Stub(const abi::CallPlan &plan, StubKind kind, StubName name, const void *target = nullptr,
+       ExecMemory &mem = ExecMemory::global(), bool checked = false);
   ~Stub();
   Stub(const Stub &) = delete;
   Stub &operator=(const Stub &) = delete;

@@ -13,10 +13,14 @@ namespace {
 
 class JitCall final : public detail::CallImpl {
  public:
-  JitCall(const Signature &sig, const abi::CallPlan &plan)
+  // `borrow`: the plan outlives this call (it is its cache entry's, and the entry outlives the
+  // call), so it is not copied: three allocations fewer per new signature.
+  JitCall(const Signature &sig, const abi::CallPlan &plan, bool borrow)
       : CallImpl(sig, BackendKind::Jit),
-        plan_(plan),
-        stub_(plan, StubKind::Downcall, "jitffi:" + sig.canonical()) {
+        own_plan_(borrow ? nullptr : std::make_unique<const abi::CallPlan>(plan)),
+        plan_(borrow ? plan : *own_plan_),
+        stub_(plan, StubKind::Downcall, {"jitffi:", sig.canonical()}, nullptr, ExecMemory::global(),
+              true) {
     raw_ = reinterpret_cast<RawCall>(stub_.code());
     shape_ = abi::value_shape(plan);
   }
@@ -33,21 +37,25 @@ class JitCall final : public detail::CallImpl {
                                       StubKind::SlotsErrno};
     static const char *const kNames[] = {
         "jitffi-value:", "jitffi-slots:", "jitffi-value-errno:", "jitffi-slots-errno:"};
-    std::call_once(e.once, [&] {
-      e.stub = std::make_unique<Stub>(plan_, kKinds[k], kNames[k] + signature().canonical());
-      e.code.store(e.stub->code(), std::memory_order_release);
-    });
-    return e.code.load(std::memory_order_acquire);
+    // Under a mutex rather than std::call_once (see CacheEntry::mu); a failure lets the next
+    // caller retry.
+    std::lock_guard<std::mutex> lock(mu_);
+    if (void *code = e.code.load(std::memory_order_relaxed)) return code;
+    e.stub = std::make_unique<Stub>(plan_, kKinds[k], StubName(kNames[k], signature().canonical()),
+                                    nullptr, ExecMemory::global(), true);
+    e.code.store(e.stub->code(), std::memory_order_release);
+    return e.stub->code();
   }
 
  private:
   struct Lazy {
-    std::once_flag once;
     std::atomic<void *> code{nullptr};
     std::unique_ptr<Stub> stub;
   };
-  abi::CallPlan plan_;
+  std::unique_ptr<const abi::CallPlan> own_plan_;  // a pointer: most calls borrow
+  const abi::CallPlan &plan_;
   Stub stub_;
+  mutable std::mutex mu_;  // compiling an entry
   mutable Lazy entries_[4];
 };
 
@@ -257,13 +265,17 @@ std::shared_ptr<const detail::CallImpl> StubCache::downcall(const Signature &sig
   EntryRef e = entry(sig);
   if (e->call_ready.load(std::memory_order_acquire)) return handle(e);
   if (!e->error.empty()) throw UnsupportedError(e->error);
-  // Compiled once; a thread arriving meanwhile waits, a failure lets the next one retry.
   bool made = false;
-  std::call_once(e->down_once, [&] {
-    e->call = std::make_shared<const JitCall>(e->sig, e->plan);
-    e->call_ready.store(true, std::memory_order_release);
-    made = true;
-  });
+  {
+    std::lock_guard<std::mutex> lock(e->mu);
+    if (!e->call_ready.load(std::memory_order_relaxed)) {
+      // The entry outlives the call unless it is pinned in a cache that may be destroyed
+      // while Functions hold the call (see handle()).
+      e->call = std::make_shared<const JitCall>(e->sig, e->plan, immortal_ || !e->pinned);
+      e->call_ready.store(true, std::memory_order_release);
+      made = true;
+    }
+  }
   if (made) add_bytes(*e, static_cast<const JitCall &>(*e->call).code_size());
   return handle(e);
 }
@@ -277,12 +289,16 @@ std::shared_ptr<const Stub> StubCache::upcall(const Signature &sig) {
   if (e->upcall_ready.load(std::memory_order_acquire)) return ref();
   if (!e->error.empty()) throw UnsupportedError(e->error);
   bool made = false;
-  std::call_once(e->up_once, [&] {
-    e->upcall =
-        std::make_unique<Stub>(e->plan, StubKind::Upcall, "jitffi-upcall:" + e->sig.canonical());
-    e->upcall_ready.store(true, std::memory_order_release);
-    made = true;
-  });
+  {
+    std::lock_guard<std::mutex> lock(e->mu);
+    if (!e->upcall_ready.load(std::memory_order_relaxed)) {
+      e->upcall = std::make_unique<Stub>(e->plan, StubKind::Upcall,
+                                         StubName("jitffi-upcall:", e->sig.canonical()), nullptr,
+                                         ExecMemory::global(), true);
+      e->upcall_ready.store(true, std::memory_order_release);
+      made = true;
+    }
+  }
   if (made) add_bytes(*e, e->upcall->size());
   return ref();
 }
@@ -299,11 +315,12 @@ std::shared_ptr<const Stub> StubCache::upcall(const Signature &sig, ExecMemory &
   if (!e->error.empty()) throw UnsupportedError(e->error);
   const Stub *made = nullptr;
   {
-    std::lock_guard<std::mutex> lock(e->placed_mu);
+    std::lock_guard<std::mutex> lock(e->mu);
     for (const auto &[m, stub] : e->placed_upcalls)
       if (m == &mem) return ref(stub.get());
-    auto stub = std::make_unique<Stub>(e->plan, StubKind::Upcall,
-                                       "jitffi-upcall:" + e->sig.canonical(), nullptr, mem);
+    auto stub =
+        std::make_unique<Stub>(e->plan, StubKind::Upcall,
+                               StubName("jitffi-upcall:", e->sig.canonical()), nullptr, mem, true);
     e->placed_upcalls.emplace_back(&mem, std::move(stub));
     made = e->placed_upcalls.back().second.get();
     if (e->placed_upcalls.size() == 1) {

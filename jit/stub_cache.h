@@ -43,15 +43,18 @@ struct CacheEntry {
   std::string error;   // why the JIT cannot serve this signature; empty when it can
   abi::CallPlan plan;
 
-  std::once_flag down_once;
+  // Compiling any of the entry's code: the first thread compiles, one arriving meanwhile waits,
+  // a failure lets the next one retry. A mutex rather than std::call_once, whose glibc
+  // pthread_once makes a futex wake syscall every time it runs a function; a free mutex makes
+  // none. Hits only read the `*_ready` flags.
+  std::mutex mu;
   std::shared_ptr<const detail::CallImpl> call;
-  std::atomic<bool> call_ready{false};  // `call` is set: hits skip call_once (and its TLS)
-  std::once_flag up_once;
+  std::atomic<bool> call_ready{false};  // `call` is set
   std::unique_ptr<Stub> upcall;
   std::atomic<bool> upcall_ready{false};
-  // Entries in memory placed near closure handlers (ExecMemory::near), one per placed memory;
-  // the first one's memory also in `placed_first` (set once), so most closures take no lock.
-  std::mutex placed_mu;
+  // Entries in memory placed near closure handlers (ExecMemory::near), one per placed memory,
+  // under `mu`; the first one's memory also in `placed_first` (set once), so most closures take
+  // no lock.
   std::vector<std::pair<const ExecMemory *, std::unique_ptr<Stub>>> placed_upcalls;
   std::atomic<const ExecMemory *> placed_first{nullptr};
   const Stub *placed_first_stub = nullptr;  // written once, before placed_first

@@ -192,6 +192,33 @@ class Emit {
     x.add(idx, 8);
     x.jnz(top);
   }
+  // The unrolled part of copy_bytes from `pos` on: the same movs through tmp, 8/4/2/1 bytes each,
+  // encoded from the bases and displacements without building operands per chunk (a long
+  // signature's stack arguments are most of its stub). False when the operands are not simple.
+  bool copy_chunks(const Mem &dst, const Mem &src, std::uint32_t pos, std::uint32_t size,
+                   unsigned tmp) {
+    if (!own() || !simple(dst) || !simple(src)) return false;
+    copy_chunks(dst.baseId(), dst.offsetLo32(), src.baseId(), src.offsetLo32(), pos, size, tmp);
+    return true;
+  }
+  // The same from [sb + sd] to [db + dd], 64-bit bases (own encodings only: check own()).
+  void copy_chunks(unsigned db, std::int32_t dd, unsigned sb, std::int32_t sd, std::uint32_t pos,
+                   std::uint32_t size, unsigned tmp) {
+    for (std::uint32_t chunk : {8u, 4u, 2u, 1u}) {
+      const std::uint8_t prefix = chunk == 2 ? 0x66 : 0;
+      const bool w = chunk == 8, byte = chunk == 1;
+      for (; size - pos >= chunk; pos += chunk) {
+        rm(prefix, w, tmp, sb, sd + std::int32_t(pos), byte ? 0x8A : 0x8B, byte);
+        rm(prefix, w, tmp, db, dd + std::int32_t(pos), byte ? 0x88 : 0x89, byte);
+      }
+    }
+  }
+  // mov r64, [base + disp] as mov(gpq(dst), ptr(gpq(base), disp)) encodes it, without building
+  // the operands (own encodings only: check own()).
+  void load_q(unsigned dst, unsigned base, std::int32_t disp) {
+    rm(0, true, dst, base, disp, 0x8B, false);
+  }
+  bool own() const noexcept { return out_.own_; }
   void shl(const Gp &r, const Imm &i) { as().shl(r, i); }
   void shr(const Gp &r, const Imm &i) { as().shr(r, i); }
   void or_(const Gp &d, const Gp &r) { as().or_(d, r); }
@@ -199,7 +226,6 @@ class Emit {
   void fld(const Mem &m) { as().fld(m); }
 
  private:
-  bool own() const noexcept { return out_.own_; }
   // Room for one instruction (at most 15 bytes); a full buffer goes to asmjit first.
   std::uint8_t *room() {
     if (out_.n_ + 16 > CodeOut::kCapacity) as();
@@ -240,8 +266,11 @@ class Emit {
   bool rm(std::uint8_t prefix, bool w, unsigned reg, const Mem &m, unsigned op,
           bool byte_reg = false) {
     if (!simple(m)) return false;
-    const unsigned base = m.baseId();
-    const std::int32_t disp = m.offsetLo32();
+    rm(prefix, w, reg, m.baseId(), m.offsetLo32(), op, byte_reg);
+    return true;
+  }
+  void rm(std::uint8_t prefix, bool w, unsigned reg, unsigned base, std::int32_t disp, unsigned op,
+          bool byte_reg) {
     std::uint8_t *p = room();
     if (prefix) *p++ = prefix;
     const std::uint8_t rex = std::uint8_t(0x40 | (w ? 8 : 0) | ((reg >> 3) << 2) | (base >> 3));
@@ -253,7 +282,6 @@ class Emit {
     if (mod == 1) *p++ = std::uint8_t(std::int8_t(disp));
     if (mod == 2) p = imm(p, std::uint32_t(disp), 4);
     done(p);
-    return true;
   }
 
   // [REX] opcode ModRM(11, reg, rmr) for two registers. byte_rm: rmr is a byte register.
@@ -458,6 +486,7 @@ void copy_bytes(Emit &a, Mem dst, Mem src, std::uint32_t size, const Gp &tmp,
     a.mov(gpq(index->id()), Imm(-std::int64_t(pos)));
     a.copy_loop(dst, src, pos, gpq(index->id()), gpq(tmp.id()));
   }
+  if (a.copy_chunks(dst, src, pos, size, tmp.id())) return;
   for (std::uint32_t chunk : {8u, 4u, 2u, 1u}) {
     while (size - pos >= chunk) {
       Mem s = src, d = dst;
@@ -600,7 +629,7 @@ bool odd_size(std::uint32_t size) {
 void downcall(CodeOut &out, const CallPlan &plan, const void *target, bool chain,
               std::vector<CfiOp> &cfi_ops, const EntryKind *entry = nullptr,
               const EntryHooks &hooks = {}) {
-  check_plan(plan);
+  if (!out.plan_checked()) check_plan(plan);
   Emit a(out);
   const bool bound = target != nullptr;
   const bool boxed = entry == nullptr;
@@ -694,7 +723,10 @@ void downcall(CodeOut &out, const CallPlan &plan, const void *target, bool chain
   int r11_holds = -1;
   auto ptr_in_r11 = [&](unsigned arg) {
     if (r11_holds == int(arg)) return;
-    a.mov(r11, ptr(base, std::int32_t(8 * arg)));
+    if (a.own())
+      a.load_q(kR11, base.id(), std::int32_t(8 * arg));
+    else
+      a.mov(r11, ptr(base, std::int32_t(8 * arg)));
     r11_holds = int(arg);
   };
 
@@ -733,7 +765,11 @@ void downcall(CodeOut &out, const CallPlan &plan, const void *target, bool chain
               break;
             size += q.size;
           }
-          copy_bytes(a, dst, src, size, r10, &r9);
+          if (size < kCopyLoopMin && a.own())  // the common case, encoded without operands
+            a.copy_chunks(kRsp, std::int32_t(p.to.stack_offset), src.baseId(), src.offsetLo32(), 0,
+                          size, r10.id());
+          else
+            copy_bytes(a, dst, src, size, r10, &r9);
         }
         break;
       }
@@ -925,7 +961,7 @@ namespace {
 // The shared entry; with a `handler` the context in r10 is the handler's user_data itself (a
 // static chain), else a ClosureContext.
 void upcall(CodeOut &out, const CallPlan &plan, const void *handler, std::vector<CfiOp> &cfi_ops) {
-  check_plan(plan);
+  if (!out.plan_checked()) check_plan(plan);
   Emit a(out);
   // The entry is called with the plan's convention and calls the handler with the host's.
   const abi::CalleeSaved keep = abi::must_preserve(plan.abi, kStubAbi);
@@ -1053,7 +1089,7 @@ void emit_chain_upcall(CodeOut &out, const CallPlan &plan, const void *handler,
 
 void emit_typed_closure(CodeOut &out, const CallPlan &plan, const ClosureContext &ctx,
                         std::vector<CfiOp> &cfi_ops) {
-  check_plan(plan);
+  if (!out.plan_checked()) check_plan(plan);
   Emit a(out);
   const ArgPiece &ud = plan.pieces.back();
   const std::int64_t handler = std::int64_t(reinterpret_cast<std::uintptr_t>(ctx.handler));

@@ -58,6 +58,10 @@ class CodeOut {
 
   // Whether the code is all in bytes() (no Assembler was needed).
   bool direct() const noexcept { return a_ == nullptr; }
+  // The plan passed check_plan already (jit::check_host_plan on a stub cache entry's plan): the
+  // emitter does not check it again.
+  void set_plan_checked() noexcept { checked_ = true; }
+  bool plan_checked() const noexcept { return checked_; }
   const std::uint8_t *bytes() const noexcept { return buf_; }
   std::uint32_t size() const noexcept { return n_; }
 
@@ -67,6 +71,7 @@ class CodeOut {
 
   asmjit::x86::Assembler *a_ = nullptr;
   bool own_ = true;  // the emitter's own encodings are used
+  bool checked_ = false;
   asmjit::CodeHolder *holder_ = nullptr;
   asmjit::ErrorHandler *errors_ = nullptr;
   std::optional<asmjit::x86::Assembler> made_;

@@ -54,13 +54,24 @@ detail::ArgCode code_of(const Type &t) {
   return kArgUnsupported << 29;  // an array cannot be a parameter; never matches
 }
 
-// [return, params...] for invoke<>() and as<>().
+// [return, params...] for invoke<>() and as<>(). Up to 15 parameters the codes and the count
+// share one allocation (make_shared of an array): one malloc fewer per Function.
 std::shared_ptr<const detail::ArgCode[]> codes_of(const Signature &sig) {
   const auto &params = sig.params();
-  std::shared_ptr<detail::ArgCode[]> codes(new detail::ArgCode[params.size() + 1]);
+  detail::ArgCode *codes;
+  std::shared_ptr<const detail::ArgCode[]> owner;
+  if (params.size() < 16) {
+    auto block = std::make_shared<std::array<detail::ArgCode, 16>>();
+    codes = block->data();
+    owner = std::shared_ptr<const detail::ArgCode[]>(block, codes);
+  } else {
+    std::shared_ptr<detail::ArgCode[]> heap(new detail::ArgCode[params.size() + 1]);
+    codes = heap.get();
+    owner = std::move(heap);
+  }
   codes[0] = code_of(*sig.ret());
   for (std::size_t i = 0; i < params.size(); ++i) codes[i + 1] = code_of(*params[i]);
-  return codes;
+  return owner;
 }
 
 // "8-byte floating", "16-byte aggregate (align 8)", ...

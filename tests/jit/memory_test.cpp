@@ -13,6 +13,7 @@
 
 #include "jit/closure.h"
 #include "jit/exec_memory.h"
+#include "jit/perf_map.h"
 #include "jit/stub.h"
 #include "jit/stub_cache.h"
 #include "plans.h"
@@ -263,9 +264,11 @@ TEST(Backend, JitBackendServesWhatItCanClassify) {
 
 TEST(PerfMap, EachStubIsNamedBySignature) {
   setenv("JITFFI_PERF_MAP", "1", 1);
+  jit::perf_map_reread();  // read once per process otherwise
   Stub down(plan_add(), StubKind::Downcall, "jitffi:perf-test-down");
   Stub up(plan_add(), StubKind::Upcall, "jitffi-upcall:perf-test-up");
   unsetenv("JITFFI_PERF_MAP");
+  jit::perf_map_reread();
   Stub quiet(plan_add(), StubKind::Downcall, "jitffi:perf-test-quiet");
   const std::string path = "/tmp/perf-" + std::to_string(getpid()) + ".map";
   std::ifstream in(path);
