@@ -105,14 +105,8 @@ struct Signature::Data {
 
 namespace {
 
-std::uint64_t fnv1a(std::string_view s) {
-  std::uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
+// 64-bit FNV-1a.
+constexpr std::uint64_t kFnvOffset = 0xcbf29ce484222325ull, kFnvPrime = 0x100000001b3ull;
 
 }  // namespace
 
@@ -123,12 +117,12 @@ Signature Signature::make(Abi abi, TypeRef ret, std::vector<TypeRef> params, std
   if (fixed > params.size()) throw TypeError("fixed parameter count exceeds parameter count");
   const bool ld_is_double =
       abi == Abi::Win64 || abi == Abi::Apple_arm64 || abi == Abi::Windows_arm64;
-  auto check_ld = [&](const Type &t, const std::string &where) {
+  auto check_ld = [&](const Type &t, auto &&where) {
     if (ld_is_double && t.contains(TypeKind::LongDouble))
-      throw TypeError(where + ": long double is double on " + std::string(abi_name(abi)) +
+      throw TypeError(where() + ": long double is double on " + std::string(abi_name(abi)) +
                       "; use f64");
   };
-  check_ld(*ret, "return type");
+  check_ld(*ret, [] { return std::string("return type"); });
   // The canonical text is bounded like a type's: parameters that share one large type would
   // otherwise multiply it (and every later step that reads the parameters) by their number.
   std::size_t canon_length = abi_name(abi).size() + ret->canonical().size() + 7;
@@ -137,27 +131,41 @@ Signature Signature::make(Abi abi, TypeRef ret, std::vector<TypeRef> params, std
     throw TypeError("signature with " + std::to_string(params.size()) +
                     " parameters has a canonical form of about " + std::to_string(canon_length) +
                     " characters; at most " + std::to_string(kMaxCanonicalLength) + " are allowed");
-  std::string canon;
-  canon.reserve(canon_length);
-  canon = std::string(abi_name(abi)) + ":" + ret->canonical() + "(";
+  // Written in place into canon_length characters (a bound: at most n - 1 commas and one
+  // ",..."), with the hash of each character as it is written: one pass, one allocation. A
+  // parameter's name for a message only when there is a message.
+  std::string canon(canon_length, '\0');
+  char *out = canon.data();
+  std::uint64_t hash = kFnvOffset;
+  auto put = [&](std::string_view s) {
+    for (const char c : s) {
+      *out++ = c;
+      hash = (hash ^ static_cast<unsigned char>(c)) * kFnvPrime;
+    }
+  };
+  put(abi_name(abi));
+  put(":");
+  put(ret->canonical());
+  put("(");
   for (std::size_t i = 0; i < params.size(); ++i) {
-    const std::string where = "parameter " + std::to_string(i + 1);
-    if (!params[i]) throw TypeError(where + " has no type");
+    const auto where = [i] { return "parameter " + std::to_string(i + 1); };
+    if (!params[i]) throw TypeError(where() + " has no type");
     const Type &p = *params[i];
-    if (p.is_void()) throw TypeError(where + " has type void");
+    if (p.is_void()) throw TypeError(where() + " has type void");
     if (p.kind() == TypeKind::Array)
-      throw TypeError(where + " is an array (" + p.canonical() + "); pass a pointer");
+      throw TypeError(where() + " is an array (" + p.canonical() + "); pass a pointer");
     check_ld(p, where);
     if (variadic && i >= fixed && !p.is_promoted())
-      throw TypeError(where + " (variadic) has type " + p.canonical() +
+      throw TypeError(where() + " (variadic) has type " + p.canonical() +
                       ", which the default argument promotions turn into " +
                       (p.kind() == TypeKind::F32 ? "f64" : "i32"));
-    if (variadic && i == fixed) canon += i ? ",..." : "...";
-    if (i || (variadic && fixed == 0)) canon += ',';
-    canon += p.canonical();
+    if (variadic && i == fixed) put(i ? ",..." : "...");
+    if (i || (variadic && fixed == 0)) put(",");
+    put(p.canonical());
   }
-  if (variadic && fixed == params.size()) canon += params.empty() ? "..." : ",...";
-  canon += ')';
+  if (variadic && fixed == params.size()) put(params.empty() ? "..." : ",...");
+  put(")");
+  canon.resize(static_cast<std::size_t>(out - canon.data()));
   if (names.size() != params.size()) names.resize(params.size());
   auto d = std::make_shared<Data>();
   d->abi = abi;
@@ -167,7 +175,7 @@ Signature Signature::make(Abi abi, TypeRef ret, std::vector<TypeRef> params, std
   d->variadic = variadic;
   d->name = std::move(name);
   d->names = std::move(names);
-  d->hash = fnv1a(canon);
+  d->hash = hash;
   d->canonical = std::move(canon);
   return Signature(std::move(d));
 }
