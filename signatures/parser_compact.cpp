@@ -1,0 +1,309 @@
+// The compact notation's fast path. A signature written only with compact scalar names, the
+// one-word C scalar keywords, anonymous `{...}` / `union{...}` of them and `...` (the shape
+// language runtimes and binding generators produce: `i64(f64, i32, ...)`) is read here in one
+// pass over the characters, with the shared scalar types and no tokens, CType or declarators.
+// Anything else, every error included, returns false and goes to the general parser, so the
+// language, its errors and their positions stay the general parser's alone;
+// tests/signatures/test_compact_fast.cpp checks that both read every accepted text alike.
+#include "signatures/parser_compact.h"
+
+#include "signatures/parser_names.h"
+
+namespace jitffi::parse {
+
+namespace {
+
+// Deeper aggregates go to the general parser, which bounds nesting (200 levels) with a message.
+constexpr int kMaxFastDepth = 64;
+
+// The shared types the compact names stand for, by TypeKind (Void .. Pointer), plus cstr.
+struct Scalars {
+  TypeRef kind[static_cast<int>(TypeKind::Pointer) + 1];
+  TypeRef cstr;
+};
+const Scalars &scalars() {
+  static const Scalars s = [] {
+    Scalars t;
+    for (int k = 0; k < static_cast<int>(TypeKind::Pointer); ++k)
+      t.kind[k] = Type::scalar(static_cast<TypeKind>(k));
+    t.kind[static_cast<int>(TypeKind::Pointer)] = Type::pointer();
+    t.cstr = Type::cstr();
+    return t;
+  }();
+  return s;
+}
+
+// A compact scalar name by its spelling (i8 .. u128, f32, f64, ldouble, ptr, cstr): a switch on
+// the length and the characters, where the word table hashes and compares. Null for any other
+// name, and for ldouble where long double is double (an error).
+const TypeRef *compact_name(const Scalars &sc, const char *s, std::size_t n, Abi abi) {
+  auto at = [&](TypeKind k) { return &sc.kind[static_cast<int>(k)]; };
+  const char a = s[0];
+  const bool i = a == 'i', u = a == 'u';
+  switch (n) {
+    case 2:
+      if (s[1] == '8' && (i || u)) return at(i ? TypeKind::I8 : TypeKind::U8);
+      return nullptr;
+    case 3: {
+      const char b = s[1], c = s[2];
+      if (i || u) {
+        if (b == '1' && c == '6') return at(i ? TypeKind::I16 : TypeKind::U16);
+        if (b == '3' && c == '2') return at(i ? TypeKind::I32 : TypeKind::U32);
+        if (b == '6' && c == '4') return at(i ? TypeKind::I64 : TypeKind::U64);
+      } else if (a == 'f') {
+        if (b == '3' && c == '2') return at(TypeKind::F32);
+        if (b == '6' && c == '4') return at(TypeKind::F64);
+      } else if (a == 'p' && b == 't' && c == 'r') {
+        return at(TypeKind::Pointer);
+      }
+      return nullptr;
+    }
+    case 4:
+      if ((i || u) && s[1] == '1' && s[2] == '2' && s[3] == '8')
+        return at(i ? TypeKind::I128 : TypeKind::U128);
+      if (a == 'c' && s[1] == 's' && s[2] == 't' && s[3] == 'r') return &sc.cstr;
+      return nullptr;
+    case 7:
+      if (std::string_view(s, n) == "ldouble" && long_double_kind(abi) == TypeKind::LongDouble)
+        return at(TypeKind::LongDouble);
+      return nullptr;
+    default:
+      return nullptr;
+  }
+}
+
+struct Reader {
+  const char *p, *end;
+  Abi abi;
+  const Scalars &sc;
+  int depth = 0;
+
+  // The tokenizer's whitespace: ' ', \t \n \v \f \r. A comment ('/') is left to the general
+  // parser.
+  static bool space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+  static bool ident_start(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+  }
+  static bool ident_char(char c) { return ident_start(c) || (c >= '0' && c <= '9'); }
+  // Skips whitespace; returns the next character, '\0' at the end (a NUL in the text is no
+  // character the fast path accepts either).
+  char next() {
+    const char *q = p;
+    while (q < end && space(*q)) ++q;
+    p = q;
+    return q < end ? *q : '\0';
+  }
+
+  const TypeRef *type(TypeRef *agg);
+  const TypeRef *named_type(TypeRef *agg);
+  const TypeRef *keyword_type(std::string_view w, TypeRef *agg);
+  bool aggregate(bool is_union, TypeRef *out);
+};
+
+// One type, at a character that is not whitespace: a compact name or a one-word C scalar keyword
+// (a pointer into the shared scalars), void, or an anonymous aggregate (built into *agg). Null
+// when the general parser must read it. The usual names are matched here character by
+// character; the rest (and any name these tests miss) by named_type.
+inline const TypeRef *Reader::type(TypeRef *agg) {
+  if (p == end) return nullptr;
+  const char *s = p;
+  const auto avail = static_cast<std::size_t>(end - s);
+  auto ch = [&](std::size_t i) { return i < avail ? s[i] : '\0'; };
+  auto at = [&](TypeKind k) { return &sc.kind[static_cast<int>(k)]; };
+  const TypeRef *t = nullptr;
+  std::size_t n = 0;
+  switch (s[0]) {
+    case 'i':
+    case 'u': {
+      const bool i = s[0] == 'i';
+      const char a = ch(1), b = ch(2);
+      if (a == '8') {
+        t = at(i ? TypeKind::I8 : TypeKind::U8), n = 2;
+      } else if (a == '1' && b == '6') {
+        t = at(i ? TypeKind::I16 : TypeKind::U16), n = 3;
+      } else if (a == '3' && b == '2') {
+        t = at(i ? TypeKind::I32 : TypeKind::U32), n = 3;
+      } else if (a == '6' && b == '4') {
+        t = at(i ? TypeKind::I64 : TypeKind::U64), n = 3;
+      }
+      break;
+    }
+    case 'f':
+      if (ch(1) == '6' && ch(2) == '4') {
+        t = at(TypeKind::F64), n = 3;
+      } else if (ch(1) == '3' && ch(2) == '2') {
+        t = at(TypeKind::F32), n = 3;
+      }
+      break;
+    case 'p':
+      if (ch(1) == 't' && ch(2) == 'r') t = at(TypeKind::Pointer), n = 3;
+      break;
+    case '{':
+      ++p;
+      return aggregate(false, agg) ? agg : nullptr;
+    default:
+      break;
+  }
+  if (t && !ident_char(ch(n))) {  // the whole name: `i32`, not `i32x`
+    p = s + n;
+    return t;
+  }
+  return named_type(agg);
+}
+
+// Any other name: read whole, then a compact name or a keyword.
+const TypeRef *Reader::named_type(TypeRef *agg) {
+  if (p == end || !ident_start(*p)) return nullptr;
+  const char *s = p, *q = p + 1;
+  while (q < end && ident_char(*q)) ++q;
+  p = q;
+  const auto n = static_cast<std::size_t>(q - s);
+  if (const TypeRef *t = compact_name(sc, s, n, abi)) return t;
+  return keyword_type({s, n}, agg);
+}
+
+// A C keyword alone is its type only if no other specifier follows (`unsigned int`, `long
+// double`, `int const`): the callers accept only ',', ')' or '}' after a type.
+const TypeRef *Reader::keyword_type(std::string_view w, TypeRef *agg) {
+  const std::uint8_t word = word_of(w);
+  if (word == kw("struct") || word == kw("union")) {
+    if (next() != '{') return nullptr;  // a tag
+    ++p;
+    return aggregate(word == kw("union"), agg) ? agg : nullptr;
+  }
+  TypeKind k;
+  switch (word) {
+    case kw("void"):
+      k = TypeKind::Void;
+      break;
+    case kw("bool"):
+    case kw("_Bool"):
+      k = TypeKind::Bool;
+      break;
+    case kw("char"):
+      k = plain_char_kind(abi);  // plain char: only a pointer to it differs (cstr)
+      break;
+    case kw("short"):
+      k = TypeKind::I16;
+      break;
+    case kw("int"):
+    case kw("signed"):
+    case kw("__signed"):
+    case kw("__signed__"):
+      k = TypeKind::I32;
+      break;
+    case kw("unsigned"):
+      k = TypeKind::U32;
+      break;
+    case kw("long"):
+      k = long_kind(abi, false);
+      break;
+    case kw("float"):
+      k = TypeKind::F32;
+      break;
+    case kw("double"):
+      k = TypeKind::F64;
+      break;
+    case kw("__int128"):
+      k = TypeKind::I128;
+      break;
+    default:
+      return nullptr;  // a typedef, another keyword or an unknown name
+  }
+  return &sc.kind[static_cast<int>(k)];
+}
+
+// The members of an anonymous struct or union after its '{', up to and with the '}'.
+bool Reader::aggregate(bool is_union, TypeRef *out) {
+  if (++depth > kMaxFastDepth) return false;
+  std::vector<Field> fields;
+  for (;;) {
+    TypeRef m;
+    next();
+    const TypeRef *t = type(&m);
+    if (!t || (*t)->is_void()) return false;  // a void member is an error
+    fields.push_back({std::string(), t == &m ? std::move(m) : TypeRef(*t), 0});
+    const char c = next();
+    if (c == '}') break;
+    if (c != ',') return false;  // ';', a name, an array, an error
+    ++p;
+  }
+  ++p;  // '}'
+  --depth;
+  try {
+    *out = is_union ? Type::union_(std::move(fields)) : Type::struct_(std::move(fields));
+  } catch (const TypeError &) {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool compact_signature(std::string_view text, Abi abi, SigParts *out) {
+  if (text.size() > kMaxTextLength) return false;
+  Reader r{text.data(), text.data() + text.size(), abi, scalars()};
+  // A `sysv:` prefix names the ABI.
+  if (Reader::ident_start(r.next())) {
+    const char *s = r.p, *q = r.p + 1;
+    while (q < r.end && Reader::ident_char(*q)) ++q;
+    r.p = q;
+    if (r.next() == ':') {
+      const std::optional<Abi> a = abi_from_name({s, static_cast<std::size_t>(q - s)});
+      if (!a) return false;
+      r.abi = *a;
+      ++r.p;
+    } else {
+      r.p = s;
+    }
+  }
+  out->abi = r.abi;
+  TypeRef agg;
+  r.next();
+  const TypeRef *ret = r.type(&agg);
+  if (!ret || r.next() != '(') return false;
+  out->ret = ret == &agg ? std::move(agg) : *ret;
+  ++r.p;
+  std::vector<TypeRef> &params = out->params;
+  params.reserve(text.size() / 4 + 1);  // at least 4 characters per parameter
+  if (r.next() == ')') {
+    ++r.p;
+  } else {
+    for (;;) {
+      if (r.next() == '.') {
+        if (r.end - r.p < 3 || r.p[1] != '.' || r.p[2] != '.') return false;
+        if (out->variadic) return false;  // a second '...'
+        out->variadic = true;
+        out->fixed = params.size();
+        r.p += 3;
+      } else {
+        const TypeRef *t = r.type(&agg);
+        if (!t) return false;
+        if ((*t)->is_void()) {
+          // `(void)` alone means no parameters; void anywhere else is an error.
+          if (!params.empty() || out->variadic || r.next() != ')') return false;
+          ++r.p;
+          break;
+        }
+        if (out->variadic && !(*t)->is_promoted()) return false;
+        if (t == &agg)  // two statements: a conditional expression would copy, then move
+          params.push_back(std::move(agg));
+        else
+          params.push_back(*t);
+      }
+      const char c = r.next();
+      if (c == ')') {
+        ++r.p;
+        break;
+      }
+      if (c != ',') return false;
+      ++r.p;
+    }
+  }
+  if (r.next() == ';') ++r.p;
+  if (r.next() != '\0' || r.p != r.end) return false;
+  if (!out->variadic) out->fixed = params.size();
+  return true;
+}
+
+}  // namespace jitffi::parse
