@@ -217,6 +217,7 @@ const TypeRef *Reader::keyword_type(std::string_view w, TypeRef *agg) {
 bool Reader::aggregate(bool is_union, TypeRef *out) {
   if (++depth > kMaxFastDepth) return false;
   std::vector<Field> fields;
+  fields.reserve(4);  // one allocation for the usual few members
   for (;;) {
     TypeRef m;
     next();
@@ -243,26 +244,32 @@ bool Reader::aggregate(bool is_union, TypeRef *out) {
 bool compact_signature(std::string_view text, Abi abi, SigParts *out) {
   if (text.size() > kMaxTextLength) return false;
   Reader r{text.data(), text.data() + text.size(), abi, scalars()};
-  // A `sysv:` prefix names the ABI.
-  if (Reader::ident_start(r.next())) {
-    const char *s = r.p, *q = r.p + 1;
-    while (q < r.end && Reader::ident_char(*q)) ++q;
-    r.p = q;
-    if (r.next() == ':') {
-      const std::optional<Abi> a = abi_from_name({s, static_cast<std::size_t>(q - s)});
-      if (!a) return false;
-      r.abi = *a;
-      ++r.p;
-    } else {
-      r.p = s;
-    }
-  }
-  out->abi = r.abi;
   TypeRef agg;
   r.next();
+  const char *start = r.p;
   const TypeRef *ret = r.type(&agg);
-  if (!ret || r.next() != '(') return false;
-  out->ret = ret == &agg ? std::move(agg) : *ret;
+  if (!ret) {
+    // A `sysv:` prefix names the ABI (no ABI name is a type name): the return type follows.
+    r.p = start;
+    r.depth = 0;
+    if (!Reader::ident_start(r.next())) return false;
+    const char *q = r.p + 1;
+    while (q < r.end && Reader::ident_char(*q)) ++q;
+    const std::optional<Abi> a = abi_from_name({r.p, static_cast<std::size_t>(q - r.p)});
+    r.p = q;
+    if (!a || r.next() != ':') return false;
+    ++r.p;
+    r.abi = *a;
+    r.next();
+    ret = r.type(&agg);
+    if (!ret) return false;
+  }
+  out->abi = r.abi;
+  if (r.next() != '(') return false;
+  if (ret == &agg)
+    out->ret = std::move(agg);
+  else
+    out->ret = *ret;
   ++r.p;
   std::vector<TypeRef> &params = out->params;
   params.reserve(text.size() / 4 + 1);  // at least 4 characters per parameter

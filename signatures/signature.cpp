@@ -1,6 +1,9 @@
 // Signature: validation, canonical form and hash. Parsing lives in parser.cpp.
 #include "jitffi/signature.h"
 
+#include <algorithm>
+#include <array>
+
 namespace jitffi {
 
 Abi host_abi() noexcept {
@@ -99,11 +102,25 @@ struct Signature::Data {
   bool variadic;
   std::string name;
   std::vector<std::string> names;
+  const std::vector<std::string> *names_view;  // &names, or a shared vector of empty names
   std::string canonical;
   std::uint64_t hash;
 };
 
 namespace {
+
+// Most signatures name no parameter (compact texts, prototypes without names): their
+// param_names() is one of these shared vectors of empty names rather than a vector of their own
+// (one allocation less per signature). Null beyond kSharedNames parameters.
+const std::vector<std::string> *shared_empty_names(std::size_t n) {
+  constexpr std::size_t kSharedNames = 16;
+  static const auto table = [] {
+    std::array<std::vector<std::string>, kSharedNames + 1> t;
+    for (std::size_t i = 0; i < t.size(); ++i) t[i].resize(i);
+    return t;
+  }();
+  return n < table.size() ? &table[n] : nullptr;
+}
 
 // 64-bit FNV-1a.
 constexpr std::uint64_t kFnvOffset = 0xcbf29ce484222325ull, kFnvPrime = 0x100000001b3ull;
@@ -166,7 +183,13 @@ Signature Signature::make(Abi abi, TypeRef ret, std::vector<TypeRef> params, std
   if (variadic && fixed == params.size()) put(params.empty() ? "..." : ",...");
   put(")");
   canon.resize(static_cast<std::size_t>(out - canon.data()));
-  if (names.size() != params.size()) names.resize(params.size());
+  const std::vector<std::string> *shared = nullptr;
+  if (std::all_of(names.begin(), names.end(), [](const std::string &n) { return n.empty(); }))
+    shared = shared_empty_names(params.size());
+  if (shared)
+    names.clear();
+  else if (names.size() != params.size())
+    names.resize(params.size());
   auto d = std::make_shared<Data>();
   d->abi = abi;
   d->ret = std::move(ret);
@@ -175,6 +198,7 @@ Signature Signature::make(Abi abi, TypeRef ret, std::vector<TypeRef> params, std
   d->variadic = variadic;
   d->name = std::move(name);
   d->names = std::move(names);
+  d->names_view = shared ? shared : &d->names;
   d->hash = hash;
   d->canonical = std::move(canon);
   return Signature(std::move(d));
@@ -207,7 +231,7 @@ const std::string &Signature::name() const noexcept {
   return data_->name;
 }
 const std::vector<std::string> &Signature::param_names() const noexcept {
-  return data_->names;
+  return *data_->names_view;
 }
 const std::string &Signature::canonical() const noexcept {
   return data_->canonical;
@@ -219,7 +243,8 @@ std::uint64_t Signature::hash() const noexcept {
 Signature Signature::with_varargs(std::vector<TypeRef> varargs) const {
   if (!is_variadic()) throw TypeError("with_varargs: " + canonical() + " is not variadic");
   std::vector<TypeRef> params(data_->params.begin(), data_->params.begin() + data_->fixed);
-  std::vector<std::string> names(data_->names.begin(), data_->names.begin() + data_->fixed);
+  const std::vector<std::string> &all = param_names();
+  std::vector<std::string> names(all.begin(), all.begin() + data_->fixed);
   params.insert(params.end(), varargs.begin(), varargs.end());
   return make(data_->abi, data_->ret, std::move(params), data_->fixed, true, data_->name,
               std::move(names));
@@ -227,7 +252,7 @@ Signature Signature::with_varargs(std::vector<TypeRef> varargs) const {
 
 Signature Signature::with_name(std::string name) const {
   return make(data_->abi, data_->ret, data_->params, data_->fixed, data_->variadic, std::move(name),
-              data_->names);
+              param_names());
 }
 
 }  // namespace jitffi

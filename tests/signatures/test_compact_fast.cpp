@@ -322,5 +322,34 @@ TEST(CompactFastPath, HashIsFnv1aOfTheCanonicalText) {
     }
 }
 
+// Signatures without names share vectors of empty names (signature.cpp): one name per
+// parameter whatever the count, and the names of a prototype kept through with_varargs/with_name.
+TEST(CompactFastPath, ParamNamesAreOnePerParameter) {
+  for (std::size_t n = 0; n <= 40; ++n) {
+    std::string compact = "void(", proto = "void f(", named = "void g(";
+    for (std::size_t i = 0; i < n; ++i) {
+      compact += i ? ",i32" : "i32";
+      proto += i ? ", int" : "int";
+      named += (i ? ", int a" : "int a") + std::to_string(i);
+    }
+    for (const std::string &t : {compact + ")", proto + ")"}) {
+      const Signature s = Signature::parse(t);
+      ASSERT_EQ(s.param_names().size(), n) << t;
+      for (const std::string &name : s.param_names()) EXPECT_EQ(name, "") << t;
+      EXPECT_EQ(s.with_name("h").param_names().size(), n) << t;
+    }
+    const Signature s = Signature::parse(named + ")");
+    ASSERT_EQ(s.param_names().size(), n);
+    for (std::size_t i = 0; i < n; ++i) EXPECT_EQ(s.param_names()[i], "a" + std::to_string(i));
+    EXPECT_EQ(s.with_name("h").param_names(), s.param_names());
+  }
+  const Signature printf_ = Signature::parse("int printf(const char *fmt, ...)");
+  const Signature call = printf_.with_varargs({Type::scalar(TypeKind::I32), Type::pointer()});
+  EXPECT_EQ(call.param_names(), (std::vector<std::string>{"fmt", "", ""}));
+  std::vector<TypeRef> many(30, Type::scalar(TypeKind::F64));
+  const Signature compact = Signature::parse("i32(ptr, ...)").with_varargs(many);
+  EXPECT_EQ(compact.param_names(), std::vector<std::string>(31));
+}
+
 }  // namespace
 }  // namespace jitffi
