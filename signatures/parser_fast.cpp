@@ -1,17 +1,27 @@
-// The compact notation's fast path. A signature written only with compact scalar names, the
-// one-word C scalar keywords, anonymous `{...}` / `union{...}` of them and `...` (the shape
-// language runtimes and binding generators produce: `i64(f64, i32, ...)`) is read here in one
-// pass over the characters, with the shared scalar types and no tokens, CType or declarators.
+// Fast paths for the two shapes hosts write most, read in one pass over the characters with the
+// shared scalar types and no tokens, CType or declarators:
+//  - compact signatures of compact scalar names, one-word C scalar keywords, anonymous
+//    `{...}` / `union{...}` of them and `...` (what language runtimes and binding generators
+//    produce: `i64(f64, i32, ...)`);
+//  - simple C prototypes: C type keywords or a standard typedef name, qualifiers and `*`s, named
+//    or unnamed parameters, `...` (`void *memcpy(void *dest, const void *src, size_t n)`).
 // Anything else, every error included, returns false and goes to the general parser, so the
 // language, its errors and their positions stay the general parser's alone;
-// tests/signatures/test_compact_fast.cpp checks that both read every accepted text alike.
-#include "signatures/parser_compact.h"
+// tests/signatures/test_fast_paths.cpp and the fuzz target check that both read every accepted
+// text alike.
+#include "signatures/parser_fast.h"
 
 #include "signatures/parser_names.h"
 
 namespace jitffi::parse {
 
 namespace {
+
+// Keyword ids tested outside a switch: constexpr variables, so that kw() runs at compile time.
+constexpr std::uint8_t kWordStruct = kw("struct"), kWordUnion = kw("union"),
+                       kWordExtension = kw("__extension__"), kWordCdecl = kw("__cdecl"),
+                       kWordBool = kw("bool"), kWordAttribute = kw("__attribute__"),
+                       kWordAttribute2 = kw("__attribute");
 
 // Deeper aggregates go to the general parser, which bounds nesting (200 levels) with a message.
 constexpr int kMaxFastDepth = 64;
@@ -98,6 +108,24 @@ struct Reader {
   const TypeRef *named_type(TypeRef *agg);
   const TypeRef *keyword_type(std::string_view w, TypeRef *agg);
   bool aggregate(bool is_union, TypeRef *out);
+
+  // C prototypes (c_signature).
+  struct CBase {
+    const TypeRef *type;
+    bool plain_char;        // written `char`: a pointer straight to it is a cstr
+    std::string_view name;  // the declared name, when the specifiers ended on it
+  };
+  // The identifier at p (after next()), or an empty view.
+  std::string_view ident_here() {
+    const char *s = p, *q = p;
+    if (q < end && ident_start(*q))
+      while (++q < end && ident_char(*q)) {
+      }
+    p = q;
+    return {s, static_cast<std::size_t>(q - s)};
+  }
+  bool c_specs(bool in_param, CBase *out);
+  bool c_declarator(const CBase &base, const TypeRef **type, std::string_view *name);
 };
 
 // One type, at a character that is not whitespace: a compact name or a one-word C scalar keyword
@@ -166,10 +194,10 @@ const TypeRef *Reader::named_type(TypeRef *agg) {
 // double`, `int const`): the callers accept only ',', ')' or '}' after a type.
 const TypeRef *Reader::keyword_type(std::string_view w, TypeRef *agg) {
   const std::uint8_t word = word_of(w);
-  if (word == kw("struct") || word == kw("union")) {
+  if (word == kWordStruct || word == kWordUnion) {
     if (next() != '{') return nullptr;  // a tag
     ++p;
-    return aggregate(word == kw("union"), agg) ? agg : nullptr;
+    return aggregate(word == kWordUnion, agg) ? agg : nullptr;
   }
   TypeKind k;
   switch (word) {
@@ -239,7 +267,177 @@ bool Reader::aggregate(bool is_union, TypeRef *out) {
   return true;
 }
 
+// Declaration specifiers of a simple prototype: C type keywords in any order, qualifiers, the
+// storage classes C allows there, or one standard typedef name (size_t, int32_t, ...: the
+// built-in names, which no Scope can redefine). False when the general parser must read them:
+// struct, union, enum, any other typedef name, compact names, attributes, errors.
+bool Reader::c_specs(bool in_param, CBase *out) {
+  KeywordCounts counts;
+  const TypeRef *named = nullptr;
+  bool given = false;
+  while (ident_start(next())) {
+    const std::string_view w = ident_here();
+    const std::uint8_t word = word_of(w);
+    if (word_is_keyword(word)) {
+      if (is_qualifier(word) || word == kWordExtension || word == kWordCdecl) continue;
+      switch (word) {
+        case kw("extern"):
+        case kw("static"):
+        case kw("inline"):
+        case kw("__inline"):
+        case kw("__inline__"):
+        case kw("auto"):
+          if (in_param) return false;  // only `register` names a parameter's storage
+          continue;
+        case kw("register"):
+          continue;
+        default:
+          break;
+      }
+      if (word == kWordBool && given) {  // a macro name before C23: the declared name
+        out->name = w;
+        break;
+      }
+      KeywordCounts next = counts;
+      if (named || !next.add(word) || !next.possible()) return false;
+      counts = next;
+      given = true;
+      continue;
+    }
+    if (given) {  // `int size_t`, `void *ptr`: the declared name, as in C
+      out->name = w;
+      break;
+    }
+    if (word_is_compact(word)) return false;  // a compact type keeps the compact rules
+    bool plain = false;
+    const TypeRef t = builtin_name(w, abi, &plain);
+    if (!t) return false;  // another typedef, or no type at all
+    named = &sc.kind[static_cast<int>(t->kind())];
+    given = true;
+  }
+  if (named) {
+    out->type = named;
+    out->plain_char = false;
+    return true;
+  }
+  if (counts.total() == 0) return false;
+  bool plain = false;
+  const TypeKind k = counts.kind(abi, &plain);
+  out->type = &sc.kind[static_cast<int>(k)];
+  out->plain_char = plain;
+  return true;
+}
+
+// The declarator after the specifiers: `*`s, each with its qualifiers, then a name or none
+// (any identifier but a keyword; `bool` and compact names are names after a C type). No arrays,
+// functions or parentheses: the caller accepts only ',', ')' or '(' after it.
+bool Reader::c_declarator(const CBase &base, const TypeRef **type, std::string_view *name) {
+  if (!base.name.empty()) {  // read already, right after the specifiers: no `*`
+    *name = base.name;
+    *type = base.type;
+    return true;
+  }
+  int pointers = 0;
+  while (true) {
+    const char c = next();
+    if (c == '*') {
+      ++p;
+      ++pointers;
+      continue;
+    }
+    if (!ident_start(c)) break;
+    const std::string_view w = ident_here();
+    const std::uint8_t word = word_of(w);
+    if (is_qualifier(word) || word == kWordCdecl) continue;
+    if (word_is_keyword(word) && word != kWordBool) return false;
+    *name = w;
+    break;
+  }
+  // Only a pointer straight to plain char is a string; `char **` is not.
+  *type = pointers == 0                      ? base.type
+          : pointers == 1 && base.plain_char ? &sc.cstr
+                                             : &sc.kind[static_cast<int>(TypeKind::Pointer)];
+  return true;
+}
+
 }  // namespace
+
+bool c_signature(std::string_view text, Abi abi, SigParts *out) {
+  if (text.size() > kMaxTextLength) return false;
+  Reader r{text.data(), text.data() + text.size(), abi, scalars()};
+  // A `sysv:` prefix names the ABI (no ABI name is a type name).
+  if (Reader::ident_start(r.next())) {
+    const char *start = r.p;
+    const std::string_view w = r.ident_here();
+    if (r.next() == ':') {
+      const std::optional<Abi> a = abi_from_name(w);
+      if (!a) return false;
+      r.abi = *a;
+      ++r.p;
+    } else {
+      r.p = start;
+    }
+  }
+  out->abi = r.abi;
+  Reader::CBase base;
+  const TypeRef *ret = nullptr;
+  std::string_view name;
+  if (!r.c_specs(false, &base) || !r.c_declarator(base, &ret, &name) || r.next() != '(')
+    return false;
+  if (name.empty()) {
+    // `int *(int)` declares a function; `int (*f)(int)` and `int (__cdecl f)(int)` nest.
+    const char *at = r.p++;
+    const char c = r.next();
+    if (c == '*' || c == '(') return false;
+    const std::uint8_t word = word_of(r.ident_here());
+    if (word == kWordAttribute || word == kWordAttribute2 || word == kWordCdecl) return false;
+    r.p = at;
+  }
+  ++r.p;  // '('
+  out->ret = *ret;
+  out->name = std::string(name);
+  std::vector<TypeRef> &params = out->params;
+  params.reserve(text.size() / 8 + 1);  // `int a, ` takes 7
+  out->names.reserve(params.capacity());
+  if (r.next() == ')') {
+    ++r.p;
+  } else {
+    for (;;) {
+      if (r.next() == '.') {
+        if (r.end - r.p < 3 || r.p[1] != '.' || r.p[2] != '.') return false;
+        if (out->variadic) return false;  // a second '...'
+        out->variadic = true;
+        out->fixed = params.size();
+        r.p += 3;
+      } else {
+        Reader::CBase pb;
+        const TypeRef *t = nullptr;
+        std::string_view pname;
+        if (!r.c_specs(true, &pb) || !r.c_declarator(pb, &t, &pname)) return false;
+        if ((*t)->is_void()) {
+          // `(void)` alone means no parameters; void anywhere else is an error.
+          if (!params.empty() || out->variadic || !pname.empty() || r.next() != ')') return false;
+          ++r.p;
+          break;
+        }
+        if (out->variadic && !(*t)->is_promoted()) return false;
+        params.push_back(*t);
+        out->names.emplace_back(pname);
+      }
+      const char c = r.next();
+      if (c == ')') {
+        ++r.p;
+        break;
+      }
+      if (c != ',') return false;  // an array, a function pointer, an error
+      ++r.p;
+    }
+  }
+  if (r.next() == ';') ++r.p;
+  if (r.next() != '\0' || r.p != r.end) return false;
+  if (!out->variadic) out->fixed = params.size();
+  return true;
+}
 
 bool compact_signature(std::string_view text, Abi abi, SigParts *out) {
   if (text.size() > kMaxTextLength) return false;

@@ -1,4 +1,4 @@
-// The compact notation's fast path (signatures/parser_compact.cpp) against the general parser:
+// The compact notation's fast path (signatures/parser_fast.cpp) against the general parser:
 // on every text here, whatever the fast path accepts the general parser reads to the same parts
 // (ABI, the same types, fixed count, variadic), and whatever the general parser rejects the fast
 // path leaves to it, so that Signature::parse throws the general parser's error, message and
@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "jitffi/signature.h"
-#include "signatures/parser_compact.h"
+#include "signatures/parser_fast.h"
 
 namespace jitffi {
 namespace {
@@ -62,14 +62,38 @@ General general(std::string_view text, Abi abi) {
   return g;
 }
 
-// Compares the two paths on one text; returns whether the fast path took it.
-bool compare(std::string_view text, Abi abi) {
+// Which reader took a text: one of the fast paths, or the general parser.
+enum class Path { General, Compact, C };
+
+void expect_same_parts(const parse::SigParts &f, const parse::SigParts &g, bool names) {
+  EXPECT_EQ(f.abi, g.abi);
+  EXPECT_TRUE(same_type(f.ret, g.ret));
+  EXPECT_EQ(f.params.size(), g.params.size());
+  for (std::size_t i = 0; i < f.params.size() && i < g.params.size(); ++i)
+    EXPECT_TRUE(same_type(f.params[i], g.params[i])) << "parameter " << i;
+  EXPECT_EQ(f.fixed, g.fixed);
+  EXPECT_EQ(f.variadic, g.variadic);
+  EXPECT_EQ(f.name, g.name);
+  if (names) {
+    EXPECT_EQ(f.names, g.names);
+  } else {  // the compact path names nothing
+    EXPECT_TRUE(f.names.empty());
+    for (const std::string &n : g.names) EXPECT_EQ(n, "");
+  }
+}
+
+// Compares both fast paths with the general parser on one text; returns the path
+// Scope::signature takes (the compact one first).
+Path compare(std::string_view text, Abi abi) {
   SCOPED_TRACE(::testing::Message() << "text \"" << text << "\" on " << abi_name(abi));
   const General g = general(text, abi);
-  parse::SigParts f;
-  const bool fast = parse::compact_signature(text, abi, &f);
+  parse::SigParts compact, c;
+  const bool by_compact = parse::compact_signature(text, abi, &compact);
+  const bool by_c = parse::c_signature(text, abi, &c);
   if (!g.ok) {
-    EXPECT_FALSE(fast) << "the fast path accepts what the general parser rejects: " << g.error;
+    EXPECT_FALSE(by_compact) << "the compact path accepts what the general parser rejects: "
+                             << g.error;
+    EXPECT_FALSE(by_c) << "the C path accepts what the general parser rejects: " << g.error;
     try {
       (void)Signature::parse(text, abi);
       ADD_FAILURE() << "Signature::parse accepts it";
@@ -77,20 +101,11 @@ bool compare(std::string_view text, Abi abi) {
       EXPECT_EQ(e.what(), g.error);
       EXPECT_EQ(e.position(), g.position);
     }
-    return fast;
+    return Path::General;
   }
-  if (!fast) return false;
-  EXPECT_EQ(f.abi, g.parts.abi);
-  EXPECT_TRUE(same_type(f.ret, g.parts.ret));
-  EXPECT_EQ(f.params.size(), g.parts.params.size());
-  for (std::size_t i = 0; i < f.params.size() && i < g.parts.params.size(); ++i)
-    EXPECT_TRUE(same_type(f.params[i], g.parts.params[i])) << "parameter " << i;
-  EXPECT_EQ(f.fixed, g.parts.fixed);
-  EXPECT_EQ(f.variadic, g.parts.variadic);
-  EXPECT_TRUE(f.name.empty());
-  EXPECT_EQ(g.parts.name, "");
-  for (const std::string &n : g.parts.names) EXPECT_EQ(n, "");
-  return true;
+  if (by_compact) expect_same_parts(compact, g.parts, false);
+  if (by_c) expect_same_parts(c, g.parts, true);
+  return by_compact ? Path::Compact : by_c ? Path::C : Path::General;
 }
 
 // Every single-word name of a scalar type (compact, C keywords, standard typedefs), names that
@@ -155,13 +170,13 @@ TEST(CompactFastPath, TakesTheCompactShapes) {
       if (std::string_view(t).find("ldouble") != std::string_view::npos &&
           (abi == Abi::Win64 || abi == Abi::Apple_arm64 || abi == Abi::Windows_arm64))
         continue;  // an error there: the general parser's
-      EXPECT_TRUE(compare(t, abi)) << "not on the fast path: \"" << t << "\" on " << abi_name(abi);
+      EXPECT_EQ(compare(t, abi), Path::Compact)
+          << "not on the compact path: \"" << t << "\" on " << abi_name(abi);
     }
 }
 
 TEST(CompactFastPath, LeavesEverythingElseToTheGeneralParser) {
   const char *const kGeneral[] = {
-      "double pow(double, double)",
       "i32(ptr f64)",
       "i32(ptr,)",
       "i32(,ptr)",
@@ -207,11 +222,12 @@ TEST(CompactFastPath, LeavesEverythingElseToTheGeneralParser) {
       "i32",
   };
   for (const char *t : kGeneral) {
-    EXPECT_FALSE(compare(t, Abi::SysV_x64)) << "on the fast path: \"" << t << "\"";
+    EXPECT_EQ(compare(t, Abi::SysV_x64), Path::General) << "on a fast path: \"" << t << "\"";
   }
   // A text with a NUL: a string_view, not a C string.
-  EXPECT_FALSE(compare(std::string_view("i32(i\0 32)", 10), Abi::SysV_x64));
-  EXPECT_FALSE(compare(std::string_view("i32(i32)\0", 9), Abi::SysV_x64));
+  EXPECT_EQ(compare(std::string_view("i32(i\0 32)", 10), Abi::SysV_x64), Path::General);
+  EXPECT_EQ(compare(std::string_view("i32(i32)\0", 9), Abi::SysV_x64), Path::General);
+  EXPECT_EQ(compare(std::string_view("int f(int)\0", 11), Abi::SysV_x64), Path::General);
 }
 
 TEST(CompactFastPath, EveryPrefixOfValidTexts) {
@@ -303,9 +319,217 @@ TEST(CompactFastPath, RandomTextsFromTheLanguagesTokens) {
           text.insert(at, pick(kTokens));
       }
     }
-    fast += compare(text, kAbis[rng() % std::size(kAbis)]);
+    fast += compare(text, kAbis[rng() % std::size(kAbis)]) != Path::General;
   }
   EXPECT_GT(fast, 2000);  // the generator reaches the fast path often enough to mean something
+}
+
+// The C types the prototype path reads, every spelling in several orders, with qualifiers.
+const std::vector<std::string> &c_types() {
+  static const std::vector<std::string> t = {
+      "void", "char", "signed char", "char signed", "unsigned char", "short", "short int",
+      "int short", "signed short", "unsigned short int", "int unsigned short", "int", "signed",
+      "unsigned", "signed int", "unsigned int", "long", "long int", "int long", "unsigned long",
+      "long unsigned", "long long", "long long int", "long int long", "unsigned long long",
+      "long unsigned long", "float", "double", "long double", "double long", "_Bool", "bool",
+      "__int128", "unsigned __int128", "__signed__ char", "__signed int", "const int", "int const",
+      "volatile unsigned const long", "__const char", "size_t", "const size_t", "size_t const",
+      "ssize_t", "int8_t", "uint64_t", "intptr_t", "wchar_t", "char16_t", "__uint128_t",
+      // not read by the C path, or not types at all
+      "time_t", "FILE", "uLong", "i32", "ptr", "myint", "struct s", "enum e", "union u",
+      "long long long", "short long", "signed unsigned", "char char", "float double", "size_t int",
+      "int size_t int", "typedef int", "extern int", "register int", "_Atomic int",
+      "__attribute__((unused)) int", "int __attribute__((unused))", "_Complex double", ""};
+  return t;
+}
+
+TEST(CFastPath, EveryTypeSpellingWithPointersAndNamesOnEveryAbi) {
+  static const char *const kDecl[] = {
+      "",      " x",         " *x",          "*",
+      " **x",  " * const x", " *restrict x", " * const * volatile x",
+      " bool", " i32",       " size_t",      " ptr",
+      " int",  " void",      " x[4]",        " (*x)(int)",
+      " x y",  " *x const"};
+  int fast = 0;
+  for (Abi abi : kAbis)
+    for (const std::string &t : c_types())
+      for (const char *d : kDecl) {
+        fast += compare("int f(" + t + d + ")", abi) == Path::C;
+        fast += compare("int f(int a, " + t + d + ", ...)", abi) == Path::C;
+        fast += compare(t + d + "(int)", abi) == Path::C;
+        fast += compare(t + d + " f(void)", abi) == Path::C;
+        fast +=
+            compare("static " + t + d + " f(const char *restrict s, " + t + ")", abi) == Path::C;
+      }
+  EXPECT_GT(fast, 5000);
+}
+
+TEST(CFastPath, TakesSimplePrototypes) {
+  const char *const kC[] = {
+      "double pow(double, double)",
+      "void *memcpy(void *dest, const void *src, size_t n)",
+      "int snprintf(char *restrict str, size_t size, const char *restrict format, ...)",
+      "extern int puts(const char *s);",
+      "unsigned long long f(long long a, unsigned short b, signed char c, char *d, char **e)",
+      "const char *getenv(const char *name)",
+      "int f(void)",
+      "int f()",
+      "int f(const void)",
+      "int *f(int)",
+      "_Bool f(bool b, int bool)",
+      "int f(int size_t, int i32, char *ptr, long cstr)",
+      "static inline int f(register int x)",
+      "char const * const f(char const * const * p, const char *const q)",
+      "sysv:int f(int)",
+      "win64 : long f(long)",
+      "wchar_t *f(wchar_t c)",
+      "__int128 f(unsigned __int128 x)",
+      "int printf(const char *fmt, ..., int x, double y)",
+      "int f(...)",
+      "\tint\nf ( int\ta ,\vchar * b ) ;\n",
+      "__extension__ long long f(long long)",
+      "int __cdecl f(int)",
+      "int f(int _Nullable * _Nonnull p)",
+  };
+  for (const char *t : kC)
+    for (Abi abi : kAbis) {
+      const Path p = compare(t, abi);
+      EXPECT_TRUE(p == Path::C || (p == Path::Compact && std::string_view(t) == "int f(...)"))
+          << "not on the C path: \"" << t << "\" on " << abi_name(abi);
+    }
+  // The names come through.
+  const Signature s = Signature::parse("void *memcpy(void *dest, const void *src, size_t n)");
+  EXPECT_EQ(s.name(), "memcpy");
+  EXPECT_EQ(s.param_names(), (std::vector<std::string>{"dest", "src", "n"}));
+  EXPECT_TRUE(Signature::parse("char *strdup(const char *s)").ret()->is_cstr());
+  EXPECT_FALSE(Signature::parse("char **f(void)").ret()->is_cstr());
+  EXPECT_FALSE(Signature::parse("unsigned char *f(void)").ret()->is_cstr());
+}
+
+TEST(CFastPath, LeavesTheRestToTheGeneralParser) {
+  const char *const kGeneral[] = {
+      "int main(int argc, char *argv[])",
+      "int f(int (*cb)(int))",
+      "int (*f)(int)",
+      "int (f)(int)",
+      "int (__cdecl f)(int)",
+      "int *(__attribute__((unused)) f)(int)",
+      "int f(struct point p)",
+      "FILE *fopen(const char *path, const char *mode)",
+      "time_t time(time_t *t)",
+      "int f(int) __attribute__((nothrow))",
+      "int f(int) /* c */",
+      "int f(int);;",
+      "int f(int)(int)",
+      "int f(int)[2]",
+      "int f(int x,)",
+      "int f(, int x)",
+      "int f(void, int)",
+      "int f(void x)",
+      "int f(int, void)",
+      "int f(..., ...)",
+      "int f(..., char)",
+      "int f(..., float)",
+      "int f(int x int y)",
+      "int f(int x",
+      "int f int x)",
+      "typedef int f(int)",
+      "int f(extern int x)",
+      "int f(static int x)",
+      "i32 f(i32 x)",
+      "int f(i32 x)",
+      "myint f(myint)",
+      "long long long f(void)",
+      "int int f(void)",
+      "bogus:int f(int)",
+      "int f(int) x",
+      "ldouble f(void)",
+  };
+  for (const char *t : kGeneral)
+    EXPECT_EQ(compare(t, Abi::SysV_x64), Path::General) << "on a fast path: \"" << t << "\"";
+}
+
+TEST(CFastPath, EveryPrefixOfValidPrototypes) {
+  const char *const kTexts[] = {
+      "sysv:static const char *const f(unsigned long long a, char *restrict b, ...);",
+      "void *memcpy(void *dest, const void *src, size_t n)",
+      "int f(void)",
+  };
+  for (const char *t : kTexts) {
+    const std::string text(t);
+    for (std::size_t n = 0; n <= text.size(); ++n)
+      for (Abi abi : kAbis) compare(text.substr(0, n), abi);
+  }
+}
+
+TEST(CFastPath, RandomPrototypes) {
+  static const char *const kSpace[] = {"", " ", " ", " ", "\n", "\t"};
+  static const char *const kNames[] = {"",    "",       "x",   "n",   "bool",
+                                       "i32", "size_t", "ptr", "int", "struct"};
+  static const char *const kNoise[] = {"*",     ",",    "(",      ")",   "...",
+                                       "const", "[2]",  "x",      "int", ";",
+                                       "long",  "void", "size_t", "{",   "__attribute__"};
+  std::mt19937 rng(7);
+  auto pick = [&](auto &list) { return std::string(list[rng() % std::size(list)]); };
+  auto decl = [&](bool named) {
+    std::string d = c_types()[rng() % 50];  // the spellings the C path reads
+    const int stars = static_cast<int>(rng() % 4);
+    for (int i = 0; i < stars; ++i) {
+      d += pick(kSpace);
+      d += '*';
+      if (rng() % 3 == 0) d += " const";
+    }
+    if (named) {
+      const std::string n = pick(kNames);
+      if (!n.empty()) {
+        d += ' ';
+        d += n;
+      }
+    }
+    return d;
+  };
+  int fast = 0;
+  for (int k = 0; k < 20000; ++k) {
+    std::string text;
+    if (rng() % 5 == 0) text += "sysv:";
+    if (rng() % 6 == 0) text += "extern ";
+    text += decl(false);
+    text += " f";
+    text += pick(kSpace);
+    text += '(';
+    const int n = static_cast<int>(rng() % 6);
+    for (int i = 0; i < n; ++i) {
+      if (i) text += ',';
+      text += pick(kSpace);
+      text += decl(true);
+    }
+    if (rng() % 4 == 0) text += n ? ", ..." : "...";
+    text += ')';
+    if (rng() % 4 == 0) text += ';';
+    if (rng() % 3 == 0) {
+      const std::size_t at = rng() % (text.size() + 1);
+      if (rng() % 2 && at < text.size())
+        text.erase(at, 1);
+      else
+        text.insert(at, pick(kNoise));
+    }
+    fast += compare(text, kAbis[rng() % std::size(kAbis)]) == Path::C;
+  }
+  EXPECT_GT(fast, 2000);
+}
+
+// A Scope's declarations do not change what the fast paths read: the names they read are
+// built in and cannot be declared again with another meaning; every other name goes to the
+// general parser and its Scope.
+TEST(CFastPath, ScopesKeepTheirTypedefs) {
+  Scope s(Abi::SysV_x64);
+  s.declare("typedef int myint; typedef unsigned long size_t; typedef struct p { int x; } p;");
+  EXPECT_EQ(s.signature("myint f(myint a, size_t n)").canonical(), "sysv:i32(i32,u64)");
+  EXPECT_EQ(s.signature("int f(p x)").canonical(), "sysv:i32({i32})");
+  EXPECT_THROW(s.declare("typedef int size_t;"), ParseError);
+  EXPECT_THROW(s.define("size_t", Type::scalar(TypeKind::I32)), TypeError);
+  EXPECT_THROW(s.define("i32", Type::scalar(TypeKind::I64)), TypeError);
+  EXPECT_EQ(s.signature("size_t f(size_t)").canonical(), "sysv:u64(u64)");
 }
 
 // One pass writes the canonical text and hashes it: the hash is FNV-1a of the text.
