@@ -37,6 +37,9 @@ inline std::vector<ParseText> parse_texts() {
       {"c/snprintf",
        "int snprintf(char *restrict str, size_t size, const char *restrict format, ...)", 3},
       {"c/40", c40, 40},
+      // FILE and an array parameter: the general parser (no fast path reads them).
+      {"c/fopen", "FILE *fopen(const char *restrict path, const char *restrict mode)", 2},
+      {"c/main", "int main(int argc, char *argv[])", 2},
   };
 }
 

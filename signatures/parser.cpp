@@ -235,7 +235,7 @@ TypeRef Scope::type(std::string_view text) const {
 Signature Scope::signature(std::string_view text) const {
   parse::SigParts p;
   if (parse::compact_signature(text, abi_, &p) ||
-      (p = parse::SigParts{}, parse::c_signature(text, abi_, &p))) {
+      (p = parse::SigParts{}, parse::c_signature(text, abi_, typedefs_.empty(), &p))) {
     try {
       return Signature::make(p.abi, std::move(p.ret), std::move(p.params), p.fixed, p.variadic,
                              std::move(p.name), std::move(p.names));

@@ -111,10 +111,11 @@ struct Reader {
 
   // C prototypes (c_signature).
   struct CBase {
-    const TypeRef *type;
-    bool plain_char;        // written `char`: a pointer straight to it is a cstr
-    std::string_view name;  // the declared name, when the specifiers ended on it
+    const TypeRef *type = nullptr;  // null for FILE and DIR, usable only behind a pointer
+    bool plain_char = false;        // written `char`: a pointer straight to it is a cstr
+    std::string_view name;          // the declared name, when the specifiers ended on it
   };
+  bool library_names = false;  // the C library's typedefs (time_t, FILE, ...) mean theirs
   // The identifier at p (after next()), or an empty view.
   std::string_view ident_here() {
     const char *s = p, *q = p;
@@ -125,7 +126,7 @@ struct Reader {
     return {s, static_cast<std::size_t>(q - s)};
   }
   bool c_specs(bool in_param, CBase *out);
-  bool c_declarator(const CBase &base, const TypeRef **type, std::string_view *name);
+  bool c_declarator(const CBase &base, bool in_param, const TypeRef **type, std::string_view *name);
 };
 
 // One type, at a character that is not whitespace: a compact name or a one-word C scalar keyword
@@ -268,13 +269,14 @@ bool Reader::aggregate(bool is_union, TypeRef *out) {
 }
 
 // Declaration specifiers of a simple prototype: C type keywords in any order, qualifiers, the
-// storage classes C allows there, or one standard typedef name (size_t, int32_t, ...: the
-// built-in names, which no Scope can redefine). False when the general parser must read them:
+// storage classes C allows there, or one typedef name: a standard one (size_t, int32_t, ...: the
+// built-in names, which no Scope can redefine) or, when the Scope declares no typedef, a scalar
+// one of the C library's (time_t, FILE, ...). False when the general parser must read them:
 // struct, union, enum, any other typedef name, compact names, attributes, errors.
 bool Reader::c_specs(bool in_param, CBase *out) {
   KeywordCounts counts;
   const TypeRef *named = nullptr;
-  bool given = false;
+  bool given = false, opaque = false, library_plain_char = false;
   while (ident_start(next())) {
     const std::string_view w = ident_here();
     const std::uint8_t word = word_of(w);
@@ -299,7 +301,7 @@ bool Reader::c_specs(bool in_param, CBase *out) {
         break;
       }
       KeywordCounts next = counts;
-      if (named || !next.add(word) || !next.possible()) return false;
+      if (named || opaque || !next.add(word) || !next.possible()) return false;
       counts = next;
       given = true;
       continue;
@@ -310,14 +312,30 @@ bool Reader::c_specs(bool in_param, CBase *out) {
     }
     if (word_is_compact(word)) return false;  // a compact type keeps the compact rules
     bool plain = false;
-    const TypeRef t = builtin_name(w, abi, &plain);
-    if (!t) return false;  // another typedef, or no type at all
-    named = &sc.kind[static_cast<int>(t->kind())];
     given = true;
+    if (const TypeRef t = builtin_name(w, abi, &plain)) {
+      named = &sc.kind[static_cast<int>(t->kind())];
+      continue;
+    }
+    if (!library_names) return false;  // the Scope's typedef, or none
+    const LibraryTypedef lib = library_typedef(w, abi);
+    if (lib.kind == LibraryTypedef::Opaque) {
+      opaque = true;
+      continue;
+    }
+    // Unknown, absent on this ABI (an error), or div_t and its kin (structs): not here.
+    if (lib.kind != LibraryTypedef::Complete || lib.type->is_aggregate()) return false;
+    named = &sc.kind[static_cast<int>(lib.type->kind())];
+    library_plain_char = lib.plain_char;
+  }
+  if (opaque) {
+    out->type = nullptr;
+    out->plain_char = false;
+    return true;
   }
   if (named) {
     out->type = named;
-    out->plain_char = false;
+    out->plain_char = library_plain_char;
     return true;
   }
   if (counts.total() == 0) return false;
@@ -329,30 +347,43 @@ bool Reader::c_specs(bool in_param, CBase *out) {
 }
 
 // The declarator after the specifiers: `*`s, each with its qualifiers, then a name or none
-// (any identifier but a keyword; `bool` and compact names are names after a C type). No arrays,
+// (any identifier but a keyword; `bool` and compact names are names after a C type), then for a
+// parameter one `[]` or `[N]`, which C adjusts to a pointer (C11 6.7.6.3p7). No other arrays,
 // functions or parentheses: the caller accepts only ',', ')' or '(' after it.
-bool Reader::c_declarator(const CBase &base, const TypeRef **type, std::string_view *name) {
-  if (!base.name.empty()) {  // read already, right after the specifiers: no `*`
-    *name = base.name;
-    *type = base.type;
-    return true;
-  }
+bool Reader::c_declarator(const CBase &base, bool in_param, const TypeRef **type,
+                          std::string_view *name) {
   int pointers = 0;
-  while (true) {
-    const char c = next();
-    if (c == '*') {
-      ++p;
-      ++pointers;
-      continue;
+  if (!base.name.empty()) {
+    *name = base.name;  // read already, right after the specifiers: no `*`
+  } else {
+    while (true) {
+      const char c = next();
+      if (c == '*') {
+        ++p;
+        ++pointers;
+        continue;
+      }
+      if (!ident_start(c)) break;
+      const std::string_view w = ident_here();
+      const std::uint8_t word = word_of(w);
+      if (is_qualifier(word) || word == kWordCdecl) continue;
+      if (word_is_keyword(word) && word != kWordBool) return false;
+      *name = w;
+      break;
     }
-    if (!ident_start(c)) break;
-    const std::string_view w = ident_here();
-    const std::uint8_t word = word_of(w);
-    if (is_qualifier(word) || word == kWordCdecl) continue;
-    if (word_is_keyword(word) && word != kWordBool) return false;
-    *name = w;
-    break;
   }
+  if (in_param && next() == '[') {
+    ++p;
+    if (next() >= '1' && *p <= '9') {  // a decimal size, positive: an octal or 0 is not here
+      const char *digits = p;
+      while (p < end && *p >= '0' && *p <= '9') ++p;
+      if (p - digits > 18 || (p < end && ident_char(*p))) return false;  // huge, or a suffix
+    }
+    if (next() != ']') return false;  // an expression, `static`, `*`, another form
+    ++p;
+    ++pointers;
+  }
+  if (!base.type && pointers == 0) return false;  // FILE, not behind a pointer: an error
   // Only a pointer straight to plain char is a string; `char **` is not.
   *type = pointers == 0                      ? base.type
           : pointers == 1 && base.plain_char ? &sc.cstr
@@ -362,9 +393,10 @@ bool Reader::c_declarator(const CBase &base, const TypeRef **type, std::string_v
 
 }  // namespace
 
-bool c_signature(std::string_view text, Abi abi, SigParts *out) {
+bool c_signature(std::string_view text, Abi abi, bool library_names, SigParts *out) {
   if (text.size() > kMaxTextLength) return false;
   Reader r{text.data(), text.data() + text.size(), abi, scalars()};
+  r.library_names = library_names;
   // A `sysv:` prefix names the ABI (no ABI name is a type name).
   if (Reader::ident_start(r.next())) {
     const char *start = r.p;
@@ -382,7 +414,7 @@ bool c_signature(std::string_view text, Abi abi, SigParts *out) {
   Reader::CBase base;
   const TypeRef *ret = nullptr;
   std::string_view name;
-  if (!r.c_specs(false, &base) || !r.c_declarator(base, &ret, &name) || r.next() != '(')
+  if (!r.c_specs(false, &base) || !r.c_declarator(base, false, &ret, &name) || r.next() != '(')
     return false;
   if (name.empty()) {
     // `int *(int)` declares a function; `int (*f)(int)` and `int (__cdecl f)(int)` nest.
@@ -413,7 +445,7 @@ bool c_signature(std::string_view text, Abi abi, SigParts *out) {
         Reader::CBase pb;
         const TypeRef *t = nullptr;
         std::string_view pname;
-        if (!r.c_specs(true, &pb) || !r.c_declarator(pb, &t, &pname)) return false;
+        if (!r.c_specs(true, &pb) || !r.c_declarator(pb, true, &t, &pname)) return false;
         if ((*t)->is_void()) {
           // `(void)` alone means no parameters; void anywhere else is an error.
           if (!params.empty() || out->variadic || !pname.empty() || r.next() != ')') return false;
@@ -453,9 +485,11 @@ bool compact_signature(std::string_view text, Abi abi, SigParts *out) {
     if (!Reader::ident_start(r.next())) return false;
     const char *q = r.p + 1;
     while (q < r.end && Reader::ident_char(*q)) ++q;
-    const std::optional<Abi> a = abi_from_name({r.p, static_cast<std::size_t>(q - r.p)});
+    const std::string_view w(r.p, static_cast<std::size_t>(q - r.p));
     r.p = q;
-    if (!a || r.next() != ':') return false;
+    if (r.next() != ':') return false;
+    const std::optional<Abi> a = abi_from_name(w);
+    if (!a) return false;
     ++r.p;
     r.abi = *a;
     r.next();
