@@ -10,7 +10,8 @@ import sys
 import tempfile
 
 PARAMS = {"compact/small": 3, "compact/pow": 2, "compact/struct": 3, "compact/45": 45,
-          "c/pow": 2, "c/memcpy": 3, "c/snprintf": 3, "c/40": 40, "c/fopen": 2, "c/main": 2}
+          "c/pow": 2, "c/memcpy": 3, "c/snprintf": 3, "c/40": 40, "c/fopen": 2, "c/main": 2,
+          "c/qsort": 4}
 
 
 def run(exe, n):

@@ -37,9 +37,14 @@ inline std::vector<ParseText> parse_texts() {
       {"c/snprintf",
        "int snprintf(char *restrict str, size_t size, const char *restrict format, ...)", 3},
       {"c/40", c40, 40},
-      // FILE and an array parameter: the general parser (no fast path reads them).
+      // FILE and an array parameter.
       {"c/fopen", "FILE *fopen(const char *restrict path, const char *restrict mode)", 2},
       {"c/main", "int main(int argc, char *argv[])", 2},
+      // A function pointer parameter: the general parser.
+      {"c/qsort",
+       "void qsort(void *base, size_t nmemb, size_t size, int (*compar)(const void *, const void "
+       "*))",
+       4},
   };
 }
 

@@ -11,6 +11,8 @@
 // text alike.
 #include "signatures/parser_fast.h"
 
+#include <cstring>
+
 #include "signatures/parser_names.h"
 
 namespace jitffi::parse {
@@ -395,6 +397,10 @@ bool Reader::c_declarator(const CBase &base, bool in_param, const TypeRef **type
 
 bool c_signature(std::string_view text, Abi abi, bool library_names, SigParts *out) {
   if (text.size() > kMaxTextLength) return false;
+  // One '(' only: a second one (a function pointer, an attribute) would fail here late, after
+  // most of the work; memchr finds it first, at a fraction of the cost.
+  const auto *open = static_cast<const char *>(std::memchr(text.data(), '(', text.size()));
+  if (!open || std::memchr(open + 1, '(', text.size() - (open + 1 - text.data()))) return false;
   Reader r{text.data(), text.data() + text.size(), abi, scalars()};
   r.library_names = library_names;
   // A `sysv:` prefix names the ABI (no ABI name is a type name).
