@@ -2,7 +2,7 @@
 #include "jitffi/signature.h"
 
 #include <algorithm>
-#include <array>
+#include <atomic>
 
 namespace jitffi {
 
@@ -111,15 +111,18 @@ namespace {
 
 // Most signatures name no parameter (compact texts, prototypes without names): their
 // param_names() is one of these shared vectors of empty names rather than a vector of their own
-// (one allocation less per signature). Null beyond kSharedNames parameters.
+// (an allocation and n strings less per signature). Made on first use for each count up to
+// kSharedNames and kept for the process (at most 65 vectors, 66 KB); null beyond.
 const std::vector<std::string> *shared_empty_names(std::size_t n) {
-  constexpr std::size_t kSharedNames = 16;
-  static const auto table = [] {
-    std::array<std::vector<std::string>, kSharedNames + 1> t;
-    for (std::size_t i = 0; i < t.size(); ++i) t[i].resize(i);
-    return t;
-  }();
-  return n < table.size() ? &table[n] : nullptr;
+  constexpr std::size_t kSharedNames = 64;
+  static std::atomic<const std::vector<std::string> *> table[kSharedNames + 1];
+  if (n > kSharedNames) return nullptr;
+  const std::vector<std::string> *v = table[n].load(std::memory_order_acquire);
+  if (v) return v;
+  auto *made = new std::vector<std::string>(n);
+  if (table[n].compare_exchange_strong(v, made, std::memory_order_acq_rel)) return made;
+  delete made;  // another thread's is there
+  return v;
 }
 
 // 64-bit FNV-1a.
