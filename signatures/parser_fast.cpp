@@ -3,8 +3,9 @@
 //  - compact signatures of compact scalar names, one-word C scalar keywords, anonymous
 //    `{...}` / `union{...}` of them and `...` (what language runtimes and binding generators
 //    produce: `i64(f64, i32, ...)`);
-//  - simple C prototypes: C type keywords or a standard typedef name, qualifiers and `*`s, named
-//    or unnamed parameters, `...` (`void *memcpy(void *dest, const void *src, size_t n)`).
+//  - simple C prototypes: C type keywords or a standard typedef name (or one of the C library's,
+//    for a Scope without typedefs), qualifiers and `*`s, named or unnamed parameters, a
+//    parameter's `[]` or `[N]`, `...` (`void *memcpy(void *dest, const void *src, size_t n)`).
 // Anything else, every error included, returns false and goes to the general parser, so the
 // language, its errors and their positions stay the general parser's alone;
 // tests/signatures/test_fast_paths.cpp and the fuzz target check that both read every accepted
