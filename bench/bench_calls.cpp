@@ -10,6 +10,7 @@
 #include "abi/call_plan.h"
 #include "bench/cases.h"
 #include "bench/invoke.h"
+#include "bench/parse_texts.h"
 #include "jit/closure.h"
 #include "jit/stub.h"
 #include "jit/stub_cache.h"
@@ -339,25 +340,17 @@ void register_prepare() {
 }
 
 // Parsing a signature (Signature::parse: tokenize, parse, canonical text and hash), both
-// syntaxes: the floor of making a procedure for a signature new to the process (docs/chez.md).
+// syntaxes, short and long (bench/parse_texts.h, shared with jitffi_parsecount's instruction
+// counts): the floor of making a procedure for a signature new to the process (docs/chez.md).
 void register_parse() {
-  static constexpr struct {
-    const char *name, *text;
-  } kTexts[] = {
-      {"parse/c/pow", "double pow(double, double)"},
-      {"parse/c/memcpy", "void *memcpy(void *dest, const void *src, size_t n)"},
-      {"parse/c/snprintf",
-       "int snprintf(char *restrict str, size_t size, const char *restrict format, ...)"},
-      {"parse/compact/pow", "f64(f64,f64)"},
-      {"parse/compact/struct", "{i32,f64}(ptr,{f32,f32},u64)"},
-  };
-  for (const auto &t : kTexts)
-    benchmark::RegisterBenchmark(t.name, [text = t.text](benchmark::State &st) {
-      for (auto _ : st) {
-        auto sig = jitffi::Signature::parse(text);
-        benchmark::DoNotOptimize(sig);
-      }
-    });
+  for (const bench::ParseText &t : bench::parse_texts())
+    benchmark::RegisterBenchmark(("parse/" + t.name).c_str(),
+                                 [text = t.text](benchmark::State &st) {
+                                   for (auto _ : st) {
+                                     auto sig = jitffi::Signature::parse(text);
+                                     benchmark::DoNotOptimize(sig);
+                                   }
+                                 });
 }
 
 #if defined(__x86_64__)

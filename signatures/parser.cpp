@@ -1,5 +1,6 @@
 // Parsing entry points: Signature::parse and Scope. The grammar itself is in parser_decl.cpp
 // (declarations) and parser_const.cpp (constant expressions); docs/signatures.md describes it.
+#include "signatures/parser_fast.h"
 #include "signatures/parser_impl.h"
 #include "signatures/parser_names.h"
 
@@ -232,8 +233,18 @@ TypeRef Scope::type(std::string_view text) const {
 }
 
 Signature Scope::signature(std::string_view text) const {
+  parse::SigParts p;
+  if (parse::compact_signature(text, abi_, &p) ||
+      (p = parse::SigParts{}, parse::c_signature(text, abi_, typedefs_.empty(), &p))) {
+    try {
+      return Signature::make(p.abi, std::move(p.ret), std::move(p.params), p.fixed, p.variadic,
+                             std::move(p.name), std::move(p.names));
+    } catch (const TypeError &) {
+      p = parse::SigParts{};  // the general parser below says why, with a position
+    }
+  }
   Scope overlay(abi_);
-  parse::SigParts p = Parser(text, abi_, *this, overlay).signature();
+  p = Parser(text, abi_, *this, overlay).signature();
   try {
     return Signature::make(p.abi, std::move(p.ret), std::move(p.params), p.fixed, p.variadic,
                            std::move(p.name), std::move(p.names));

@@ -21,28 +21,9 @@ namespace {
 // Arrays beyond this many bytes are typos, not FFI types; the cap keeps layout arithmetic exact.
 constexpr std::size_t kMaxArrayBytes = std::size_t{1} << 40;
 
+using parse::is_qualifier;
+using parse::KeywordCounts;
 using parse::kw;
-
-// A type qualifier, or clang's nullability (in man-pages 6 synopses); `word` is a token's id.
-bool is_qualifier(std::uint8_t word) {
-  switch (word) {
-    case kw("const"):
-    case kw("volatile"):
-    case kw("restrict"):
-    case kw("__restrict"):
-    case kw("__restrict__"):
-    case kw("__const"):
-    case kw("__const__"):
-    case kw("__volatile"):
-    case kw("__volatile__"):
-    case kw("_Nullable"):
-    case kw("_Nonnull"):
-    case kw("_Null_unspecified"):
-      return true;
-    default:
-      return false;
-  }
-}
 
 // Keyword ids tested outside a switch: constexpr variables, so that kw() runs at compile time.
 constexpr std::uint8_t kWordBool = kw("bool"), kWordRegister = kw("register"),
@@ -83,91 +64,6 @@ SpecWord spec_word(std::uint8_t word) {
       return is_qualifier(word) ? SpecWord::Skip : SpecWord::Other;
   }
 }
-
-// The C keywords that build an arithmetic type, counted as C allows them in any order.
-struct KeywordCounts {
-  int void_ = 0, bool_ = 0, char_ = 0, short_ = 0, int_ = 0, long_ = 0, signed_ = 0, unsigned_ = 0,
-      float_ = 0, double_ = 0, int128 = 0;
-  int total() const {
-    return void_ + bool_ + char_ + short_ + int_ + long_ + signed_ + unsigned_ + float_ + double_ +
-           int128;
-  }
-  bool add(std::uint8_t word) {  // a token's word id
-    switch (word) {
-      case kw("void"):
-        ++void_;
-        break;
-      case kw("_Bool"):
-      case kw("bool"):
-        ++bool_;
-        break;
-      case kw("char"):
-        ++char_;
-        break;
-      case kw("short"):
-        ++short_;
-        break;
-      case kw("int"):
-        ++int_;
-        break;
-      case kw("long"):
-        ++long_;
-        break;
-      case kw("signed"):
-      case kw("__signed"):
-      case kw("__signed__"):
-        ++signed_;
-        break;
-      case kw("unsigned"):
-        ++unsigned_;
-        break;
-      case kw("float"):
-        ++float_;
-        break;
-      case kw("double"):
-        ++double_;
-        break;
-      case kw("__int128"):
-        ++int128;
-        break;
-      default:
-        return false;
-    }
-    return true;
-  }
-  // Whether these keywords are (a prefix of) one of C's spellings of a type.
-  bool possible() const {
-    const int sign = signed_ + unsigned_, n = total();
-    if (sign > 1) return false;
-    if (void_ || bool_ || float_) return n == 1;
-    if (double_) return double_ == 1 && long_ <= 1 && n == double_ + long_;
-    if (char_) return char_ == 1 && n == 1 + sign;
-    if (int128) return int128 == 1 && n == 1 + sign;
-    if (short_) return short_ == 1 && int_ <= 1 && n == 1 + int_ + sign;
-    if (long_) return long_ <= 2 && int_ <= 1 && n == long_ + int_ + sign;
-    return int_ <= 1;
-  }
-  // The type, resolved with the ABI's meaning of char, long and long double.
-  TypeKind kind(Abi abi, bool *plain_char) const {
-    const bool u = unsigned_ > 0;
-    *plain_char = false;
-    if (void_) return TypeKind::Void;
-    if (bool_) return TypeKind::Bool;
-    if (float_) return TypeKind::F32;
-    if (double_) return long_ ? parse::long_double_kind(abi) : TypeKind::F64;
-    if (char_) {
-      if (u) return TypeKind::U8;
-      if (signed_) return TypeKind::I8;
-      *plain_char = true;
-      return parse::plain_char_kind(abi);
-    }
-    if (int128) return u ? TypeKind::U128 : TypeKind::I128;
-    if (short_) return u ? TypeKind::U16 : TypeKind::I16;
-    if (long_ == 2) return u ? TypeKind::U64 : TypeKind::I64;
-    if (long_ == 1) return parse::long_kind(abi, u);
-    return u ? TypeKind::U32 : TypeKind::I32;
-  }
-};
 
 // The opaque stand-in for `typedef struct sqlite3 sqlite3;` while struct sqlite3 has no body: a
 // struct whose one member has a name no C text can write. Never leaves the parser.

@@ -161,14 +161,6 @@ std::uint8_t word_of(std::string_view name) {
   return 0;
 }
 
-bool word_is_keyword(std::uint8_t word) {
-  return word != 0 && word <= kKeywordCount;
-}
-
-bool word_is_compact(std::uint8_t word) {
-  return word > kKeywordCount;
-}
-
 TypeKind plain_char_kind(Abi abi) {
   return abi == Abi::AAPCS64 ? TypeKind::U8 : TypeKind::I8;
 }

@@ -69,8 +69,12 @@ constexpr std::uint8_t kw(std::string_view name) {
 // The built-in words, each with a small id: the C keywords (is_keyword) and the compact names
 // (is_compact_name). 0 for any other name. A lookup by length and first character, not a scan.
 std::uint8_t word_of(std::string_view name);
-bool word_is_keyword(std::uint8_t word);
-bool word_is_compact(std::uint8_t word);
+inline bool word_is_keyword(std::uint8_t word) {
+  return word != 0 && word <= std::size(kKeywords);
+}
+inline bool word_is_compact(std::uint8_t word) {
+  return word > std::size(kKeywords);
+}
 
 bool is_compact_name(std::string_view name);
 // C keywords that can never be a declared name.
@@ -82,5 +86,113 @@ bool is_reserved(std::string_view name);
 // Markers the parser stores in a Scope for typedefs of opaque tags and of function types.
 bool is_opaque_marker(const TypeRef &t);
 bool is_function_marker(const TypeRef &t);
+
+// A type qualifier, or clang's nullability (in man-pages 6 synopses); `word` is a token's id.
+inline bool is_qualifier(std::uint8_t word) {
+  switch (word) {
+    case kw("const"):
+    case kw("volatile"):
+    case kw("restrict"):
+    case kw("__restrict"):
+    case kw("__restrict__"):
+    case kw("__const"):
+    case kw("__const__"):
+    case kw("__volatile"):
+    case kw("__volatile__"):
+    case kw("_Nullable"):
+    case kw("_Nonnull"):
+    case kw("_Null_unspecified"):
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The C keywords that build an arithmetic type, counted as C allows them in any order.
+// Small counters: a count beyond C's (three `long`s) is refused by possible() as it is added, so
+// none passes 3.
+struct KeywordCounts {
+  std::uint8_t void_ = 0, bool_ = 0, char_ = 0, short_ = 0, int_ = 0, long_ = 0, signed_ = 0,
+               unsigned_ = 0, float_ = 0, double_ = 0, int128 = 0;
+  std::uint8_t total_ = 0;  // the sum of the counts above
+  int total() const { return total_; }
+  bool add(std::uint8_t word) {  // a token's word id
+    ++total_;
+    switch (word) {
+      case kw("void"):
+        ++void_;
+        break;
+      case kw("_Bool"):
+      case kw("bool"):
+        ++bool_;
+        break;
+      case kw("char"):
+        ++char_;
+        break;
+      case kw("short"):
+        ++short_;
+        break;
+      case kw("int"):
+        ++int_;
+        break;
+      case kw("long"):
+        ++long_;
+        break;
+      case kw("signed"):
+      case kw("__signed"):
+      case kw("__signed__"):
+        ++signed_;
+        break;
+      case kw("unsigned"):
+        ++unsigned_;
+        break;
+      case kw("float"):
+        ++float_;
+        break;
+      case kw("double"):
+        ++double_;
+        break;
+      case kw("__int128"):
+        ++int128;
+        break;
+      default:
+        --total_;
+        return false;
+    }
+    return true;
+  }
+  // Whether these keywords are (a prefix of) one of C's spellings of a type.
+  bool possible() const {
+    const int sign = signed_ + unsigned_, n = total();
+    if (sign > 1) return false;
+    if (void_ || bool_ || float_) return n == 1;
+    if (double_) return double_ == 1 && long_ <= 1 && n == double_ + long_;
+    if (char_) return char_ == 1 && n == 1 + sign;
+    if (int128) return int128 == 1 && n == 1 + sign;
+    if (short_) return short_ == 1 && int_ <= 1 && n == 1 + int_ + sign;
+    if (long_) return long_ <= 2 && int_ <= 1 && n == long_ + int_ + sign;
+    return int_ <= 1;
+  }
+  // The type, resolved with the ABI's meaning of char, long and long double.
+  TypeKind kind(Abi abi, bool *plain_char) const {
+    const bool u = unsigned_ > 0;
+    *plain_char = false;
+    if (void_) return TypeKind::Void;
+    if (bool_) return TypeKind::Bool;
+    if (float_) return TypeKind::F32;
+    if (double_) return long_ ? long_double_kind(abi) : TypeKind::F64;
+    if (char_) {
+      if (u) return TypeKind::U8;
+      if (signed_) return TypeKind::I8;
+      *plain_char = true;
+      return plain_char_kind(abi);
+    }
+    if (int128) return u ? TypeKind::U128 : TypeKind::I128;
+    if (short_) return u ? TypeKind::U16 : TypeKind::I16;
+    if (long_ == 2) return u ? TypeKind::U64 : TypeKind::I64;
+    if (long_ == 1) return long_kind(abi, u);
+    return u ? TypeKind::U32 : TypeKind::I32;
+  }
+};
 
 }  // namespace jitffi::parse

@@ -1,6 +1,9 @@
 // Signature: validation, canonical form and hash. Parsing lives in parser.cpp.
 #include "jitffi/signature.h"
 
+#include <algorithm>
+#include <atomic>
+
 namespace jitffi {
 
 Abi host_abi() noexcept {
@@ -99,20 +102,31 @@ struct Signature::Data {
   bool variadic;
   std::string name;
   std::vector<std::string> names;
+  const std::vector<std::string> *names_view;  // &names, or a shared vector of empty names
   std::string canonical;
   std::uint64_t hash;
 };
 
 namespace {
 
-std::uint64_t fnv1a(std::string_view s) {
-  std::uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ull;
-  }
-  return h;
+// Most signatures name no parameter (compact texts, prototypes without names): their
+// param_names() is one of these shared vectors of empty names rather than a vector of their own
+// (an allocation and n strings less per signature). Made on first use for each count up to
+// kSharedNames and kept for the process (at most 65 vectors, 66 KB); null beyond.
+const std::vector<std::string> *shared_empty_names(std::size_t n) {
+  constexpr std::size_t kSharedNames = 64;
+  static std::atomic<const std::vector<std::string> *> table[kSharedNames + 1];
+  if (n > kSharedNames) return nullptr;
+  const std::vector<std::string> *v = table[n].load(std::memory_order_acquire);
+  if (v) return v;
+  auto *made = new std::vector<std::string>(n);
+  if (table[n].compare_exchange_strong(v, made, std::memory_order_acq_rel)) return made;
+  delete made;  // another thread's is there
+  return v;
 }
+
+// 64-bit FNV-1a.
+constexpr std::uint64_t kFnvOffset = 0xcbf29ce484222325ull, kFnvPrime = 0x100000001b3ull;
 
 }  // namespace
 
@@ -123,12 +137,12 @@ Signature Signature::make(Abi abi, TypeRef ret, std::vector<TypeRef> params, std
   if (fixed > params.size()) throw TypeError("fixed parameter count exceeds parameter count");
   const bool ld_is_double =
       abi == Abi::Win64 || abi == Abi::Apple_arm64 || abi == Abi::Windows_arm64;
-  auto check_ld = [&](const Type &t, const std::string &where) {
+  auto check_ld = [&](const Type &t, auto &&where) {
     if (ld_is_double && t.contains(TypeKind::LongDouble))
-      throw TypeError(where + ": long double is double on " + std::string(abi_name(abi)) +
+      throw TypeError(where() + ": long double is double on " + std::string(abi_name(abi)) +
                       "; use f64");
   };
-  check_ld(*ret, "return type");
+  check_ld(*ret, [] { return std::string("return type"); });
   // The canonical text is bounded like a type's: parameters that share one large type would
   // otherwise multiply it (and every later step that reads the parameters) by their number.
   std::size_t canon_length = abi_name(abi).size() + ret->canonical().size() + 7;
@@ -137,28 +151,48 @@ Signature Signature::make(Abi abi, TypeRef ret, std::vector<TypeRef> params, std
     throw TypeError("signature with " + std::to_string(params.size()) +
                     " parameters has a canonical form of about " + std::to_string(canon_length) +
                     " characters; at most " + std::to_string(kMaxCanonicalLength) + " are allowed");
-  std::string canon;
-  canon.reserve(canon_length);
-  canon = std::string(abi_name(abi)) + ":" + ret->canonical() + "(";
+  // Written in place into canon_length characters (a bound: at most n - 1 commas and one
+  // ",..."), with the hash of each character as it is written: one pass, one allocation. A
+  // parameter's name for a message only when there is a message.
+  std::string canon(canon_length, '\0');
+  char *out = canon.data();
+  std::uint64_t hash = kFnvOffset;
+  auto put = [&](std::string_view s) {
+    for (const char c : s) {
+      *out++ = c;
+      hash = (hash ^ static_cast<unsigned char>(c)) * kFnvPrime;
+    }
+  };
+  put(abi_name(abi));
+  put(":");
+  put(ret->canonical());
+  put("(");
   for (std::size_t i = 0; i < params.size(); ++i) {
-    const std::string where = "parameter " + std::to_string(i + 1);
-    if (!params[i]) throw TypeError(where + " has no type");
+    const auto where = [i] { return "parameter " + std::to_string(i + 1); };
+    if (!params[i]) throw TypeError(where() + " has no type");
     const Type &p = *params[i];
-    if (p.is_void()) throw TypeError(where + " has type void");
+    if (p.is_void()) throw TypeError(where() + " has type void");
     if (p.kind() == TypeKind::Array)
-      throw TypeError(where + " is an array (" + p.canonical() + "); pass a pointer");
+      throw TypeError(where() + " is an array (" + p.canonical() + "); pass a pointer");
     check_ld(p, where);
     if (variadic && i >= fixed && !p.is_promoted())
-      throw TypeError(where + " (variadic) has type " + p.canonical() +
+      throw TypeError(where() + " (variadic) has type " + p.canonical() +
                       ", which the default argument promotions turn into " +
                       (p.kind() == TypeKind::F32 ? "f64" : "i32"));
-    if (variadic && i == fixed) canon += i ? ",..." : "...";
-    if (i || (variadic && fixed == 0)) canon += ',';
-    canon += p.canonical();
+    if (variadic && i == fixed) put(i ? ",..." : "...");
+    if (i || (variadic && fixed == 0)) put(",");
+    put(p.canonical());
   }
-  if (variadic && fixed == params.size()) canon += params.empty() ? "..." : ",...";
-  canon += ')';
-  if (names.size() != params.size()) names.resize(params.size());
+  if (variadic && fixed == params.size()) put(params.empty() ? "..." : ",...");
+  put(")");
+  canon.resize(static_cast<std::size_t>(out - canon.data()));
+  const std::vector<std::string> *shared = nullptr;
+  if (std::all_of(names.begin(), names.end(), [](const std::string &n) { return n.empty(); }))
+    shared = shared_empty_names(params.size());
+  if (shared)
+    names.clear();
+  else if (names.size() != params.size())
+    names.resize(params.size());
   auto d = std::make_shared<Data>();
   d->abi = abi;
   d->ret = std::move(ret);
@@ -167,7 +201,8 @@ Signature Signature::make(Abi abi, TypeRef ret, std::vector<TypeRef> params, std
   d->variadic = variadic;
   d->name = std::move(name);
   d->names = std::move(names);
-  d->hash = fnv1a(canon);
+  d->names_view = shared ? shared : &d->names;
+  d->hash = hash;
   d->canonical = std::move(canon);
   return Signature(std::move(d));
 }
@@ -199,7 +234,7 @@ const std::string &Signature::name() const noexcept {
   return data_->name;
 }
 const std::vector<std::string> &Signature::param_names() const noexcept {
-  return data_->names;
+  return *data_->names_view;
 }
 const std::string &Signature::canonical() const noexcept {
   return data_->canonical;
@@ -211,7 +246,8 @@ std::uint64_t Signature::hash() const noexcept {
 Signature Signature::with_varargs(std::vector<TypeRef> varargs) const {
   if (!is_variadic()) throw TypeError("with_varargs: " + canonical() + " is not variadic");
   std::vector<TypeRef> params(data_->params.begin(), data_->params.begin() + data_->fixed);
-  std::vector<std::string> names(data_->names.begin(), data_->names.begin() + data_->fixed);
+  const std::vector<std::string> &all = param_names();
+  std::vector<std::string> names(all.begin(), all.begin() + data_->fixed);
   params.insert(params.end(), varargs.begin(), varargs.end());
   return make(data_->abi, data_->ret, std::move(params), data_->fixed, true, data_->name,
               std::move(names));
@@ -219,7 +255,7 @@ Signature Signature::with_varargs(std::vector<TypeRef> varargs) const {
 
 Signature Signature::with_name(std::string name) const {
   return make(data_->abi, data_->ret, data_->params, data_->fixed, data_->variadic, std::move(name),
-              data_->names);
+              param_names());
 }
 
 }  // namespace jitffi

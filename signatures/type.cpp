@@ -137,16 +137,18 @@ TypeRef Type::union_(std::vector<Field> members, std::string tag) {
 
 TypeRef Type::make_aggregate(TypeKind kind, std::vector<Field> members, std::string tag) {
   const char *what = kind == TypeKind::Struct ? "struct" : "union";
-  std::string label = std::string(what) + (tag.empty() ? "" : " " + tag);
-  if (members.empty()) throw TypeError(label + " has no members (zero-size aggregates are not C)");
+  // The type's name in messages, built only for a message.
+  auto label = [&] { return std::string(what) + (tag.empty() ? "" : " " + tag); };
+  if (members.empty())
+    throw TypeError(label() + " has no members (zero-size aggregates are not C)");
   auto t = std::make_shared<Type>(Private{}, kind);
   std::size_t size = 0, align = 1, depth = 0, canon_length = kind == TypeKind::Struct ? 2 : 7;
   std::uint32_t leaf_kinds = 0;
   for (std::size_t i = 0; i < members.size(); ++i) {
     Field &f = members[i];
-    if (!f.type) throw TypeError(label + ": member " + std::to_string(i) + " has no type");
-    if (f.type->is_void()) throw TypeError(label + ": member '" + f.name + "' has type void");
-    if (f.type->size() == 0) throw TypeError(label + ": member '" + f.name + "' has size 0");
+    if (!f.type) throw TypeError(label() + ": member " + std::to_string(i) + " has no type");
+    if (f.type->is_void()) throw TypeError(label() + ": member '" + f.name + "' has type void");
+    if (f.type->size() == 0) throw TypeError(label() + ": member '" + f.name + "' has size 0");
     align = std::max(align, f.type->align());
     // Every size below 2^48 + 2^48, so nothing wraps before the check.
     if (kind == TypeKind::Struct) {
@@ -156,23 +158,24 @@ TypeRef Type::make_aggregate(TypeKind kind, std::vector<Field> members, std::str
       f.offset = 0;
       size = std::max(size, f.type->size());
     }
-    if (size > kMaxTypeSize) too_large(label, "over " + std::to_string(size));
+    if (size > kMaxTypeSize) too_large(label(), "over " + std::to_string(size));
     depth = std::max(depth, f.type->depth() + 1);
     leaf_kinds |= f.type->leaf_kinds();
     // Counted before the text is built: members sharing a tagged type can double it per level.
     canon_length += f.type->canonical().size() + (i ? 1 : 0);
-    check_canonical_length(canon_length, label);
+    if (canon_length > kMaxCanonicalLength) check_canonical_length(canon_length, label());
   }
-  check_depth(depth, label);
-  std::string canon = kind == TypeKind::Struct ? "{" : "union{";
+  if (depth > kMaxTypeDepth) check_depth(depth, label());
+  std::string canon;
   canon.reserve(canon_length);
+  canon += kind == TypeKind::Struct ? "{" : "union{";
   for (std::size_t i = 0; i < members.size(); ++i) {
     if (i) canon += ',';
     canon += members[i].type->canonical();
   }
   canon += '}';
   t->size_ = align_up(size, align);
-  if (t->size_ > kMaxTypeSize) too_large(label, std::to_string(t->size_));
+  if (t->size_ > kMaxTypeSize) too_large(label(), std::to_string(t->size_));
   t->align_ = align;
   t->leaf_kinds_ = leaf_kinds;
   t->depth_ = depth;

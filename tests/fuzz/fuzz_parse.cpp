@@ -11,6 +11,8 @@
 //  - a parsed signature's canonical text parses to the same canonical text and hash, whatever
 //    the default ABI (the prefix names it), and compares equal;
 //  - a parsed type's canonical text parses to the same type;
+//  - the fast paths (compact signatures, simple C prototypes) read what they accept as the
+//    general parser does, and accept nothing the general parser rejects;
 //  - the C API answers JITFFI_OK or JITFFI_PARSE_ERROR with a message and a position inside the
 //    text, and agrees with the C++ API.
 #include <cstddef>
@@ -24,6 +26,7 @@
 
 #include "jitffi.h"
 #include "jitffi/signature.h"
+#include "signatures/parser_fast.h"
 
 namespace {
 
@@ -95,6 +98,41 @@ void check_type_round_trip(const jitffi::TypeRef &t, Abi abi, std::string_view t
   }
 }
 
+// The fast paths (signatures/parser_fast.cpp: compact signatures, simple C prototypes) read what
+// they accept as the general parser does (the same ABI, types, fixed count, names) and accept
+// nothing the general parser rejects, whose errors must stay the only ones.
+// `library_names` as Scope::signature passes it: true for a Scope without typedefs.
+void check_fast_paths(std::string_view text, const jitffi::Scope &scope, bool library_names) {
+  jitffi::parse::SigParts compact, c;
+  const bool by_compact = jitffi::parse::compact_signature(text, scope.abi(), &compact);
+  const bool by_c = jitffi::parse::c_signature(text, scope.abi(), library_names, &c);
+  if (!by_compact && !by_c) return;
+  jitffi::Scope overlay(scope.abi());
+  jitffi::parse::SigParts general;
+  try {
+    general = jitffi::Parser(text, scope.abi(), scope, overlay).signature();
+  } catch (const ParseError &e) {
+    violated("a fast path accepts what the general parser rejects", text, e.what());
+  }
+  auto same = [](const jitffi::TypeRef &a, const jitffi::TypeRef &b) {
+    return a && b && a->canonical() == b->canonical() && a->size() == b->size() &&
+           a->align() == b->align() && a->is_cstr() == b->is_cstr();
+  };
+  auto agrees = [&](const jitffi::parse::SigParts &fast, bool names) {
+    bool ok = fast.abi == general.abi && fast.fixed == general.fixed &&
+              fast.variadic == general.variadic && same(fast.ret, general.ret) &&
+              fast.params.size() == general.params.size() && fast.name == general.name &&
+              (!names || fast.names == general.names);
+    for (std::size_t i = 0; ok && i < fast.params.size(); ++i)
+      ok = same(fast.params[i], general.params[i]);
+    return ok;
+  };
+  if (by_compact && !agrees(compact, false))
+    violated("the compact path and the general parser read the text differently", text, "");
+  if (by_c && !agrees(c, true))
+    violated("the C path and the general parser read the text differently", text, "");
+}
+
 void check_c_api(std::string_view text) {
   jitffi_sig *sig = nullptr;
   const jitffi_status st = jitffi_sig_parse_n(text.data(), text.size(), &sig);
@@ -144,13 +182,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
       jitffi::Scope scope(abi);
       if (!guarded("Scope::declare", decls, [&] { scope.declare(decls); })) continue;
       guarded("Scope::signature", proto, [&] { check_round_trip(scope.signature(proto), proto); });
+      check_fast_paths(proto, scope, false);
       guarded("Scope::type", proto, [&] { check_type_round_trip(scope.type(proto), abi, proto); });
     }
     return 0;
   }
 
-  for (Abi abi : kAbis)
+  for (Abi abi : kAbis) {
     guarded("Signature::parse", text, [&] { check_round_trip(Signature::parse(text, abi), text); });
+    check_fast_paths(text, jitffi::Scope(abi), true);
+  }
   guarded("Scope::type", text,
           [&] { check_type_round_trip(jitffi::Scope().type(text), jitffi::host_abi(), text); });
   guarded("Scope::declare", text, [&] { jitffi::Scope().declare(text); });
