@@ -302,6 +302,21 @@ ffi_type *proxy_type(ValueShape::Kind k) {
   return nullptr;
 }
 
+// ffi_closure_alloc, with the system libffi's closure allocator initialized once before any
+// concurrent use. libffi 3.4's allocator (its dlmalloc) initializes itself on the first call
+// behind a double-checked test of a plain variable and then initializes its mutex: two threads
+// allocating the first closures at once race there (ThreadSanitizer reports it in the stress
+// test: the mutex's initialization against another thread's lock). The first allocation is made
+// under a C++ static's once-guard, which orders it before every other.
+void *closure_alloc(void **code) {
+  [[maybe_unused]] static const bool initialized = [] {
+    void *c = nullptr;
+    if (void *p = ffi_closure_alloc(sizeof(ffi_closure), &c)) ffi_closure_free(p);
+    return true;
+  }();
+  return ffi_closure_alloc(sizeof(ffi_closure), code);
+}
+
 // The generic adapter behind the libffi back end's value and slot entries: a libffi closure
 // `R entry(void *fn, void **args_or_slots)` returning through the shape's proxy type, which
 // boxes the slots (if any), makes the boxed call and moves the result into the proxy's registers.
@@ -315,7 +330,7 @@ class EntryAdapter {
     if (ffi_prep_cif(&cif_, FFI_DEFAULT_ABI, 2, proxy_type(call.value_shape().kind), atypes_) !=
         FFI_OK)
       throw UnsupportedError("libffi cannot prepare the entry adapter for " + sig.canonical());
-    closure_ = static_cast<ffi_closure *>(ffi_closure_alloc(sizeof(ffi_closure), &code_));
+    closure_ = static_cast<ffi_closure *>(closure_alloc(&code_));
     if (!closure_) throw Error("ffi_closure_alloc failed for " + sig.canonical());
     if (ffi_prep_closure_loc(closure_, &cif_, &EntryAdapter::run, this, code_) != FFI_OK) {
       ffi_closure_free(closure_);
@@ -409,7 +424,7 @@ class LibffiClosure final : public ClosureImpl {
  public:
   LibffiClosure(const Signature &sig, ClosureHandler handler, void *user_data)
       : cif_(sig, false), handler_(handler), user_data_(user_data) {
-    closure_ = static_cast<ffi_closure *>(ffi_closure_alloc(sizeof(ffi_closure), &code_));
+    closure_ = static_cast<ffi_closure *>(closure_alloc(&code_));
     if (!closure_) throw Error("ffi_closure_alloc failed for " + sig.canonical());
     ffi_status s = ffi_prep_closure_loc(closure_, &cif_.cif, &LibffiClosure::entry, this, code_);
     if (s != FFI_OK) {
