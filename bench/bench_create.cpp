@@ -23,19 +23,10 @@ namespace {
 
 using bench::NewSig;
 
-double target(double, double) {
-  return 0;
-}
-void *const kTarget = reinterpret_cast<void *>(&target);
-
-// The next unused index of each family: runs of one row, and rows of one family, never repeat a
-// signature.
-std::uint64_t g_next[2];
+using bench::kTarget;
 
 std::vector<std::string> texts(NewSig family, std::size_t n) {
-  std::vector<std::string> out(n);
-  for (auto &t : out) t = bench::new_signature(family, g_next[int(family)]++);
-  return out;
+  return bench::next_new_signatures(family, n);
 }
 
 std::vector<jitffi_sig *> parsed(NewSig family, std::size_t n) {
@@ -95,7 +86,7 @@ void parse_create_new(benchmark::State &st) {
 // A signature compiled before, parsed again (its own jitffi_sig, so a cache lookup by canonical
 // form rather than the per-thread memo of the same Signature object).
 void create_cached(benchmark::State &st) {
-  const std::string text = bench::new_signature(NewSig::Small, g_next[0]++);
+  const std::string text = bench::next_new_signatures(NewSig::Small, 1)[0];
   std::vector<jitffi_sig *> sigs(std::size_t(st.max_iterations) + 1);
   for (auto &s : sigs)
     if (jitffi_sig_parse(text.c_str(), &s)) std::abort();

@@ -18,7 +18,7 @@ def run(exe, n):
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         counts = {}
         for path in glob.glob(out + "*"):
-            text = open(path).read()
+            text = open(path, errors="replace").read()
             m = re.search(r"^desc: Trigger: Client Request: (.*)$", text, re.M)
             t = re.search(r"^(?:totals|summary): (\d+)", text, re.M)
             if m and t:

@@ -19,16 +19,10 @@ namespace {
 
 using bench::NewSig;
 
-double target(double, double) {
-  return 0;
-}
-void *const kTarget = reinterpret_cast<void *>(&target);
-std::uint64_t g_next[2];
+using bench::kTarget;
 
 std::vector<std::string> texts(NewSig family, long n) {
-  std::vector<std::string> out(static_cast<std::size_t>(n));
-  for (auto &t : out) t = bench::new_signature(family, g_next[int(family)]++);
-  return out;
+  return bench::next_new_signatures(family, static_cast<std::size_t>(n));
 }
 
 std::vector<jitffi_sig *> parsed(const std::vector<std::string> &ts) {

@@ -3,8 +3,10 @@
 // classifies and compiles a stub instead of finding one in the cache.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace bench {
 
@@ -33,5 +35,20 @@ inline std::string new_signature(NewSig family, std::uint64_t k) {
   for (int j = 0; j < 44; ++j, k >>= 3) add(unsigned(k & 7));
   return s + ")";
 }
+
+// The next n signatures of a family that this process has not used yet: runs of one row, and rows
+// of one family, never repeat a signature.
+inline std::vector<std::string> next_new_signatures(NewSig family, std::size_t n) {
+  static std::uint64_t next[2];
+  std::vector<std::string> out(n);
+  for (auto &t : out) t = new_signature(family, next[int(family)]++);
+  return out;
+}
+
+// What every created function points at (never called).
+inline double target(double, double) {
+  return 0;
+}
+inline void *const kTarget = reinterpret_cast<void *>(&target);
 
 }  // namespace bench

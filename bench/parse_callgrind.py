@@ -2,32 +2,15 @@
 """Runs jitffi_parsecount under callgrind and prints, for each text of bench/parse_texts.h,
 the instructions per parse (callgrind Ir / N, loop included) and per parameter, as a markdown
 table. Usage: parse_callgrind.py path/to/jitffi_parsecount [N] > table.md"""
-import glob
 import os
-import re
-import subprocess
 import sys
-import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from callgrind import run  # noqa: E402  (the same callgrind run and per-section totals)
 
 PARAMS = {"compact/small": 3, "compact/pow": 2, "compact/struct": 3, "compact/45": 45,
           "c/pow": 2, "c/memcpy": 3, "c/snprintf": 3, "c/40": 40, "c/fopen": 2, "c/main": 2,
           "c/qsort": 4}
-
-
-def run(exe, n):
-    with tempfile.TemporaryDirectory() as d:
-        out = os.path.join(d, "cg.out")
-        subprocess.run(["valgrind", "--tool=callgrind", "--collect-atstart=yes",
-                        f"--callgrind-out-file={out}", exe, str(n)],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        counts = {}
-        for path in glob.glob(out + "*"):
-            text = open(path, errors="replace").read()
-            m = re.search(r"^desc: Trigger: Client Request: (.*)$", text, re.M)
-            t = re.search(r"^(?:totals|summary): (\d+)", text, re.M)
-            if m and t:
-                counts[m.group(1).strip()] = int(t.group(1))
-        return counts
 
 
 def main():
