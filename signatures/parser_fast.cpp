@@ -130,6 +130,32 @@ struct Reader {
   }
   bool c_specs(bool in_param, CBase *out);
   bool c_declarator(const CBase &base, bool in_param, const TypeRef **type, std::string_view *name);
+
+  // The parts both readers share. At a '.': `...`, which makes the signature variadic after the
+  // parameters so far (false: not three dots, or a second `...`).
+  bool ellipsis(SigParts *out) {
+    if (end - p < 3 || p[1] != '.' || p[2] != '.' || out->variadic) return false;
+    out->variadic = true;
+    out->fixed = out->params.size();
+    p += 3;
+    return true;
+  }
+  // After a parameter: `)` ends the list (*done), `,` continues it; anything else (an array, a
+  // function pointer, an error) is the general parser's.
+  bool separator(bool *done) {
+    const char c = next();
+    if (c != ')' && c != ',') return false;
+    ++p;
+    *done = c == ')';
+    return true;
+  }
+  // After the list: an optional `;`, then the end of the text.
+  bool finish(SigParts *out) {
+    if (next() == ';') ++p;
+    if (next() != '\0' || p != end) return false;
+    if (!out->variadic) out->fixed = out->params.size();
+    return true;
+  }
 };
 
 // One type, at a character that is not whitespace: a compact name or a one-word C scalar keyword
@@ -443,11 +469,7 @@ bool c_signature(std::string_view text, Abi abi, bool library_names, SigParts *o
   } else {
     for (;;) {
       if (r.next() == '.') {
-        if (r.end - r.p < 3 || r.p[1] != '.' || r.p[2] != '.') return false;
-        if (out->variadic) return false;  // a second '...'
-        out->variadic = true;
-        out->fixed = params.size();
-        r.p += 3;
+        if (!r.ellipsis(out)) return false;
       } else {
         Reader::CBase pb;
         const TypeRef *t = nullptr;
@@ -463,19 +485,12 @@ bool c_signature(std::string_view text, Abi abi, bool library_names, SigParts *o
         params.push_back(*t);
         out->names.emplace_back(pname);
       }
-      const char c = r.next();
-      if (c == ')') {
-        ++r.p;
-        break;
-      }
-      if (c != ',') return false;  // an array, a function pointer, an error
-      ++r.p;
+      bool done = false;
+      if (!r.separator(&done)) return false;
+      if (done) break;
     }
   }
-  if (r.next() == ';') ++r.p;
-  if (r.next() != '\0' || r.p != r.end) return false;
-  if (!out->variadic) out->fixed = params.size();
-  return true;
+  return r.finish(out);
 }
 
 bool compact_signature(std::string_view text, Abi abi, SigParts *out) {
@@ -517,11 +532,7 @@ bool compact_signature(std::string_view text, Abi abi, SigParts *out) {
   } else {
     for (;;) {
       if (r.next() == '.') {
-        if (r.end - r.p < 3 || r.p[1] != '.' || r.p[2] != '.') return false;
-        if (out->variadic) return false;  // a second '...'
-        out->variadic = true;
-        out->fixed = params.size();
-        r.p += 3;
+        if (!r.ellipsis(out)) return false;
       } else {
         const TypeRef *t = r.type(&agg);
         if (!t) return false;
@@ -537,19 +548,12 @@ bool compact_signature(std::string_view text, Abi abi, SigParts *out) {
         else
           params.push_back(*t);
       }
-      const char c = r.next();
-      if (c == ')') {
-        ++r.p;
-        break;
-      }
-      if (c != ',') return false;
-      ++r.p;
+      bool done = false;
+      if (!r.separator(&done)) return false;
+      if (done) break;
     }
   }
-  if (r.next() == ';') ++r.p;
-  if (r.next() != '\0' || r.p != r.end) return false;
-  if (!out->variadic) out->fixed = params.size();
-  return true;
+  return r.finish(out);
 }
 
 }  // namespace jitffi::parse
