@@ -14,6 +14,7 @@
 
 #include <cstring>
 
+#include "signatures/parser_lexer.h"
 #include "signatures/parser_names.h"
 
 namespace jitffi::parse {
@@ -91,20 +92,23 @@ struct Reader {
   const Scalars &sc;
   int depth = 0;
 
-  // The tokenizer's whitespace: ' ', \t \n \v \f \r. A comment ('/') is left to the general
-  // parser.
-  static bool space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
-  static bool ident_start(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-  }
-  static bool ident_char(char c) { return ident_start(c) || (c >= '0' && c <= '9'); }
   // Skips whitespace; returns the next character, '\0' at the end (a NUL in the text is no
   // character the fast path accepts either).
   char next() {
     const char *q = p;
-    while (q < end && space(*q)) ++q;
+    while (q < end && is_space(*q)) ++q;
     p = q;
     return q < end ? *q : '\0';
+  }
+
+  // The identifier at p (after next()), read whole, or an empty view (p unmoved).
+  std::string_view ident_here() {
+    const char *s = p, *q = p;
+    if (q < end && is_ident_start(*q))
+      while (++q < end && is_ident_char(*q)) {
+      }
+    p = q;
+    return {s, static_cast<std::size_t>(q - s)};
   }
 
   const TypeRef *type(TypeRef *agg);
@@ -119,15 +123,6 @@ struct Reader {
     std::string_view name;          // the declared name, when the specifiers ended on it
   };
   bool library_names = false;  // the C library's typedefs (time_t, FILE, ...) mean theirs
-  // The identifier at p (after next()), or an empty view.
-  std::string_view ident_here() {
-    const char *s = p, *q = p;
-    if (q < end && ident_start(*q))
-      while (++q < end && ident_char(*q)) {
-      }
-    p = q;
-    return {s, static_cast<std::size_t>(q - s)};
-  }
   bool c_specs(bool in_param, CBase *out);
   bool c_declarator(const CBase &base, bool in_param, const TypeRef **type, std::string_view *name);
 
@@ -202,7 +197,7 @@ inline const TypeRef *Reader::type(TypeRef *agg) {
     default:
       break;
   }
-  if (t && !ident_char(ch(n))) {  // the whole name: `i32`, not `i32x`
+  if (t && !is_ident_char(ch(n))) {  // the whole name: `i32`, not `i32x`
     p = s + n;
     return t;
   }
@@ -211,13 +206,10 @@ inline const TypeRef *Reader::type(TypeRef *agg) {
 
 // Any other name: read whole, then a compact name or a keyword.
 const TypeRef *Reader::named_type(TypeRef *agg) {
-  if (p == end || !ident_start(*p)) return nullptr;
-  const char *s = p, *q = p + 1;
-  while (q < end && ident_char(*q)) ++q;
-  p = q;
-  const auto n = static_cast<std::size_t>(q - s);
-  if (const TypeRef *t = compact_name(sc, s, n, abi)) return t;
-  return keyword_type({s, n}, agg);
+  const std::string_view w = ident_here();
+  if (w.empty()) return nullptr;
+  if (const TypeRef *t = compact_name(sc, w.data(), w.size(), abi)) return t;
+  return keyword_type(w, agg);
 }
 
 // A C keyword alone is its type only if no other specifier follows (`unsigned int`, `long
@@ -306,7 +298,7 @@ bool Reader::c_specs(bool in_param, CBase *out) {
   KeywordCounts counts;
   const TypeRef *named = nullptr;
   bool given = false, opaque = false, library_plain_char = false;
-  while (ident_start(next())) {
+  while (is_ident_start(next())) {
     const std::string_view w = ident_here();
     const std::uint8_t word = word_of(w);
     if (word_is_keyword(word)) {
@@ -392,7 +384,7 @@ bool Reader::c_declarator(const CBase &base, bool in_param, const TypeRef **type
         ++pointers;
         continue;
       }
-      if (!ident_start(c)) break;
+      if (!is_ident_start(c)) break;
       const std::string_view w = ident_here();
       const std::uint8_t word = word_of(w);
       if (is_qualifier(word) || word == kWordCdecl) continue;
@@ -406,7 +398,7 @@ bool Reader::c_declarator(const CBase &base, bool in_param, const TypeRef **type
     if (next() >= '1' && *p <= '9') {  // a decimal size, positive: an octal or 0 is not here
       const char *digits = p;
       while (p < end && *p >= '0' && *p <= '9') ++p;
-      if (p - digits > 18 || (p < end && ident_char(*p))) return false;  // huge, or a suffix
+      if (p - digits > 18 || (p < end && is_ident_char(*p))) return false;  // huge, or a suffix
     }
     if (next() != ']') return false;  // an expression, `static`, `*`, another form
     ++p;
@@ -431,7 +423,7 @@ bool c_signature(std::string_view text, Abi abi, bool library_names, SigParts *o
   Reader r{text.data(), text.data() + text.size(), abi, scalars()};
   r.library_names = library_names;
   // A `sysv:` prefix names the ABI (no ABI name is a type name).
-  if (Reader::ident_start(r.next())) {
+  if (is_ident_start(r.next())) {
     const char *start = r.p;
     const std::string_view w = r.ident_here();
     if (r.next() == ':') {
@@ -504,12 +496,9 @@ bool compact_signature(std::string_view text, Abi abi, SigParts *out) {
     // A `sysv:` prefix names the ABI (no ABI name is a type name): the return type follows.
     r.p = start;
     r.depth = 0;
-    if (!Reader::ident_start(r.next())) return false;
-    const char *q = r.p + 1;
-    while (q < r.end && Reader::ident_char(*q)) ++q;
-    const std::string_view w(r.p, static_cast<std::size_t>(q - r.p));
-    r.p = q;
-    if (r.next() != ':') return false;
+    r.next();
+    const std::string_view w = r.ident_here();
+    if (w.empty() || r.next() != ':') return false;
     const std::optional<Abi> a = abi_from_name(w);
     if (!a) return false;
     ++r.p;

@@ -8,13 +8,6 @@ namespace jitffi::parse {
 
 namespace {
 
-bool is_ident_start(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
-bool is_ident_char(char c) {
-  return is_ident_start(c) || (c >= '0' && c <= '9');
-}
-
 // The length of the punctuation token at `i`, longest match first (`<<` is not two `<`), or 0.
 // A switch on the first character: one or two comparisons instead of a scan of every mark.
 std::size_t punct_length(std::string_view in, std::size_t i) {
@@ -79,7 +72,7 @@ std::vector<Token> tokenize(std::string_view in) {
   std::size_t i = 0;
   while (i < in.size()) {
     const char c = in[i];
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+    if (is_space(c)) {
       ++i;
     } else if (c == '/' && i + 1 < in.size() && in[i + 1] == '/') {
       while (i < in.size() && in[i] != '\n') ++i;

@@ -10,6 +10,18 @@
 
 namespace jitffi::parse {
 
+// The character classes of the language, shared by the tokenizer and the fast readers
+// (parser_fast.cpp): whitespace is ' ', \t \n \v \f \r; identifiers are [A-Za-z_][A-Za-z0-9_]*.
+inline bool is_space(char c) {
+  return c == ' ' || (c >= '\t' && c <= '\r');
+}
+inline bool is_ident_start(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+inline bool is_ident_char(char c) {
+  return is_ident_start(c) || (c >= '0' && c <= '9');
+}
+
 enum class Tok : std::uint8_t { Ident, Number, Char, String, Punct, End };
 
 struct Token {
