@@ -221,45 +221,12 @@ const TypeRef *Reader::keyword_type(std::string_view w, TypeRef *agg) {
     ++p;
     return aggregate(word == kWordUnion, agg) ? agg : nullptr;
   }
-  TypeKind k;
-  switch (word) {
-    case kw("void"):
-      k = TypeKind::Void;
-      break;
-    case kw("bool"):
-    case kw("_Bool"):
-      k = TypeKind::Bool;
-      break;
-    case kw("char"):
-      k = plain_char_kind(abi);  // plain char: only a pointer to it differs (cstr)
-      break;
-    case kw("short"):
-      k = TypeKind::I16;
-      break;
-    case kw("int"):
-    case kw("signed"):
-    case kw("__signed"):
-    case kw("__signed__"):
-      k = TypeKind::I32;
-      break;
-    case kw("unsigned"):
-      k = TypeKind::U32;
-      break;
-    case kw("long"):
-      k = long_kind(abi, false);
-      break;
-    case kw("float"):
-      k = TypeKind::F32;
-      break;
-    case kw("double"):
-      k = TypeKind::F64;
-      break;
-    case kw("__int128"):
-      k = TypeKind::I128;
-      break;
-    default:
-      return nullptr;  // a typedef, another keyword or an unknown name
-  }
+  // The type of that one keyword, as the C specifier rules give it (KeywordCounts, shared with
+  // the general parser and c_specs below); plain char: only a pointer to it differs (cstr).
+  KeywordCounts one;
+  if (!one.add(word)) return nullptr;  // a typedef, another keyword or an unknown name
+  bool plain_char;
+  const TypeKind k = one.kind(abi, &plain_char);
   return &sc.kind[static_cast<int>(k)];
 }
 
