@@ -14,18 +14,22 @@ namespace {
 class JitCall final : public detail::CallImpl {
  public:
   // `borrow`: the plan outlives this call (it is its cache entry's, and the entry outlives the
-  // call), so it is not copied: three allocations fewer per new signature.
-  JitCall(const Signature &sig, const abi::CallPlan &plan, bool borrow)
+  // call), so it is not copied: three allocations fewer per new signature. `cache`: the entry and
+  // its cache outlive the call (the global cache's), so every stub is compiled on first use and
+  // counted against the cache's budget then; null: the boxed stub is compiled now (the caller
+  // counts it) and the value and slot entries are not counted.
+  JitCall(const Signature &sig, const abi::CallPlan &plan, bool borrow, StubCache *cache,
+          CacheEntry *entry)
       : CallImpl(sig, BackendKind::Jit),
         own_plan_(borrow ? nullptr : std::make_unique<const abi::CallPlan>(plan)),
         plan_(borrow ? plan : *own_plan_),
-        stub_(plan, StubKind::Downcall, {"jitffi:", sig.canonical()}, nullptr, ExecMemory::global(),
-              true) {
-    raw_ = reinterpret_cast<RawCall>(stub_.code());
+        cache_(cache),
+        entry_(entry) {
     shape_ = abi::value_shape(plan);
+    if (!cache_) make_raw();
   }
 
-  std::size_t code_size() const noexcept { return stub_.size(); }
+  std::size_t code_size() const noexcept { return boxed_ ? boxed_->size() : 0; }
 
   // Compiled on first use (most signatures are only ever called boxed), once per kind.
   void *entry(EntryKind kind, bool capture_errno) const override {
@@ -37,25 +41,53 @@ class JitCall final : public detail::CallImpl {
                                       StubKind::SlotsErrno};
     static const char *const kNames[] = {
         "jitffi-value:", "jitffi-slots:", "jitffi-value-errno:", "jitffi-slots-errno:"};
-    // Under a mutex rather than std::call_once (see CacheEntry::mu); a failure lets the next
-    // caller retry.
-    std::lock_guard<std::mutex> lock(mu_);
-    if (void *code = e.code.load(std::memory_order_relaxed)) return code;
-    e.stub = std::make_unique<Stub>(plan_, kKinds[k], StubName(kNames[k], signature().canonical()),
-                                    nullptr, ExecMemory::global(), true);
-    e.code.store(e.stub->code(), std::memory_order_release);
-    return e.stub->code();
+    std::size_t made = 0;
+    void *code;
+    {
+      // Under a mutex rather than std::call_once (see CacheEntry::mu); a failure lets the next
+      // caller retry.
+      std::lock_guard<std::mutex> lock(mu_);
+      if (void *c = e.code.load(std::memory_order_relaxed)) return c;
+      e.stub =
+          std::make_unique<Stub>(plan_, kKinds[k], StubName(kNames[k], signature().canonical()),
+                                 nullptr, ExecMemory::global(), true);
+      code = e.stub->code();
+      made = e.stub->size();
+      e.code.store(code, std::memory_order_release);
+    }
+    if (cache_) cache_->count_code(*entry_, made);  // outside mu_: counting may evict others
+    return code;
   }
 
  private:
+  // The boxed stub: in the constructor without a cache, else on the first raw().
+  RawCall make_raw() const override {
+    std::size_t made = 0;
+    RawCall r;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (RawCall ready = raw_.load(std::memory_order_relaxed)) return ready;
+      boxed_ = std::make_unique<Stub>(plan_, StubKind::Downcall,
+                                      StubName("jitffi:", signature().canonical()), nullptr,
+                                      ExecMemory::global(), true);
+      r = reinterpret_cast<RawCall>(boxed_->code());
+      made = boxed_->size();
+      raw_.store(r, std::memory_order_release);
+    }
+    if (cache_) cache_->count_code(*entry_, made);
+    return r;
+  }
+
   struct Lazy {
     std::atomic<void *> code{nullptr};
     std::unique_ptr<Stub> stub;
   };
   std::unique_ptr<const abi::CallPlan> own_plan_;  // a pointer: most calls borrow
   const abi::CallPlan &plan_;
-  Stub stub_;
-  mutable std::mutex mu_;  // compiling an entry
+  StubCache *cache_;
+  CacheEntry *entry_;
+  mutable std::mutex mu_;                // compiling a stub
+  mutable std::unique_ptr<Stub> boxed_;  // written once, under mu_, before raw_ is published
   mutable Lazy entries_[4];
 };
 
@@ -271,12 +303,15 @@ std::shared_ptr<const detail::CallImpl> StubCache::downcall(const Signature &sig
     if (!e->call_ready.load(std::memory_order_relaxed)) {
       // The entry outlives the call unless it is pinned in a cache that may be destroyed
       // while Functions hold the call (see handle()).
-      e->call = std::make_shared<const JitCall>(e->sig, e->plan, immortal_ || !e->pinned);
+      // The global cache and its entries outlive every call: there the stubs are compiled on
+      // first use (a runtime calling only through the slot entry never compiles the boxed one).
+      e->call = std::make_shared<const JitCall>(e->sig, e->plan, immortal_ || !e->pinned,
+                                                immortal_ ? this : nullptr, e.get());
       e->call_ready.store(true, std::memory_order_release);
       made = true;
     }
   }
-  if (made) add_bytes(*e, static_cast<const JitCall &>(*e->call).code_size());
+  if (made && !immortal_) add_bytes(*e, static_cast<const JitCall &>(*e->call).code_size());
   return handle(e);
 }
 

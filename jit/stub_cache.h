@@ -93,6 +93,9 @@ class StubCache {
   // The same, in `mem` (compiled once per memory): closures placed near their handler.
   std::shared_ptr<const Stub> upcall(const Signature &sig, ExecMemory &mem);
 
+  // Counts code compiled later for an entry (a stub made on first use) against the budget.
+  void count_code(CacheEntry &e, std::size_t bytes) { add_bytes(e, bytes); }
+
   // Entries held (pinned and evictable), and the bytes counted for them (plans and code).
   std::size_t size() const noexcept;
   std::size_t code_bytes() const noexcept;

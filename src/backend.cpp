@@ -69,7 +69,7 @@ class RenamedCall final : public CallImpl {
  public:
   RenamedCall(const Signature &sig, std::shared_ptr<const CallImpl> inner)
       : CallImpl(sig, inner->kind()), inner_(std::move(inner)) {
-    raw_ = inner_->raw();
+    raw_.store(inner_->raw_if_ready(), std::memory_order_relaxed);
     shape_ = inner_->value_shape();
   }
   void call(void *fn, void *ret, void **args) const override { inner_->call(fn, ret, args); }
@@ -79,6 +79,12 @@ class RenamedCall final : public CallImpl {
   }
 
  private:
+  RawCall make_raw() const override {
+    RawCall r = inner_->raw();
+    raw_.store(r, std::memory_order_release);
+    return r;
+  }
+
   std::shared_ptr<const CallImpl> inner_;
 };
 

@@ -125,7 +125,9 @@ Function::Function(const Signature &sig, void *fn, CallOptions options)
   codes_ = codes_of(sig);
   ncodes_ = std::uint32_t(sig.params().size() + 1);
   packed_ = detail::packed_codes(codes_.get(), ncodes_);
-  if (!capture_errno_ && !count_calls_) fast_ = impl_->raw();
+  // The JIT compiles the boxed stub on its first call (see call_slow): a Function used only
+  // through its value or slot entry never makes it.
+  if (!capture_errno_ && !count_calls_) fast_.set(impl_->raw_if_ready());
 }
 
 void Function::keep_alive(std::shared_ptr<const void> owner) {
@@ -139,10 +141,15 @@ void Function::keep_alive(std::shared_ptr<const void> owner) {
 
 void Function::call_slow(void *ret, void **args) const {
   if (!impl_) throw Error("Function::call on an empty Function");
+  const RawCall raw = impl_->raw();  // the first call may compile the stub (and set errno)
+  if (raw && !capture_errno_ && !count_calls_) {
+    fast_.set(raw);  // later calls take call()'s fast path
+    return raw(fn_, ret, args);
+  }
   if (count_calls_)
     detail::stats().calls[int(impl_->kind())].fetch_add(1, std::memory_order_relaxed);
   if (capture_errno_) errno = t_saved_errno;
-  if (auto raw = impl_->raw())
+  if (raw)
     raw(fn_, ret, args);
   else
     impl_->call(fn_, ret, args);

@@ -90,10 +90,17 @@ class CallImpl {
   CallImpl(const CallImpl &) = delete;
   CallImpl &operator=(const CallImpl &) = delete;
 
-  // Fast path: when non-null, calling raw()(fn, ret, args) is the call.
-  RawCall raw() const noexcept { return raw_; }
+  // Fast path: when non-null, calling raw()(fn, ret, args) is the call. A back end may make it
+  // on first use (the JIT compiles the boxed stub when it is first asked for: a runtime that only
+  // uses the slot entry never pays for it); that may throw like preparing does.
+  RawCall raw() const {
+    if (RawCall r = raw_.load(std::memory_order_acquire)) return r;
+    return make_raw();
+  }
+  // raw() if it is already made, else null (never compiles).
+  RawCall raw_if_ready() const noexcept { return raw_.load(std::memory_order_acquire); }
   // Always works; the default forwards to raw().
-  virtual void call(void *fn, void *ret, void **args) const { raw_(fn, ret, args); }
+  virtual void call(void *fn, void *ret, void **args) const { raw()(fn, ret, args); }
 
   const Signature &signature() const noexcept { return sig_; }
   BackendKind kind() const noexcept { return kind_; }
@@ -110,7 +117,10 @@ class CallImpl {
   }
 
  protected:
-  RawCall raw_ = nullptr;
+  // Makes, publishes (raw_, release) and returns the raw entry; null when this back end has none.
+  virtual RawCall make_raw() const { return nullptr; }
+
+  mutable std::atomic<RawCall> raw_{nullptr};
   ValueShape shape_;
 
  private:

@@ -236,6 +236,23 @@ class LazyEntry {
   mutable std::atomic<std::uint8_t> kind_{0};
 };
 
+// Function::call's stub, set when the Function is made if the back end has it ready, else on
+// the first call that makes it (see CallImpl::raw); copied with the Function.
+class LazyRaw {
+ public:
+  LazyRaw() = default;
+  LazyRaw(const LazyRaw &o) noexcept : v_(o.get()) {}
+  LazyRaw &operator=(const LazyRaw &o) noexcept {
+    set(o.get());
+    return *this;
+  }
+  RawCall get() const noexcept { return v_.load(std::memory_order_acquire); }
+  void set(RawCall r) const noexcept { v_.store(r, std::memory_order_release); }
+
+ private:
+  mutable std::atomic<RawCall> v_{nullptr};
+};
+
 }  // namespace detail
 
 // A foreign function: a signature, a target address and the prepared call.
@@ -254,8 +271,8 @@ class Function {
   // around the call (errno capture, JITFFI_STATS counting, a back end without a raw entry, an
   // empty Function) goes out of line.
   void call(void *ret, void **args) const {
-    if (fast_) [[likely]]
-      return fast_(fn_, ret, args);
+    if (RawCall f = fast_.get()) [[likely]]
+      return f(fn_, ret, args);
     call_slow(ret, args);
   }
 
@@ -454,8 +471,9 @@ class Function {
   std::shared_ptr<const detail::ArgCode[]> codes_;
   std::uint32_t ncodes_ = 0;
   std::uint64_t packed_ = 0;  // detail::packed_codes of codes_ (0: does not fit, or empty)
-  // The stub itself when a call needs nothing else (see call()); null otherwise.
-  RawCall fast_ = nullptr;
+  // The stub itself when a call needs nothing else (see call()); null otherwise, and until the
+  // first call when the stub is made then.
+  detail::LazyRaw fast_;
   // The value entry for typed calls (with errno capture when asked for): see value_fast().
   detail::LazyEntry value_;
   void *fn_ = nullptr;
