@@ -167,6 +167,11 @@ JITFFI_API const jitffi_type *jitffi_sig_return(const jitffi_sig *sig);
 /* The type of parameter `index` (0-based, fixed then variadic), owned by sig. NULL if sig is
  * NULL or index >= jitffi_sig_nargs(sig). */
 JITFFI_API const jitffi_type *jitffi_sig_param(const jitffi_sig *sig, size_t index);
+/* The kinds of the return type and of every parameter in one call (for a runtime building its
+ * own caller, instead of jitffi_sig_param and jitffi_type_kind per parameter): out[0] is the
+ * return type's jitffi_kind, out[1 + i] parameter i's; at most `cap` bytes are written (out may
+ * be NULL when cap is 0). Returns jitffi_sig_nargs(sig): 0, writing nothing, for a NULL sig. */
+JITFFI_API size_t jitffi_sig_kinds(const jitffi_sig *sig, unsigned char *out, size_t cap);
 /* The name of parameter `index` in a C prototype ("" where none was given), owned by sig. NULL
  * if sig is NULL or index is out of range. */
 JITFFI_API const char *jitffi_sig_param_name(const jitffi_sig *sig, size_t index);

@@ -244,6 +244,16 @@ const jitffi_type *jitffi_sig_param(const jitffi_sig *sig, size_t index) {
   return or_null<const jitffi_type *>([&] { return sig->types.handle(sig->sig.params()[index]); });
 }
 
+size_t jitffi_sig_kinds(const jitffi_sig *sig, unsigned char *out, size_t cap) {
+  if (!sig) return 0;
+  const auto &params = sig->sig.params();
+  static_assert(JITFFI_KIND_ARRAY < 256, "a kind fits a byte");
+  if (out && cap > 0) out[0] = static_cast<unsigned char>(sig->sig.ret()->kind());
+  for (size_t i = 0; out && i < params.size() && i + 1 < cap; ++i)
+    out[i + 1] = static_cast<unsigned char>(params[i]->kind());
+  return params.size();
+}
+
 const char *jitffi_sig_param_name(const jitffi_sig *sig, size_t index) {
   if (!sig || index >= sig->sig.param_names().size()) return nullptr;
   return sig->sig.param_names()[index].c_str();

@@ -130,41 +130,60 @@
       (eval `(foreign-procedure "pow" (double ,@(make-list (+ k 20) 'int)) double)))
     (/ (- (now) t0) (exact->inexact distinct))))
 ;; Small new signatures, the common case of a binding generator: three parameters of five types
-;; (every combination is a new stub; none is one of S1-S8), result i64 (or i32 for the floor).
+;; (every combination is a new stub; none is one of S1-S8). Seven runs of 50, each with another
+;; result type so that every signature is new; the floor's runs take 50 other parameter lists.
 (define small-types '(("i32" . int) ("f64" . double) ("i64" . integer-64) ("f32" . float) ("ptr" . uptr)))
+(define small-rets '(("i64" . integer-64) ("i32" . int) ("u64" . unsigned-64) ("u32" . unsigned-32)
+                     ("f64" . double) ("ptr" . uptr) ("i16" . integer-16)))
 (define (small-params k) (map (lambda (d) (list-ref small-types (mod (div k d) 5))) '(1 5 25)))
 (define (small-text ret k)
   (format "~a(~a,~a,~a)" ret (car (car (small-params k))) (car (cadr (small-params k))) (car (caddr (small-params k)))))
-(define small-j
-  (let ([t0 (now)])
-    (do ([k 0 (+ k 1)]) ((= k distinct))
-      (pointer->procedure (small-text "i64" k) pow-addr))
-    (/ (- (now) t0) (exact->inexact distinct))))
+(define (per-run f)   ; median over the seven result types of ns per signature
+  (median (map (lambda (r)
+                 (let ([t0 (now)])
+                   (do ([k 0 (+ k 1)]) ((= k distinct)) (f r k))
+                   (/ (- (now) t0) (exact->inexact distinct))))
+               small-rets)))
+(define small-j (per-run (lambda (r k) (pointer->procedure (small-text (car r) k) pow-addr))))
 (define small-e
-  (let ([t0 (now)])
-    (do ([k 0 (+ k 1)]) ((= k distinct))
-      (eval `(foreign-procedure "pow" ,(map cdr (small-params k)) integer-64)))
-    (/ (- (now) t0) (exact->inexact distinct))))
-;; The floor for new signatures: jitffi's own parse and stub compilation, called directly through
-;; the C API on 50 more distinct signatures of the same shape (i64 results instead of f64).
+  (per-run (lambda (r k) (eval `(foreign-procedure "pow" ,(map cdr (small-params k)) ,(cdr r))))))
+;; The floor for new signatures: jitffi's own parse, Function and the slot entry's stub (what a
+;; procedure calls), through the C API on other distinct signatures of the same shape.
 (define c-sig-parse (foreign-procedure "jitffi_sig_parse" (string u8*) int))
 (define c-sig-free (foreign-procedure "jitffi_sig_free" (uptr) void))
 (define c-fn-create (foreign-procedure "jitffi_fn_create" (uptr uptr uptr u8*) int))
+(define c-fn-slots-entry (foreign-procedure "jitffi_fn_slots_entry" (uptr) uptr))
+(define c-fn-free (foreign-procedure "jitffi_fn_free" (uptr) void))
+(define (floor-one text o)   ; (values parse-ns create-ns)
+  (let* ([t0 (now)]
+         [_ (c-sig-parse text o)]
+         [sig (bytevector-u64-native-ref o 0)]
+         [t1 (now)]
+         [_ (c-fn-create sig pow-addr 0 o)]
+         [fn (bytevector-u64-native-ref o 0)]
+         [_ (c-fn-slots-entry fn)]
+         [t2 (now)])
+    (c-fn-free fn)
+    (c-sig-free sig)
+    (values (- t1 t0) (- t2 t1))))
 (define (c-floor text-of)
   (let ([o (make-bytevector 8)])
     (let loop ([k 1] [tp 0] [tc 0])
       (if (> k distinct)
           (values (/ tp (exact->inexact distinct)) (/ tc (exact->inexact distinct)))
-          (let* ([t0 (now)]
-                 [_ (c-sig-parse (text-of k) o)]
-                 [sig (bytevector-u64-native-ref o 0)]
-                 [t1 (now)]
-                 [_ (c-fn-create sig pow-addr 0 o)]
-                 [t2 (now)])
-            (c-sig-free sig)
-            (loop (+ k 1) (+ tp (- t1 t0)) (+ tc (- t2 t1))))))))
+          (let-values ([(p c) (floor-one (text-of k) o)])
+            (loop (+ k 1) (+ tp p) (+ tc c)))))))
 (define-values (floor-parse floor-create) (c-floor (lambda (k) (format "i64(f64,~a)" (ints (+ k 20))))))
-(define-values (small-parse small-create) (c-floor (lambda (k) (small-text "i32" (+ k 50)))))
+(define small-floor
+  (let ([o (make-bytevector 8)])
+    (let ([pcs (map (lambda (r)
+                      (let loop ([k 50] [tp 0] [tc 0])
+                        (if (= k 100)
+                            (cons (/ tp (exact->inexact distinct)) (/ tc (exact->inexact distinct)))
+                            (let-values ([(p c) (floor-one (small-text (car r) k) o)])
+                              (loop (+ k 1) (+ tp p) (+ tc c))))))
+                    small-rets)])
+      (median (map (lambda (pc) (+ (car pc) (cdr pc))) pcs)))))
 (printf "\nCreating a procedure at run time (ns per procedure):\n")
 (printf "| how | jitffi | eval'd foreign-procedure | eval / jitffi |\n|---|---|---|---|\n")
 (printf "| pointer->procedure \"double pow(double, double)\", same signature (~a times, median of 7) | ~,0f | ~,0f | ~,1fx |\n"
@@ -173,9 +192,9 @@
         create-jf create-e (/ create-e create-jf))
 (printf "| ~a distinct signatures (21-70 parameters), once each | ~,0f | ~,0f | ~,1fx |\n"
         distinct distinct-j distinct-e (/ distinct-e distinct-j))
-(printf "| (floor) jitffi_sig_parse + jitffi_fn_create alone, 50 more such signatures | ~,0f + ~,0f | ~,0f | ~,1fx |\n"
+(printf "| (floor) jitffi_sig_parse + jitffi_fn_create + jitffi_fn_slots_entry alone, 50 more such signatures | ~,0f + ~,0f | ~,0f | ~,1fx |\n"
         floor-parse floor-create distinct-e (/ distinct-e (+ floor-parse floor-create)))
-(printf "| ~a distinct small signatures (3 parameters), once each | ~,0f | ~,0f | ~,1fx |\n"
+(printf "| ~a distinct small signatures (3 parameters), once each (median of 7 runs) | ~,0f | ~,0f | ~,1fx |\n"
         distinct small-j small-e (/ small-e small-j))
-(printf "| (floor) jitffi_sig_parse + jitffi_fn_create alone, 50 more small signatures | ~,0f + ~,0f | ~,0f | ~,1fx |\n"
-        small-parse small-create small-e (/ small-e (+ small-parse small-create)))
+(printf "| (floor) jitffi_sig_parse + jitffi_fn_create + jitffi_fn_slots_entry alone, 50 more small signatures (median of 7 runs) | ~,0f | ~,0f | ~,1fx |\n"
+        small-floor small-e (/ small-e small-floor))

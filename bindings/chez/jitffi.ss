@@ -103,6 +103,7 @@
   (define-c c-sig-name "jitffi_sig_name" (uptr) utf-8)
   (define-c c-sig-return "jitffi_sig_return" (uptr) uptr)
   (define-c c-sig-param "jitffi_sig_param" (uptr size_t) uptr)
+  (define-c c-sig-kinds "jitffi_sig_kinds" (uptr u8* size_t) size_t)
   (define-c c-type-kind "jitffi_type_kind" (uptr) int)
   (define-c c-type-size* "jitffi_type_size" (uptr) size_t)
   (define-c c-type-align* "jitffi_type_align" (uptr) size_t)
@@ -559,13 +560,16 @@
   (define (make-caller who-of fn safe?)
     (let* ([sig (c-fn-sig fn)]
            [n (c-sig-nargs sig)]
-           [handles (let loop ([i 0]) (if (= i n) '() (cons (c-sig-param sig i) (loop (+ i 1)))))]
-           [kinds (map c-type-kind handles)]
+           ;; the result's and the parameters' kinds in one C call
+           [kind-bytes (let ([bv (make-bytevector (+ n 1))]) (c-sig-kinds sig bv (+ n 1)) bv)]
+           [kinds (let loop ([i n] [ks '()])
+                    (if (= i 0) ks (loop (- i 1) (cons (bytevector-u8-ref kind-bytes i) ks))))]
            [rt (ctype-of (c-sig-return sig))]
            ;; One C block: the slots, then the memory of arguments passed by address, then the
            ;; result buffer of jitffi_fn_call_slots.
            [slots-size (round16 (* 8 (max 1 n)))]
-           [area-sizes (map (lambda (k h) (if (slot-kind? k) 0 (round16 (c-type-size* h)))) kinds handles)]
+           [area-sizes (map (lambda (k i) (if (slot-kind? k) 0 (round16 (c-type-size* (c-sig-param sig i)))))
+                            kinds (iota n))]
            [areas-size (max 16 (apply + area-sizes))]
            [slots (foreign-alloc (+ slots-size areas-size (max 16 (round16 (c-fn-return-size fn)))))]
            [area (+ slots slots-size)]
@@ -595,7 +599,7 @@
       ;; once C memory has been taken; the copies are released after the call, or when it raises.
       (define (build-slow)
         (let* ([who (who-of)] [quad? (= (c-sig-abi sig) ABI-AAPCS64)]
-               [params (map ctype-of handles)]
+               [params (map (lambda (i) (ctype-of (c-sig-param sig i))) (iota n))]
                [setters (let loop ([ps params] [i 0] [off 0] [sizes area-sizes])
                           (if (null? ps) '()
                               (cons (make-setter who (car ps) i slots (+ area off) quad?)
@@ -689,7 +693,9 @@
           [(10) (fixed-arity (0 a c0) (1 b c1) (2 c c2) (3 d c3) (4 e c4) (5 f c5) (6 g c6) (7 h c7) (8 i c8) (9 j c9))]
           [(11) (fixed-arity (0 a c0) (1 b c1) (2 c c2) (3 d c3) (4 e c4) (5 f c5) (6 g c6) (7 h c7) (8 i c8) (9 j c9) (10 k c10))]
           [(12) (fixed-arity (0 a c0) (1 b c1) (2 c c2) (3 d c3) (4 e c4) (5 f c5) (6 g c6) (7 h c7) (8 i c8) (9 j c9) (10 k c10) (11 l c11))]
-          [else (slow-path)]))
+          ;; More than 12: the slow path, built on the first call (making the setters reads
+          ;; every parameter's type: most of the cost of making a procedure of many parameters).
+          [else (if (> n 12) (lambda args (apply (slow-path) args)) (slow-path))]))
        (lambda () (foreign-free slots) (c-fn-free fn)))))
 
   ;; The fast path (see make-caller): a parameter's class is its jitffi_kind, compared with

@@ -247,8 +247,26 @@ CASE(signature_introspection) {
   CHECK(jitffi_type_kind(jitffi_sig_param(sig, 1)) == JITFFI_KIND_U64);
   CHECK(jitffi_sig_param(sig, 3) == NULL && jitffi_sig_param_name(sig, 3) == NULL);
   CHECK(strcmp(jitffi_sig_param_name(sig, 2), "fmt") == 0);
+  /* Every kind in one call, bounded by cap; the count whatever cap is. */
+  {
+    unsigned char k[8];
+    memset(k, 0xee, sizeof k);
+    CHECK(jitffi_sig_kinds(sig, k, sizeof k) == 3);
+    CHECK(k[0] == JITFFI_KIND_I32 && k[1] == JITFFI_KIND_POINTER && k[2] == JITFFI_KIND_U64 &&
+          k[3] == JITFFI_KIND_POINTER && k[4] == 0xee);
+    memset(k, 0xee, sizeof k);
+    CHECK(jitffi_sig_kinds(sig, k, 2) == 3);
+    CHECK(k[0] == JITFFI_KIND_I32 && k[1] == JITFFI_KIND_POINTER && k[2] == 0xee);
+    CHECK(jitffi_sig_kinds(sig, NULL, 0) == 3);
+    CHECK(jitffi_sig_kinds(NULL, k, sizeof k) == 0 && k[0] == JITFFI_KIND_I32);
+  }
   CHECK_OK(jitffi_sig_with_varargs(sig, types, 2, &call));
   CHECK(jitffi_sig_nargs(call) == 5 && jitffi_sig_fixed_count(call) == 3);
+  {
+    unsigned char k[6];
+    CHECK(jitffi_sig_kinds(call, k, sizeof k) == 5);
+    CHECK(k[4] == JITFFI_KIND_F64 && k[5] == JITFFI_KIND_POINTER);
+  }
   CHECK(jitffi_type_kind(jitffi_sig_param(call, 3)) == JITFFI_KIND_F64);
   CHECK(jitffi_type_is_cstr(jitffi_sig_param(call, 4)));
   /* Explicit ABIs: every one is reported back, and C's long is resolved per ABI. */

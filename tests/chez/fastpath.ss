@@ -35,6 +35,15 @@
         (set-car! (list-tail big 7) (expt 2 62))           ; a bignum in u64's range
         (check-close (inexact (apply c big)) (apply many big))))))
 
+(test "more than 12 parameters: the slow path is made by the first call, an erroneous one too"
+  (let ([proto "double jt_many(int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t, float, double, double, double, double, double, double, double, double, float, int32_t, double)"]
+        [fast '(1 2 3 4 5 6 7 8 1.5 1.0 2.0 3.0 4.0 5.0 6.0 7.0 8.0 2.5 9 10.0)])
+    (let ([a (foreign-function t proto)] [b (foreign-function t proto)])
+      (check-message "expected 20 arguments, got 2" (a 1 2))
+      (check-message "argument 1" (apply b (cons 128 (cdr fast))))
+      (check-close 1161.5 (apply a fast))
+      (check-close 1161.5 (apply b fast)))))
+
 (test "i64/u64 beyond the fixnum range take the slow path, range-checked"
   (let ([neg (foreign-function t "int64_t jt_neg_i64(int64_t)")]
         [inc (foreign-function t "uint64_t jt_inc_u64(uint64_t)")])
