@@ -773,8 +773,9 @@ ffi_status ffi_prep_cif_var(ffi_cif *cif, ffi_abi abi, unsigned int nfixedargs,
 
 // The common case is a tail jump into the stub, with our own arguments as they are: no frame of
 // its own, so the call is as deep as Function::call (loop -> stub -> target). The stub checks
-// the cif (see g_fast).
-void ffi_call(ffi_cif *cif, void (*fn)(void), void *rvalue, void **avalue) {
+// the cif (see g_fast). Aligned so that the path to the jump (26 bytes) is one fetch block: at
+// the linker's placement (16-byte aligned, across a 64-byte line) it measured 2-13% slower.
+[[gnu::aligned(64)]] void ffi_call(ffi_cif *cif, void (*fn)(void), void *rvalue, void **avalue) {
   if (!cif) return call_slow(cif, fn, rvalue, avalue);
   g_fast[cif->flags & (kFastSlots - 1)].load(std::memory_order_acquire)(cif, fn, rvalue, avalue);
 }
