@@ -236,6 +236,66 @@ TEST(PrepCif, EveryAbiOfTheTargetCalls) {
   }
 }
 
+#if defined(__x86_64__)
+struct MsBig {
+  long long a, b, c;
+};
+struct MsPair {
+  double x, y;
+};
+struct MsSmall {
+  int lo, hi;
+};
+// A result in memory (its pointer in rcx, where SysV's fourth argument arrives), integer and
+// double arguments in rdx, xmm2, r9 and on the stack, an aggregate passed by reference.
+__attribute__((ms_abi)) MsBig ms_big(int a, double b, long long c, MsPair p, int d, double e) {
+  return {a + c, static_cast<long long>(b * e + p.x), d + static_cast<long long>(p.y)};
+}
+__attribute__((ms_abi)) MsSmall ms_small(long long a, long long b, long long c, long long d,
+                                         long long e) {
+  return {int(a + b + c), int(d * e)};
+}
+
+// FFI_WIN64 cifs on x86-64 through ffi_call: their stubs are SysV functions in ffi_call's shape
+// whose Win64 argument registers overlap the stub's own inputs (rcx, rdx).
+TEST(Call, Win64CifsWithResultsInMemoryAndOnTheStack) {
+  ffi_type *pair_el[] = {&ffi_type_double, &ffi_type_double, nullptr};
+  ffi_type pair = {0, 0, FFI_TYPE_STRUCT, pair_el};
+  ffi_type *big_el[] = {&ffi_type_sint64, &ffi_type_sint64, &ffi_type_sint64, nullptr};
+  ffi_type big = {0, 0, FFI_TYPE_STRUCT, big_el};
+  ffi_type *small_el[] = {&ffi_type_sint32, &ffi_type_sint32, nullptr};
+  ffi_type small = {0, 0, FFI_TYPE_STRUCT, small_el};
+
+  ffi_cif cif;
+  ffi_type *args[] = {&ffi_type_sint32, &ffi_type_double, &ffi_type_sint64, &pair,
+                      &ffi_type_sint32, &ffi_type_double};
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_WIN64, 6, &big, args), FFI_OK);
+  int a = 3, d = 5;
+  double b = 2.5, e = 4;
+  long long c = 10;
+  MsPair p = {1, 7};
+  void *vals[] = {&a, &b, &c, &p, &d, &e};
+  MsBig r{};
+  ffi_call(&cif, FFI_FN(ms_big), &r, vals);
+  EXPECT_EQ(r.a, 13);
+  EXPECT_EQ(r.b, 11);
+  EXPECT_EQ(r.c, 12);
+  EXPECT_EQ(p.x, 1);  // the callee's copy, not the caller's
+  ffi_call(&cif, FFI_FN(ms_big), nullptr, vals);
+
+  ffi_cif cif2;
+  ffi_type *args2[] = {&ffi_type_sint64, &ffi_type_sint64, &ffi_type_sint64, &ffi_type_sint64,
+                       &ffi_type_sint64};
+  ASSERT_EQ(ffi_prep_cif(&cif2, FFI_WIN64, 5, &small, args2), FFI_OK);
+  long long v[5] = {1, 2, 3, 6, 7};
+  void *vals2[] = {&v[0], &v[1], &v[2], &v[3], &v[4]};
+  MsSmall s{};
+  ffi_call(&cif2, FFI_FN(ms_small), &s, vals2);
+  EXPECT_EQ(s.lo, 6);
+  EXPECT_EQ(s.hi, 42);
+}
+#endif
+
 #if defined(__aarch64__)
 // What a Windows on ARM64 callee of `long long f(int, ...)` finds in x1 for a double passed
 // after the `...`: the double's bits ([MS]: variadic arguments go in x registers only). Read
