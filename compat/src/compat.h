@@ -70,7 +70,8 @@ struct Entry {
 
   // The JIT's downcall (null when the real libffi serves this signature).
   RawCall raw = nullptr;
-  // What ffi_call jumps to with no further work: raw when no void argument needs dropping.
+  // What a call plan (ffi_call_plan_invoke) calls with no further work: raw when no void argument
+  // needs dropping. ffi_call itself jumps to cif_stub, made from the same plan when fast is set.
   RawCall fast = nullptr;
   std::shared_ptr<const detail::CallImpl> call;
   // The stub cache's entry for the downcall (its plan), and the same downcall in ffi_call's own

@@ -4,9 +4,9 @@
 // split and type trees in a compact key, finds or creates the Entry for that key, and stores
 // the entry's index (tagged) in cif->flags. `flags` (like `bytes`) is libffi's private field:
 // libffi itself keeps an encoding of its machine-dependent return handling there, and no client
-// may interpret it. ffi_call then only reads flags, checks the tag and the range, and indexes the
-// table. Entries depend on the type *contents*, never on addresses, so a cif on the stack, a
-// copied cif and a reused address all work, and freed client types leave nothing dangling.
+// may interpret it. ffi_call then only reads flags and jumps through a table (below). Entries
+// depend on the type *contents*, never on addresses, so a cif on the stack, a copied cif and a
+// reused address all work, and freed client types leave nothing dangling.
 //
 // ffi_call itself is one dispatch: the low bits of flags pick a slot of a static array, which
 // holds the entry's stub in ffi_call's own shape (jit/cif_guard.h) or call_slow. The stub checks
