@@ -42,3 +42,13 @@ print(f"{os.environ.get('LD_PRELOAD') and 'jitffi' or 'system'}: {best / n * 1e9
             ${CMAKE_CURRENT_BINARY_DIR}/compat_ctypes_s2.py $<TARGET_FILE:jitffi_bench_targets>
     DEPENDS jitffi_ffi jitffi_bench_targets VERBATIM)
 endif()
+
+# Two builds of our libffi.so.8 timed against each other in one process (bench/compat_ab.cpp).
+add_executable(jitffi_bench_compat_ab compat_ab.cpp)
+target_compile_options(jitffi_bench_compat_ab PRIVATE -O2)
+target_include_directories(jitffi_bench_compat_ab BEFORE PRIVATE
+                           ${PROJECT_SOURCE_DIR}/compat/include ${PROJECT_SOURCE_DIR})
+target_link_libraries(jitffi_bench_compat_ab PRIVATE ${CMAKE_DL_LIBS})
+target_compile_definitions(jitffi_bench_compat_ab PRIVATE
+  JITFFI_BENCH_TARGETS="$<TARGET_FILE:jitffi_bench_targets>")
+add_dependencies(jitffi_bench_compat_ab jitffi_bench_targets)

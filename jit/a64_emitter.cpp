@@ -335,16 +335,18 @@ void count_call(Assembler &a, std::uint64_t *counter) {
 
 // The downcall; `chain`: the stub's fourth argument (x3) goes to the callee in x18. With
 // `entry` (value or slot entry; never bound or chained), args[] or slots[] arrive in x1 and the
-// result stays in its registers; `hooks` as for emit_entry.
+// result stays in its registers; `hooks` as for emit_entry. With `guard` (boxed only): libffi's
+// ffi_call shape, cif, fn, ret and args[] in x0-x3, and the guard's checks first.
 void downcall(Assembler &a, const CallPlan &plan, const void *target, bool chain,
               std::vector<CfiOp> &cfi, const EntryKind *entry = nullptr,
-              const EntryHooks &hooks = {}) {
+              const EntryHooks &hooks = {}, const CifGuard *guard = nullptr) {
   check_plan(plan);
   const bool bound = target != nullptr;
   const bool slots = entry && *entry == EntryKind::Slots;
   const bool errno_hooks = entry && hooks.errno_enter && hooks.errno_leave;
-  const GpX ret_in = bound ? x0 : x1;  // boxed only (entries have no result pointer)
-  const GpX args_in = bound || entry ? x1 : x2;
+  const GpX fn_in = guard ? x1 : x0;                // unless bound
+  const GpX ret_in = guard ? x2 : bound ? x0 : x1;  // boxed only (entries have no result pointer)
+  const GpX args_in = guard ? x3 : bound || entry ? x1 : x2;
   const bool ret_after = !entry && plan.ret_kind == RetKind::Regs && !plan.ret_pieces.empty();
 
   const std::uint32_t copy_base = round16(plan.stack_bytes);
@@ -358,6 +360,30 @@ void downcall(Assembler &a, const CallPlan &plan, const void *target, bool chain
   // loads the piece bound for x1 last; the boxed forms and the errno hooks' reload use x9.
   const GpX base = entry && !errno_hooks ? x1 : x9;
 
+  // The guard: every check before the frame, so that `slow` is entered with our caller's stack
+  // and the four arguments as they came.
+  Label slow;
+  if (guard) {
+    bool writes_ret = ret_after;
+    for (const ArgPiece &p : plan.pieces) writes_ret = writes_ret || p.kind == PieceKind::SretPtr;
+    slow = a.newLabel();
+    a.ldr(w16, ptr(x0, std::int32_t(guard->flags_offset)));
+    a.mov(w17, guard->flags);
+    a.cmp(w16, w17);
+    a.b_ne(slow);
+    a.ldr(x16, ptr(x0));
+    a.mov(x17, guard->head);
+    a.cmp(x16, x17);
+    a.b_ne(slow);
+    if (writes_ret) a.cbz(ret_in, slow);  // libffi takes a null `ret`: the slow way gives it room
+  }
+  // After the last instruction of the stub: the way out when the guard fails.
+  auto slow_exit = [&] {
+    if (!guard) return;
+    a.bind(slow);
+    a.mov(x16, reinterpret_cast<std::uint64_t>(guard->slow));
+    a.br(x16);
+  };
   if (hooks.counter && entry) count_call(a, hooks.counter);  // before x15-x17 carry anything
   // Inputs first into registers no argument uses, so x0-x8 are free destinations from here on
   // (but an entry's x1, written last).
@@ -367,7 +393,7 @@ void downcall(Assembler &a, const CallPlan &plan, const void *target, bool chain
     if (bound)
       a.mov(x10, reinterpret_cast<std::uint64_t>(target));
     else
-      a.mov(x10, x0);
+      a.mov(x10, fn_in);
   }
   if (chain) a.mov(x18, x3);  // no stub instruction writes x18
   if (!tail) {
@@ -463,7 +489,7 @@ void downcall(Assembler &a, const CallPlan &plan, const void *target, bool chain
 
   if (tail) {
     a.br(x10);
-    return;
+    return slow_exit();
   }
   a.blr(x10);
 
@@ -516,6 +542,7 @@ void downcall(Assembler &a, const CallPlan &plan, const void *target, bool chain
     keep(false);
   }
   pop_frame(a, header, cfi);
+  slow_exit();
 }
 
 }  // namespace
@@ -534,6 +561,11 @@ void emit_entry(Assembler &a, const CallPlan &plan, EntryKind kind, const EntryH
 void emit_downcall(Assembler &a, const CallPlan &plan, const void *target,
                    std::vector<CfiOp> &cfi) {
   downcall(a, plan, target, /*chain=*/false, cfi);
+}
+
+void emit_cif_downcall(Assembler &a, const CallPlan &plan, const CifGuard &guard,
+                       std::vector<CfiOp> &cfi) {
+  downcall(a, plan, nullptr, /*chain=*/false, cfi, nullptr, {}, &guard);
 }
 
 void emit_chain_downcall(Assembler &a, const CallPlan &plan, std::vector<CfiOp> &cfi) {

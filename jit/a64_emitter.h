@@ -11,7 +11,8 @@
 //   downcall: x9 = args (entries: args or slots stay in x1, the piece bound for x1 loaded last;
 //             x9 again with errno hooks), x10 = target, x14 = ret until the frame holds it,
 //             x11 = argument pointer, x12/x13 = data, x16/x17 = addresses of far frame slots;
-//             entries: x15-x17 count the call, x16 holds the errno hooks' addresses.
+//             entries: x15-x17 count the call, x16 holds the errno hooks' addresses;
+//             ffi_call shape: x16/x17 compare the cif with the guard's words, before anything.
 //   upcall:   x9 = ClosureContext * (set by the trampoline), x10/x11 = data, x16/x17 = addresses
 //             of far frame slots, then the handler's address.
 //   static chain forms: x18 = the chain (GCC's static chain register on AArch64), set from x3 by
@@ -45,6 +46,10 @@ void check_plan(const abi::CallPlan &plan);
 // `void stub(void *ret, void **args)` calling `target`.
 void emit_downcall(asmjit::a64::Assembler &a, const abi::CallPlan &plan, const void *target,
                    std::vector<CfiOp> &cfi);
+// The same boxed downcall in libffi's ffi_call shape (jit/cif_guard.h): cif, fn, ret, args in
+// x0-x3, the guard's checks first (x16/x17 scratch).
+void emit_cif_downcall(asmjit::a64::Assembler &a, const abi::CallPlan &plan, const CifGuard &guard,
+                       std::vector<CfiOp> &cfi);
 
 // The value and slot entries (jitffi::EntryKind): `R stub(void *fn, void **args)` and
 // `R stub(void *fn, const uint64_t *slots)`, the result left in the plan's result registers

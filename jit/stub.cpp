@@ -57,6 +57,8 @@ void emit(x64::CodeOut &out, const abi::CallPlan &plan, StubKind kind, const voi
     case StubKind::TypedClosure:
       return x64::emit_typed_closure(out, plan, *static_cast<const x64::ClosureContext *>(target),
                                      cfi);
+    case StubKind::CifCall:
+      return x64::emit_cif_downcall(out, plan, *static_cast<const CifGuard *>(target), cfi);
     case StubKind::Downcall:
     case StubKind::Bound:
       break;
@@ -76,6 +78,8 @@ void emit(asmjit::a64::Assembler &a, const abi::CallPlan &plan, StubKind kind, c
     case StubKind::TypedClosure:
       return a64::emit_typed_closure(a, plan, *static_cast<const a64::ClosureContext *>(target),
                                      cfi);
+    case StubKind::CifCall:
+      return a64::emit_cif_downcall(a, plan, *static_cast<const CifGuard *>(target), cfi);
     case StubKind::Value:
     case StubKind::ValueErrno:
       return a64::emit_entry(a, plan, EntryKind::Value, entry_hooks(kind), cfi);
@@ -157,6 +161,8 @@ Stub::Stub(const abi::CallPlan &plan, StubKind kind, StubName name, const void *
     throw Error("jitffi: a static chain entry needs a handler");
   if (kind == StubKind::TypedClosure && !target)
     throw Error("jitffi: a typed closure needs its handler and user_data");
+  if (kind == StubKind::CifCall && !target)
+    throw Error("jitffi: an ffi_call-shape stub needs a guard");
   if (plan.isa != host_isa())
     throw UnsupportedError("jitffi: cannot run " + std::string(abi_name(plan.abi)) +
                            " code on this host");

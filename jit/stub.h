@@ -31,6 +31,9 @@ enum class StubKind : std::uint8_t {
   // A typed closure's code (Closure::typed), in its stack form: `target` is a ClosureContext
   // holding the handler and user_data, both written into the code.
   TypedClosure,
+  // The boxed downcall in libffi's ffi_call shape, void stub(cif, fn, ret, args): `target` is a
+  // CifGuard (jit/cif_guard.h) saying which cif it serves and where to go for any other.
+  CifCall,
 };
 
 // A stub's name for the perf map and the JITFFI_DUMP listing: a prefix and the rest ("jitffi:"

@@ -1,12 +1,14 @@
 // x86-64 emitter: turns a CallPlan into a downcall stub or a shared upcall entry.
 //
 // Register use (none of these is an argument register of SysV or Win64; check_plan enforces it):
-//   downcall: args[] is read through the register it arrives in (rdx, or rsi when bound), and
-//             the piece bound for that register is loaded last; r10 = target (unless it can
-//             stay in rdi), r11 = one argument's pointer, cached, r10 = scratch data before the
+//   downcall: args[] is read through the register it arrives in (rdx, rsi when bound, rcx in
+//             the ffi_call shape), and the piece bound for that register is loaded last;
+//             r10 = target (unless it can stay where it arrives, rdi or in the ffi_call shape
+//             rsi), r11 = one argument's pointer, cached, r10 = scratch data before the
 //             target is moved there; `ret` waits in a stack slot across the call, and comes
 //             back in r11 for the result stores (r10 scratch). rax = args[] only when a result
 //             pointer must go to the register args[] arrives in.
+//             ffi_call shape: r11 = the guard's 64-bit immediate, before anything else.
 //             Static chain form: the chain (rcx) waits in a frame slot and goes to r10 just before
 //             the call, the target then in rdi or r11.
 //   upcall:   r10 = ClosureContext * (or, in the static chain form, the handler's user_data),
@@ -220,6 +222,14 @@ class Emit {
   }
   bool own() const noexcept { return out_.own_; }
   void shl(const Gp &r, const Imm &i) { as().shl(r, i); }
+  // The ffi_call shape's guard (jumps to a label): through asmjit, which resolves the label.
+  Label new_label() { return as().newLabel(); }
+  void bind(const Label &l) { as().bind(l); }
+  void cmp(const Mem &m, const Imm &i) { as().cmp(m, i); }
+  void cmp(const Mem &m, const Gp &r) { as().cmp(m, r); }
+  void test(const Gp &d, const Gp &r) { as().test(d, r); }
+  void jne(const Label &l) { as().jne(l); }
+  void jz(const Label &l) { as().jz(l); }
   void shr(const Gp &r, const Imm &i) { as().shr(r, i); }
   void or_(const Gp &d, const Gp &r) { as().or_(d, r); }
   void fstp(const Mem &m) { as().fstp(m); }
@@ -625,18 +635,20 @@ bool odd_size(std::uint32_t size) {
 
 // The downcall; `chain`: the stub's fourth argument (rcx) goes to the callee in r10. With
 // `entry` (value or slot entry; never bound or chained), args[] or slots[] arrive in rsi and the
-// result stays in its registers; `hooks` as for emit_entry.
+// result stays in its registers; `hooks` as for emit_entry. With `guard` (boxed only): libffi's
+// ffi_call shape, cif, fn, ret and args[] in rdi, rsi, rdx, rcx, and the guard's checks first.
 void downcall(CodeOut &out, const CallPlan &plan, const void *target, bool chain,
               std::vector<CfiOp> &cfi_ops, const EntryKind *entry = nullptr,
-              const EntryHooks &hooks = {}) {
+              const EntryHooks &hooks = {}, const CifGuard *guard = nullptr) {
   if (!out.plan_checked()) check_plan(plan);
   Emit a(out);
   const bool bound = target != nullptr;
   const bool boxed = entry == nullptr;
   const bool slots = entry && *entry == EntryKind::Slots;
   const bool errno_hooks = entry && hooks.errno_enter && hooks.errno_leave;
-  const Gp ret_in = bound ? rdi : rsi;  // boxed only (entries have no result pointer)
-  const Gp args_in = bound || !boxed ? rsi : rdx;
+  const Gp fn_in = guard ? rsi : rdi;                 // unless bound
+  const Gp ret_in = guard ? rdx : bound ? rdi : rsi;  // boxed only (entries have no result pointer)
+  const Gp args_in = guard ? rcx : bound || !boxed ? rsi : rdx;
   const bool ret_after = boxed && plan.ret_kind == RetKind::Regs && !plan.ret_pieces.empty();
   // Where argument `arg`'s piece at `offset` is read when the slot holds the value itself.
   auto in_slot = [&](unsigned arg) { return slots && plan.args[arg].slot_value; };
@@ -664,9 +676,9 @@ void downcall(CodeOut &out, const CallPlan &plan, const void *target, bool chain
   // loaded last. Only a result pointer bound for it (read from ret_in, which a load may
   // overwrite) needs args[] moved to rax first.
   const Gp base = sret_to_args_in ? rax : args_in;
-  // The target stays in rdi unless a piece needs rdi.
-  const bool target_in_rdi = !bound && !(written & bit(rdi.id()));
-  const Gp fn = target_in_rdi ? rdi : r10;
+  // The target stays where it arrives unless a piece needs that register.
+  const bool target_stays = !bound && !(written & bit(fn_in.id()));
+  const Gp fn = target_stays ? fn_in : r10;
 
   // Registers our caller expects kept that the callee may clobber.
   const RegList pushes = regs_of(abi::must_preserve(kStubAbi, plan.abi).gpr);
@@ -683,6 +695,34 @@ void downcall(CodeOut &out, const CallPlan &plan, const void *target, bool chain
   const std::uint32_t frame = tail ? 0 : area + (saved % 2 ? 0 : 8);
 
   Cfi cfi{a, cfi_ops};
+  // The guard: every check before the frame, so that `slow` is entered with our caller's stack
+  // and the four arguments as they came. r11 is free until the arguments are loaded.
+  Label slow;
+  if (guard) {
+    bool writes_ret = ret_after;
+    for (const ArgPiece &p : plan.pieces) writes_ret = writes_ret || p.kind == PieceKind::SretPtr;
+    slow = a.new_label();
+    a.cmp(dword_ptr(rdi, std::int32_t(guard->flags_offset)), Imm(guard->flags));
+    a.jne(slow);
+    if (Imm(guard->head).isInt32()) {
+      a.cmp(qword_ptr(rdi), Imm(guard->head));
+    } else {
+      a.mov(r11, Imm(guard->head));
+      a.cmp(qword_ptr(rdi), r11);
+    }
+    a.jne(slow);
+    if (writes_ret) {  // libffi takes a null `ret` for any result: the slow way gives it room
+      a.test(ret_in, ret_in);
+      a.jz(slow);
+    }
+  }
+  // After the last instruction of the stub: the way out when the guard fails.
+  auto slow_exit = [&] {
+    if (!guard) return;
+    a.bind(slow);
+    a.mov(r11, Imm(reinterpret_cast<std::uint64_t>(guard->slow)));
+    a.jmp(r11);
+  };
   if (hooks.counter && entry) {  // r11 is free until the arguments are loaded
     a.mov(r11, Imm(reinterpret_cast<std::uint64_t>(hooks.counter)));
     a.lock_inc_r11();
@@ -784,7 +824,7 @@ void downcall(CodeOut &out, const CallPlan &plan, const void *target, bool chain
   }
 
   // Phase 2: registers. Inputs still live in rdi/rsi/rdx move out first.
-  if (!bound && !target_in_rdi) a.mov(r10, rdi);
+  if (!bound && !target_stays) a.mov(r10, fn_in);
   for (const ArgPiece &p : plan.pieces)  // the result pointer is read from ret_in: first
     if (p.kind == PieceKind::SretPtr && p.to.loc == Loc::Gpr && p.to.reg != ret_in.id())
       a.mov(gpq(p.to.reg), ret_in);
@@ -838,7 +878,7 @@ void downcall(CodeOut &out, const CallPlan &plan, const void *target, bool chain
 
   if (tail) {
     a.jmp(callee);
-    return;
+    return slow_exit();
   }
   a.call(callee);
 
@@ -888,7 +928,7 @@ void downcall(CodeOut &out, const CallPlan &plan, const void *target, bool chain
     }
     if (pushes.empty()) {
       a.ret();
-      return;
+      return slow_exit();
     }
   }
 
@@ -932,6 +972,7 @@ void downcall(CodeOut &out, const CallPlan &plan, const void *target, bool chain
     cfi.offset(-40);
   }
   a.ret();
+  slow_exit();
 }
 
 }  // namespace
@@ -948,6 +989,11 @@ void emit_entry(CodeOut &out, const CallPlan &plan, EntryKind kind, const EntryH
 void emit_downcall(CodeOut &out, const CallPlan &plan, const void *target,
                    std::vector<CfiOp> &cfi) {
   downcall(out, plan, target, /*chain=*/false, cfi);
+}
+
+void emit_cif_downcall(CodeOut &out, const CallPlan &plan, const CifGuard &guard,
+                       std::vector<CfiOp> &cfi) {
+  downcall(out, plan, nullptr, /*chain=*/false, cfi, nullptr, {}, &guard);
 }
 
 void emit_chain_downcall(CodeOut &out, const CallPlan &plan, std::vector<CfiOp> &cfi) {
@@ -1151,6 +1197,8 @@ bool encoding_matches(const CallPlan &plan, std::string *why) {
         emit_chain_downcall(*out, plan, cfi);
       else if (kind == 4)
         emit_chain_upcall(*out, plan, &dummy, cfi);
+      else if (kind == 9)
+        emit_cif_downcall(*out, plan, CifGuard{28, 0x6a000001u, 0x200000002ull, &dummy}, cfi);
       else if (kind >= 5)
         emit_entry(*out, plan, kind % 2 ? EntryKind::Value : EntryKind::Slots,
                    kind >= 7 ? all : EntryHooks{}, cfi);
@@ -1169,8 +1217,10 @@ bool encoding_matches(const CallPlan &plan, std::string *why) {
                                        "value entry",
                                        "slot entry",
                                        "value entry with errno and count",
-                                       "slot entry with errno and count"};
-  for (int kind = 0; kind < (entries ? 9 : 5); ++kind) {
+                                       "slot entry with errno and count",
+                                       "ffi_call-shape downcall"};
+  for (int kind : {0, 1, 2, 3, 4, 9, 5, 6, 7, 8}) {
+    if (kind >= 5 && kind <= 8 && !entries) continue;
     const std::vector<std::uint8_t> mine = bytes(kind, true), theirs = bytes(kind, false);
     if (mine == theirs) continue;
     if (why) {

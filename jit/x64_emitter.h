@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "abi/call_plan.h"
+#include "jit/cif_guard.h"
 
 namespace jitffi::jit::x64 {
 
@@ -83,6 +84,10 @@ class CodeOut {
 // `void stub(void *ret, void **args)` calling `target`.
 void emit_downcall(CodeOut &out, const abi::CallPlan &plan, const void *target,
                    std::vector<CfiOp> &cfi);
+// The same boxed downcall in libffi's ffi_call shape (jit/cif_guard.h): cif, fn, ret, args in
+// rdi, rsi, rdx, rcx, the guard's checks first.
+void emit_cif_downcall(CodeOut &out, const abi::CallPlan &plan, const CifGuard &guard,
+                       std::vector<CfiOp> &cfi);
 
 // The value and slot entries (jitffi::EntryKind): `R stub(void *fn, void **args)` and
 // `R stub(void *fn, const uint64_t *slots)`, the result left in the plan's result registers (the

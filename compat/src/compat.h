@@ -15,6 +15,11 @@
 #include "jitffi/backend.h"
 #include "jitffi/signature.h"
 
+namespace jitffi::jit {
+class Stub;
+struct CacheEntry;
+}  // namespace jitffi::jit
+
 namespace jitffi::compat {
 
 // The system's libffi, dlopen'ed by its real file name with RTLD_LOCAL | RTLD_DEEPBIND (no
@@ -65,9 +70,14 @@ struct Entry {
 
   // The JIT's downcall (null when the real libffi serves this signature).
   RawCall raw = nullptr;
-  // What ffi_call jumps to with no further work: raw when no void argument needs dropping.
+  // What a call plan (ffi_call_plan_invoke) calls with no further work: raw when no void argument
+  // needs dropping. ffi_call itself jumps to cif_stub, made from the same plan when fast is set.
   RawCall fast = nullptr;
   std::shared_ptr<const detail::CallImpl> call;
+  // The stub cache's entry for the downcall (its plan), and the same downcall in ffi_call's own
+  // shape, which ffi_call jumps to (made when the entry gets a fast slot; prep.cpp).
+  std::shared_ptr<jit::CacheEntry> plan;
+  std::shared_ptr<jit::Stub> cif_stub;
   // The non-variadic signature for closures (absent when the types have no jitffi equivalent).
   std::optional<Signature> closure_sig;
   std::once_flag upcall_once;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -234,6 +235,66 @@ TEST(PrepCif, EveryAbiOfTheTargetCalls) {
     EXPECT_EQ(int(r), 42) << c.abi;
   }
 }
+
+#if defined(__x86_64__)
+struct MsBig {
+  long long a, b, c;
+};
+struct MsPair {
+  double x, y;
+};
+struct MsSmall {
+  int lo, hi;
+};
+// A result in memory (its pointer in rcx, where SysV's fourth argument arrives), integer and
+// double arguments in rdx, xmm2, r9 and on the stack, an aggregate passed by reference.
+__attribute__((ms_abi)) MsBig ms_big(int a, double b, long long c, MsPair p, int d, double e) {
+  return {a + c, static_cast<long long>(b * e + p.x), d + static_cast<long long>(p.y)};
+}
+__attribute__((ms_abi)) MsSmall ms_small(long long a, long long b, long long c, long long d,
+                                         long long e) {
+  return {int(a + b + c), int(d * e)};
+}
+
+// FFI_WIN64 cifs on x86-64 through ffi_call: their stubs are SysV functions in ffi_call's shape
+// whose Win64 argument registers overlap the stub's own inputs (rcx, rdx).
+TEST(Call, Win64CifsWithResultsInMemoryAndOnTheStack) {
+  ffi_type *pair_el[] = {&ffi_type_double, &ffi_type_double, nullptr};
+  ffi_type pair = {0, 0, FFI_TYPE_STRUCT, pair_el};
+  ffi_type *big_el[] = {&ffi_type_sint64, &ffi_type_sint64, &ffi_type_sint64, nullptr};
+  ffi_type big = {0, 0, FFI_TYPE_STRUCT, big_el};
+  ffi_type *small_el[] = {&ffi_type_sint32, &ffi_type_sint32, nullptr};
+  ffi_type small = {0, 0, FFI_TYPE_STRUCT, small_el};
+
+  ffi_cif cif;
+  ffi_type *args[] = {&ffi_type_sint32, &ffi_type_double, &ffi_type_sint64, &pair,
+                      &ffi_type_sint32, &ffi_type_double};
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_WIN64, 6, &big, args), FFI_OK);
+  int a = 3, d = 5;
+  double b = 2.5, e = 4;
+  long long c = 10;
+  MsPair p = {1, 7};
+  void *vals[] = {&a, &b, &c, &p, &d, &e};
+  MsBig r{};
+  ffi_call(&cif, FFI_FN(ms_big), &r, vals);
+  EXPECT_EQ(r.a, 13);
+  EXPECT_EQ(r.b, 11);
+  EXPECT_EQ(r.c, 12);
+  EXPECT_EQ(p.x, 1);  // the callee's copy, not the caller's
+  ffi_call(&cif, FFI_FN(ms_big), nullptr, vals);
+
+  ffi_cif cif2;
+  ffi_type *args2[] = {&ffi_type_sint64, &ffi_type_sint64, &ffi_type_sint64, &ffi_type_sint64,
+                       &ffi_type_sint64};
+  ASSERT_EQ(ffi_prep_cif(&cif2, FFI_WIN64, 5, &small, args2), FFI_OK);
+  long long v[5] = {1, 2, 3, 6, 7};
+  void *vals2[] = {&v[0], &v[1], &v[2], &v[3], &v[4]};
+  MsSmall s{};
+  ffi_call(&cif2, FFI_FN(ms_small), &s, vals2);
+  EXPECT_EQ(s.lo, 6);
+  EXPECT_EQ(s.hi, 42);
+}
+#endif
 
 #if defined(__aarch64__)
 // What a Windows on ARM64 callee of `long long f(int, ...)` finds in x1 for a double passed
@@ -506,6 +567,12 @@ DL make_dl(double d, long l) {
   return {d, l};
 }
 void nothing() {}
+struct Three {
+  long long a, b, c;
+};
+Three make_three(long long v) {
+  return {v, v + 1, v + 2};
+}
 
 TEST(Call, NullRvalueDiscardsTheResult) {
   ffi_type *elems[] = {&ffi_type_double, &ffi_type_slong, nullptr};
@@ -519,6 +586,105 @@ TEST(Call, NullRvalueDiscardsTheResult) {
   ffi_call(&cif, FFI_FN(make_dl), nullptr, vals);
   ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 0, &ffi_type_void, nullptr), FFI_OK);
   ffi_call(&cif, FFI_FN(nothing), nullptr, nullptr);
+  // A result returned in memory: the callee still gets somewhere to write it.
+  ffi_type *elems3[] = {&ffi_type_sint64, &ffi_type_sint64, &ffi_type_sint64, nullptr};
+  ffi_type t3 = {0, 0, FFI_TYPE_STRUCT, elems3};
+  ffi_type *arg3[] = {&ffi_type_sint64};
+  long long v = 7;
+  void *val3[] = {&v};
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &t3, arg3), FFI_OK);
+  ffi_call(&cif, FFI_FN(make_three), nullptr, val3);
+  Three three{};
+  ffi_call(&cif, FFI_FN(make_three), &three, val3);
+  EXPECT_EQ(three.c, 9);
+}
+
+int plus_one(int x) {
+  return x + 1;
+}
+
+// ffi_call jumps by the low bits of a cif's flags into a stub that checks the rest of the cif
+// (flags, abi, nargs): any cif it was not made for goes the slow way, which says what is wrong.
+TEST(CallDeathTest, UnpreparedOrChangedCifDies) {
+  GTEST_FLAG_SET(death_test_style, std::getenv("JITFFI_EMULATOR") ? "fast" : "threadsafe");
+  ffi_cif cif;
+  ffi_type *args[] = {&ffi_type_sint32};
+  ASSERT_EQ(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &ffi_type_sint32, args), FFI_OK);
+  int x = 41;
+  void *vals[] = {&x};
+  ffi_arg r = 0;
+  ffi_call(&cif, FFI_FN(plus_one), &r, vals);
+  EXPECT_EQ(int(r), 42);
+  const char *const msg = "ffi_call: the cif was not prepared by ffi_prep_cif";
+  ffi_cif zero{};
+  EXPECT_DEATH(ffi_call(&zero, FFI_FN(plus_one), &r, vals), msg);
+  EXPECT_DEATH(ffi_call(nullptr, FFI_FN(plus_one), &r, vals), msg);
+  ffi_cif c = cif;
+  c.nargs = 2;
+  EXPECT_DEATH(ffi_call(&c, FFI_FN(plus_one), &r, vals), msg);
+  c = cif;
+  c.abi = ffi_abi(int(c.abi) + 1);
+  EXPECT_DEATH(ffi_call(&c, FFI_FN(plus_one), &r, vals), msg);
+  c = cif;
+  c.flags ^= 1u << 30;  // same low bits, not our flags
+  EXPECT_DEATH(ffi_call(&c, FFI_FN(plus_one), &r, vals), msg);
+  c = cif;
+  c.flags += 1u << 16;  // same low bits, an entry never made
+  EXPECT_DEATH(ffi_call(&c, FFI_FN(plus_one), &r, vals), msg);
+  ffi_call(&cif, FFI_FN(plus_one), &r, vals);  // the cif itself still calls
+  EXPECT_EQ(int(r), 42);
+}
+
+// More signatures than ffi_call's 4096 fast slots: each later one shares a slot with an earlier
+// one, whose stub sends it the slow way; both call right, first and again afterwards. The result
+// kinds cycle with period 7, so slot-sharing cifs (4096 apart) differ in how the result widens:
+// a wrong stub would give a wrong result.
+long long minus_one_minus(int x) {
+  return -static_cast<long long>(x) - 1;
+}
+
+TEST(Call, MoreSignaturesThanFastSlots) {
+  ffi_type *const kinds[] = {&ffi_type_uint8,  &ffi_type_sint8,  &ffi_type_uint16, &ffi_type_sint16,
+                             &ffi_type_uint32, &ffi_type_sint32, &ffi_type_uint64, &ffi_type_sint64,
+                             &ffi_type_float,  &ffi_type_double};
+  auto widened = [](int kind, long long v) -> ffi_arg {  // libffi widens results to ffi_arg
+    switch (kind) {
+      case 0:
+        return std::uint8_t(v);
+      case 1:
+        return ffi_arg(ffi_sarg(std::int8_t(v)));
+      case 2:
+        return std::uint16_t(v);
+      case 3:
+        return ffi_arg(ffi_sarg(std::int16_t(v)));
+      case 4:
+        return std::uint32_t(v);
+      case 5:
+        return ffi_arg(ffi_sarg(std::int32_t(v)));
+      default:
+        return ffi_arg(v);
+    }
+  };
+  constexpr int kCount = 5000;  // distinct: result kind n % 7, four ignored arguments of ten kinds
+  std::vector<ffi_cif> cifs(kCount);
+  std::vector<std::array<ffi_type *, 5>> types(kCount);
+  alignas(8) unsigned char zero[8] = {};  // every kind's zero
+  auto call = [&](int n) {
+    int x = n;
+    void *vals[] = {&x, zero, zero, zero, zero};
+    ffi_arg r = 0;
+    ffi_call(&cifs[n], FFI_FN(minus_one_minus), &r, vals);  // the callee ignores the other four
+    return r;
+  };
+  for (int n = 0; n < kCount; ++n) {
+    const int m = n / 7;
+    types[n] = {&ffi_type_sint32, kinds[m % 10], kinds[m / 10 % 10], kinds[m / 100 % 10],
+                kinds[m / 1000 % 10]};
+    ASSERT_EQ(ffi_prep_cif(&cifs[n], FFI_DEFAULT_ABI, 5, kinds[n % 7], types[n].data()), FFI_OK);
+    ASSERT_EQ(call(n), widened(n % 7, -n - 1)) << "signature " << n;
+  }
+  for (int n = 0; n < kCount; ++n)
+    ASSERT_EQ(call(n), widened(n % 7, -n - 1)) << "signature " << n << ", again";
 }
 
 union IF {
