@@ -824,39 +824,55 @@
   ;; Parsed signatures by text, per library (its declarations) and for texts without one: a
   ;; procedure made again from the same text skips the parse (which costs more than the rest of
   ;; making it). Bounded: a full cache is emptied. The handles belong to the cache.
+  ;; A cache is (table . count): an eq hashtable (fixnum keys) from a text's string-hash to the list of
+  ;; (text . sig) with that hash, and how many texts it holds. One string hash per lookup, and the
+  ;; table's own work is on fixnums: a string-keyed generic hashtable cost more per new text than
+  ;; the rest of the Scheme side of making a procedure (callgrind).
   (define sig-cache-limit 256)
-  (define plain-sigs (make-hashtable string-hash string=?))
+  (define (make-sig-cache) (cons (make-eq-hashtable) 0))
+  (define plain-sigs (make-sig-cache))
   (define sigs-mutex (make-mutex))
-  (define (clear-sigs! table)
-    (with-mutex sigs-mutex
-      (vector-for-each c-sig-free (hashtable-values table))
-      (hashtable-clear! table)))
+  (define (sig-cache-ref c h text)                  ; with sigs-mutex held
+    (let loop ([l (hashtable-ref (car c) h '())])
+      (cond [(null? l) #f]
+            [(string=? (caar l) text) (cdar l)]
+            [else (loop (cdr l))])))
+  (define (sig-cache-empty! c)                     ; with sigs-mutex held
+    (vector-for-each (lambda (l) (for-each (lambda (p) (c-sig-free (cdr p))) l))
+                     (hashtable-values (car c)))
+    (hashtable-clear! (car c))
+    (set-cdr! c 0))
+  (define (clear-sigs! c)
+    (with-mutex sigs-mutex (sig-cache-empty! c)))
   (define (cached-sig who text options)
     (if (not (string? text))
         (parse-sig who text options)                     ; raises the usual error
         (let* ([lib (find library-handle? options)]
-               [table (if lib (library-handle-sigs lib) plain-sigs)])
+               [c (if lib (library-handle-sigs lib) plain-sigs)]
+               [h (string-hash text)])
           (mutex-acquire sigs-mutex)
-          (let ([sig (hashtable-ref table text #f)])
+          (let ([sig (sig-cache-ref c h text)])
             (mutex-release sigs-mutex)
             (or sig
                 (let ([sig (parse-sig who text options)])
-                  (with-mutex sigs-mutex
-                    (let ([other (hashtable-ref table text #f)])
-                      (cond
-                        [other (c-sig-free sig) other]   ; another thread parsed it meanwhile
-                        [else
-                         (when (>= (hashtable-size table) sig-cache-limit)
-                           (vector-for-each c-sig-free (hashtable-values table))
-                           (hashtable-clear! table))
-                         (hashtable-set! table (string->immutable-string text) sig)
-                         sig])))))))))
+                  ;; nothing below raises: no unwinding to release the mutex for
+                  (mutex-acquire sigs-mutex)
+                  (let ([other (sig-cache-ref c h text)])   ; another thread parsed it meanwhile?
+                    (cond
+                      [other (c-sig-free sig)]
+                      [else
+                       (when (>= (cdr c) sig-cache-limit) (sig-cache-empty! c))
+                       (let ([t (car c)] [entry (cons (string->immutable-string text) sig)])
+                         (hashtable-set! t h (cons entry (hashtable-ref t h '()))))
+                       (set-cdr! c (+ (cdr c) 1))])
+                    (mutex-release sigs-mutex)
+                    (or other sig))))))))
 
   ;; ---- Libraries ------------------------------------------------------------------------------
   ;; sigs: the library's signature cache (see cached-sig).
   (define-record-type (library-handle make-library-handle library-handle?)
     (fields (mutable ptr) (immutable sigs))
-    (protocol (lambda (new) (lambda (p) (new p (make-hashtable string-hash string=?))))))
+    (protocol (lambda (new) (lambda (p) (new p (make-sig-cache))))))
   (define lib-guardian (make-guardian))
   (define (lib-ptr who lib)
     (unless (library-handle? lib) (argument-error who "not a library" lib))
