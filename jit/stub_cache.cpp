@@ -29,28 +29,44 @@ class JitCall final : public detail::CallImpl {
     if (!cache_) make_raw();
   }
 
-  std::size_t code_size() const noexcept { return boxed_ ? boxed_->size() : 0; }
+  std::size_t code_size() const noexcept { return boxed_.stub ? boxed_.stub->size() : 0; }
 
   // Compiled on first use (most signatures are only ever called boxed), once per kind.
   void *entry(EntryKind kind, bool capture_errno) const override {
     if (shape_.kind == ValueShape::None) return nullptr;
     const int k = (kind == EntryKind::Slots ? 1 : 0) + (capture_errno ? 2 : 0);
-    Lazy &e = entries_[k];
-    if (void *code = e.code.load(std::memory_order_acquire)) return code;
     static const StubKind kKinds[] = {StubKind::Value, StubKind::Slots, StubKind::ValueErrno,
                                       StubKind::SlotsErrno};
     static const char *const kNames[] = {
         "jitffi-value:", "jitffi-slots:", "jitffi-value-errno:", "jitffi-slots-errno:"};
-    std::size_t made = 0;
+    return compile(entries_[k], kKinds[k], kNames[k]);
+  }
+
+ private:
+  struct Lazy {
+    std::atomic<void *> code{nullptr};
+    std::unique_ptr<Stub> stub;  // written once, under mu_, before code is published
+  };
+
+  // The boxed stub: in the constructor without a cache, else on the first raw().
+  RawCall make_raw() const override {
+    const auto r = reinterpret_cast<RawCall>(compile(boxed_, StubKind::Downcall, "jitffi:"));
+    raw_.store(r, std::memory_order_release);
+    return r;
+  }
+
+  // `e`'s code, compiled by the first caller and counted against the cache's budget (when the
+  // call has a cache). Under a mutex rather than std::call_once (see CacheEntry::mu); a failure
+  // lets the next caller retry.
+  void *compile(Lazy &e, StubKind kind, const char *name) const {
+    if (void *code = e.code.load(std::memory_order_acquire)) return code;
     void *code;
+    std::size_t made;
     {
-      // Under a mutex rather than std::call_once (see CacheEntry::mu); a failure lets the next
-      // caller retry.
       std::lock_guard<std::mutex> lock(mu_);
       if (void *c = e.code.load(std::memory_order_relaxed)) return c;
-      e.stub =
-          std::make_unique<Stub>(plan_, kKinds[k], StubName(kNames[k], signature().canonical()),
-                                 nullptr, ExecMemory::global(), true);
+      e.stub = std::make_unique<Stub>(plan_, kind, StubName(name, signature().canonical()), nullptr,
+                                      ExecMemory::global(), true);
       code = e.stub->code();
       made = e.stub->size();
       e.code.store(code, std::memory_order_release);
@@ -59,35 +75,12 @@ class JitCall final : public detail::CallImpl {
     return code;
   }
 
- private:
-  // The boxed stub: in the constructor without a cache, else on the first raw().
-  RawCall make_raw() const override {
-    std::size_t made = 0;
-    RawCall r;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (RawCall ready = raw_.load(std::memory_order_relaxed)) return ready;
-      boxed_ = std::make_unique<Stub>(plan_, StubKind::Downcall,
-                                      StubName("jitffi:", signature().canonical()), nullptr,
-                                      ExecMemory::global(), true);
-      r = reinterpret_cast<RawCall>(boxed_->code());
-      made = boxed_->size();
-      raw_.store(r, std::memory_order_release);
-    }
-    if (cache_) cache_->count_code(*entry_, made);
-    return r;
-  }
-
-  struct Lazy {
-    std::atomic<void *> code{nullptr};
-    std::unique_ptr<Stub> stub;
-  };
   std::unique_ptr<const abi::CallPlan> own_plan_;  // a pointer: most calls borrow
   const abi::CallPlan &plan_;
   StubCache *cache_;
   CacheEntry *entry_;
-  mutable std::mutex mu_;                // compiling a stub
-  mutable std::unique_ptr<Stub> boxed_;  // written once, under mu_, before raw_ is published
+  mutable std::mutex mu_;  // compiling a stub
+  mutable Lazy boxed_;     // the (fn, ret, args) stub behind raw()
   mutable Lazy entries_[4];
 };
 
