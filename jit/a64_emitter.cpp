@@ -364,8 +364,7 @@ void downcall(Assembler &a, const CallPlan &plan, const void *target, bool chain
   // and the four arguments as they came.
   Label slow;
   if (guard) {
-    bool writes_ret = ret_after;
-    for (const ArgPiece &p : plan.pieces) writes_ret = writes_ret || p.kind == PieceKind::SretPtr;
+    const bool writes_ret = ret_after || plan.ret_kind == RetKind::Memory;  // ret, or sret
     slow = a.newLabel();
     a.ldr(w16, ptr(x0, std::int32_t(guard->flags_offset)));
     a.mov(w17, guard->flags);

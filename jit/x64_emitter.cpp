@@ -699,8 +699,7 @@ void downcall(CodeOut &out, const CallPlan &plan, const void *target, bool chain
   // and the four arguments as they came. r11 is free until the arguments are loaded.
   Label slow;
   if (guard) {
-    bool writes_ret = ret_after;
-    for (const ArgPiece &p : plan.pieces) writes_ret = writes_ret || p.kind == PieceKind::SretPtr;
+    const bool writes_ret = ret_after || plan.ret_kind == RetKind::Memory;  // ret, or sret
     slow = a.new_label();
     a.cmp(dword_ptr(rdi, std::int32_t(guard->flags_offset)), Imm(guard->flags));
     a.jne(slow);
