@@ -174,16 +174,11 @@
           (let-values ([(p c) (floor-one (text-of k) o)])
             (loop (+ k 1) (+ tp p) (+ tc c)))))))
 (define-values (floor-parse floor-create) (c-floor (lambda (k) (format "i64(f64,~a)" (ints (+ k 20))))))
-(define small-floor
-  (let ([o (make-bytevector 8)])
-    (let ([pcs (map (lambda (r)
-                      (let loop ([k 50] [tp 0] [tc 0])
-                        (if (= k 100)
-                            (cons (/ tp (exact->inexact distinct)) (/ tc (exact->inexact distinct)))
-                            (let-values ([(p c) (floor-one (small-text (car r) k) o)])
-                              (loop (+ k 1) (+ tp p) (+ tc c))))))
-                    small-rets)])
-      (median (map (lambda (pc) (+ (car pc) (cdr pc))) pcs)))))
+(define small-floor   ; parameter lists 50-99, per result type
+  (median (map (lambda (r)
+                 (let-values ([(p c) (c-floor (lambda (k) (small-text (car r) (+ k 49))))])
+                   (+ p c)))
+               small-rets)))
 (printf "\nCreating a procedure at run time (ns per procedure):\n")
 (printf "| how | jitffi | eval'd foreign-procedure | eval / jitffi |\n|---|---|---|---|\n")
 (printf "| pointer->procedure \"double pow(double, double)\", same signature (~a times, median of 7) | ~,0f | ~,0f | ~,1fx |\n"
